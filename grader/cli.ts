@@ -1,0 +1,41 @@
+// The `xenlab` command line: one module per subcommand under grader/commands/, registered here.
+
+import { Command, CommanderError } from 'commander';
+import * as checkSetup from './commands/check-setup.ts';
+import * as grade from './commands/grade.ts';
+import * as start from './commands/start.ts';
+import { EXIT } from './exit-codes.ts';
+
+/** Every subcommand, in the order --help lists them. */
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [start, checkSetup, grade];
+
+export function buildProgram(): Command {
+  const program = new Command('xenlab')
+    .description('xenlab: an exercise-driven textbook for the Xen hypervisor')
+    .exitOverride()
+    .showHelpAfterError('(run `xenlab --help` for the commands)')
+    .addHelpText(
+      'after',
+      `\nExit codes: ${EXIT.ok} ok, ${EXIT.failed} a check or test failed, ` +
+        `${EXIT.usage} bad command line, ${EXIT.internal} internal error.`,
+    );
+  for (const command of COMMANDS) command.register(program);
+  return program;
+}
+
+/** Runs the command line and returns the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help asked for is success; help shown because no command was given is a usage error.
+      return e.code === 'commander.helpDisplayed' ? EXIT.ok : EXIT.usage;
+    }
+    console.error('xenlab: internal error — please report this with the command you ran:');
+    console.error(e);
+    return EXIT.internal;
+  }
+}
