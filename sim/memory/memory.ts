@@ -1,0 +1,151 @@
+// Machine memory: RAM as 4 KiB frames in one ArrayBuffer, and a kind for every frame
+// (RAM, ROM, MMIO, unbacked). Physical addresses are 32-bit (PAE's 36 bits are cut to what
+// the machine has: frames above `frames` are unbacked).
+
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+export const PAGE_MASK = PAGE_SIZE - 1;
+
+/** What a physical frame is. Only RAM and ROM are backed by the `ram` buffer. */
+export enum PageKind {
+  /** Ordinary RAM: reads and writes go to `ram`. */
+  Ram = 0,
+  /** Read-only: reads from `ram`, writes are dropped. */
+  Rom = 1,
+  /** Device registers: reads and writes go to the frame's MmioHandler. */
+  Mmio = 2,
+  /** Nothing there: reads return all ones, writes are dropped. */
+  Unbacked = 3,
+}
+
+/** A device mapped into physical memory. Offsets are from the start of its first frame. */
+export interface MmioHandler {
+  read(physAddr: number, size: 1 | 2 | 4): number;
+  write(physAddr: number, size: 1 | 2 | 4, value: number): void;
+}
+
+/**
+ * Physical memory of the machine. RAM frames 0 … frames-1 live in one ArrayBuffer; every frame
+ * has a kind. The CPU's fast path reads `ram` directly for frames whose kind is Ram; everything
+ * else goes through read/write here, which honour the frame's kind.
+ */
+export class PhysMemory {
+  /** Number of 4 KiB frames backed by `ram`. */
+  readonly frames: number;
+  readonly buffer: ArrayBuffer;
+  readonly ram: Uint8Array;
+  /** PageKind of each backed frame; frames at or above `frames` are Unbacked. */
+  readonly kinds: Uint8Array;
+  private readonly mmio = new Map<number, MmioHandler>();
+
+  constructor(bytes: number) {
+    if (bytes <= 0 || bytes % PAGE_SIZE !== 0 || bytes > 0x1_0000_0000) {
+      throw new RangeError(`PhysMemory: size ${bytes} must be a positive multiple of 4 KiB`);
+    }
+    this.frames = bytes >>> PAGE_SHIFT;
+    this.buffer = new ArrayBuffer(bytes);
+    this.ram = new Uint8Array(this.buffer);
+    this.kinds = new Uint8Array(this.frames);
+  }
+
+  kindOf(frame: number): PageKind {
+    return frame < this.frames ? (this.kinds[frame] as PageKind) : PageKind.Unbacked;
+  }
+
+  /** Marks frames [first, first+count) as `kind` (RAM, ROM or Unbacked). */
+  setKind(first: number, count: number, kind: PageKind.Ram | PageKind.Rom | PageKind.Unbacked) {
+    for (let f = first; f < first + count; f++) {
+      if (f >= this.frames) throw new RangeError(`PhysMemory.setKind: frame ${f} is not backed`);
+      this.kinds[f] = kind;
+      this.mmio.delete(f);
+    }
+  }
+
+  /** Maps a device over frames [first, first+count). */
+  mapMmio(first: number, count: number, handler: MmioHandler): void {
+    for (let f = first; f < first + count; f++) {
+      if (f >= this.frames) throw new RangeError(`PhysMemory.mapMmio: frame ${f} is not backed`);
+      this.kinds[f] = PageKind.Mmio;
+      this.mmio.set(f, handler);
+    }
+  }
+
+  read8(addr: number): number {
+    addr >>>= 0;
+    const frame = addr >>> PAGE_SHIFT;
+    switch (this.kindOf(frame)) {
+      case PageKind.Ram:
+      case PageKind.Rom:
+        return this.ram[addr]!;
+      case PageKind.Mmio:
+        return this.mmio.get(frame)!.read(addr, 1) & 0xff;
+      default:
+        return 0xff;
+    }
+  }
+
+  write8(addr: number, value: number): void {
+    addr >>>= 0;
+    const frame = addr >>> PAGE_SHIFT;
+    switch (this.kindOf(frame)) {
+      case PageKind.Ram:
+        this.ram[addr] = value;
+        return;
+      case PageKind.Mmio:
+        this.mmio.get(frame)!.write(addr, 1, value & 0xff);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Little-endian 16-bit read; may cross a frame boundary. */
+  read16(addr: number): number {
+    const frame = addr >>> PAGE_SHIFT;
+    if ((addr & PAGE_MASK) <= PAGE_SIZE - 2 && this.kindOf(frame) === PageKind.Mmio) {
+      return this.mmio.get(frame)!.read(addr >>> 0, 2) & 0xffff;
+    }
+    return this.read8(addr) | (this.read8(addr + 1) << 8);
+  }
+
+  /** Little-endian 32-bit read, returned unsigned; may cross a frame boundary. */
+  read32(addr: number): number {
+    const frame = addr >>> PAGE_SHIFT;
+    if ((addr & PAGE_MASK) <= PAGE_SIZE - 4 && this.kindOf(frame) === PageKind.Mmio) {
+      return this.mmio.get(frame)!.read(addr >>> 0, 4) >>> 0;
+    }
+    return (this.read16(addr) | (this.read16(addr + 2) << 16)) >>> 0;
+  }
+
+  write16(addr: number, value: number): void {
+    const frame = addr >>> PAGE_SHIFT;
+    if ((addr & PAGE_MASK) <= PAGE_SIZE - 2 && this.kindOf(frame) === PageKind.Mmio) {
+      this.mmio.get(frame)!.write(addr >>> 0, 2, value & 0xffff);
+      return;
+    }
+    this.write8(addr, value & 0xff);
+    this.write8(addr + 1, (value >>> 8) & 0xff);
+  }
+
+  write32(addr: number, value: number): void {
+    const frame = addr >>> PAGE_SHIFT;
+    if ((addr & PAGE_MASK) <= PAGE_SIZE - 4 && this.kindOf(frame) === PageKind.Mmio) {
+      this.mmio.get(frame)!.write(addr >>> 0, 4, value >>> 0);
+      return;
+    }
+    this.write16(addr, value & 0xffff);
+    this.write16(addr + 2, (value >>> 16) & 0xffff);
+  }
+
+  /** Copies bytes into memory, honouring page kinds (used by loaders and the host). */
+  writeBytes(addr: number, bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; i++) this.write8(addr + i, bytes[i]!);
+  }
+
+  /** Copies `length` bytes out of memory, honouring page kinds. */
+  readBytes(addr: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) out[i] = this.read8(addr + i);
+    return out;
+  }
+}
