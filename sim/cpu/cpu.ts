@@ -6,6 +6,7 @@
 // allocate.
 
 import type { PhysMemory } from '../memory/memory.ts';
+import { FpuState } from './fpu-state.ts';
 
 /** General registers, in encoding order. */
 export const EAX = 0;
@@ -207,6 +208,9 @@ export class Cpu {
   instructions = 0;
   /** Optional trace hook, called before each instruction; null costs nothing. */
   trace: ((cpu: Cpu) => void) | null = null;
+
+  // --- x87/SSE-control state, owned by fpu.ts (engineer E).
+  readonly fpu = new FpuState();
 
   constructor(mem: PhysMemory) {
     this.mem = mem;
