@@ -88,6 +88,9 @@ export const VEC_PF = 14;
 export const VEC_MF = 16;
 export const VEC_AC = 17;
 
+/** Number of TLB entries (a power of two); see paging.ts. */
+export const TLB_ENTRIES = 2048;
+
 /** Why run() returned. Details of the exit are in Cpu.exit*. */
 export enum ExitReason {
   /** The fuel budget is spent; the CPU can simply be resumed. */
@@ -212,7 +215,32 @@ export class Cpu {
   // --- x87/SSE-control state, owned by fpu.ts (engineer E).
   readonly fpu = new FpuState();
 
+  // --- System state owned by access.ts / paging.ts / system.ts (engineer B).
+  /**
+   * The TLB: direct-mapped, TLB_ENTRIES entries indexed by linear page number. tlbTag holds the
+   * linear page number (-1 = empty), tlbPhys the physical page base, tlbInfo the TLB_* bits of
+   * paging.ts (which accesses may go straight to RAM, global, …).
+   */
+  readonly tlbTag = new Int32Array(TLB_ENTRIES).fill(-1);
+  readonly tlbPhys = new Uint32Array(TLB_ENTRIES);
+  readonly tlbInfo = new Uint16Array(TLB_ENTRIES);
+  /** Instruction-fetch page cache: linear page base (1 = invalid), physical base, CPL seen. */
+  fetchLinear = 1;
+  fetchPhys = 0;
+  fetchCpl = 0;
+  /** RAM seen as aligned 16- and 32-bit words, for the fast paths. */
+  readonly ram16: Uint16Array;
+  readonly ram32: Int32Array;
+  /** MSRs without a home elsewhere (system.ts). TSC = tscOffset + instructions. */
+  tscOffset = 0;
+  apicBase = 0xfee00900;
+  sysenterCs = 0;
+  sysenterEsp = 0;
+  sysenterEip = 0;
+
   constructor(mem: PhysMemory) {
     this.mem = mem;
+    this.ram16 = new Uint16Array(mem.buffer, 0, mem.buffer.byteLength >>> 1);
+    this.ram32 = new Int32Array(mem.buffer, 0, mem.buffer.byteLength >>> 2);
   }
 }
