@@ -137,6 +137,17 @@ export class PhysMemory {
     this.write16(addr + 2, (value >>> 16) & 0xffff);
   }
 
+  /**
+   * Fills ROM: copies `bytes` to `addr` (frame-aligned) and marks the frames it covers Rom.
+   * The CPU cannot write them afterwards; the TLB must be flushed if a CPU already ran.
+   */
+  loadRom(addr: number, bytes: Uint8Array): void {
+    if (addr & PAGE_MASK) throw new RangeError(`PhysMemory.loadRom: ${addr} is not frame-aligned`);
+    const frames = Math.ceil(bytes.length / PAGE_SIZE);
+    this.setKind(addr >>> PAGE_SHIFT, frames, PageKind.Rom);
+    this.ram.set(bytes, addr);
+  }
+
   /** Copies bytes into memory, honouring page kinds (used by loaders and the host). */
   writeBytes(addr: number, bytes: Uint8Array): void {
     for (let i = 0; i < bytes.length; i++) this.write8(addr + i, bytes[i]!);
