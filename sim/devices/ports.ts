@@ -6,6 +6,7 @@ export interface PortDevice {
   portWrite(port: number, size: 1 | 2 | 4, value: number): void;
 }
 
+/** Implements cpu.ts's IoBus: the machine installs it as every CPU's `io`. */
 export class PortBus {
   /** Index into `devices` + 1 for each port; 0 = unclaimed. */
   private readonly owner = new Uint16Array(0x10000);
@@ -27,14 +28,14 @@ export class PortBus {
     return this.owner[port & 0xffff] !== 0;
   }
 
-  read(port: number, size: 1 | 2 | 4): number {
+  read(port: number, size: number): number {
     const owner = this.owner[port & 0xffff]!;
     if (owner === 0) return size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff;
-    return this.devices[owner - 1]!.portRead(port & 0xffff, size);
+    return this.devices[owner - 1]!.portRead(port & 0xffff, size as 1 | 2 | 4);
   }
 
-  write(port: number, size: 1 | 2 | 4, value: number): void {
+  write(port: number, size: number, value: number): void {
     const owner = this.owner[port & 0xffff]!;
-    if (owner !== 0) this.devices[owner - 1]!.portWrite(port & 0xffff, size, value);
+    if (owner !== 0) this.devices[owner - 1]!.portWrite(port & 0xffff, size as 1 | 2 | 4, value);
   }
 }
