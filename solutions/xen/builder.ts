@@ -23,8 +23,11 @@ import {
   ESI,
   ESP,
   FLAG_IF,
+  HostMode,
 } from '../../sim/cpu/cpu.ts';
 import { setEflags } from '../../sim/cpu/flags.ts';
+import { fpuReset } from '../../sim/cpu/fpu.ts';
+import { resetCpu } from '../../sim/cpu/system.ts';
 import { PAGE_SIZE, type PhysMemory } from '../../sim/memory/memory.ts';
 import type { Prng } from '../../sim/prng.ts';
 import {
@@ -257,6 +260,9 @@ function writeStartInfo(mem: PhysMemory, d: Domain, lay: BootLayout, cfg: BuildC
 /** vCPU 0 as Xen enters it (vcpu_x86_32 + arch_set_info_guest): ring 1, flat, ESI = start_info. */
 function createVcpu0(mem: PhysMemory, d: Domain, lay: BootLayout, area: XenArea): Vcpu {
   const cpu = new Cpu(mem);
+  resetCpu(cpu);
+  fpuReset(cpu);
+  cpu.hostMode = HostMode.Pv;
   cpu.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
   cpu.cr4 = CR4_PAE | CR4_OSFXSR;
   cpu.efer = EFER_NXE;

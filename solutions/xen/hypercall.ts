@@ -61,10 +61,8 @@ const args = new Uint32Array(6);
 function decodeArgs(entry: HypercallEntry): string[] {
   return entry.args.map((spec, i) => {
     const value = args[i]!;
-    if (spec.names !== undefined) {
-      const name = spec.names[value];
-      if (name !== undefined) return `${spec.name}=${name}`;
-    }
+    // A sub-command Xen does not define shows as a plain number.
+    if (spec.names !== undefined) return `${spec.name}=${spec.names[value] ?? value}`;
     if (spec.format === 'dec') return `${spec.name}=${value}`;
     return `${spec.name}=0x${value.toString(16)}`;
   });
@@ -83,7 +81,8 @@ export function doHypercall(
   for (let i = 0; i < 6; i++) args[i] = cpu.reg32[ARG_REGS[i]!]!;
   const entry = number < NR_hypercalls ? HYPERCALL_TABLE[number] : undefined;
   const decoded = trace !== null && entry !== undefined ? decodeArgs(entry) : null;
-  const result = entry?.handler != null ? entry.handler(ctx, args) : -ENOSYS;
+  const handler = entry === undefined ? null : entry.handler;
+  const result = handler === null ? -ENOSYS : handler(ctx, args);
   cpu.reg32[EAX] = result | 0;
   if (trace !== null) {
     trace({
