@@ -7,11 +7,12 @@
 // vCPUs, and the toolstack in solutions/dom0 drives the domctl-like methods below. Guest
 // domains get ids from 1.
 
+import { EAX } from '../../sim/cpu/cpu.ts';
 import { PAGE_SIZE, type PhysMemory } from '../../sim/memory/memory.ts';
 import { Prng } from '../../sim/prng.ts';
 import { SHUTDOWN_crash } from './abi.ts';
 import { type BootLayout, buildDomain } from './builder.ts';
-import { Domain, DomainState, shutdownName } from './domain.ts';
+import { Domain, DomainState, shutdownName, type Vcpu } from './domain.ts';
 import { Heap } from './heap.ts';
 import type { HypercallTrace, HypervisorServices } from './hypercall.ts';
 import { buildXenArea, type XenArea } from './x86-desc.ts';
@@ -50,6 +51,8 @@ export class Xen implements HypervisorServices {
   /** Each domain's console_io output, kept after the domain is destroyed. */
   readonly consoleOutput = new Map<number, string>();
   private nextDomid = 1;
+  /** Set when Xen itself failed (a TypeScript exception in the hypervisor): the machine stops. */
+  panicReport: string[] | null = null;
 
   constructor(mem: PhysMemory, listeners: XenListeners = {}, commandLine = '') {
     this.mem = mem;
@@ -70,6 +73,18 @@ export class Xen implements HypervisorServices {
   log(line: string): void {
     this.logLines.push(line);
     this.listeners.log?.(line);
+  }
+
+  /** A hypervisor bug: record a "Xen panic" report naming the vCPU and what it asked for. */
+  panic(v: Vcpu, error: unknown): void {
+    const what = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    const cpu = v.cpu;
+    this.panicReport = [
+      `Xen panic while handling d${v.domain.domid}v${v.id}`,
+      `exit vector ${cpu.exitVector}, EAX ${cpu.reg32[EAX]! >>> 0} (hypercall number if 0x82)`,
+      ...what.split('\n'),
+    ];
+    for (const line of this.panicReport) this.log(line);
   }
 
   // --- HypervisorServices: what hypercall handlers reach.

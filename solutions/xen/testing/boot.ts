@@ -11,13 +11,17 @@ import { handleHostTrap } from '../traps.ts';
 import { type DomainConfig, Xen } from '../xen.ts';
 import { makeElf, num, str } from './make-elf.ts';
 
-/** A kernel linked at 0: three pages (entry `jmp $`), hypercall page at 0x1000. */
-export function minimalKernel(): Uint8Array {
-  const code = new Uint8Array(3 * 4096);
-  code.set([0xeb, 0xfe]);
+/**
+ * A kernel linked at 0: three pages — code at 0 (default `jmp $`), the hypercall page at
+ * 0x1000, and `data` at 0x2000.
+ */
+export function minimalKernel(code: number[] = [0xeb, 0xfe], data: number[] = []): Uint8Array {
+  const image = new Uint8Array(3 * 4096);
+  image.set(code);
+  image.set(data, 0x2000);
   return makeElf({
     entry: 0,
-    segments: [{ paddr: 0, data: code }],
+    segments: [{ paddr: 0, data: image }],
     notes: [
       { name: 'Xen', type: 6, desc: str('xenlab-test') },
       { name: 'Xen', type: 8, desc: str('generic') },
@@ -28,14 +32,14 @@ export function minimalKernel(): Uint8Array {
   });
 }
 
-export function bootTestDomain(config: Partial<DomainConfig> = {}) {
+export function bootTestDomain(config: Partial<DomainConfig> = {}, image = minimalKernel()) {
   const traces: HypercallTrace[] = [];
   const consoleText: string[] = [];
   const xen = new Xen(new PhysMemory(64 << 20), {
     trace: (t) => traces.push(t),
     console: (_d, text) => consoleText.push(text),
   });
-  const { domain, layout } = xen.createDomain(minimalKernel(), {
+  const { domain, layout } = xen.createDomain(image, {
     name: 'test',
     memoryMiB: 16,
     cmdline: '',
