@@ -1,0 +1,356 @@
+// The host-differential tier's cases (issue 3, verification 3): short NASM snippets of 32-bit
+// user-mode integer instructions with seeded random registers, flags and memory. The same snippet
+// runs natively (native.ts) and in the sim (simulate.ts); the results must agree on every flag
+// the instruction defines.
+//
+// A snippet may use BUF, the address of a 64-byte scratch buffer: the harness defines it as a
+// symbol natively and as SCRATCH_ADDR in the sim. ESP is never an operand.
+
+import { Prng } from '../../prng.ts';
+import { CC_NAMES } from '../table.ts';
+
+/** EAX ECX EDX EBX EBP ESI EDI — the registers a case sets and compares (ESP excluded). */
+export const CASE_REGS = ['eax', 'ecx', 'edx', 'ebx', 'ebp', 'esi', 'edi'] as const;
+export const SCRATCH_BYTES = 64;
+
+export const CF = 0x001;
+export const PF = 0x004;
+export const AF = 0x010;
+export const ZF = 0x040;
+export const SF = 0x080;
+export const OF = 0x800;
+export const DF = 0x400;
+/** The flags the tier compares: the six arithmetic flags and DF. */
+export const COMPARED_FLAGS = CF | PF | AF | ZF | SF | OF | DF;
+
+export interface Case {
+  /** Family and a short description, for failure messages. */
+  name: string;
+  /** NASM source (BITS 32), without the harness's entry and exit. */
+  asm: string;
+  /** Mnemonics whose undefined flags (from the opcode table) are masked. */
+  mnemonics: readonly string[];
+  /** Extra flags this particular case leaves undefined (e.g. OF of a multi-bit shift). */
+  undefinedFlags: number;
+  /** Input registers in CASE_REGS order, unsigned. */
+  regs: number[];
+  /** Input EFLAGS (arithmetic flags and DF; bit 1 is set by the harness). */
+  flags: number;
+  /** Initial scratch buffer contents. */
+  memory: Uint8Array;
+}
+
+type Size = 8 | 16 | 32;
+
+const REG_NAMES: Record<Size, readonly string[]> = {
+  8: ['al', 'cl', 'dl', 'bl', 'ah', 'ch', 'dh', 'bh'],
+  16: ['ax', 'cx', 'dx', 'bx', 'bp', 'si', 'di'],
+  32: ['eax', 'ecx', 'edx', 'ebx', 'ebp', 'esi', 'edi'],
+};
+
+const CONDITIONS = [
+  'o',
+  'no',
+  'b',
+  'ae',
+  'e',
+  'ne',
+  'be',
+  'a',
+  's',
+  'ns',
+  'p',
+  'np',
+  'l',
+  'ge',
+  'le',
+  'g',
+] as const;
+
+/** Values that find edge cases more often than uniform random ones do. */
+function operand(rng: Prng): number {
+  const pick = rng.below(10);
+  const edges = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000];
+  if (pick === 0) return edges[rng.below(edges.length)]!;
+  if (pick === 1) return (0xffffffff - rng.below(4)) >>> 0;
+  if (pick === 2) return rng.below(16);
+  return rng.nextU32();
+}
+
+function regName(rng: Prng, size: Size, exclude: readonly string[] = []): string {
+  const names = REG_NAMES[size].filter((n) => !exclude.includes(n));
+  return names[rng.below(names.length)]!;
+}
+
+function hex(value: number): string {
+  return `0x${(value >>> 0).toString(16)}`;
+}
+
+/** A case with fresh random registers, flags and memory; `asm` and the rest from `spec`. */
+function makeCase(
+  rng: Prng,
+  name: string,
+  asm: string,
+  mnemonics: readonly string[],
+  undefinedFlags = 0,
+  flagsMask = CF | PF | AF | ZF | SF | OF,
+): Case {
+  const regs = CASE_REGS.map(() => operand(rng));
+  const memory = new Uint8Array(SCRATCH_BYTES);
+  for (let i = 0; i < memory.length; i++) memory[i] = rng.below(256);
+  return { name, asm, mnemonics, undefinedFlags, regs, flags: rng.nextU32() & flagsMask, memory };
+}
+
+const ALU = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp', 'test'] as const;
+const UNARY = ['inc', 'dec', 'neg', 'not'] as const;
+const SHIFTS = ['rol', 'ror', 'rcl', 'rcr', 'shl', 'shr', 'sar'] as const;
+const SIZES: readonly Size[] = [8, 16, 32];
+
+function aluCase(rng: Prng): Case {
+  const op = ALU[rng.below(ALU.length)]!;
+  const size = SIZES[rng.below(3)]!;
+  const dst = regName(rng, size);
+  const form = rng.below(3);
+  const mask = size === 32 ? 0xffffffff : (1 << size) - 1;
+  let src: string;
+  if (form === 0) src = regName(rng, size);
+  else if (form === 1 || op === 'test') src = hex(operand(rng) & mask);
+  else src = `byte ${rng.below(256) - 128}`;
+  if (form === 2 && (size === 8 || op === 'test')) src = hex(operand(rng) & 0xff);
+  return makeCase(rng, `${op} ${dst}, ${src}`, `${op} ${dst}, ${src}`, [op]);
+}
+
+function memoryAluCase(rng: Prng): Case {
+  const op = ALU[rng.below(ALU.length - 1)]!;
+  const size = SIZES[rng.below(3)]!;
+  const reg = regName(rng, size);
+  const width = size === 8 ? 'byte' : size === 16 ? 'word' : 'dword';
+  const at = rng.below(SCRATCH_BYTES - 4);
+  const asm =
+    rng.below(2) === 0 ? `${op} ${width} [BUF + ${at}], ${reg}` : `${op} ${reg}, [BUF + ${at}]`;
+  return makeCase(rng, asm, asm, [op]);
+}
+
+function unaryCase(rng: Prng): Case {
+  const op = UNARY[rng.below(UNARY.length)]!;
+  const size = SIZES[rng.below(3)]!;
+  const asm = `${op} ${regName(rng, size)}`;
+  return makeCase(rng, asm, asm, [op]);
+}
+
+/** Shift counts that matter: 0, 1, the width, beyond it, beyond 32 (masked), random. */
+function shiftCount(rng: Prng, size: Size): number {
+  const edges = [0, 1, 2, size - 1, size, size + 1, 31, 32, 33, 63, 255];
+  return rng.below(3) === 0 ? rng.below(256) : edges[rng.below(edges.length)]!;
+}
+
+function shiftCase(rng: Prng): Case {
+  const op = SHIFTS[rng.below(SHIFTS.length)]!;
+  const size = SIZES[rng.below(3)]!;
+  const count = shiftCount(rng, size);
+  const byCl = rng.below(2) === 0;
+  const dst = regName(rng, size, byCl ? ['cl', 'ch', 'cx', 'ecx'] : []);
+  const asm = byCl ? `mov cl, ${count}\n${op} ${dst}, cl` : `${op} ${dst}, ${count}`;
+  // OF is defined only for 1-bit shifts and rotates (SDM: "OF undefined for counts > 1").
+  const masked = count & 31;
+  let undefinedFlags = masked === 1 ? 0 : OF;
+  // SHL/SHR by the operand width or more leave CF undefined (SDM vol. 2 SAL/SAR/SHL/SHR).
+  if ((op === 'shl' || op === 'shr') && masked >= size) undefinedFlags |= CF;
+  return makeCase(rng, asm.replace('\n', '; '), asm, [op], undefinedFlags);
+}
+
+function doubleShiftCase(rng: Prng): Case {
+  const op = rng.below(2) === 0 ? 'shld' : 'shrd';
+  const size: Size = rng.below(2) === 0 ? 16 : 32;
+  // A 16-bit SHLD/SHRD by more than 16 leaves the destination undefined: stay within the width.
+  const count = size === 16 ? rng.below(17) : shiftCount(rng, 32);
+  const byCl = rng.below(2) === 0;
+  const exclude = byCl ? ['cx', 'ecx'] : [];
+  const dst = regName(rng, size, exclude);
+  const src = regName(rng, size, [...exclude, dst]);
+  const asm = byCl
+    ? `mov cl, ${count}\n${op} ${dst}, ${src}, cl`
+    : `${op} ${dst}, ${src}, ${count}`;
+  return makeCase(rng, asm.replace('\n', '; '), asm, [op], (count & 31) === 1 ? 0 : OF);
+}
+
+function multiplyCase(rng: Prng): Case {
+  const size = SIZES[rng.below(3)]!;
+  const form = rng.below(4);
+  let asm: string;
+  let mnemonic = 'imul';
+  if (form === 0) {
+    mnemonic = 'mul';
+    asm = `mul ${regName(rng, size)}`;
+  } else if (form === 1 || size === 8) {
+    asm = `imul ${regName(rng, size)}`;
+  } else if (form === 2) {
+    asm = `imul ${regName(rng, size)}, ${regName(rng, size)}`;
+  } else {
+    const imm = rng.below(2) === 0 ? rng.below(256) - 128 : operand(rng) & 0x7fff;
+    asm = `imul ${regName(rng, size)}, ${regName(rng, size)}, ${imm}`;
+  }
+  return makeCase(rng, asm, asm, [mnemonic]);
+}
+
+/** DIV/IDIV with operands chosen so the quotient fits: no #DE. */
+function divideCase(rng: Prng): Case {
+  const size = SIZES[rng.below(3)]!;
+  const signed = rng.below(2) === 0;
+  const op = signed ? 'idiv' : 'div';
+  const divisorReg = size === 8 ? 'bl' : size === 16 ? 'bx' : 'ebx';
+  const bits = BigInt(size);
+  const limit = 1n << (signed ? bits - 1n : bits);
+  let divisor = 0n;
+  while (divisor === 0n) {
+    divisor = BigInt(operand(rng)) & ((1n << bits) - 1n);
+    if (signed) divisor = BigInt.asIntN(size, divisor);
+  }
+  const magnitude = divisor < 0n ? -divisor : divisor;
+  const quotientRaw = BigInt(rng.nextU32()) % limit;
+  const quotient = signed ? quotientRaw - limit / 2n : quotientRaw;
+  let remainder = BigInt(rng.nextU32()) % magnitude;
+  const dividend0 = quotient * divisor;
+  if (signed && dividend0 < 0n) remainder = -remainder;
+  if (signed && dividend0 === 0n && rng.below(2) === 0) remainder = -remainder;
+  const dividend = BigInt.asUintN(2 * size, dividend0 + remainder);
+  const c = makeCase(rng, `${op} ${divisorReg}`, `${op} ${divisorReg}`, [op]);
+  const low = Number(dividend & ((1n << bits) - 1n));
+  const high = Number(dividend >> bits);
+  if (size === 8) {
+    c.regs[0] = ((c.regs[0]! & 0xffff0000) | Number(dividend)) >>> 0;
+  } else if (size === 16) {
+    c.regs[0] = ((c.regs[0]! & 0xffff0000) | low) >>> 0;
+    c.regs[2] = ((c.regs[2]! & 0xffff0000) | high) >>> 0;
+  } else {
+    c.regs[0] = low;
+    c.regs[2] = high;
+  }
+  const d = Number(BigInt.asUintN(size, divisor));
+  const mask = size === 32 ? 0 : size === 16 ? 0xffff0000 : 0xffffff00;
+  c.regs[3] = ((c.regs[3]! & mask) | d) >>> 0;
+  return c;
+}
+
+function bitCase(rng: Prng): Case {
+  const ops = ['bt', 'bts', 'btr', 'btc', 'bsf', 'bsr'] as const;
+  const op = ops[rng.below(ops.length)]!;
+  const size: Size = rng.below(2) === 0 ? 16 : 32;
+  const dst = regName(rng, size);
+  if (op === 'bsf' || op === 'bsr') {
+    // A zero source leaves the destination undefined: pick a non-zero one in a register of its own.
+    const src = regName(rng, size, [dst]);
+    const c = makeCase(rng, `${op} ${dst}, ${src}`, `${op} ${dst}, ${src}`, [op]);
+    const index = REG_NAMES[size].indexOf(src);
+    if ((c.regs[index]! & (size === 16 ? 0xffff : 0xffffffff)) === 0) c.regs[index] = 0x00010001;
+    return c;
+  }
+  const src = rng.below(2) === 0 ? regName(rng, size) : String(rng.below(256));
+  return makeCase(rng, `${op} ${dst}, ${src}`, `${op} ${dst}, ${src}`, [op]);
+}
+
+function moveCase(rng: Prng): Case {
+  const kind = rng.below(5);
+  if (kind === 0) {
+    const r = regName(rng, 32);
+    return makeCase(rng, `bswap ${r}`, `bswap ${r}`, ['bswap']);
+  }
+  if (kind === 1) {
+    const op = rng.below(2) === 0 ? 'movsx' : 'movzx';
+    const from: Size = rng.below(2) === 0 ? 8 : 16;
+    const to: Size = from === 8 && rng.below(2) === 0 ? 16 : 32;
+    const width = from === 8 ? 'byte' : 'word';
+    const src =
+      rng.below(2) === 0 ? regName(rng, from) : `${width} [BUF + ${rng.below(SCRATCH_BYTES - 2)}]`;
+    const asm = `${op} ${regName(rng, to)}, ${src}`;
+    return makeCase(rng, asm, asm, [op]);
+  }
+  if (kind === 2) {
+    const cc = rng.below(16);
+    const asm = `set${CONDITIONS[cc]} ${regName(rng, 8)}`;
+    return makeCase(rng, asm, asm, [`set${CC_NAMES[cc]}`]);
+  }
+  if (kind === 3) {
+    const cc = rng.below(16);
+    const size: Size = rng.below(2) === 0 ? 16 : 32;
+    const asm = `cmov${CONDITIONS[cc]} ${regName(rng, size)}, ${regName(rng, size)}`;
+    return makeCase(rng, asm, asm, [`cmov${CC_NAMES[cc]}`]);
+  }
+  const op = rng.below(2) === 0 ? 'xadd' : 'cmpxchg';
+  const size = SIZES[rng.below(3)]!;
+  const dst = regName(rng, size);
+  // XADD r, r with one register is left to differential.test.ts's known-difference check.
+  const src = regName(rng, size, op === 'xadd' ? [dst] : []);
+  const c = makeCase(rng, `${op} ${dst}, ${src}`, `${op} ${dst}, ${src}`, [op]);
+  // Make CMPXCHG's comparison succeed half of the time.
+  // Registers index CASE_REGS alike in every size, except AH…BH.
+  const index = REG_NAMES[size].indexOf(dst);
+  if (op === 'cmpxchg' && rng.below(2) === 0 && (size !== 8 || index < 4)) {
+    c.regs[0] = c.regs[index]!;
+  }
+  return c;
+}
+
+function decimalCase(rng: Prng): Case {
+  const ops = ['daa', 'das', 'aaa', 'aas'] as const;
+  const op = ops[rng.below(ops.length)]!;
+  // DAA/DAS leave OF undefined; AAA/AAS also SF, ZF and PF (the table says so too).
+  const undefinedFlags = op === 'daa' || op === 'das' ? OF : OF | SF | ZF | PF;
+  return makeCase(rng, op, op, [op], undefinedFlags);
+}
+
+/** String instructions over the scratch buffer; ESI/EDI are offsets into it, DF random. */
+function stringCase(rng: Prng): Case {
+  const ops = ['movs', 'stos', 'lods', 'cmps', 'scas'] as const;
+  const op = ops[rng.below(ops.length)]!;
+  const suffix = ['b', 'w', 'd'][rng.below(3)]!;
+  const rep = op === 'lods' ? ['', 'rep '][rng.below(2)]! : ['', 'rep ', 'repe ', 'repne '];
+  const prefix = typeof rep === 'string' ? rep : rep[rng.below(rep.length)]!;
+  const usesCompare = op === 'cmps' || op === 'scas';
+  const fixed = usesCompare || prefix === '' ? prefix : 'rep ';
+  const asm = [
+    'lea esi, [BUF + esi]',
+    'lea edi, [BUF + edi]',
+    `${fixed}${op}${suffix}`,
+    'lea esi, [esi - BUF]',
+    'lea edi, [edi - BUF]',
+  ].join('\n');
+  const c = makeCase(rng, `${fixed}${op}${suffix}`, asm, [`${op}${suffix}`], 0, 0x8d5 | DF);
+  const down = (c.flags & DF) !== 0;
+  // Keep every access inside the buffer: at most 6 elements of at most 4 bytes from the middle.
+  c.regs[1] = rng.below(7);
+  c.regs[5] = down ? 40 + rng.below(8) : rng.below(8);
+  c.regs[6] = down ? 40 + rng.below(8) : rng.below(8);
+  // Half of the compares see a uniform buffer and accumulator, so REPE runs to the end.
+  if (usesCompare && rng.below(2) === 0) {
+    const byte = rng.below(256);
+    c.memory.fill(byte);
+    c.regs[0] = (byte * 0x01010101) >>> 0;
+  }
+  return c;
+}
+
+const GENERATORS = [
+  aluCase,
+  aluCase,
+  memoryAluCase,
+  unaryCase,
+  shiftCase,
+  shiftCase,
+  doubleShiftCase,
+  multiplyCase,
+  divideCase,
+  bitCase,
+  moveCase,
+  moveCase,
+  decimalCase,
+  stringCase,
+];
+
+/** `count` cases from `seed`: the same seed always yields the same cases. */
+export function generateCases(seed: number, count: number): Case[] {
+  const rng = new Prng(seed);
+  const cases: Case[] = [];
+  for (let i = 0; i < count; i++) cases.push(GENERATORS[rng.below(GENERATORS.length)]!(rng));
+  return cases;
+}
