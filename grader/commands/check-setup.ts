@@ -2,6 +2,7 @@
 
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
+import { runSelfTest } from '../../sim/selftest.ts';
 import { cacheDir } from '../cache.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -40,8 +41,14 @@ export function checkCacheWritable(dir: string = cacheDir()): SetupCheck {
   }
 }
 
+/** The emulated machine runs a known program to the known result (sim/selftest.ts). */
+export function checkSim(): SetupCheck {
+  const { ok, detail } = runSelfTest();
+  return { name: 'sim self-test', ok, detail };
+}
+
 export function runSetupChecks(): SetupCheck[] {
-  return [checkNodeVersion(), checkCacheWritable()];
+  return [checkNodeVersion(), checkCacheWritable(), checkSim()];
 }
 
 export function register(program: Command): void {

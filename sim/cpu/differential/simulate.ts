@@ -2,6 +2,7 @@
 // on a flat 32-bit protected-mode CPU and compares with the host, masking the flags the opcode
 // table marks undefined for the case's mnemonics.
 
+import { enterFlatProtectedMode } from '../../machine.ts';
 import { PhysMemory } from '../../memory/memory.ts';
 import { Cpu, ExitReason } from '../cpu.ts';
 import { getEflags, setEflags } from '../flags.ts';
@@ -13,18 +14,6 @@ import { CODE_ADDR, CODE_SLOT, type Outcome, SCRATCH_ADDR } from './native.ts';
 
 /** EAX ECX EDX EBX EBP ESI EDI as indexes of cpu.reg32 (ESP, 4, is skipped). */
 const REG_INDEX = [0, 1, 2, 3, 5, 6, 7] as const;
-
-/** Flat 4 GiB code and data segments (G=1, D/B=1), ring 0, protected mode, paging off. */
-export function setFlatProtectedMode(cpu: Cpu): void {
-  for (let s = 0; s < 6; s++) {
-    cpu.segSelector[s] = s === 1 ? 0x08 : 0x10;
-    cpu.segBase[s] = 0;
-    cpu.segLimit[s] = 0xffffffff;
-    cpu.segAccess[s] = s === 1 ? 0xcf9b : 0xcf93;
-  }
-  cpu.cr0 |= 1;
-  cpu.cpl = 0;
-}
 
 /** The union of flagsUndefined over every table entry spelled `mnemonic`. */
 export function undefinedFlagsOf(mnemonic: string): number {
@@ -54,7 +43,7 @@ export function simulateCases(cases: readonly Case[], image: Uint8Array): Outcom
   const cpu = new Cpu(mem);
   return cases.map((c, i) => {
     resetCpu(cpu);
-    setFlatProtectedMode(cpu);
+    enterFlatProtectedMode(cpu);
     for (let r = 0; r < REG_INDEX.length; r++) cpu.reg32[REG_INDEX[r]!] = c.regs[r]!;
     cpu.reg32[4] = 0x8000;
     setEflags(cpu, c.flags | 0x2, 0xffffffff);
