@@ -1,0 +1,47 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PhysMemory } from '../../sim/memory/memory.ts';
+import { Toolstack } from '../dom0/toolstack.ts';
+import { DomainState } from '../xen/domain.ts';
+import { formatTrace } from '../xen/hypercall.ts';
+import { RunOutcome, runDomains } from '../xen/schedule.ts';
+import { Xen } from '../xen/xen.ts';
+import { buildGuest, GUESTS } from './index.ts';
+
+const dir = import.meta.dirname;
+function sources(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(dir))
+    if (f.endsWith('.asm')) files[f] = readFileSync(join(dir, f), 'utf8');
+  for (const f of readdirSync(join(dir, 'lib')))
+    files[`lib/${f}`] = readFileSync(join(dir, 'lib', f), 'utf8');
+  return files;
+}
+
+describe('guests', () => {
+  it('every listed guest assembles into a PV kernel', () => {
+    for (const g of GUESTS) expect(buildGuest(g.main, sources()).length).toBeGreaterThan(4096);
+  });
+
+  it('hello greets, reports the Xen version and its start_info, and powers off', () => {
+    const traces: string[] = [];
+    const xen = new Xen(new PhysMemory(64 << 20), { trace: (t) => traces.push(formatTrace(t)) });
+    const ts = new Toolstack(xen);
+    const d = ts.create(buildGuest('hello.asm', sources()), {
+      name: 'hello',
+      memoryMiB: 16,
+      cmdline: '',
+    });
+    ts.start(d);
+    expect(runDomains(xen, 1_000_000).outcome).toBe(RunOutcome.Idle);
+    expect(ts.console(d)).toBe(
+      'Hello from a PV guest on xenlab!\n' +
+        'Running on Xen 4.1.0-xenlab\n' +
+        'start_info: xen-3.0-x86_32p, 4096 pages\n',
+    );
+    expect(d.state).toBe(DomainState.Shutdown);
+    expect(d.shutdownReason).toBe(0);
+    expect(traces.at(-1)).toMatch(/^d1v0 sched_op\(cmd=SCHEDOP_shutdown, arg=0x[0-9a-f]+\) = 0$/);
+  });
+});
