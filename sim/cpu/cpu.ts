@@ -112,6 +112,21 @@ export enum ExitReason {
   Stopped = 5,
 }
 
+/**
+ * The I/O port bus seen by IN/OUT/INS/OUTS (the machine installs its devices here). `size` is
+ * 1, 2 or 4 bytes; reads return the value zero-extended.
+ */
+export interface IoBus {
+  read(port: number, size: number): number;
+  write(port: number, size: number, value: number): void;
+}
+
+/** No devices: reads float high (all ones), writes are ignored. */
+export const FLOATING_IO: IoBus = {
+  read: (_port, size) => (size === 4 ? 0xffffffff : (1 << (size * 8)) - 1),
+  write: () => {},
+};
+
 /** Operating mode for CPL-0 transfers: bare hardware, or PV host mode (DESIGN.md §2). */
 export enum HostMode {
   /** Ring 0 runs x86 code: exceptions and interrupts go through the IDT as on hardware. */
@@ -196,8 +211,21 @@ export class Cpu {
 
   // --- Host interface.
   hostMode: HostMode = HostMode.Bare;
-  /** Ports the host handles itself: IN/OUT on them exit with ExitReason.Io. */
+  /**
+   * Ports the host handles itself (nonzero entry = claimed). IN/OUT on them end run() with
+   * ExitReason.Io instead of touching `io`, with EIP already after the instruction:
+   * - OUT: exitWrite = true, exitPort, exitSize (1/2/4), exitValue = the value written. The
+   *   instruction is complete; the host just resumes.
+   * - IN: exitWrite = false, exitPort, exitSize. AL/AX/EAX is unchanged; the host completes
+   *   the IN by writing the value into AL, AX or EAX (by exitSize) before resuming.
+   * - OUTS: one element is transferred per exit (ESI/ECX advanced, exitValue = the element);
+   *   with REP and a count left, EIP stays on the instruction so resuming continues it.
+   * - INS: not exited; a claimed port is read through `io` like any other.
+   * I/O permission (IOPL, TSS bitmap) is checked before the exit.
+   */
   readonly hostPorts = new Uint8Array(0x10000);
+  /** Devices on the I/O bus (everything the host does not claim). */
+  io: IoBus = FLOATING_IO;
   exitVector = 0;
   exitErrorCode = 0;
   exitHasErrorCode = false;
