@@ -3,11 +3,17 @@
 import { Command, CommanderError } from 'commander';
 import * as checkSetup from './commands/check-setup.ts';
 import * as grade from './commands/grade.ts';
+import * as run from './commands/run.ts';
 import * as start from './commands/start.ts';
 import { EXIT } from './exit-codes.ts';
 
 /** Every subcommand, in the order --help lists them. */
-const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [start, checkSetup, grade];
+const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
+  start,
+  checkSetup,
+  grade,
+  run,
+];
 
 export function buildProgram(): Command {
   const program = new Command('xenlab')

@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { minimalKernel } from '../../solutions/xen/testing/boot.ts';
+import { RUN_EXIT } from './run.ts';
+
+const bin = fileURLToPath(new URL('../../bin/xenlab.js', import.meta.url));
+
+function xenlab(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function kernelFile(code: number[]): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'xenlab-run-')), 'kernel.elf');
+  writeFileSync(path, minimalKernel(code));
+  return path;
+}
+
+describe('xenlab run', () => {
+  it('boots hello, streams its console and exits 0 on poweroff', () => {
+    const r = xenlab('run', 'hello');
+    expect(r.out).toBe(
+      'Hello from a PV guest on xenlab!\n' +
+        'Running on Xen 4.1.0-xenlab\n' +
+        'start_info: xen-3.0-x86_32p, 8192 pages\n',
+    );
+    expect(r.err).toMatch(/\(XEN\) domain 1 \(hello\) shut down: poweroff/);
+    expect(r.code).toBe(RUN_EXIT.poweroff);
+  });
+
+  it('--trace prints each hypercall with decoded arguments', () => {
+    const r = xenlab('run', 'hello', '--trace', '--memory', '16');
+    expect(r.err).toMatch(/^d1v0 xen_version\(cmd=XENVER_version, arg=0x0\) = 262145$/m);
+    expect(r.err).toMatch(/^d1v0 sched_op\(cmd=SCHEDOP_shutdown, arg=0x[0-9a-f]+\) = 0$/m);
+    expect(r.out).toMatch(/4096 pages/);
+  });
+
+  it('runs an ELF kernel from a file; its shutdown reason is the exit code', () => {
+    // sched_op_compat(SCHEDOP_shutdown, SHUTDOWN_reboot) inline.
+    const reboot = [0xb8, 6, 0, 0, 0, 0xbb, 2, 0, 0, 0, 0xb9, 1, 0, 0, 0, 0xcd, 0x82, 0xeb, 0xfe];
+    const r = xenlab('run', kernelFile(reboot));
+    expect(r.err).toMatch(/shut down: reboot/);
+    expect(r.code).toBe(RUN_EXIT.reboot);
+  });
+
+  it('prints the crash report of a faulting guest and exits 1', () => {
+    const r = xenlab('run', kernelFile([0xa3, 0, 0, 0x40, 0, 0xeb, 0xfe]));
+    expect(r.err).toMatch(/crashed/);
+    expect(r.err).toMatch(/#PF, page fault.*CR2 0x00400000/);
+    expect(r.err).toMatch(/instruction at 0x00000000: a3 00 00 40 00/);
+    expect(r.code).toBe(RUN_EXIT.crash);
+  });
+
+  it('stops at the fuel budget', () => {
+    const r = xenlab('run', kernelFile([0xeb, 0xfe]), '--fuel', '5000');
+    expect(r.err).toMatch(/fuel exhausted after 5000 instructions/);
+    expect(r.code).toBe(RUN_EXIT.fuelExhausted);
+  });
+
+  it('explains what it cannot load', () => {
+    const missing = xenlab('run', 'no-such-guest');
+    expect(missing.err).toMatch(/cannot load "no-such-guest" \(guests: hello\)/);
+    expect(missing.code).toBe(1);
+    const notXen = join(mkdtempSync(join(tmpdir(), 'xenlab-run-')), 'x.elf');
+    writeFileSync(notXen, new Uint8Array(64));
+    const refused = xenlab('run', notXen);
+    expect(refused.err).toMatch(/domain builder refused .*not an ELF image/);
+    expect(refused.code).toBe(1);
+  });
+});
