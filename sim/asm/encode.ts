@@ -1,0 +1,510 @@
+// The instruction encoder (Intel SDM Vol. 2A ch. 2: prefixes, opcode, ModRM, SIB,
+// displacement, immediate). Tries every form of a mnemonic and keeps the shortest encoding,
+// which is how NASM selects `83 /0 ib` over `81 /0 id` and a short jump over a near one.
+
+import { LineError } from './errors.ts';
+import type { Expr, LinearAddress, Value } from './expr.ts';
+import { FORMS, type Form } from './forms.ts';
+import type { Operand } from './operands.ts';
+import { type Register, SEGMENT_PREFIX } from './registers.ts';
+
+export interface Instruction {
+  mnemonic: string;
+  /** Explicit prefix bytes (lock, rep…, o16/o32/a16/a32 applied as sizes), in source order. */
+  prefixes: readonly number[];
+  operands: readonly Operand[];
+}
+
+export interface EncodeContext {
+  bits: 16 | 32;
+  value(e: Expr): Value;
+  linear(e: Expr): LinearAddress;
+  /** The address of the instruction's first byte. */
+  here: Value;
+  /** An earlier pass found this jump out of short range: do not go back to the short form. */
+  forceNear: boolean;
+}
+
+export interface Encoding {
+  bytes: number[];
+  /** The encoding is a short (rel8) jump whose target was not yet known. */
+  shortJump: boolean;
+}
+
+/** Is there an instruction called `mnemonic` (lower case)? */
+export function isMnemonic(mnemonic: string): boolean {
+  return FORMS.has(mnemonic);
+}
+
+export function encodeInstruction(insn: Instruction, ctx: EncodeContext): Encoding {
+  const forms = FORMS.get(insn.mnemonic);
+  if (forms === undefined) throw new LineError(`unknown instruction '${insn.mnemonic}'`);
+  let operands = insn.operands;
+  // NASM's shorthand: `imul eax, 5` is `imul eax, eax, 5`.
+  if (insn.mnemonic === 'imul' && operands.length === 2 && operands[1]!.kind === 'imm') {
+    operands = [operands[0]!, operands[0]!, operands[1]!];
+  }
+  let best: Encoding | undefined;
+  let sizeMissing = false;
+  for (const form of forms) {
+    if (form.operands.length !== operands.length) continue;
+    const attempt = tryForm(form, operands, ctx, forms);
+    if (attempt === 'size') sizeMissing = true;
+    else if (
+      attempt !== undefined &&
+      (best === undefined || attempt.bytes.length < best.bytes.length)
+    ) {
+      best = attempt;
+    }
+  }
+  if (best !== undefined) {
+    best.bytes.unshift(...insn.prefixes);
+    return best;
+  }
+  if (sizeMissing) throw new LineError('operation size not specified');
+  throw new LineError(`invalid combination of opcode and operands for '${insn.mnemonic}'`);
+}
+
+const OSIZE_DEPENDENT = /^(E|G|R|I|Z|J|M|O)[vz]$|^eAX$|^Ibs$|^Mp$|^Ap$/;
+
+/** The operand size a form is used with, or undefined if the operands disagree. */
+function operandSize(
+  form: Form,
+  ops: readonly Operand[],
+  bits: 16 | 32,
+): number | 'size' | undefined {
+  if (form.osize !== undefined) return form.osize;
+  let size = 0;
+  let unsizedMemory = false;
+  for (let i = 0; i < ops.length; i++) {
+    const spec = form.operands[i]!;
+    if (!OSIZE_DEPENDENT.test(spec)) continue;
+    const op = ops[i]!;
+    let s = 0;
+    if (op.kind === 'reg' && (op.reg.cls === 'r16' || op.reg.cls === 'r32')) s = op.reg.size * 8;
+    else if (op.kind === 'mem' && spec !== 'Mp') {
+      if (op.size === 2 || op.size === 4) s = op.size * 8;
+      else if (op.size === 0) unsizedMemory = true;
+      else return undefined;
+    } else if ((op.kind === 'imm' || op.kind === 'far') && (op.size === 2 || op.size === 4)) {
+      s = op.size * 8;
+    }
+    if (s !== 0) {
+      if (size !== 0 && size !== s) return undefined;
+      size = s;
+    }
+  }
+  if (size === 0 && unsizedMemory && !form.sizeFromMode) return 'size';
+  return size === 0 ? bits : size;
+}
+
+/** Encodes `ops` with `form`, or returns undefined if they do not fit it. */
+function tryForm(
+  form: Form,
+  ops: readonly Operand[],
+  ctx: EncodeContext,
+  siblings: readonly Form[],
+): Encoding | undefined | 'size' {
+  const osize = operandSize(form, ops, ctx.bits);
+  if (osize === undefined || osize === 'size') {
+    return osize === 'size' && ops.every((op, i) => matches(form.operands[i]!, op, 0, ctx))
+      ? 'size'
+      : undefined;
+  }
+  for (let i = 0; i < ops.length; i++) {
+    if (!matches(form.operands[i]!, ops[i]!, osize, ctx)) return undefined;
+  }
+  if (!memorySizeImplied(form, ops, siblings)) return 'size';
+  try {
+    return build(form, ops, osize, ctx);
+  } catch (e) {
+    if (e instanceof FormMismatch) return undefined;
+    throw e;
+  }
+}
+
+/** The size letter of a specifier: `Eb` → b, `AL` → b, `eAX` → v, `Sw` → w. */
+function sizeLetter(spec: string): string {
+  if (spec === 'AL') return 'b';
+  if (spec === 'eAX') return 'v';
+  return spec.length === 2 ? spec[1]! : '';
+}
+
+/**
+ * An unsized memory operand is fine when a register operand of the same size letter fixes its
+ * size (`xchg [ebx], al`), or when the mnemonic has only one memory size at that position
+ * (`setz [ebx]`, `lldt [ebx]`); otherwise NASM says "operation size not specified".
+ */
+function memorySizeImplied(
+  form: Form,
+  ops: readonly Operand[],
+  siblings: readonly Form[],
+): boolean {
+  return ops.every((op, i) => {
+    const spec = form.operands[i]!;
+    if (op.kind !== 'mem' || op.size !== 0 || !/^[EMO][bwdv]$/.test(spec)) return true;
+    const letter = sizeLetter(spec);
+    const fixedBy = ops.some(
+      (other, j) => other.kind === 'reg' && j !== i && sizeLetter(form.operands[j]!) === letter,
+    );
+    if (fixedBy || form.sizeFromMode) return true;
+    if (letter === 'v') return false;
+    return siblings.every((s) => {
+      const other = s.operands[i];
+      return (
+        s.operands.length !== ops.length || !/^[EMO]/.test(other!) || sizeLetter(other!) === letter
+      );
+    });
+  });
+}
+
+/** Operands fixed by the form itself (AL, DX, ES, the 1 of `shl eax, 1`): nothing to encode. */
+function isFixed(spec: string): boolean {
+  return FIXED_REGISTERS[spec] !== undefined || spec === 'eAX' || spec === '1';
+}
+
+const FIXED_REGISTERS: Readonly<Record<string, string>> = {
+  AL: 'al',
+  CL: 'cl',
+  DX: 'dx',
+  ES: 'es',
+  CS: 'cs',
+  SS: 'ss',
+  DS: 'ds',
+  FS: 'fs',
+  GS: 'gs',
+};
+
+function isGeneral(r: Register, bytes: number): boolean {
+  return (r.cls === 'r8' || r.cls === 'r16' || r.cls === 'r32') && r.size === bytes;
+}
+
+/** Does operand `op` fit specifier `spec` at operand size `osize` (0 when being probed)? */
+function matches(spec: string, op: Operand, osize: number, ctx: EncodeContext): boolean {
+  const fixed = FIXED_REGISTERS[spec];
+  if (fixed !== undefined) return op.kind === 'reg' && op.reg.name === fixed;
+  const width = specWidth(spec, osize);
+  const kind = spec[0];
+  switch (spec) {
+    case 'eAX':
+      return op.kind === 'reg' && isGeneral(op.reg, osize / 8) && op.reg.num === 0;
+    case '1':
+      return op.kind === 'imm' && op.size === 0 && isConstant(ctx.value(op.expr), 1n);
+    case 'Sw':
+      return op.kind === 'reg' && op.reg.cls === 'sreg';
+    case 'Cd':
+      return op.kind === 'reg' && op.reg.cls === 'creg';
+    case 'Dd':
+      return op.kind === 'reg' && op.reg.cls === 'dreg';
+    case 'Td':
+      return op.kind === 'reg' && op.reg.cls === 'treg';
+    case 'Ap':
+      return op.kind === 'far';
+    case 'Mp':
+      return (
+        op.kind === 'mem' &&
+        (op.jump === 'far' || (op.jump === null && op.size === 0) || op.size === 6)
+      );
+    case 'M':
+      return op.kind === 'mem' && op.jump === null;
+    case 'Ibs':
+      return (
+        op.kind === 'imm' &&
+        op.jump === null &&
+        !(op.strict && op.size > 1) &&
+        fitsInt8(ctx.value(op.expr))
+      );
+    case 'Jb':
+      return (
+        op.kind === 'imm' &&
+        op.jump !== 'near' &&
+        op.jump !== 'far' &&
+        op.size <= 1 &&
+        !ctx.forceNear
+      );
+    case 'Jz':
+      return op.kind === 'imm' && op.jump !== 'short' && op.jump !== 'far';
+    default:
+      break;
+  }
+  switch (kind) {
+    case 'E':
+      if (op.kind === 'mem') return op.jump === null && (op.size === 0 || op.size * 8 === width);
+      // `mov ds, eax` is accepted and encoded without an operand-size prefix.
+      if (spec === 'Ew' && op.kind === 'reg' && isGeneral(op.reg, 4)) return true;
+      return op.kind === 'reg' && isGeneral(op.reg, width / 8);
+    case 'G':
+    case 'R':
+    case 'Z':
+      return op.kind === 'reg' && isGeneral(op.reg, width / 8);
+    case 'M':
+      return op.kind === 'mem' && op.jump === null && (op.size === 0 || op.size * 8 === width);
+    case 'I':
+      return (
+        op.kind === 'imm' &&
+        op.jump === null &&
+        (op.size === 0 || op.size * 8 === width || !op.strict)
+      );
+    case 'O':
+      return (
+        op.kind === 'mem' &&
+        (op.size === 0 || op.size * 8 === width) &&
+        ctx.linear(op.ea).regs.size === 0
+      );
+    default:
+      throw new LineError(`internal: unknown operand specifier ${spec}`);
+  }
+}
+
+/** Width in bits of a sized specifier (b w d q v z). */
+function specWidth(spec: string, osize: number): number {
+  switch (spec[spec.length - 1]) {
+    case 'b':
+      return 8;
+    case 'w':
+      return 16;
+    case 'd':
+      return 32;
+    case 'q':
+      return 64;
+    default:
+      return osize;
+  }
+}
+
+function isConstant(v: Value, n: bigint): boolean {
+  return v.known && v.sect < 0 && v.n === n;
+}
+
+/** An unknown value is assumed to fit: a later pass will widen the encoding if it does not. */
+function fitsInt8(v: Value): boolean {
+  return !v.known || (v.sect < 0 && v.n >= -128n && v.n <= 127n);
+}
+
+function littleEndian(n: bigint, bytes: number): number[] {
+  const out: number[] = [];
+  let v = BigInt.asUintN(bytes * 8, n);
+  for (let i = 0; i < bytes; i++) {
+    out.push(Number(v & 0xffn));
+    v >>= 8n;
+  }
+  return out;
+}
+
+interface MemoryEncoding {
+  mod: number;
+  rm: number;
+  sib: number | null;
+  disp: number[];
+  asize: 16 | 32;
+}
+
+const RM16: Readonly<Record<string, number>> = {
+  'bx+si': 0,
+  'bx+di': 1,
+  'bp+si': 2,
+  'bp+di': 3,
+  si: 4,
+  di: 5,
+  bp: 6,
+  bx: 7,
+};
+
+/** ModRM.mod/rm, SIB and displacement for a memory operand (SDM tables 2-1 and 2-2). */
+function encodeMemory(op: Extract<Operand, { kind: 'mem' }>, ctx: EncodeContext): MemoryEncoding {
+  const lin = ctx.linear(op.ea);
+  const regs = [...lin.regs].filter(([, c]) => c !== 0n);
+  const disp = lin.disp;
+  const sizes = new Set(regs.map(([r]) => r.cls));
+  for (const [r] of regs) {
+    if (r.cls !== 'r16' && r.cls !== 'r32')
+      throw new LineError(`register ${r.name} cannot address memory`, op.col);
+  }
+  if (sizes.size > 1) throw new LineError('mixed 16- and 32-bit registers in an address', op.col);
+  const asize: 16 | 32 = sizes.has('r16') ? 16 : sizes.has('r32') ? 32 : ctx.bits;
+  const dispKind = (): 0 | 1 | 2 => {
+    if (op.dispSize === 1) return 1;
+    if (op.dispSize >= 2) return 2;
+    if (disp.known && disp.sect < 0 && disp.n === 0n) return 0;
+    return fitsInt8(disp) ? 1 : 2;
+  };
+  const dispBytes = (kind: 0 | 1 | 2) =>
+    kind === 0 ? [] : littleEndian(disp.n, kind === 1 ? 1 : asize / 8);
+  if (asize === 16) {
+    const key = regs
+      .map(([r]) => r.name)
+      .sort((a, b) => (a === 'bx' || a === 'bp' ? -1 : b === 'bx' || b === 'bp' ? 1 : 0))
+      .join('+');
+    if (regs.some(([, c]) => c !== 1n) || (regs.length > 0 && RM16[key] === undefined)) {
+      throw new LineError('invalid 16-bit effective address', op.col);
+    }
+    if (regs.length === 0)
+      return { mod: 0, rm: 6, sib: null, disp: littleEndian(disp.n, 2), asize };
+    let kind = dispKind();
+    if (kind === 0 && key === 'bp') kind = 1;
+    return { mod: kind, rm: RM16[key]!, sib: null, disp: dispBytes(kind), asize };
+  }
+  let base: Register | undefined;
+  let index: Register | undefined;
+  let scale = 1n;
+  if (regs.length === 1) {
+    const [r, c] = regs[0]!;
+    if (c === 1n) base = r;
+    else if (c === 2n || c === 3n || c === 5n || c === 9n) {
+      // NASM splits [eax*2] into [eax+eax]: shorter than a SIB with a 32-bit displacement.
+      base = r;
+      index = r;
+      scale = c - 1n;
+    } else {
+      index = r;
+      scale = c;
+    }
+  } else if (regs.length === 2) {
+    const [[r1, c1], [r2, c2]] = regs as [[Register, bigint], [Register, bigint]];
+    if (c1 === 1n) {
+      base = r1;
+      index = r2;
+      scale = c2;
+    } else if (c2 === 1n) {
+      base = r2;
+      index = r1;
+      scale = c1;
+    } else {
+      throw new LineError('invalid effective address: two scaled registers', op.col);
+    }
+    if (index.num === 4 && scale === 1n) [base, index] = [index, base];
+  } else if (regs.length > 2) {
+    throw new LineError('invalid effective address: too many registers', op.col);
+  }
+  if (index !== undefined && (index.num === 4 || ![1n, 2n, 4n, 8n].includes(scale))) {
+    throw new LineError('invalid effective address: bad index register or scale', op.col);
+  }
+  if (base === undefined && index === undefined) {
+    return { mod: 0, rm: 5, sib: null, disp: littleEndian(disp.n, 4), asize };
+  }
+  const ss = [1n, 2n, 4n, 8n].indexOf(scale);
+  if (base === undefined) {
+    return {
+      mod: 0,
+      rm: 4,
+      sib: (ss << 6) | (index!.num << 3) | 5,
+      disp: littleEndian(disp.n, 4),
+      asize,
+    };
+  }
+  let kind = dispKind();
+  if (kind === 0 && base.num === 5) kind = 1;
+  const sib =
+    index !== undefined ? (ss << 6) | (index.num << 3) | base.num : base.num === 4 ? 0x24 : null;
+  return { mod: kind, rm: sib === null ? base.num : 4, sib, disp: dispBytes(kind), asize };
+}
+
+/** An immediate-like field after ModRM: its width and how to compute it. */
+interface Field {
+  width: number;
+  /** `length` is the whole instruction's, for relative jumps. */
+  emit(length: number): number[];
+}
+
+/** Lays out prefixes, opcode, ModRM/SIB/displacement and immediates. */
+function build(form: Form, ops: readonly Operand[], osize: number, ctx: EncodeContext): Encoding {
+  const bytes: number[] = [];
+  let segment = -1;
+  let mem: MemoryEncoding | undefined;
+  let reg = form.ext ?? 0;
+  let rm = -1;
+  let hasModrm = form.ext !== undefined;
+  let opcodeReg = 0;
+  const fields: Field[] = [];
+  let shortJump = false;
+  form.operands.forEach((spec, i) => {
+    const op = ops[i]!;
+    if (isFixed(spec)) return;
+    const kind = spec[0];
+    if (kind === 'G' || kind === 'S' || kind === 'C' || kind === 'D' || kind === 'T') {
+      hasModrm = true;
+      if (op.kind === 'reg') reg = op.reg.num;
+    } else if ((kind === 'E' || kind === 'R' || kind === 'M') && op.kind !== 'mem') {
+      hasModrm = true;
+      if (op.kind === 'reg') rm = op.reg.num;
+    } else if (kind === 'Z' && op.kind === 'reg') {
+      opcodeReg = op.reg.num;
+    } else if (op.kind === 'mem') {
+      segment = op.seg;
+      if (kind === 'O') {
+        const disp = ctx.linear(op.ea).disp.n;
+        mem = {
+          mod: -1,
+          rm: -1,
+          sib: null,
+          disp: littleEndian(disp, ctx.bits / 8),
+          asize: ctx.bits,
+        };
+      } else {
+        hasModrm = true;
+        mem = encodeMemory(op, ctx);
+      }
+    } else if (op.kind === 'far') {
+      const off = ctx.value(op.off).n;
+      const seg = ctx.value(op.seg).n;
+      fields.push({
+        width: osize / 8 + 2,
+        emit: () => [...littleEndian(off, osize / 8), ...littleEndian(seg, 2)],
+      });
+    } else if (op.kind === 'imm') {
+      const v = ctx.value(op.expr);
+      if (spec === 'Jb' || spec === 'Jz') {
+        fields.push(relative(spec, v, osize, ctx));
+        shortJump = spec === 'Jb';
+      } else {
+        const width = spec === 'Ib' || spec === 'Ibs' ? 1 : specWidth(spec, osize) / 8;
+        fields.push({ width, emit: () => littleEndian(v.n, width) });
+      }
+    }
+  });
+  if (form.asize !== undefined && form.asize !== ctx.bits) bytes.push(0x67);
+  if (segment >= 0) bytes.push(SEGMENT_PREFIX[segment]!);
+  const dependsOnSize =
+    form.osize !== undefined || form.operands.some((s) => OSIZE_DEPENDENT.test(s));
+  if (dependsOnSize && osize !== ctx.bits) bytes.push(0x66);
+  const m = mem as MemoryEncoding | undefined;
+  if (m !== undefined && m.asize !== ctx.bits) bytes.push(0x67);
+  if (form.prefix !== undefined) bytes.push(form.prefix);
+  if (form.opcode > 0xff) bytes.push(form.opcode >> 8, (form.opcode & 0xff) + opcodeReg);
+  else bytes.push(form.opcode + opcodeReg);
+  if (form.modrm !== undefined) bytes.push(form.modrm);
+  else if (m !== undefined && m.mod >= 0) {
+    bytes.push((m.mod << 6) | (reg << 3) | m.rm);
+    if (m.sib !== null) bytes.push(m.sib);
+    bytes.push(...m.disp);
+  } else if (m !== undefined) {
+    bytes.push(...m.disp);
+  } else if (hasModrm) {
+    bytes.push(0xc0 | (reg << 3) | Math.max(rm, 0));
+  }
+  const length = fields.reduce((n, field) => n + field.width, bytes.length);
+  for (const field of fields) bytes.push(...field.emit(length));
+  return { bytes, shortJump };
+}
+
+/** A rel8/rel16/rel32 jump displacement; rel8 only to a known target in range, same section. */
+function relative(spec: string, target: Value, osize: number, ctx: EncodeContext): Field {
+  const width = spec === 'Jb' ? 1 : osize / 8;
+  const here = ctx.here;
+  if (spec === 'Jb' && target.known && (target.sect !== here.sect || !here.known)) fail();
+  return {
+    width,
+    emit: (length) => {
+      const rel = target.n - (here.n + BigInt(length));
+      if (spec === 'Jb' && target.known && here.known && (rel < -128n || rel > 127n)) fail();
+      return littleEndian(rel, width);
+    },
+  };
+}
+
+/** Thrown while building when the operands turn out not to fit the form (a jump out of range). */
+class FormMismatch extends Error {}
+
+function fail(): never {
+  throw new FormMismatch();
+}
