@@ -231,6 +231,19 @@ describe('domain builder: images', () => {
     expect(lay.hypercallPageVa).toBe(0x1000);
   });
 
+  it('reads a string note cut short by the end of the note area (Debian GRUB’s PAE_MODE)', () => {
+    // GRUB declares descsz 12 for PAE_MODE, but its file ends after "yes\0".
+    const notes = miniNotes().filter((n) => n.type !== 9);
+    const pae = [4, 0, 0, 0, 12, 0, 0, 0, 9, 0, 0, 0, 0x58, 0x65, 0x6e, 0, 0x79, 0x65, 0x73, 0];
+    const image = makeElf({
+      entry: 0,
+      segments: [{ paddr: 0, data: kernelBytes() }],
+      notes,
+      noteTail: new Uint8Array(pae),
+    });
+    expect(setup(image).d.vmAssist).toBe(1 << 3); // PAE_MODE "yes" was read
+  });
+
   it('refuses images Xen refuses', () => {
     const refuse = (notes: TestNote[], entry = 0) =>
       expect(() =>

@@ -155,9 +155,15 @@ export interface ElfNote {
   name: string;
   type: number;
   desc: Uint8Array;
+  /** The note's descriptor runs past the note area: `desc` holds only what is there. */
+  truncated: boolean;
 }
 
-/** The notes in one note area; a last note that runs past the area is dropped, not an error. */
+/**
+ * The notes in one note area. A last note that runs past the area is kept with what is there
+ * and marked truncated (real images have one: Debian's GRUB declares a 12-byte PAE_MODE but
+ * ends the file after "yes\0"); one whose header or name is cut off is dropped.
+ */
 export function readNotes(bytes: Uint8Array, offset: number, size: number): ElfNote[] {
   const notes: ElfNote[] = [];
   const end = offset + size;
@@ -167,14 +173,16 @@ export function readNotes(bytes: Uint8Array, offset: number, size: number): ElfN
     const descsz = u32(bytes, p + 4);
     const type = u32(bytes, p + 8);
     const descOff = p + 12 + ((namesz + 3) & ~3);
-    const next = descOff + ((descsz + 3) & ~3);
-    if (descOff + descsz > end) break;
+    if (p + 12 + namesz > end) break;
+    const truncated = descOff + descsz > end;
     notes.push({
       name: cString(bytes, p + 12, namesz),
       type,
-      desc: bytes.subarray(descOff, descOff + descsz),
+      desc: bytes.subarray(Math.min(descOff, end), Math.min(descOff + descsz, end)),
+      truncated,
     });
-    p = next;
+    if (truncated) break;
+    p = descOff + ((descsz + 3) & ~3);
   }
   return notes;
 }
@@ -189,6 +197,24 @@ function noteNumber(desc: Uint8Array): number {
 
 function noteString(desc: Uint8Array): string {
   return cString(desc, 0, desc.length);
+}
+
+/** Note types whose descriptor is a number (the rest used here are strings). */
+const NUMERIC_NOTES = new Set([
+  XEN_ELFNOTE_ENTRY,
+  XEN_ELFNOTE_HYPERCALL_PAGE,
+  XEN_ELFNOTE_VIRT_BASE,
+  XEN_ELFNOTE_PADDR_OFFSET,
+  XEN_ELFNOTE_HV_START_LOW,
+]);
+
+/**
+ * Whether a truncated note still says something: a string whose NUL is inside the area does
+ * (libelf reads strings only up to their NUL); a cut-off number does not.
+ */
+function usable(note: ElfNote): boolean {
+  if (!note.truncated) return true;
+  return !NUMERIC_NOTES.has(note.type) && note.desc.includes(0);
 }
 
 /** Parses FEATURES syntax: `|`-separated XENFEAT names, `!` marking a required one. */
@@ -365,7 +391,7 @@ export function guestParams(elf: ElfImage): GuestParams {
   let xenNotes = 0;
   for (const [offset, size] of elf.noteAreas) {
     for (const note of readNotes(elf.bytes, offset, size)) {
-      if (note.name !== 'Xen') continue;
+      if (note.name !== 'Xen' || !usable(note)) continue;
       xenNotes++;
       applyNote(p, note);
     }

@@ -85,6 +85,20 @@ const CONSOLEIO_NAMES = {
   [CONSOLEIO_write]: 'CONSOLEIO_write',
   [CONSOLEIO_read]: 'CONSOLEIO_read',
 };
+// Grant-table sub-commands (xen-abi §6.4), named in traces before chapter 04 implements them.
+const GNTTABOP_NAMES = {
+  0: 'GNTTABOP_map_grant_ref',
+  1: 'GNTTABOP_unmap_grant_ref',
+  2: 'GNTTABOP_setup_table',
+  3: 'GNTTABOP_dump_table',
+  4: 'GNTTABOP_transfer',
+  5: 'GNTTABOP_copy',
+  6: 'GNTTABOP_query_size',
+  7: 'GNTTABOP_unmap_and_replace',
+  8: 'GNTTABOP_set_version',
+  9: 'GNTTABOP_get_status_frames',
+  10: 'GNTTABOP_get_version',
+};
 const VMASST_CMD_NAMES = {
   [VMASST_CMD_enable]: 'VMASST_CMD_enable',
   [VMASST_CMD_disable]: 'VMASST_CMD_disable',
@@ -138,7 +152,7 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
     doConsoleIo,
   ),
   row(19, 'physdev_op_compat', '09', [a('op')]),
-  row(20, 'grant_table_op', '04', [a('cmd'), a('uop'), dec('count')]),
+  row(20, 'grant_table_op', '04', [named('cmd', GNTTABOP_NAMES), a('uop'), dec('count')]),
   row(
     21,
     'vm_assist',
