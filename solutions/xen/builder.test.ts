@@ -1,3 +1,4 @@
+// xenlab: file from 02
 import { describe, expect, it } from 'vitest';
 import {
   CR4_PAE,

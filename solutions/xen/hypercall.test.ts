@@ -1,3 +1,4 @@
+// xenlab: file from 02
 import { describe, expect, it } from 'vitest';
 import { DomainState } from './domain.ts';
 import { EFAULT, EINVAL, ENOSYS, EPERM, ESRCH } from './errno.ts';

@@ -1,3 +1,4 @@
+// xenlab: file from 02
 import { describe, expect, it } from 'vitest';
 import { DomainState } from './domain.ts';
 import { RunOutcome, runDomains } from './schedule.ts';
