@@ -65,7 +65,8 @@ export function encodeInstruction(insn: Instruction, ctx: EncodeContext): Encodi
   throw new LineError(`invalid combination of opcode and operands for '${insn.mnemonic}'`);
 }
 
-const OSIZE_DEPENDENT = /^(E|G|R|I|Z|J|M|O)[vz]$|^eAX$|^Ibs$|^Mp$|^Ap$/;
+/** Operands whose size follows the operand size (register names eAX…eDI included). */
+const OSIZE_DEPENDENT = /^[EGRIJMO][vz]$|^e[A-Z]{2}$|^Ibs$|^[MA][pa]$/;
 
 /** The operand size a form is used with, or undefined if the operands disagree. */
 function operandSize(
@@ -125,9 +126,9 @@ function tryForm(
 
 /** The size letter of a specifier: `Eb` → b, `AL` → b, `eAX` → v, `Sw` → w. */
 function sizeLetter(spec: string): string {
-  if (spec === 'AL') return 'b';
-  if (spec === 'eAX') return 'v';
-  return spec.length === 2 ? spec[1]! : '';
+  if (/^[A-D]L$/.test(spec)) return 'b';
+  if (SIZED_REGISTER.test(spec)) return 'v';
+  return /^[A-Z][a-z]$/.test(spec) ? spec[1]! : '';
 }
 
 /**
@@ -160,20 +161,14 @@ function memorySizeImplied(
 
 /** Operands fixed by the form itself (AL, DX, ES, the 1 of `shl eax, 1`): nothing to encode. */
 function isFixed(spec: string): boolean {
-  return FIXED_REGISTERS[spec] !== undefined || spec === 'eAX' || spec === '1';
+  return FIXED_REGISTER.test(spec) || SIZED_REGISTER.test(spec) || spec === '1';
 }
 
-const FIXED_REGISTERS: Readonly<Record<string, string>> = {
-  AL: 'al',
-  CL: 'cl',
-  DX: 'dx',
-  ES: 'es',
-  CS: 'cs',
-  SS: 'ss',
-  DS: 'ds',
-  FS: 'fs',
-  GS: 'gs',
-};
+/** A register named by the form itself: AL…BH, AX…DI, EAX…EDI, ES…GS. */
+const FIXED_REGISTER = /^[A-Z]{2,3}$/;
+/** A general register whose width is the operand size: eAX…eDI. */
+const SIZED_REGISTER = /^e([A-Z]{2})$/;
+const REGISTER_ORDER = ['AX', 'CX', 'DX', 'BX', 'SP', 'BP', 'SI', 'DI'];
 
 function isGeneral(r: Register, bytes: number): boolean {
   return (r.cls === 'r8' || r.cls === 'r16' || r.cls === 'r32') && r.size === bytes;
@@ -181,13 +176,15 @@ function isGeneral(r: Register, bytes: number): boolean {
 
 /** Does operand `op` fit specifier `spec` at operand size `osize` (0 when being probed)? */
 function matches(spec: string, op: Operand, osize: number, ctx: EncodeContext): boolean {
-  const fixed = FIXED_REGISTERS[spec];
-  if (fixed !== undefined) return op.kind === 'reg' && op.reg.name === fixed;
+  if (FIXED_REGISTER.test(spec)) return op.kind === 'reg' && op.reg.name === spec.toLowerCase();
+  const sized = SIZED_REGISTER.exec(spec);
+  if (sized !== null) {
+    const num = REGISTER_ORDER.indexOf(sized[1]!);
+    return op.kind === 'reg' && isGeneral(op.reg, osize / 8) && op.reg.num === num;
+  }
   const width = specWidth(spec, osize);
   const kind = spec[0];
   switch (spec) {
-    case 'eAX':
-      return op.kind === 'reg' && isGeneral(op.reg, osize / 8) && op.reg.num === 0;
     case '1':
       return op.kind === 'imm' && op.size === 0 && isConstant(ctx.value(op.expr), 1n);
     case 'Sw':
@@ -235,7 +232,6 @@ function matches(spec: string, op: Operand, osize: number, ctx: EncodeContext): 
       return op.kind === 'reg' && isGeneral(op.reg, width / 8);
     case 'G':
     case 'R':
-    case 'Z':
       return op.kind === 'reg' && isGeneral(op.reg, width / 8);
     case 'M':
       return op.kind === 'mem' && op.jump === null && (op.size === 0 || op.size * 8 === width);
@@ -414,7 +410,6 @@ function build(form: Form, ops: readonly Operand[], osize: number, ctx: EncodeCo
   let reg = form.ext ?? 0;
   let rm = -1;
   let hasModrm = form.ext !== undefined;
-  let opcodeReg = 0;
   const fields: Field[] = [];
   let shortJump = false;
   form.operands.forEach((spec, i) => {
@@ -427,8 +422,6 @@ function build(form: Form, ops: readonly Operand[], osize: number, ctx: EncodeCo
     } else if ((kind === 'E' || kind === 'R' || kind === 'M') && op.kind !== 'mem') {
       hasModrm = true;
       if (op.kind === 'reg') rm = op.reg.num;
-    } else if (kind === 'Z' && op.kind === 'reg') {
-      opcodeReg = op.reg.num;
     } else if (op.kind === 'mem') {
       segment = op.seg;
       if (kind === 'O') {
@@ -462,16 +455,16 @@ function build(form: Form, ops: readonly Operand[], osize: number, ctx: EncodeCo
       }
     }
   });
+  if (form.wait) bytes.push(0x9b);
   if (form.asize !== undefined && form.asize !== ctx.bits) bytes.push(0x67);
   if (segment >= 0) bytes.push(SEGMENT_PREFIX[segment]!);
-  const dependsOnSize =
-    form.osize !== undefined || form.operands.some((s) => OSIZE_DEPENDENT.test(s));
+  const dependsOnSize = form.osize !== undefined || form.opsize;
   if (dependsOnSize && osize !== ctx.bits) bytes.push(0x66);
   const m = mem as MemoryEncoding | undefined;
   if (m !== undefined && m.asize !== ctx.bits) bytes.push(0x67);
   if (form.prefix !== undefined) bytes.push(form.prefix);
-  if (form.opcode > 0xff) bytes.push(form.opcode >> 8, (form.opcode & 0xff) + opcodeReg);
-  else bytes.push(form.opcode + opcodeReg);
+  if (form.opcode > 0xff) bytes.push(form.opcode >> 8, form.opcode & 0xff);
+  else bytes.push(form.opcode);
   if (form.modrm !== undefined) bytes.push(form.modrm);
   else if (m !== undefined && m.mod >= 0) {
     bytes.push((m.mod << 6) | (reg << 3) | m.rm);
