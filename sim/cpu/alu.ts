@@ -120,8 +120,8 @@ export const SH_SAR = 7;
 /**
  * Shift/rotate group 2 (SDM vol. 2 "RCL/RCR/ROL/ROR", "SAL/SAR/SHL/SHR"). The count is masked
  * to 5 bits; a masked count of 0 changes neither operand nor flags. OF is defined only for
- * 1-bit shifts; for larger counts we compute it with the 1-bit formula from the final result,
- * as Intel hardware does. AF is undefined: shifts clear it, rotates leave it.
+ * 1-bit shifts; for larger counts we apply the 1-bit formula to the last step, as Intel
+ * hardware does. AF is undefined: shifts clear it, rotates leave it.
  */
 export function shift(cpu: Cpu, op: number, size: number, dst: number, count: number): number {
   count &= 0x1f;
@@ -183,7 +183,9 @@ export function shift(cpu: Cpu, op: number, size: number, dst: number, count: nu
     case SH_SHR:
       res = count < 32 ? trunc(size, udst >>> count) : 0;
       cf = count <= size ? (udst >>> (count - 1)) & 1 : 0;
-      of = (udst >>> sign) & 1;
+      // OF is defined for 1-bit shifts (the original sign); for larger counts we follow the
+      // last 1-bit step, whose input already has a clear sign bit (as the 286 does).
+      of = count === 1 ? (udst >>> sign) & 1 : 0;
       break;
     default: {
       const sdst = (udst << (32 - size)) >> (32 - size);

@@ -156,9 +156,13 @@ export function getEflags(cpu: Cpu): number {
   return (cpu.flags | 0x2) >>> 0;
 }
 
+/** EFLAGS bits that exist (ID … CF); the others are reserved: bit 1 reads 1, the rest 0. */
+const EFLAGS_DEFINED = 0x003f7fd5;
+
 /** Writes the EFLAGS bits in `mask` from `value`; other bits are unchanged. */
 export function setEflags(cpu: Cpu, value: number, mask: number): void {
   materializeFlags(cpu);
+  mask &= EFLAGS_DEFINED;
   cpu.flags = ((cpu.flags & ~mask) | (value & mask) | 0x2) >>> 0;
 }
 

@@ -117,7 +117,14 @@ export function popRm(cpu: Cpu): void {
   const size = cpu.opsize32 ? 4 : 2;
   const off = stackOffset(cpu, 0);
   const value = cpu.opsize32 ? read32(cpu, SS, off) | 0 : read16(cpu, SS, off);
-  if (cpu.modrm < 0xc0 && cpu.addrsize32 && eaBaseIsEsp) cpu.eaOffset = (cpu.eaOffset + size) >>> 0;
+  if (cpu.modrm >= 0xc0) {
+    // POP (E)SP: the popped value replaces the incremented stack pointer.
+    adjustStack(cpu, size);
+    if (cpu.opsize32) writeRm32(cpu, value);
+    else writeRm16(cpu, value);
+    return;
+  }
+  if (cpu.addrsize32 && eaBaseIsEsp) cpu.eaOffset = (cpu.eaOffset + size) >>> 0;
   if (cpu.opsize32) writeRm32(cpu, value);
   else writeRm16(cpu, value);
   adjustStack(cpu, size);

@@ -52,6 +52,10 @@ function readRegister(cpu: Cpu, i: number): number {
   return getEflags(cpu) & 0xffff;
 }
 
+function expectedRegister(test: MooTest, i: number): number {
+  return test.final.regMask & (1 << i) ? test.final.regs[i]! : test.init.regs[i]!;
+}
+
 const hex = (v: number, digits: number): string => v.toString(16).padStart(digits, '0');
 
 /**
@@ -70,7 +74,7 @@ export function runMooTest(cpu: Cpu, test: MooTest, flagsMask: number): string |
   if (exit !== ExitReason.Hlt) problems.push(`exit ${exit} instead of HLT`);
   const mask = flagsMask & FLAGS_286_REAL;
   for (let i = 0; i < REG_NAMES.length; i++) {
-    let expected = test.final.regMask & (1 << i) ? test.final.regs[i]! : test.init.regs[i]!;
+    let expected = expectedRegister(test, i);
     let actual = readRegister(cpu, i);
     if (i === FLAGS) {
       expected &= mask;
@@ -89,11 +93,20 @@ export function runMooTest(cpu: Cpu, test: MooTest, flagsMask: number): string |
     const a = test.init.ramAddress[i]!;
     if (!finalRam.has(a)) finalRam.set(a, test.init.ramValue[i]!);
   }
-  const flagsAt = test.exception?.flagsAddress ?? -1;
+  // The FLAGS image an exception pushed sits at SS:SP+4 after delivery. (EXCP's own address
+  // is off by one when SP is odd, so it is derived from the final SS:SP instead.)
+  let flagsLow = -1;
+  let flagsHigh = -1;
+  if (test.exception !== null) {
+    const ss = expectedRegister(test, REG_NAMES.indexOf('ss')) << 4;
+    const sp = expectedRegister(test, REG_NAMES.indexOf('sp'));
+    flagsLow = ss + ((sp + 4) & 0xffff);
+    flagsHigh = ss + ((sp + 5) & 0xffff);
+  }
   for (const [address, value] of finalRam) {
     let byteMask = 0xff;
-    if (address === flagsAt) byteMask = mask & 0xff;
-    else if (address === flagsAt + 1) byteMask = (mask >> 8) & 0xff;
+    if (address === flagsLow) byteMask = mask & 0xff;
+    else if (address === flagsHigh) byteMask = (mask >> 8) & 0xff;
     if ((ram[address]! & byteMask) !== (value & byteMask)) {
       problems.push(`[${hex(address, 5)}] ${hex(ram[address]!, 2)} != ${hex(value, 2)}`);
     }

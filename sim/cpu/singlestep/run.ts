@@ -27,7 +27,7 @@ for (const file of listOpcodeFiles(dir)) {
   let firstFailure = '';
   for (const test of readOpcodeFile(file)) {
     if (revoked.has(test.hash)) continue;
-    const reason = outOfScope(file.name, test);
+    const reason = outOfScope(test);
     if (reason !== undefined) {
       skippedByReason.set(reason, (skippedByReason.get(reason) ?? 0) + 1);
       fileSkipped++;
