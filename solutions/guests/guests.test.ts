@@ -45,4 +45,21 @@ describe('guests', () => {
     expect(d.shutdownReason).toBe(0);
     expect(traces.at(-1)).toMatch(/^d1v0 sched_op\(cmd=SCHEDOP_shutdown, arg=0x[0-9a-f]+\) = 0$/);
   });
+
+  it('crash prints, then faults; Xen crashes it with a page-fault report', () => {
+    const xen = new Xen(new PhysMemory(64 << 20));
+    const ts = new Toolstack(xen);
+    const d = ts.create(buildGuest('crash.asm', sources()), {
+      name: 'crash',
+      memoryMiB: 16,
+      cmdline: '',
+    });
+    ts.start(d);
+    expect(runDomains(xen, 1_000_000).outcome).toBe(RunOutcome.Idle);
+    expect(ts.console(d)).toBe('Writing to an unmapped page...\n');
+    expect(d.shutdownReason).toBe(3);
+    expect(xen.logLines.join('\n')).toMatch(
+      /#PF, page fault\), error code 0x0002 .*CR2 0x40000000/,
+    );
+  });
 });

@@ -21,6 +21,12 @@ export const GUESTS: readonly GuestInfo[] = [
     description: 'greets, asks Xen its version, reads start_info, powers off',
     chapter: '02',
   },
+  {
+    name: 'crash',
+    main: 'crash.asm',
+    description: 'writes to an unmapped page: Xen crashes the domain with a report',
+    chapter: '02',
+  },
 ];
 
 /** A guest that did not assemble: the assembler's messages, one per line. */
