@@ -1,6 +1,7 @@
 // The `xenlab` command line: one module per subcommand under grader/commands/, registered here.
 
 import { Command, CommanderError } from 'commander';
+import * as asm from './commands/asm.ts';
 import * as checkSetup from './commands/check-setup.ts';
 import * as grade from './commands/grade.ts';
 import * as run from './commands/run.ts';
@@ -13,6 +14,7 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   checkSetup,
   grade,
   run,
+  asm,
 ];
 
 export function buildProgram(): Command {

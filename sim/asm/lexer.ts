@@ -126,12 +126,20 @@ export function readString(line: string, start: number): { text: string; end: nu
       text += ch;
       i += 1 + len;
     } else {
-      text += line[i];
-      i++;
+      // Strings hold bytes: a non-ASCII character becomes its UTF-8 bytes, as NASM emits it.
+      const ch = String.fromCodePoint(line.codePointAt(i)!);
+      text += ch.charCodeAt(0) < 0x80 ? ch : utf8Bytes(ch);
+      i += ch.length;
     }
   }
   if (i >= line.length) throw new LineError('unterminated string', start + 1);
   return { text, end: i + 1 };
+}
+
+const UTF8 = new TextEncoder();
+
+function utf8Bytes(ch: string): string {
+  return String.fromCharCode(...UTF8.encode(ch));
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = {
