@@ -112,4 +112,34 @@ describe('running PV guests (both hypercall entry paths)', () => {
     expect(domain.state).toBe(DomainState.Paused);
     expect(runDomains(xen, 5000).outcome).toBe(RunOutcome.Idle);
   });
+
+  it('refuses a hypercall from ring 3: the DPL-1 gate raises #GP(0x82*8+2)', () => {
+    const push = (n: number) => [0x68, ...le32(n)];
+    // iret to ring 3 (FLAT_RING3 selectors, stack in page 2), then int $0x82 from there.
+    const code = [...push(0xe033), ...push(0x2800), ...push(0x202), ...push(0xe02b), ...push(26)];
+    code.push(0xcf, ...int82);
+    const { xen, domain, layout, traces } = bootTestDomain({}, minimalKernel(code, data));
+    // Let ring 3 reach pages 0 and 2: set U/S in their L1 entries (Xen's view of the tables).
+    const l1 = domain.p2m[layout.pgtablesPfn + 1 + layout.l2Count]! * 4096;
+    for (const pfn of [0, 2]) xen.mem.write32(l1 + pfn * 8, xen.mem.read32(l1 + pfn * 8) | 4);
+    xen.unpauseDomain(domain);
+    runDomains(xen, 1000);
+    expect(traces).toEqual([]);
+    expect(domain.shutdownReason).toBe(3);
+    const log = xen.logLines.join('\n');
+    expect(log).toMatch(/vector 13 \(#GP, general protection\), error code 0x0412/);
+    expect(log).toMatch(/EIP 0xe02b:0x0000001a {2}EFLAGS 0x[0-9a-f]+ {2}CPL 3/);
+  });
+
+  it('stops the machine with a Xen panic when Xen’s own code throws', () => {
+    const t = bootTestDomain({}, minimalKernel(inlineGuest, data));
+    (t.xen.listeners as { console?: () => void }).console = () => {
+      throw new Error('console back end broke');
+    };
+    t.xen.unpauseDomain(t.domain);
+    expect(runDomains(t.xen, 100_000).outcome).toBe(RunOutcome.Panic);
+    expect(t.xen.panicReport?.[0]).toBe('Xen panic while handling d1v0');
+    expect(t.xen.panicReport?.join('\n')).toMatch(/console back end broke/);
+    expect(runDomains(t.xen, 100_000).outcome).toBe(RunOutcome.Panic);
+  });
 });
