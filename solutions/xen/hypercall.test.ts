@@ -136,6 +136,12 @@ describe('console_io (xen-abi §8.4)', () => {
     expect(peekString(BUF + 8, 1)).toBe('c');
   });
 
+  it('accepts an empty write without touching the buffer pointer', () => {
+    const { hypercall, xen } = bootTestDomain();
+    expect(hypercall(18, [0, 0, UNMAPPED])).toBe(0);
+    expect(xen.consoleOutput.get(1)).toBeUndefined();
+  });
+
   it('answers -ENOSYS for other commands', () => {
     const { hypercall } = bootTestDomain();
     expect(hypercall(18, [2, 1, BUF])).toBe(-ENOSYS);
@@ -177,6 +183,13 @@ describe('xen_version (xen-abi §8.5)', () => {
     expect(peek(BUF + 4, 4)).toEqual([1 << 4, 0, 0, 0]);
     poke(BUF, [1, 0, 0, 0]);
     expect(hypercall(17, [6, BUF])).toBe(-EINVAL);
+  });
+
+  it('copies out Xen’s command line', () => {
+    const { hypercall, peekString, poke } = bootTestDomain();
+    poke(0x20000, [0x41, 0x42]);
+    expect(hypercall(17, [9, 0x20000])).toBe(0);
+    expect(peekString(0x20000, 1024)).toBe(''); // this Xen was booted without one
   });
 
   it('returns -EFAULT for bad pointers and -ENOSYS for unknown commands', () => {
