@@ -51,7 +51,7 @@ describe('xenlab run', () => {
     const r = xenlab('run', kernelFile([0xa3, 0, 0, 0x40, 0, 0xeb, 0xfe]));
     expect(r.err).toMatch(/crashed/);
     expect(r.err).toMatch(/#PF, page fault.*CR2 0x00400000/);
-    expect(r.err).toMatch(/instruction at 0x00000000: a3 00 00 40 00/);
+    expect(r.err).toMatch(/instruction at 0x00000000: mov \[0x400000\],eax \(a3 00 00 40 00\)$/m);
     expect(r.code).toBe(RUN_EXIT.crash);
   });
 

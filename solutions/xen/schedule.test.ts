@@ -86,7 +86,7 @@ describe('running PV guests (both hypercall entry paths)', () => {
       /vector 14 \(#PF, page fault\), error code 0x0002 \[not-present, write, supervisor\], CR2 0x00400000/,
     );
     expect(log).toMatch(/EIP 0xe019:0x00000000/);
-    expect(log).toMatch(/instruction at 0x00000000: a3 00 00 40 00/);
+    expect(log).toMatch(/instruction at 0x00000000: mov \[0x400000\],eax \(a3 00 00 40 00\)$/m);
     expect(second.state).toBe(DomainState.Shutdown);
     expect(second.shutdownReason).toBe(0);
     expect(t.xen.consoleOutput.get(second.domid)).toBe('hello\n');
@@ -97,7 +97,9 @@ describe('running PV guests (both hypercall entry paths)', () => {
     xen.unpauseDomain(domain);
     runDomains(xen, 1000);
     expect(domain.shutdownReason).toBe(3);
-    expect(xen.logLines.join('\n')).toMatch(/vector 13 \(#GP, general protection\)/);
+    const log = xen.logLines.join('\n');
+    expect(log).toMatch(/vector 13 \(#GP, general protection\), error code 0x0000/);
+    expect(log).toMatch(/instruction at 0x00000000: hlt \(f4\)$/m);
   });
 
   it('stops at the fuel budget while a guest still runs, and resumes later', () => {

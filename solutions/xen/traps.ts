@@ -3,6 +3,7 @@
 // book §2.3, §2.7; Xen xen/arch/x86/traps.c (do_trap, show_registers), x86_32/entry.S.
 // xenlab: file from 02
 
+import { disassembleOne } from '../../sim/asm/disasm.ts';
 import {
   type Cpu,
   CS,
@@ -58,6 +59,9 @@ export function vectorName(vector: number): string {
   return e[0] === '' ? `vector ${vector} (${e[1]})` : `vector ${vector} (${e[0]}, ${e[1]})`;
 }
 
+/** The D/B flag of the CS descriptor cache ((byte 6 << 8) | byte 5): 32-bit code. */
+const CS_D_BIT = 1 << 14;
+
 const hex8 = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 const hex4 = (n: number) => `0x${(n >>> 0).toString(16).padStart(4, '0')}`;
 
@@ -84,6 +88,16 @@ export function instructionBytes(cpu: Cpu, eip: number): Uint8Array {
   return new Uint8Array(bytes);
 }
 
+/** `instruction at 0x…: mov [0x400000],eax (a3 00 00 40 00)`, disassembled as CS decodes. */
+function describeInstruction(cpu: Cpu, eip: number): string {
+  const bytes = instructionBytes(cpu, eip);
+  if (bytes.length === 0) return `instruction at ${hex8(eip)}: not mapped`;
+  const bits = (cpu.segAccess[CS]! & CS_D_BIT) !== 0 ? 32 : 16;
+  const line = disassembleOne(bytes, 0, { bits, org: eip });
+  const hexBytes = [...line.bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  return `instruction at ${hex8(eip)}: ${line.text} (${hexBytes})`;
+}
+
 /** The text of a crash report: what happened, the registers, the instruction. */
 export function crashReport(v: Vcpu, what: string): string[] {
   const cpu = v.cpu;
@@ -96,14 +110,7 @@ export function crashReport(v: Vcpu, what: string): string[] {
     `ESI ${r(ESI)}  EDI ${r(EDI)}  EBP ${r(EBP)}  ESP ${sel(SS)}:${r(ESP)}`,
     `DS ${sel(DS)}  ES ${sel(ES)}  FS ${sel(FS)}  GS ${sel(GS)}  CR2 ${hex8(cpu.cr2)}  CR3 ${hex8(cpu.cr3)}`,
   ];
-  const eip = cpu.exitSoftware ? cpu.instrStart : cpu.eip;
-  const bytes = instructionBytes(cpu, eip);
-  const hexBytes = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-  lines.push(
-    bytes.length === 0
-      ? `instruction at ${hex8(eip)}: not mapped`
-      : `instruction at ${hex8(eip)}: ${hexBytes}`,
-  );
+  lines.push(describeInstruction(cpu, cpu.exitSoftware ? cpu.instrStart : cpu.eip));
   return lines;
 }
 
