@@ -11,7 +11,7 @@ import {
   write16,
   write32,
 } from './access.ts';
-import { Cpu, CS, DS, ES, SS, VEC_GP, VEC_SS } from './cpu.ts';
+import { Cpu, CR0_AM, CR0_PE, CS, DS, ES, FLAG_AC, SS, VEC_AC, VEC_GP, VEC_SS } from './cpu.ts';
 import { FAULT } from './fault.ts';
 import { resetCpu } from './system.ts';
 
@@ -107,5 +107,24 @@ describe('instruction fetch', () => {
     expect(fetch8(cpu)).toBe(0);
     write8(cpu, DS, 0x101, 0x90);
     expect(fetch8(cpu)).toBe(0x90);
+  });
+});
+
+describe('alignment check', () => {
+  it('raises #AC(0) for misaligned ring-3 accesses only with CR0.AM and EFLAGS.AC', () => {
+    const cpu = realCpu();
+    cpu.cr0 |= CR0_PE;
+    cpu.cpl = 3;
+    cpu.segAccess[DS] = 0xf3;
+    expect(read32(cpu, DS, 0x101)).toBe(0);
+    cpu.cr0 |= CR0_AM;
+    expect(read32(cpu, DS, 0x101)).toBe(0);
+    cpu.flags |= FLAG_AC;
+    expect(fault(cpu, () => read32(cpu, DS, 0x101))).toEqual([VEC_AC, 0]);
+    expect(fault(cpu, () => write16(cpu, DS, 0xfff, 0))).toEqual([VEC_AC, 0]); // split page too
+    expect(read32(cpu, DS, 0x100)).toBe(0);
+    expect(read8(cpu, DS, 0x101)).toBe(0);
+    cpu.cpl = 0;
+    expect(read32(cpu, DS, 0x101)).toBe(0);
   });
 });

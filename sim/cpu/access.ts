@@ -14,7 +14,7 @@
 // After changing page kinds in PhysMemory, or page tables behind the CPU's back, the host calls
 // flushTlb (paging.ts): the TLB remembers which frames are plain RAM.
 
-import { type Cpu, CS, SS, VEC_GP, VEC_SS } from './cpu.ts';
+import { type Cpu, CR0_AM, CS, FLAG_AC, SS, VEC_AC, VEC_GP, VEC_SS } from './cpu.ts';
 import { raiseFault } from './fault.ts';
 import {
   ACCESS_EXEC,
@@ -171,6 +171,7 @@ export function readLinear16(cpu: Cpu, linear: number): number {
   if (cpu.tlbTag[i] === vpn && (cpu.tlbInfo[i]! & tlbNeed(cpu, TLB_READ)) !== 0 && off < 0xfff) {
     const pa = cpu.tlbPhys[i]! + off;
     if ((pa & 1) === 0) return cpu.ram16[pa >>> 1]!;
+    checkAlignment(cpu);
     const ram = cpu.mem.ram;
     return ram[pa]! | (ram[pa + 1]! << 8);
   }
@@ -184,6 +185,7 @@ export function readLinear32(cpu: Cpu, linear: number): number {
   if (cpu.tlbTag[i] === vpn && (cpu.tlbInfo[i]! & tlbNeed(cpu, TLB_READ)) !== 0 && off < 0xffd) {
     const pa = cpu.tlbPhys[i]! + off;
     if ((pa & 3) === 0) return cpu.ram32[pa >>> 2]! >>> 0;
+    checkAlignment(cpu);
     const ram = cpu.mem.ram;
     return (ram[pa]! | (ram[pa + 1]! << 8) | (ram[pa + 2]! << 16) | (ram[pa + 3]! << 24)) >>> 0;
   }
@@ -209,6 +211,7 @@ export function writeLinear16(cpu: Cpu, linear: number, value: number): void {
     if ((pa & 1) === 0) {
       cpu.ram16[pa >>> 1] = value;
     } else {
+      checkAlignment(cpu);
       const ram = cpu.mem.ram;
       ram[pa] = value;
       ram[pa + 1] = value >>> 8;
@@ -227,6 +230,7 @@ export function writeLinear32(cpu: Cpu, linear: number, value: number): void {
     if ((pa & 3) === 0) {
       cpu.ram32[pa >>> 2] = value;
     } else {
+      checkAlignment(cpu);
       const ram = cpu.mem.ram;
       ram[pa] = value;
       ram[pa + 1] = value >>> 8;
@@ -274,11 +278,27 @@ function physWrite(cpu: Cpu, phys: number, size: number, value: number): void {
   else cpu.mem.write32(phys, value);
 }
 
+/**
+ * Alignment check (SDM §6.15, #AC): a misaligned data access at CPL 3 with CR0.AM and
+ * EFLAGS.AC set raises #AC(0). Called only once an access is known to be misaligned.
+ */
+function checkAlignment(cpu: Cpu): void {
+  if (cpu.cpl === 3 && (cpu.cr0 & CR0_AM) !== 0 && (cpu.flags & FLAG_AC) !== 0) {
+    raiseFault(cpu, VEC_AC, 0);
+  }
+}
+
+// #AC ranks after #PF (SDM table 6-2), so alignment is checked once the pages are known.
 function readSlow(cpu: Cpu, linear: number, size: number, access: number): number {
+  const misaligned = (linear & (size - 1)) !== 0 && (access & ACCESS_USER) !== 0;
   const first = 0x1000 - (linear & 0xfff);
   const pa = translate(cpu, linear, access);
-  if (size <= first) return physRead(cpu, pa, size);
+  if (size <= first) {
+    if (misaligned) checkAlignment(cpu);
+    return physRead(cpu, pa, size);
+  }
   const pb = translate(cpu, (linear + first) | 0, access);
+  if (misaligned) checkAlignment(cpu);
   let value = 0;
   for (let k = size - 1; k >= 0; k--) {
     value = (value << 8) | physRead(cpu, k < first ? pa + k : pb + k - first, 1);
@@ -287,14 +307,17 @@ function readSlow(cpu: Cpu, linear: number, size: number, access: number): numbe
 }
 
 function writeSlow(cpu: Cpu, linear: number, size: number, value: number, access: number): void {
+  const misaligned = (linear & (size - 1)) !== 0 && (access & ACCESS_USER) !== 0;
   access |= ACCESS_WRITE;
   const first = 0x1000 - (linear & 0xfff);
   const pa = translate(cpu, linear, access);
   if (size <= first) {
+    if (misaligned) checkAlignment(cpu);
     physWrite(cpu, pa, size, value);
     return;
   }
   const pb = translate(cpu, (linear + first) | 0, access);
+  if (misaligned) checkAlignment(cpu);
   for (let k = 0; k < size; k++) {
     physWrite(cpu, k < first ? pa + k : pb + k - first, 1, value >>> (k * 8));
   }

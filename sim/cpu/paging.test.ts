@@ -157,13 +157,17 @@ describe('32-bit paging', () => {
     expect(cpu.mem.read8(0x301000)).toBe(0);
   });
 
-  it('translateForHost neither faults nor sets A/D, and refuses read-only writes', () => {
+  it('translateForHost never faults, refuses read-only writes and sets A/D as hardware', () => {
     const cpu = paged32();
     map(cpu, 0x5000, 0x9000, P);
-    expect(translateForHost(cpu, 0x5123, false)).toBe(0x9123);
     expect(translateForHost(cpu, 0x5123, true)).toBe(-1);
-    expect(translateForHost(cpu, 0x7000, false)).toBe(-1);
     expect(cpu.mem.read32(0x2014) & A).toBe(0);
+    expect(translateForHost(cpu, 0x5123, false)).toBe(0x9123);
+    expect(cpu.mem.read32(0x2014) & (A | D)).toBe(A);
+    expect(translateForHost(cpu, 0x7000, false)).toBe(-1);
+    map(cpu, 0x6000, 0xa000, P | RW);
+    expect(translateForHost(cpu, 0x6010, true)).toBe(0xa010);
+    expect(cpu.mem.read32(0x2018) & (A | D)).toBe(A | D);
     expect(cpu.cr2).toBe(0);
   });
 });

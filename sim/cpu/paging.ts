@@ -88,8 +88,9 @@ export function translate(cpu: Cpu, linear: number, access: number): number {
 /**
  * The host's view of a guest linear address: the physical address `linear` maps to for a
  * supervisor access with CR0.WP honoured as if set (the hypervisor must not write read-only
- * guest pages), or -1 when it is not mapped that way. Raises nothing, sets no A/D bits and
- * leaves CR2 and the TLB alone.
+ * guest pages), or -1 when it is not mapped that way. Raises nothing and leaves CR2 and the
+ * TLB alone. Like the hardware walk a real hypervisor's access would cause, it sets the
+ * accessed bit, and the dirty bit for a write, so the guest sees pages the host wrote as dirty.
  */
 export function translateForHost(cpu: Cpu, linear: number, write: boolean): number {
   return walk(cpu, linear, write ? ACCESS_WRITE : 0, false);
@@ -246,7 +247,6 @@ function finish(
   ) {
     return pageFault(cpu, linear, access, PF_P, raise);
   }
-  if (!raise) return phys;
   if (upperAddr !== leafAddr) {
     const upper = readEntry(cpu, upperAddr);
     if ((upper & PTE_A) === 0) writeEntry(cpu, upperAddr, upper | PTE_A);
