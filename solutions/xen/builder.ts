@@ -105,6 +105,7 @@ const PAGE_SHIFT = 12;
 
 /** The 32-byte stub for hypercall `i` (xen-abi §1.4): mov $i,%eax; int $0x82; ret; int3…. */
 function writeHypercallPage(mem: PhysMemory, mfn: number): void {
+  // xenlab: exercise 02-hypercall-page
   const base = mfn * PAGE_SIZE;
   mem.ram.fill(0xcc, base, base + PAGE_SIZE);
   for (let i = 0; i < PAGE_SIZE / 32; i++) {
@@ -116,6 +117,7 @@ function writeHypercallPage(mem: PhysMemory, mfn: number): void {
       mem.ram.set([0xb8, i, 0, 0, 0, 0xcd, HYPERCALL_VECTOR, 0xc3], p);
     }
   }
+  // xenlab: end 02-hypercall-page
 }
 
 /** Bump allocator over the bootstrap region (xc_dom_alloc_segment / xc_dom_alloc_page). */
@@ -190,6 +192,7 @@ function loadKernel(mem: PhysMemory, d: Domain, elf: ElfImage, p: GuestParams): 
 
 /** The bootstrap PAE tables (setup_pgtables_x86_32_pae), plus Xen's slot in L3 slot 3's L2. */
 function buildPaeTables(mem: PhysMemory, d: Domain, lay: BootLayout, area: XenArea): void {
+  // xenlab: exercise 02-bootstrap-tables
   const mfnOf = (pfn: number) => d.p2m[pfn]!;
   const l3 = mfnOf(lay.pgtablesPfn) * PAGE_SIZE;
   let l2pfn = lay.pgtablesPfn + 1;
@@ -228,10 +231,12 @@ function buildPaeTables(mem: PhysMemory, d: Domain, lay: BootLayout, area: XenAr
   // Pinning the L3 makes Xen install its private mappings in the L2 of slot 3.
   const l2Slot3 = mem.read32(l3 + 3 * 8) & ~0xfff;
   write64(mem, l2Slot3 + XEN_AREA_L2_SLOT * 8, xenAreaL2Entry(area));
+  // xenlab: end 02-bootstrap-tables
 }
 
 /** start_info for a domU (start_info_x86_32), every field. */
 function writeStartInfo(mem: PhysMemory, d: Domain, lay: BootLayout, cfg: BuildConfig): void {
+  // xenlab: exercise 02-start-info
   const si = machineAddress(d, lay.startInfoPfn * PAGE_SIZE);
   const put = (field: number, value: number) => mem.write32(si + field, value);
   for (let i = 0; i < XEN_START_INFO_MAGIC_PAE.length; i++) {
@@ -255,6 +260,7 @@ function writeStartInfo(mem: PhysMemory, d: Domain, lay: BootLayout, cfg: BuildC
   }
   put(START_INFO.first_p2m_pfn, 0);
   put(START_INFO.nr_p2m_frames, 0);
+  // xenlab: end 02-start-info
 }
 
 /** vCPU 0 as Xen enters it (vcpu_x86_32 + arch_set_info_guest): ring 1, flat, ESI = start_info. */

@@ -30,12 +30,14 @@ export function doConsoleIo(ctx: HypercallContext, args: Uint32Array): number {
 
 /** CONSOLEIO_write: copies `count` bytes, chunk by chunk; a bad chunk stops it with -EFAULT. */
 function consoleWrite(ctx: HypercallContext, count: number, buffer: number): number {
+  // xenlab: exercise 02-console-write
   for (let done = 0; done < count; done += CONSOLE_CHUNK) {
     const chunk = copyFromGuest(ctx.vcpu.cpu, buffer + done, Math.min(CONSOLE_CHUNK, count - done));
     if (typeof chunk === 'number') return -EFAULT;
     ctx.xen.consoleWrite(ctx.domain, chunk);
   }
   return 0;
+  // xenlab: end 02-console-write
 }
 
 /**

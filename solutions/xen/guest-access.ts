@@ -22,6 +22,7 @@ export function accessOk(va: number, length: number): boolean {
 
 /** Copies `length` bytes at guest `va` into a new array, or returns -EFAULT. */
 export function copyFromGuest(cpu: Cpu, va: number, length: number): Uint8Array | number {
+  // xenlab: exercise 02-copy-from-guest
   va >>>= 0;
   if (!accessOk(va, length)) return -EFAULT;
   const out = new Uint8Array(length);
@@ -34,6 +35,7 @@ export function copyFromGuest(cpu: Cpu, va: number, length: number): Uint8Array 
     done += chunk;
   }
   return out;
+  // xenlab: end 02-copy-from-guest
 }
 
 /** Copies `bytes` to guest `va`; returns 0 or -EFAULT. */

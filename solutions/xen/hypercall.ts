@@ -76,6 +76,7 @@ export function doHypercall(
   ctx: HypercallContext,
   trace: ((t: HypercallTrace) => void) | null,
 ): void {
+  // xenlab: exercise 02-hypercall-dispatch
   const cpu = ctx.vcpu.cpu;
   const number = cpu.reg32[EAX]! >>> 0;
   for (let i = 0; i < 6; i++) args[i] = cpu.reg32[ARG_REGS[i]!]!;
@@ -94,4 +95,5 @@ export function doHypercall(
       result: result | 0,
     });
   }
+  // xenlab: end 02-hypercall-dispatch
 }

@@ -43,6 +43,7 @@ function reasonByte(reason: number): number {
 
 /** sched_op(cmd, arg). */
 export function doSchedOp(ctx: HypercallContext, args: Uint32Array): number {
+  // xenlab: exercise 02-sched-op
   const cmd = args[0]!;
   const arg = args[1]!;
   const cpu = ctx.vcpu.cpu;
@@ -78,6 +79,7 @@ export function doSchedOp(ctx: HypercallContext, args: Uint32Array): number {
       // SCHEDOP_poll arrives with event channels (chapter 07), SCHEDOP_watchdog with timers.
       return -ENOSYS;
   }
+  // xenlab: end 02-sched-op
 }
 
 /** sched_op_compat(cmd, arg): the pre-0x00030101 form; the shutdown reason is `arg` itself. */
