@@ -342,3 +342,46 @@ describe('INTO', () => {
     expect(SEL_DATA1 & 3).toBe(1);
   });
 });
+
+describe('IRET checks', () => {
+  it('refuses a return to an inner level with #GP(selector)', () => {
+    const cpu = protectedCpu();
+    toRing3(cpu, 0x6000);
+    cpu.mem.write32(0x6000, 0x100000);
+    cpu.mem.write32(0x6004, SEL_CODE0);
+    cpu.mem.write32(0x6008, 2);
+    try {
+      iret(cpu, true);
+      throw new Error('expected #GP');
+    } catch (e) {
+      expect(e).toBe(FAULT);
+      expect([cpu.faultVector, cpu.faultErrorCode]).toEqual([VEC_GP, SEL_CODE0]);
+    }
+    expect([cpu.cpl, cpu.reg32[4]]).toEqual([3, 0x6000]);
+  });
+
+  it('lets ring 3 change arithmetic flags but not IF or IOPL', () => {
+    const cpu = protectedCpu();
+    toRing3(cpu, 0x6000);
+    cpu.mem.write32(0x6000, 0x400100);
+    cpu.mem.write32(0x6004, SEL_CODE3);
+    cpu.mem.write32(0x6008, 0x3000 | 0x1 | 0x800 | 2); // IOPL 3, CF, OF; IF clear
+    iret(cpu, true);
+    const flags = getEflags(cpu);
+    expect(flags & (0x3000 | FLAG_IF)).toBe(FLAG_IF); // IOPL stays 0, IF stays set
+    expect(flags & (0x1 | FLAG_OF)).toBe(0x1 | FLAG_OF);
+    expect([cpu.eip, cpu.reg32[4]]).toEqual([0x400100, 0x600c]);
+  });
+
+  it('raises #GP(0) for a task return (NT set): the hardware task switch is deferred', () => {
+    const cpu = protectedCpu();
+    setEflags(cpu, 1 << 14, 1 << 14);
+    try {
+      iret(cpu, true);
+      throw new Error('expected #GP');
+    } catch (e) {
+      expect(e).toBe(FAULT);
+      expect([cpu.faultVector, cpu.faultErrorCode]).toEqual([VEC_GP, 0]);
+    }
+  });
+});

@@ -210,7 +210,7 @@ export function stackBegin(
   stkLimit = limit;
   stkAccess = access;
   stkMask = (access & DESC_DB) !== 0 ? 0xffffffff : 0xffff;
-  stkEsp = esp & stkMask;
+  stkEsp = (esp & stkMask) >>> 0;
   stkUser = ((access >>> 5) & 3) === 3 && isProtected(cpu);
   stkVector = vector;
   stkError = error;
