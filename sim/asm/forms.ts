@@ -115,10 +115,26 @@ function formsFor(e: OpcodeEntry): Form[] {
       { ...base, operands: ['Mw', 'Sw'], opsize: false },
     ];
   }
+  // movzx/movsx from a word and bswap exist in NASM at a 32-bit operand size only (with 66 in
+  // BITS 16); 66 0F B7 would be a plain 16-bit move.
+  if ((/^movzx$|^movsx$/.test(e.mnemonic) && e.operands[1] === 'Ew') || e.mnemonic === 'bswap') {
+    return [{ ...base, osize: 32 }];
+  }
+  // Stores of a system register to Ew: a register destination has the operand size (NASM puts
+  // 66 on `str cx` in BITS 32), a memory one is always a word.
+  if (/^(sldt|str|smsw)$/.test(e.mnemonic)) {
+    return [
+      { ...base, operands: ['Rv'], opsize: true },
+      { ...base, operands: ['Mw'] },
+    ];
+  }
   const names = namesFor(e).map((mnemonic) => ({ ...base, mnemonic }));
-  // Symmetric operations: NASM accepts either order (`xchg ecx, eax`, `test eax, [ebx]`).
+  // Symmetric operations: NASM accepts either order (`xchg ecx, eax`, `test eax, [ebx]`); for
+  // two registers its xchg puts the first in ModRM.reg, its test the second.
   if (/^(xchg|test)$/.test(e.mnemonic) && e.operands.length === 2 && !/^I/.test(e.operands[1]!)) {
-    names.push({ ...base, operands: [e.operands[1]!, e.operands[0]!] });
+    const swapped = { ...base, operands: [e.operands[1]!, e.operands[0]!] };
+    if (e.mnemonic === 'xchg') names.unshift(swapped);
+    else names.push(swapped);
   }
   const waiting = Object.keys(WAITING).find((k) => WAITING[k] === e.mnemonic);
   if (waiting !== undefined) names.push({ ...base, mnemonic: waiting, wait: true });
