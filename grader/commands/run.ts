@@ -87,7 +87,7 @@ export function runGuest(target: string, options: RunOptions): number {
   }
   const memoryBytes = (options.memory + XEN_RESERVE_MIB) * 1024 * 1024;
   const xen = new Xen(new PhysMemory(memoryBytes), {
-    console: (_d, text) => process.stdout.write(text),
+    console: (_d, bytes) => process.stdout.write(bytes),
     log: (line) => console.error(`(XEN) ${line}`),
     trace: options.trace === true ? (t) => console.error(formatTrace(t)) : undefined,
   });

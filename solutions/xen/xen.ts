@@ -31,8 +31,8 @@ export interface DomainConfig {
 export interface XenListeners {
   /** A line of Xen's log, without the "(XEN) " prefix. */
   log?(line: string): void;
-  /** Bytes a domain wrote with console_io. */
-  console?(d: Domain, text: string): void;
+  /** Bytes a domain wrote with console_io, as written (a guest may send UTF-8). */
+  console?(d: Domain, bytes: Uint8Array): void;
   /** A hypercall, when tracing is on. */
   trace?(t: HypercallTrace): void;
 }
@@ -48,7 +48,7 @@ export class Xen implements HypervisorServices {
   readonly logLines: string[] = [];
   /** Input typed at Xen's console, read by console_io(CONSOLEIO_read). */
   private consoleInput: number[] = [];
-  /** Each domain's console_io output, kept after the domain is destroyed. */
+  /** Each domain's console_io output (one char per byte), kept after the domain is destroyed. */
   readonly consoleOutput = new Map<number, string>();
   private nextDomid = 1;
   /** Set when Xen itself failed (a TypeScript exception in the hypervisor): the machine stops. */
@@ -92,7 +92,7 @@ export class Xen implements HypervisorServices {
   consoleWrite(d: Domain, bytes: Uint8Array): void {
     const text = String.fromCharCode(...bytes);
     this.consoleOutput.set(d.domid, (this.consoleOutput.get(d.domid) ?? '') + text);
-    this.listeners.console?.(d, text);
+    this.listeners.console?.(d, bytes);
   }
 
   consolePeek(max: number): Uint8Array {

@@ -37,7 +37,7 @@ export function bootTestDomain(config: Partial<DomainConfig> = {}, image = minim
   const consoleText: string[] = [];
   const xen = new Xen(new PhysMemory(64 << 20), {
     trace: (t) => traces.push(t),
-    console: (_d, text) => consoleText.push(text),
+    console: (_d, bytes) => consoleText.push(String.fromCharCode(...bytes)),
   });
   const { domain, layout } = xen.createDomain(image, {
     name: 'test',
