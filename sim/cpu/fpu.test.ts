@@ -81,6 +81,33 @@ describe('x87 control instructions', () => {
     expect(cpu.fpu.tag & (3 << (2 * 5))).toBe(1 << (2 * 5)); // R5 tagged zero
   });
 
+  it('constants round per RC: FLDPI chopped ends in …C234, to nearest in …C235', () => {
+    const cpu = makeCpu();
+    esc(cpu, ...FNINIT);
+    esc(cpu, 0xd9, 0xeb);
+    expect(cpu.fpu.mantLo[7]).toBe(0x2168c235);
+    cpu.mem.write16(0x100, 0x0f7f);
+    esc(cpu, 0xd9, mem(5), 0x100);
+    esc(cpu, 0xd9, 0xeb);
+    expect(cpu.fpu.mantLo[6]).toBe(0x2168c234);
+    esc(cpu, 0xd9, 0xe9); // FLDL2T: nearest is below, so only RC=up moves it
+    expect(cpu.fpu.mantLo[5]).toBe(0xcd1b8afe);
+  });
+
+  it('FNSTENV (32-bit) pads the word fields with ones and masks every exception', () => {
+    const cpu = makeCpu();
+    cpu.cr0 |= 1;
+    esc(cpu, ...FNINIT);
+    esc(cpu, 0xd9, mem(6), 0x100);
+    expect(cpu.mem.read32(0x100)).toBe(0xffff037f);
+    expect(cpu.mem.read32(0x104)).toBe(0xffff0000);
+    expect(cpu.mem.read32(0x108)).toBe(0xffffffff);
+    cpu.mem.write16(0x120, 0x0372);
+    esc(cpu, 0xd9, mem(5), 0x120);
+    esc(cpu, 0xd9, mem(6), 0x100);
+    expect(cpu.fpu.control).toBe(0x037f);
+  });
+
   it('FNCLEX clears exception flags, ES and B but not the condition codes', () => {
     const cpu = makeCpu();
     cpu.fpu.status = 0xc7ff;

@@ -240,7 +240,7 @@ function inspect(f: FpuState, phys: number): 'finite' | 'zero' | 'inf' | 'nan' |
   }
   if (exponent === 0 && hi === 0 && lo === 0) return 'zero';
   if (exponent !== 0 && hi >>> 31 === 0) return 'invalid';
-  if (exponent === 0) stFlags |= FSW_DE;
+  // No #D here: FST and FIST list #IA, #U, #O and #P only (checked against hardware).
   regExponent = exponent === 0 ? -16382 : exponent - 16383;
   regSignificand = (BigInt(hi) << 32n) | BigInt(lo);
   return 'finite';
@@ -425,9 +425,11 @@ function storeEnvironment(cpu: Cpu, seg: number, offset: number): number {
   const size32 = cpu.opsize32;
   const w = size32 ? write32 : write16;
   const step = size32 ? 4 : 2;
-  w(cpu, seg, offset, f.control);
-  w(cpu, seg, offset + step, f.status);
-  w(cpu, seg, offset + 2 * step, f.tag);
+  // The 32-bit images fill the unused upper halves with ones, as the hardware does.
+  const pad = size32 ? 0xffff0000 : 0;
+  w(cpu, seg, offset, (pad | f.control) >>> 0);
+  w(cpu, seg, offset + step, (pad | f.status) >>> 0);
+  w(cpu, seg, offset + 2 * step, (pad | f.tag) >>> 0);
   if (realFormat(cpu)) {
     const ip = ((f.fcs << 4) + f.fip) >>> 0;
     w(cpu, seg, offset + 3 * step, ip & 0xffff);
@@ -781,18 +783,29 @@ function storeTop(cpu: Cpu, key: number, seg: number, offset: number): void {
 }
 
 /**
- * Constants of D9 E8–EE as exact 80-bit values rounded to nearest (the default RC):
- * [signExp, mantHi, mantLo] for FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ.
+ * Constants of D9 E8–EE, for FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ: sign/exponent,
+ * the 64-bit significand truncated, and whether the exact value lies above it and nearer to the
+ * next one up. Since the Pentium the constants are rounded per FCW.RC, like any result.
  */
-const CONSTANTS: readonly (readonly [number, number, number])[] = [
-  [0x3fff, 0x80000000, 0x00000000],
-  [0x4000, 0xd49a784b, 0xcd1b8afe],
-  [0x3fff, 0xb8aa3b29, 0x5c17f0bc],
-  [0x4000, 0xc90fdaa2, 0x2168c235],
-  [0x3ffd, 0x9a209a84, 0xfbcff799],
-  [0x3ffe, 0xb17217f7, 0xd1cf79ac],
-  [0x0000, 0x00000000, 0x00000000],
+const CONSTANTS: readonly (readonly [number, number, number, 'exact' | 'up' | 'down'])[] = [
+  [0x3fff, 0x80000000, 0x00000000, 'exact'],
+  [0x4000, 0xd49a784b, 0xcd1b8afe, 'down'],
+  [0x3fff, 0xb8aa3b29, 0x5c17f0bb, 'up'],
+  [0x4000, 0xc90fdaa2, 0x2168c234, 'up'],
+  [0x3ffd, 0x9a209a84, 0xfbcff798, 'up'],
+  [0x3ffe, 0xb17217f7, 0xd1cf79ab, 'up'],
+  [0x0000, 0x00000000, 0x00000000, 'exact'],
 ];
+
+/** Loads constant `index` into the scratch value, rounded per RC (none needs a carry). */
+function loadConstant(f: FpuState, index: number): void {
+  const [signExp, hi, lo, nearest] = CONSTANTS[index]!;
+  const rc = (f.control >>> FCW_RC_SHIFT) & 3;
+  const up = nearest !== 'exact' && (rc === RC_UP || (rc === RC_NEAREST && nearest === 'up'));
+  ldSignExp = signExp;
+  ldHi = hi;
+  ldLo = up ? lo + 1 : lo;
+}
 
 /** Reads ST(i) into the scratch value; false when it was empty and IE is unmasked. */
 function loadStackValue(f: FpuState, i: number): boolean {
@@ -848,7 +861,7 @@ function x87Register(cpu: Cpu, opcode: number, reg: number, rm: number): void {
       break;
     case (1 << 3) | 5: // D9 E8–EE: FLD1 … FLDZ
       if (rm === 7) unsupported(cpu);
-      [ldSignExp, ldHi, ldLo] = CONSTANTS[rm]!;
+      loadConstant(f, rm);
       pushLoaded(f);
       break;
     case (1 << 3) | 6: // D9 F6 FDECSTP

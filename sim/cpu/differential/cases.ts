@@ -330,6 +330,93 @@ function stringCase(rng: Prng): Case {
   return c;
 }
 
+// --- x87 data moves and control words. Results go to the scratch buffer: BUF+0 the source
+// operand, BUF+16 the stored result, BUF+32 FNSTSW, BUF+40 the control word FLDCW loads. Every
+// exception stays masked (an unmasked one would turn up as #MF in the host's C code).
+
+const X87_LOADS = [
+  ['fld', 'dword', 4],
+  ['fld', 'qword', 8],
+  ['fld', 'tword', 10],
+  ['fild', 'word', 2],
+  ['fild', 'dword', 4],
+  ['fild', 'qword', 8],
+] as const;
+const X87_STORES = [
+  'fstp dword',
+  'fstp qword',
+  'fstp tword',
+  'fst dword',
+  'fistp word',
+  'fistp dword',
+  'fistp qword',
+  'fist dword',
+] as const;
+const X87_CONSTANTS = ['fld1', 'fldl2t', 'fldl2e', 'fldpi', 'fldlg2', 'fldln2', 'fldz'] as const;
+
+/** Writes an IEEE value of `bytes` (4, 8 or 10) with an interesting exponent at memory[0]. */
+function x87Operand(rng: Prng, memory: Uint8Array, bytes: number): void {
+  for (let i = 0; i < bytes; i++) memory[i] = rng.below(256);
+  const expBits = bytes === 4 ? 8 : bytes === 8 ? 11 : 15;
+  const expMax = (1 << expBits) - 1;
+  const bias = expMax >>> 1;
+  const choices = [0, 1, expMax, expMax - 1, bias, bias - 1, bias + 31, bias + 63, bias + 15];
+  const pick = rng.below(3);
+  if (pick === 0) return;
+  const exponent = pick === 1 ? choices[rng.below(choices.length)]! : bias + rng.below(80) - 40;
+  const sign = rng.below(2);
+  const top = bytes - 1;
+  const shift = bytes === 10 ? 0 : bytes === 8 ? 4 : 7;
+  // Sign and exponent occupy the top bits: 1 + expBits bits ending `shift` bits into byte top-1.
+  const field = ((sign << expBits) | exponent) << shift;
+  const highMask = (0xffff << shift) & 0xffff;
+  const current = (memory[top]! << 8) | memory[top - 1]!;
+  const value = (current & ~highMask) | (field & highMask);
+  memory[top] = (value >>> 8) & 0xff;
+  memory[top - 1] = value & 0xff;
+  if (bytes === 10 && rng.below(8) !== 0) memory[7]! |= 0x80; // mostly normal: integer bit set
+  if (rng.below(6) === 0) memory.fill(0, 0, bytes - 2); // zeroes, infinities, small integers
+}
+
+function x87Case(rng: Prng): Case {
+  const c = makeCase(rng, '', '', [], 0, CF | PF | AF | ZF | SF | OF);
+  const rc = rng.below(4);
+  const control = 0x037f | (rc << 10);
+  c.memory[40] = control & 0xff;
+  c.memory[41] = control >>> 8;
+  const kind = rng.below(4);
+  let body: string;
+  if (kind <= 1) {
+    const [load, width, bytes] = X87_LOADS[rng.below(X87_LOADS.length)]!;
+    x87Operand(rng, c.memory, bytes);
+    const store = X87_STORES[rng.below(X87_STORES.length)]!;
+    body = `${load} ${width} [BUF]\n${store} [BUF + 16]`;
+  } else if (kind === 2) {
+    const constant = X87_CONSTANTS[rng.below(X87_CONSTANTS.length)]!;
+    body = `${constant}\nfstp tword [BUF + 16]`;
+  } else {
+    // A few pushes and exchanges, then FNSTENV; the pointer fields (code and data addresses,
+    // which differ between host and sim) are cleared before the comparison.
+    const pushes = 1 + rng.below(9);
+    const ops = Array.from({ length: pushes }, (_, i) =>
+      i % 3 === 2 ? 'fxch st1' : X87_CONSTANTS[rng.below(X87_CONSTANTS.length)]!,
+    );
+    body = [
+      ...ops,
+      rng.below(2) === 0 ? 'ffree st2' : 'fincstp',
+      'fnstenv [BUF + 16]',
+      'mov dword [BUF + 28], 0',
+      'mov dword [BUF + 32], 0',
+      'mov dword [BUF + 36], 0',
+      'mov dword [BUF + 40], 0',
+    ].join('\n');
+  }
+  const asm = `fninit\nfldcw [BUF + 40]\n${body}\nfnstsw [BUF + 48]\nfninit`;
+  c.name = asm.replaceAll('\n', '; ');
+  c.asm = asm;
+  return c;
+}
+
 const GENERATORS = [
   aluCase,
   aluCase,
@@ -345,6 +432,8 @@ const GENERATORS = [
   moveCase,
   decimalCase,
   stringCase,
+  x87Case,
+  x87Case,
 ];
 
 /** `count` cases from `seed`: the same seed always yields the same cases. */
