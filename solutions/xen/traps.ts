@@ -98,6 +98,18 @@ function describeInstruction(cpu: Cpu, eip: number): string {
   return `instruction at ${hex8(eip)}: ${line.text} (${hexBytes})`;
 }
 
+/** The top of the stack: up to 8 dwords at SS:ESP, as Xen's show_registers prints them. */
+function describeStack(cpu: Cpu): string {
+  const words: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    const linear = (cpu.segBase[SS]! + cpu.reg32[ESP]! + i * 4) >>> 0;
+    const pa = translateForHost(cpu, linear, false);
+    if (pa < 0) break;
+    words.push(cpu.mem.read32(pa).toString(16).padStart(8, '0'));
+  }
+  return words.length === 0 ? 'stack: not mapped' : `stack: ${words.join(' ')}`;
+}
+
 /** The text of a crash report: what happened, the registers, the instruction. */
 export function crashReport(v: Vcpu, what: string): string[] {
   const cpu = v.cpu;
@@ -111,6 +123,7 @@ export function crashReport(v: Vcpu, what: string): string[] {
     `DS ${sel(DS)}  ES ${sel(ES)}  FS ${sel(FS)}  GS ${sel(GS)}  CR2 ${hex8(cpu.cr2)}  CR3 ${hex8(cpu.cr3)}`,
   ];
   lines.push(describeInstruction(cpu, cpu.exitSoftware ? cpu.instrStart : cpu.eip));
+  lines.push(describeStack(cpu));
   return lines;
 }
 

@@ -10,11 +10,12 @@
 import { EAX } from '../../sim/cpu/cpu.ts';
 import { PAGE_SIZE, type PhysMemory } from '../../sim/memory/memory.ts';
 import { Prng } from '../../sim/prng.ts';
-import { SHUTDOWN_crash } from './abi.ts';
+import { HYPERCALL_VECTOR, SHUTDOWN_crash } from './abi.ts';
 import { type BootLayout, buildDomain } from './builder.ts';
 import { Domain, DomainState, shutdownName, type Vcpu } from './domain.ts';
 import { Heap } from './heap.ts';
 import type { HypercallTrace, HypervisorServices } from './hypercall.ts';
+import { HYPERCALL_TABLE } from './hypercall-table.ts';
 import { buildXenArea, type XenArea } from './x86-desc.ts';
 
 /** What the toolstack passes to create a domain (libxl's domain config, reduced). */
@@ -79,9 +80,13 @@ export class Xen implements HypervisorServices {
   panic(v: Vcpu, error: unknown): void {
     const what = error instanceof Error ? (error.stack ?? error.message) : String(error);
     const cpu = v.cpu;
+    const hypercall = cpu.exitSoftware && cpu.exitVector === HYPERCALL_VECTOR;
+    // The handler threw before writing its result, so EAX still holds the hypercall number.
+    const nr = cpu.reg32[EAX]! >>> 0;
+    const name = HYPERCALL_TABLE[nr]?.name ?? `hypercall ${nr}`;
     this.panicReport = [
       `Xen panic while handling d${v.domain.domid}v${v.id}`,
-      `exit vector ${cpu.exitVector}, EAX ${cpu.reg32[EAX]! >>> 0} (hypercall number if 0x82)`,
+      hypercall ? `in hypercall ${nr} (${name})` : `in trap vector ${cpu.exitVector}`,
       ...what.split('\n'),
     ];
     for (const line of this.panicReport) this.log(line);
