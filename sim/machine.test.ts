@@ -180,4 +180,15 @@ describe('Machine with the real CPU', () => {
     expect(m.tsc(0)).toBe(m.cpuNow(0));
     expect(m.tsc(0)).toBe(5002);
   });
+
+  it('RDTSC reads the machine clock, idle time included', () => {
+    // hlt; rdtsc; hlt
+    const m = load([[0xf4, 0x0f, 0x31, 0xf4]]);
+    expect(m.run(100)).toBe(ExitReason.Hlt);
+    m.timers[0]!.set(5000);
+    expect(m.run(10_000)).toBe(ExitReason.Hlt);
+    // Woken at 5000 (HLT retired at 1, idle until then); RDTSC reads the time it starts at.
+    expect(m.cpus[0]!.reg32[0]).toBe(5000);
+    expect(m.cpus[0]!.reg32[2]).toBe(0);
+  });
 });

@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { enterFlatProtectedMode, Machine } from '../machine.ts';
 import { PhysMemory } from '../memory/memory.ts';
-import { Cpu, CR0_EM, CR0_MP, CR0_TS, DS, VEC_GP, VEC_MF, VEC_NM, VEC_UD } from './cpu.ts';
+import {
+  Cpu,
+  CR0_EM,
+  CR0_MP,
+  CR0_TS,
+  DS,
+  ExitReason,
+  HostMode,
+  VEC_GP,
+  VEC_MF,
+  VEC_NM,
+  VEC_UD,
+} from './cpu.ts';
 import { FAULT } from './fault.ts';
 import { fpuReset, fwait, fxrstor, fxsave, stEmpty, stValue, x87Escape } from './fpu.ts';
 
@@ -335,5 +348,40 @@ describe('state save and restore', () => {
     expect(catchFault(cpu, () => fxsave(cpu))).toBe(VEC_NM);
     cpu.cr0 |= CR0_EM;
     expect(catchFault(cpu, () => fxrstor(cpu))).toBe(VEC_UD);
+  });
+});
+
+describe('x87 through the decoder and run loop', () => {
+  /** Runs `bytes` at 0x1000 in flat protected mode, PV host mode; returns the machine. */
+  function runProgram(bytes: number[], cr0Bits = 0): Machine {
+    const m = new Machine({ memoryBytes: 0x10000 });
+    const cpu = m.cpus[0]!;
+    enterFlatProtectedMode(cpu);
+    cpu.hostMode = HostMode.Pv;
+    cpu.cr0 |= cr0Bits;
+    cpu.reg32[4] = 0x8000;
+    m.mem.writeBytes(0x1000, Uint8Array.from(bytes));
+    cpu.eip = 0x1000;
+    return m;
+  }
+
+  it('FNINIT; FLD1; FXSAVE [0x2000]; FWAIT; HLT saves the pushed 1.0', () => {
+    // db e3 / d9 e8 / 0f ae 05 00 20 00 00 / 9b / f4
+    const m = runProgram([0xdb, 0xe3, 0xd9, 0xe8, 0x0f, 0xae, 0x05, 0x00, 0x20, 0, 0, 0x9b, 0xf4]);
+    expect(m.run(100)).toBe(ExitReason.Hlt);
+    expect(m.mem.read16(0x2000)).toBe(0x037f);
+    expect(m.mem.read16(0x2002) >>> 11).toBe(7);
+    expect(m.mem.read8(0x2004)).toBe(0x80); // R7 in use
+    expect(m.mem.read32(0x2000 + 32 + 4)).toBe(0x80000000);
+    expect(m.mem.read16(0x2000 + 32 + 8)).toBe(0x3fff);
+  });
+
+  it('with CR0.TS set the first x87 instruction exits as #NM before executing', () => {
+    const m = runProgram([0xdb, 0xe3, 0xf4], CR0_TS);
+    expect(m.run(100)).toBe(ExitReason.HostTrap);
+    const cpu = m.cpus[0]!;
+    expect(cpu.exitVector).toBe(VEC_NM);
+    expect(cpu.eip).toBe(0x1000);
+    expect(cpu.fpu.control).toBe(0x0040); // still the reset value: FNINIT did not run
   });
 });
