@@ -165,6 +165,8 @@ class Pass {
 
 export interface AssembleOptions {
   defaultBits: 16 | 32;
+  /** ELF: `.note*` sections go to a PT_NOTE outside the image; bin: they are data like any. */
+  notesApart: boolean;
 }
 
 /** Runs passes until symbol values are stable; returns the layout or the errors of the last pass. */
@@ -178,7 +180,7 @@ export function runPasses(
   for (let n = 0; n < MAX_PASSES; n++) {
     const pass: Pass = new Pass(previous, template, options.defaultBits, nearJumps);
     runPass(pass, statements);
-    layoutSections(pass);
+    layoutSections(pass, options.notesApart);
     template = pass.sections;
     const stable = previous !== null && !pass.unresolved && sameLayout(previous, pass);
     if (pass.errors.length > 0 && (stable || previous !== null)) return pass.errors;
@@ -378,24 +380,25 @@ function align(pass: Pass, body: Extract<Body, { k: 'align' }>): void {
 }
 
 /** NASM `-f bin` order: .text first, then other progbits in order, then nobits. */
-export function sectionOrder(sections: readonly Section[]): Section[] {
-  const text = sections.filter((s) => s.name === '.text');
-  const progbits = sections.filter((s) => s.name !== '.text' && !s.nobits && !s.note);
-  const nobits = sections.filter((s) => s.nobits && !s.note);
+export function sectionOrder(sections: readonly Section[], notesApart: boolean): Section[] {
+  const kept = notesApart ? sections.filter((s) => !s.note) : sections;
+  const text = kept.filter((s) => s.name === '.text');
+  const progbits = kept.filter((s) => s.name !== '.text' && !s.nobits);
+  const nobits = kept.filter((s) => s.nobits);
   return [...text, ...progbits, ...nobits];
 }
 
-function layoutSections(pass: Pass): void {
+function layoutSections(pass: Pass, notesApart: boolean): void {
   let address = pass.org ?? 0n;
-  for (const s of sectionOrder(pass.sections)) {
+  for (const s of sectionOrder(pass.sections, notesApart)) {
     const a = BigInt(s.align);
     if (s.start !== null) address = s.start;
     else address = ((address + a - 1n) / a) * a;
     s.address = address;
     address += BigInt(s.size);
   }
-  // Note sections are not part of the loaded image: each has its own addresses from 0.
-  for (const s of pass.sections) if (s.note) s.address = 0n;
+  // Apart from the image, each note section has its own addresses from 0.
+  if (notesApart) for (const s of pass.sections) if (s.note) s.address = 0n;
 }
 
 function sameLayout(a: Pass, b: Pass): boolean {

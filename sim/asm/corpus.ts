@@ -165,6 +165,10 @@ const EXTRA: readonly string[] = [
   'add eax, 0x80',
   'add eax, -0x80',
   'add ebx, strict dword 1',
+  'and ax, 3',
+  'cmp eax, -1',
+  'sub ax, 0x7f',
+  'add al, 1',
   'push byte 1',
   'push strict dword 1',
   'imul eax, 10',
@@ -184,6 +188,6 @@ export function instructionCorpus(bits: Bits): string[] {
   const lines: string[] = [];
   for (const forms of FORMS.values())
     for (const form of forms) lines.push(...formLines(form, bits));
-  lines.push(...EXTRA.filter((l) => bits === 32 || !/e[a-ds][xpi]|esp|ebp/.test(l)));
+  lines.push(...EXTRA);
   return [...new Set(lines)];
 }

@@ -45,16 +45,22 @@ export function encodeInstruction(insn: Instruction, ctx: EncodeContext): Encodi
     operands = [operands[0]!, operands[0]!, operands[1]!];
   }
   let best: Encoding | undefined;
+  let bestRank = Number.POSITIVE_INFINITY;
   let sizeMissing = false;
   for (const form of forms) {
     if (form.operands.length !== operands.length) continue;
     const attempt = tryForm(form, operands, ctx, forms);
-    if (attempt === 'size') sizeMissing = true;
-    else if (
-      attempt !== undefined &&
-      (best === undefined || attempt.bytes.length < best.bytes.length)
-    ) {
+    if (attempt === 'size') {
+      sizeMissing = true;
+      continue;
+    }
+    if (attempt === undefined) continue;
+    // Shortest wins; at equal length NASM prefers the sign-extended imm8 form (`and ax, 3` is
+    // 66 83 E0 03, not 66 25 03 00), then table order.
+    const rank = attempt.bytes.length * 2 + (form.operands.includes('Ibs') ? 0 : 1);
+    if (rank < bestRank) {
       best = attempt;
+      bestRank = rank;
     }
   }
   if (best !== undefined) {

@@ -97,7 +97,8 @@ function assembleOrFail(
       errors.push({ file, line: n, col: e.col, reason: e.reason, source: text });
     }
   }
-  const layout = runPasses(statements, { defaultBits: format === 'elf' ? 32 : 16 });
+  const elf = format === 'elf';
+  const layout = runPasses(statements, { defaultBits: elf ? 32 : 16, notesApart: elf });
   if (Array.isArray(layout) || errors.length > 0) {
     // Report syntax and assembly errors together, in source order.
     const order = new Map(pp.lines.map((l, i) => [`${l.loc.file}:${l.loc.line}`, i]));
@@ -108,7 +109,7 @@ function assembleOrFail(
 
   const symbols = new Map<string, number>();
   for (const [name, v] of layout.symbols) symbols.set(name, Number(BigInt.asUintN(32, v)));
-  const ordered = sectionOrder(layout.sections);
+  const ordered = sectionOrder(layout.sections, elf);
   const entry = symbols.get('_start') ?? symbols.get('start') ?? Number(ordered[0]?.address ?? 0n);
   const sections: SectionInfo[] = layout.sections
     .filter((s) => s.size > 0)
@@ -118,7 +119,7 @@ function assembleOrFail(
       size: s.size,
       kind: s.note ? 'note' : s.nobits ? 'nobits' : 'progbits',
     }));
-  if (format === 'elf') {
+  if (elf) {
     const elfSymbols: ElfSymbol[] = [...layout.symbols.keys()].map((name) => ({
       name,
       value: symbols.get(name)!,
