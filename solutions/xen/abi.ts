@@ -149,13 +149,3 @@ export const XENVER_commandline = 9;
 
 // --- Special domain ids (xen-abi §5.9).
 export const DOMID_SELF = 0x7ff0;
-
-/** xen_pfn_to_cr3 for x86_32 (xen-abi §5.8): the frame rotated so PAE tables may sit > 4 GiB. */
-export function xenPfnToCr3(pfn: number): number {
-  return ((pfn << 12) | (pfn >>> 20)) >>> 0;
-}
-
-/** xen_cr3_to_pfn for x86_32 (xen-abi §5.8). */
-export function xenCr3ToPfn(cr3: number): number {
-  return ((cr3 >>> 12) | (cr3 << 20)) >>> 0;
-}

@@ -12,7 +12,7 @@ import { PAGE_SIZE, type PhysMemory } from '../../sim/memory/memory.ts';
 import { Prng } from '../../sim/prng.ts';
 import { HYPERCALL_VECTOR, SHUTDOWN_crash } from './abi.ts';
 import { type BootLayout, buildDomain } from './builder.ts';
-import { Domain, DomainState, shutdownName, type Vcpu } from './domain.ts';
+import { Domain, shutdownName, type Vcpu } from './domain.ts';
 import { Heap } from './heap.ts';
 import type { HypercallTrace, HypervisorServices } from './hypercall.ts';
 import { HYPERCALL_TABLE } from './hypercall-table.ts';
@@ -184,12 +184,5 @@ export class Xen implements HypervisorServices {
     this.heap.release([...d.p2m, ...d.xenFrames]);
     d.p2m = [];
     d.xenFrames = [];
-  }
-
-  /** Domains that can still run or be woken (not shut down, dying or destroyed). */
-  liveDomains(): Domain[] {
-    return [...this.domains.values()].filter(
-      (d) => d.domid !== 0 && d.state !== DomainState.Shutdown && !d.dying && !d.destroyed,
-    );
   }
 }
