@@ -330,6 +330,45 @@ function stringCase(rng: Prng): Case {
   return c;
 }
 
+/** Conversions, flag moves, ASCII adjust with an immediate, XCHG, LEA with SIB, BT on memory. */
+function miscCase(rng: Prng): Case {
+  const kind = rng.below(7);
+  let asm: string;
+  let mnemonic: string;
+  if (kind === 0) {
+    const forms = ['cbw', 'cwde', 'cwd', 'cdq', 'lahf', 'sahf', 'cmc', 'clc', 'stc'];
+    asm = forms[rng.below(forms.length)]!;
+    mnemonic = asm;
+  } else if (kind === 1) {
+    // AAM 0 is #DE: keep the base non-zero. AAD accepts any base.
+    mnemonic = rng.below(2) === 0 ? 'aam' : 'aad';
+    const base = mnemonic === 'aam' ? 1 + rng.below(255) : rng.below(256);
+    asm = `${mnemonic} ${base}`;
+  } else if (kind === 2) {
+    const size = SIZES[rng.below(3)]!;
+    mnemonic = 'xchg';
+    asm = `xchg ${regName(rng, size)}, ${regName(rng, size)}`;
+  } else if (kind === 3) {
+    const size: Size = rng.below(2) === 0 ? 16 : 32;
+    const base = regName(rng, 32);
+    const index = regName(rng, 32);
+    const scale = [1, 2, 4, 8][rng.below(4)]!;
+    const disp = rng.below(0x20000) - 0x10000;
+    mnemonic = 'lea';
+    asm = `lea ${regName(rng, size)}, [${base} + ${index} * ${scale} + ${disp}]`;
+  } else {
+    // BT* with a register bit offset addresses the bit string beyond the operand: keep the
+    // offset within the scratch buffer (bytes 16 … 47 from BUF + 16).
+    const ops = ['bt', 'bts', 'btr', 'btc'];
+    mnemonic = ops[rng.below(ops.length)]!;
+    const width = rng.below(2) === 0 ? 'word' : 'dword';
+    asm = `${mnemonic} ${width} [BUF + 16], ${width === 'word' ? 'cx' : 'ecx'}`;
+  }
+  const c = makeCase(rng, asm, asm, [mnemonic]);
+  if (kind >= 4) c.regs[1] = ((rng.below(2) === 0 ? -1 : 1) * rng.below(128)) >>> 0;
+  return c;
+}
+
 // --- x87 data moves and control words. Results go to the scratch buffer: BUF+0 the source
 // operand, BUF+16 the stored result, BUF+32 FNSTSW, BUF+40 the control word FLDCW loads. Every
 // exception stays masked (an unmasked one would turn up as #MF in the host's C code).
@@ -432,6 +471,7 @@ const GENERATORS = [
   moveCase,
   decimalCase,
   stringCase,
+  miscCase,
   x87Case,
   x87Case,
 ];
