@@ -53,7 +53,6 @@ import {
   commitCs,
   DESC_CODE,
   DESC_CONFORMING,
-  DESC_DB,
   DESC_P,
   DESC_S,
   descAccess,
@@ -256,7 +255,7 @@ function deliverEvent(cpu: Cpu, vector: number, errorCode: number, event: number
       VEC_SS,
       (newSs & 0xfffc) | ext,
     );
-    const oldEsp = (cpu.segAccess[SS]! & DESC_DB) !== 0 ? cpu.reg32[4]! >>> 0 : cpu.reg16[8]!;
+    const oldEsp = cpu.reg32[4]! >>> 0; // the whole register, whatever the old SS size
     stackPush(cpu, size, cpu.segSelector[SS]!);
     stackPush(cpu, size, oldEsp);
     pushFrame(cpu, size, flags, pushError, errorCode);

@@ -476,7 +476,7 @@ function callGateInner(
   const ssAddr = descAddr;
   if (offset > descLimit(codeLo, codeHi)) raiseFault(cpu, VEC_GP, 0);
   const oldSs = cpu.segSelector[SS]!;
-  const oldEsp = (cpu.segAccess[SS]! & DESC_DB) !== 0 ? cpu.reg32[4]! >>> 0 : cpu.reg16[8]!;
+  const oldEsp = cpu.reg32[4]! >>> 0;
   const count = gateParamCount;
   const ssAccess = descAccess(ssHi);
   stackBegin(
