@@ -161,10 +161,15 @@ export class Machine {
   private beginSlice(stopAt: number): void {
     let end = Math.min(this.clock + this.sliceNs, stopAt, this.events.nextDeadline());
     // With every CPU halted, nothing happens until the next event: skip to it.
-    if (this.halted.every((h) => h === 1)) end = Math.min(stopAt, this.events.nextDeadline());
+    if (this.allHalted()) end = Math.min(stopAt, this.events.nextDeadline());
     this.sliceEnd = Math.max(end, this.clock + 1);
     this.cpuTime.fill(this.clock);
     this.cursor = 0;
+  }
+
+  private allHalted(): boolean {
+    for (let i = 0; i < this.halted.length; i++) if (this.halted[i] === 0) return false;
+    return true;
   }
 
   /** Runs the CPUs from the cursor to the end of the slice; returns the first exit. */

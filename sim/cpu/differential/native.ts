@@ -14,8 +14,8 @@ import { CASE_REGS, type Case, SCRATCH_BYTES } from './cases.ts';
 
 /** Where the scratch buffer lives, natively and in the sim. */
 export const SCRATCH_ADDR = 0x00100000;
-/** Where the sim loads the snippets, and the space given to each one. */
-export const CODE_ADDR = 0x00010000;
+/** Where the sim loads the snippets (above the scratch page), and the space for each one. */
+export const CODE_ADDR = 0x00200000;
 export const CODE_SLOT = 128;
 
 export interface Outcome {

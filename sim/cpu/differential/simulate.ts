@@ -38,7 +38,8 @@ export function comparedFlags(c: Case): number {
 
 /** Runs every case in the sim; `image` holds case i at CODE_ADDR + i * CODE_SLOT. */
 export function simulateCases(cases: readonly Case[], image: Uint8Array): Outcome[] {
-  const mem = new PhysMemory(2 << 20);
+  const bytes = CODE_ADDR + image.length;
+  const mem = new PhysMemory(Math.ceil(bytes / 0x100000) * 0x100000);
   mem.writeBytes(CODE_ADDR, image);
   const cpu = new Cpu(mem);
   return cases.map((c, i) => {
