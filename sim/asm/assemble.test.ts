@@ -53,8 +53,10 @@ describe('jump size selection', () => {
   });
 
   it('rejects an explicit short jump out of range', () => {
-    const r = assemble('bits 32\njmp short x\ntimes 200 nop\nx:\n');
-    expect(r.ok).toBe(false);
+    const r = assemble('bits 32\njmp short x\ntimes 200 nop\nx:\n', { fileName: 'j.asm' });
+    expect(r.ok === false && formatAsmError(r.errors[0]!)).toMatch(
+      /^j\.asm:2:1: short jump is out of range/,
+    );
   });
 });
 
@@ -120,8 +122,20 @@ describe('preprocessor', () => {
     expect(hex(r)).toBe('0905');
   });
 
+  it('measures and stringifies with %strlen and %defstr', () => {
+    expect(hex(assemble("%strlen n 'abcd'\n%defstr s hi\ndb n, s"))).toBe('046869');
+  });
+
   it('takes defines from the options, like nasm -D', () => {
     expect(hex(assemble('db X', { defines: { X: '42' } }))).toBe('2a');
+  });
+});
+
+describe('sections', () => {
+  it('aligns in nobits sections by reserving, and places .bss after the data', () => {
+    const r = assemble('bits 32\ndb 1\nsection .bss\nresb 1\nalign 16\ny: resb 4\n');
+    // As NASM's map file: .bss is aligned to 16 by its align (SECTALIGN), y at 0x20.
+    expect(r.ok && [r.symbols.get('y'), r.bytes.length]).toEqual([0x20, 1]);
   });
 });
 

@@ -370,7 +370,7 @@ function align(pass: Pass, body: Extract<Body, { k: 'align' }>): void {
   const offset = pass.absolute !== null ? Number(pass.absolute) : s.size;
   const pad = (n - (offset % n)) % n;
   if (pass.absolute === null) s.align = Math.max(s.align, n);
-  if (body.reserve || pass.absolute !== null) pass.reserve(pad);
+  if (body.reserve || pass.absolute !== null || s.nobits) pass.reserve(pad);
   else
     pass.emit(
       new Array<number>(pad).fill(

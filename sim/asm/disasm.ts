@@ -217,6 +217,12 @@ function decodeAt(bytes: Uint8Array, start: number, address: number, bits: 16 | 
   let mnemonic = entry.mnemonic;
   const wide = entry.sizeSelects === 'address' ? addrsize32 : opsize32;
   if (wide) mnemonic = entry.mnemonic32;
+  // These spell the size only when it is not the mode's default (NASM's pushaw/pushad …).
+  const explicit = SIZE_SUFFIXED[entry.mnemonic];
+  if (explicit !== undefined) {
+    mnemonic =
+      opsize32 === (bits === 32) ? entry.mnemonic : entry.mnemonic + explicit[opsize32 ? 1 : 0];
+  }
   // A segment prefix that no memory operand shows (string instructions, XLAT) is printed alone.
   if (segment !== '' && memory === '' && !operands.some((o) => o.includes(`${segment}:`))) {
     prefixText.push(segment);
@@ -235,6 +241,14 @@ function decodeAt(bytes: Uint8Array, start: number, address: number, bits: 16 | 
   return { address, bytes: bytes.slice(start, c.pos), text };
 }
 const UNDECODABLE = new Error('undecodable');
+
+const SIZE_SUFFIXED: Record<string, [string, string]> = {
+  pusha: ['w', 'd'],
+  popa: ['w', 'd'],
+  pushf: ['w', 'd'],
+  popf: ['w', 'd'],
+  iret: ['w', 'd'],
+};
 
 function renderOperands(
   c: Cursor,
@@ -335,7 +349,8 @@ function memoryWithSize(
 ): string {
   if (spec === 'Mp') {
     if (entry.mnemonic === 'call' || entry.mnemonic === 'jmp') {
-      return `${opsize32 ? 'dword ' : ''}far ${memory}`;
+      const size = opsize32 === defaultOpsize32 ? '' : opsize32 ? 'dword ' : 'word ';
+      return `${size}far ${memory}`;
     }
     return memory;
   }

@@ -13,6 +13,8 @@ export interface Instruction {
   /** Explicit prefix bytes (lock, rep…, o16/o32/a16/a32 applied as sizes), in source order. */
   prefixes: readonly number[];
   operands: readonly Operand[];
+  /** Column of the mnemonic, for errors about the instruction as a whole. */
+  col: number;
 }
 
 export interface EncodeContext {
@@ -38,7 +40,7 @@ export function isMnemonic(mnemonic: string): boolean {
 
 export function encodeInstruction(insn: Instruction, ctx: EncodeContext): Encoding {
   const forms = FORMS.get(insn.mnemonic);
-  if (forms === undefined) throw new LineError(`unknown instruction '${insn.mnemonic}'`);
+  if (forms === undefined) throw new LineError(`unknown instruction '${insn.mnemonic}'`, insn.col);
   let operands = insn.operands;
   // NASM's shorthand: `imul eax, 5` is `imul eax, eax, 5`.
   if (insn.mnemonic === 'imul' && operands.length === 2 && operands[1]!.kind === 'imm') {
@@ -47,11 +49,13 @@ export function encodeInstruction(insn: Instruction, ctx: EncodeContext): Encodi
   let best: Encoding | undefined;
   let bestRank = Number.POSITIVE_INFINITY;
   let sizeMissing = false;
+  let outOfRange = false;
   for (const form of forms) {
     if (form.operands.length !== operands.length) continue;
     const attempt = tryForm(form, operands, ctx, forms);
-    if (attempt === 'size') {
-      sizeMissing = true;
+    if (attempt === 'size' || attempt === 'range') {
+      sizeMissing ||= attempt === 'size';
+      outOfRange ||= attempt === 'range';
       continue;
     }
     if (attempt === undefined) continue;
@@ -67,8 +71,12 @@ export function encodeInstruction(insn: Instruction, ctx: EncodeContext): Encodi
     best.bytes.unshift(...insn.prefixes);
     return best;
   }
-  if (sizeMissing) throw new LineError('operation size not specified');
-  throw new LineError(`invalid combination of opcode and operands for '${insn.mnemonic}'`);
+  if (sizeMissing) throw new LineError('operation size not specified', insn.col);
+  if (outOfRange) throw new LineError('short jump is out of range', insn.col);
+  throw new LineError(
+    `invalid combination of opcode and operands for '${insn.mnemonic}'`,
+    insn.col,
+  );
 }
 
 /** Operands whose size follows the operand size (register names eAX…eDI included). */
@@ -111,7 +119,7 @@ function tryForm(
   ops: readonly Operand[],
   ctx: EncodeContext,
   siblings: readonly Form[],
-): Encoding | undefined | 'size' {
+): Encoding | undefined | 'size' | 'range' {
   const osize = operandSize(form, ops, ctx.bits);
   if (osize === undefined || osize === 'size') {
     return osize === 'size' && ops.every((op, i) => matches(form.operands[i]!, op, 0, ctx))
@@ -125,7 +133,7 @@ function tryForm(
   try {
     return build(form, ops, osize, ctx);
   } catch (e) {
-    if (e instanceof FormMismatch) return undefined;
+    if (e instanceof FormMismatch) return 'range';
     throw e;
   }
 }

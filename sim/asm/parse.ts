@@ -261,10 +261,12 @@ export class StatementParser {
   private instruction(ts: TokenStream, first: string): Body {
     const prefixes: number[] = [];
     let word = first;
+    let col = ts.tokens[ts.pos - 1]!.col;
     while (PREFIXES[word] !== undefined) {
       prefixes.push(PREFIXES[word]!);
       const t = ts.next();
       word = t.text.toLowerCase();
+      col = t.col;
       if (!isMnemonic(word) && PREFIXES[word] === undefined) {
         throw new LineError(`unknown instruction '${t.text}'`, t.col);
       }
@@ -274,7 +276,7 @@ export class StatementParser {
       do operands.push(this.operand(ts));
       while (ts.accept(','));
     }
-    return { k: 'insn', insn: { mnemonic: word, prefixes, operands } };
+    return { k: 'insn', insn: { mnemonic: word, prefixes, operands, col } };
   }
 
   private section(ts: TokenStream): Body {

@@ -272,6 +272,21 @@ class Preprocessor {
         this.defines.set(m[1]!, { params: null, body: this.evaluate(m[2]!).toString() });
         return;
       }
+      case '%defstr': {
+        const m = /^([A-Za-z_.?@$][\w$#@~.?]*)\s*(.*)$/.exec(rest);
+        if (m === null) throw new LineError('%defstr needs a name');
+        const text = this.expandDefines(m[2]!, 0).trim();
+        this.defines.set(m[1]!, { params: null, body: `'${text.replaceAll("'", '')}'` });
+        return;
+      }
+      case '%strlen': {
+        const m = /^([A-Za-z_.?@$][\w$#@~.?]*)\s+(.*)$/.exec(rest);
+        const str = m === null ? undefined : tokenize(this.expandDefines(m[2]!, 0))[0];
+        if (m === null || str?.kind !== 'str')
+          throw new LineError('%strlen needs a name and a string');
+        this.defines.set(m[1]!, { params: null, body: String(str.text.length) });
+        return;
+      }
       case '%macro':
       case '%imacro':
         this.defineMacro(rest);
