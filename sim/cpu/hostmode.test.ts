@@ -62,7 +62,7 @@ function pvGuest() {
   // Enter the guest kernel in ring 1, as Xen's domain builder does.
   cpu.reg32[4] = STACK0 - 20;
   const frame = [0x100000, SEL_CODE1, 2, STACK1, SEL_DATA1];
-  frame.forEach((v, i) => cpu.mem.write32(STACK0 - 20 + i * 4, v));
+  for (const [i, v] of frame.entries()) cpu.mem.write32(STACK0 - 20 + i * 4, v);
   iret(cpu, true);
   return {
     cpu,
