@@ -228,6 +228,10 @@ function decodeAt(bytes: Uint8Array, start: number, address: number, bits: 16 | 
     prefixText.push(segment);
   }
   if (lock) prefixText.push('lock');
+  // PUSH imm shows no register: a changed operand size is spelled o16/o32.
+  if ((key === 0x68 || key === 0x6a) && opsize32 !== (bits === 32)) {
+    prefixText.push(opsize32 ? 'o32' : 'o16');
+  }
   if (rep !== 0 && entry.prefix === 0) {
     if (entry.rep) {
       const compares = entry.flagsWritten !== 0;
@@ -292,7 +296,11 @@ function renderOperands(
       case 'E':
       case 'M': {
         if (modrm >= 0xc0) {
-          out.push(registerName(sizeBits || (opsize32 ? 32 : 16), rm));
+          // Selector stores and loads name the whole register by operand size (str eax).
+          const bySize = SELECTOR_REGISTER_FORMS.has(
+            entry.opcode * 8 + Math.max(entry.extension, 0),
+          );
+          out.push(registerName(bySize || sizeBits === 0 ? (opsize32 ? 32 : 16) : sizeBits, rm));
           break;
         }
         out.push(
@@ -355,6 +363,8 @@ function memoryWithSize(
     return memory;
   }
   if (sizeBits === 0 || spec === 'Ma' || spec === 'Ms' || spec === 'M') return memory;
+  // x87 control/status words have a single size.
+  if (entry.opcode >= 0xd8 && entry.opcode <= 0xdf && spec === 'Mw') return memory;
   // Near indirect CALL/JMP: the size is the default one unless a prefix changed it.
   if ((entry.mnemonic === 'call' || entry.mnemonic === 'jmp') && entry.operands.length === 1) {
     return opsize32 === defaultOpsize32 ? memory : `${sizeName(sizeBits)} ${memory}`;
@@ -366,6 +376,9 @@ function memoryWithSize(
   const needs = !sizedByRegister || (registerSize !== undefined && registerSize !== sizeBits);
   return needs ? `${sizeName(sizeBits)} ${memory}` : memory;
 }
+
+/** STR, SLDT, SMSW and MOV Sreg,r: opcode*8+extension. */
+const SELECTOR_REGISTER_FORMS = new Set([0x0f00 * 8, 0x0f00 * 8 + 1, 0x0f01 * 8 + 4, 0x8e * 8]);
 
 const BYTE_MARKED_IB = new Set([0xc0, 0xc1, 0x0fba]);
 

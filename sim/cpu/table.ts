@@ -526,7 +526,7 @@ op(0x0fae, 'fxrstor', ['M'], priv.fxrstorHandler, { extension: 1, form: 'mem', c
 op(0x0fae, 'lfence', [], move.nop, { extension: 5, form: 'reg', rm: 0, cpu: 686 });
 op(0x0fae, 'mfence', [], move.nop, { extension: 6, form: 'reg', rm: 0, cpu: 686 });
 op(0x0fae, 'sfence', [], move.nop, { extension: 7, form: 'reg', rm: 0, cpu: 686 });
-op(0x0fae, 'clflush', ['Mb'], move.nop, { extension: 7, form: 'mem', cpu: 686 });
+op(0x0fae, 'clflush', ['M'], move.nop, { extension: 7, form: 'mem', cpu: 686 });
 op(0x0faf, 'imul', ['Gv', 'Ev'], arith.imulGvEv, { write: ARITH, undef: 'szap', cpu: 386 });
 op(0x0fb0, 'cmpxchg', ['Eb', 'Gb'], arith.cmpxchgEbGb, { write: ARITH, lockable: true, cpu: 486 });
 op(0x0fb1, 'cmpxchg', ['Ev', 'Gv'], arith.cmpxchgEvGv, { write: ARITH, lockable: true, cpu: 486 });
