@@ -231,3 +231,35 @@ describe('LAR, LSL, VERR, VERW', () => {
     expect(lsl(cpu, 0x28)).toBe(-1); // TSS, DPL 0: not visible from ring 3
   });
 });
+
+describe('conforming code and 16-bit gates', () => {
+  it('keeps CPL when calling a conforming segment of higher privilege', () => {
+    const cpu = protectedCpu();
+    writeDescriptor(cpu.mem, GDT + SEL_A, 0, 0xffffffff, 0x9e, 0xc); // conforming, DPL 0
+    toRing3(cpu);
+    cpu.eip = 0x400005;
+    callFar(cpu, SEL_A | 3, 0x500000, true);
+    expect([cpu.cpl, cpu.segSelector[CS], cpu.eip, cpu.reg32[4]]).toEqual([
+      3,
+      SEL_A | 3,
+      0x500000,
+      0x6000 - 8,
+    ]);
+  });
+
+  it('copies word parameters through a 16-bit call gate', () => {
+    const cpu = protectedCpu();
+    writeGate(cpu.mem, GDT + SEL_A, SEL_CODE1, 0x1234, 0x4, 3, 3); // 16-bit gate, 3 words
+    toRing3(cpu);
+    cpu.mem.write16(0x6000, 0xaaaa);
+    cpu.mem.write16(0x6002, 0xbbbb);
+    cpu.mem.write16(0x6004, 0xcccc);
+    cpu.eip = 0x400009;
+    callFar(cpu, SEL_A | 3, 0, false);
+    expect([cpu.cpl, cpu.eip]).toEqual([1, 0x1234]);
+    const esp = cpu.reg32[4]!;
+    expect(esp).toBe(STACK1 - 14);
+    const words = [0, 2, 4, 6, 8, 10, 12].map((o) => cpu.mem.read16(esp + o));
+    expect(words).toEqual([0x0009, SEL_CODE3, 0xaaaa, 0xbbbb, 0xcccc, 0x6000, SEL_DATA3]);
+  });
+});
