@@ -73,11 +73,12 @@ describe('Machine clock and scheduling', () => {
     expect(m.halted[0]).toBe(1);
     m.timers[0]!.set(5000);
     expect(m.run(10_000)).toBe(ExitReason.Fuel);
-    // Halted from 300 to 5000, then running until 10000.
-    expect(m.cpus[0]!.instructions).toBe(300 + 5000);
-    expect(m.cpus[1]!.instructions).toBe(10_000);
-    expect(m.tsc(0)).toBe(10_000);
-    expect(m.tsc(1)).toBe(10_000);
+    // The fuel counts from the halted CPU's time (300). Halted from 300 to 5000, then running
+    // until 10300.
+    expect(m.cpus[0]!.instructions).toBe(300 + 5300);
+    expect(m.cpus[1]!.instructions).toBe(10_300);
+    expect(m.tsc(0)).toBe(10_300);
+    expect(m.tsc(1)).toBe(10_300);
   });
 
   it('an idle machine skips straight to the next event', () => {
@@ -101,6 +102,22 @@ describe('Machine clock and scheduling', () => {
     expect(m.exitCpu).toBe(0);
     expect(m.run(2000)).toBe(ExitReason.Fuel);
     expect(log.slice(0, 4)).toEqual(['0:1000', '0:600', '1:1000', '0:1000']);
+  });
+
+  it('a small fuel after a mid-slice exit runs only that much', () => {
+    const log: string[] = [];
+    const m = makeMachine(
+      { cpus: 2, sliceNs: 1000 },
+      [[{ at: 400, exit: ExitReason.HostTrap }]],
+      log,
+    );
+    expect(m.run(5000)).toBe(ExitReason.HostTrap);
+    expect(m.run(100)).toBe(ExitReason.Fuel);
+    expect(m.cpuNow(0)).toBe(500);
+    expect(m.cpus[1]!.instructions).toBe(0);
+    expect(m.run(1500)).toBe(ExitReason.Fuel);
+    expect(log).toEqual(['0:1000', '0:100', '0:500', '1:1000', '0:1000', '1:1000']);
+    expect(m.now()).toBe(2000);
   });
 
   it('wires every CPU to the port bus with the debug console; host I/O exits pass through', () => {

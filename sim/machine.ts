@@ -139,20 +139,24 @@ export class Machine {
   }
 
   /**
-   * Runs for at most `fuel` virtual ns (each CPU retires at most that many instructions) or
-   * until a CPU exits. Returns ExitReason.Fuel when the time is used up (also when every CPU is
-   * halted: idle time passes to the next event), else the exit, with the CPU in exitCpu.
+   * Runs for at most `fuel` virtual ns from where the machine stands (each CPU retires at most
+   * that many instructions; when resuming inside a slice, counted from the resuming CPU's time)
+   * or until a CPU exits. Returns ExitReason.Fuel when the time is used up (also when every CPU
+   * is halted: idle time passes to the next event), else the exit, with the CPU in exitCpu.
    */
   run(fuel: number): ExitReason {
-    const stopAt = this.clock + fuel;
+    const start = this.sliceEnd < 0 ? this.clock : this.cpuTime[this.cursor]!;
+    const stopAt = start + fuel;
     for (;;) {
       if (this.sliceEnd < 0) {
         this.events.fireDue(this.clock);
         if (this.clock >= stopAt) return ExitReason.Fuel;
         this.beginSlice(stopAt);
       }
-      const exit = this.runSlice();
+      const exit = this.runSlice(stopAt);
       if (exit !== ExitReason.Fuel) return exit;
+      // The fuel ran out inside a slice that began in an earlier call: resume it next time.
+      if (this.cursor < this.cpus.length) return ExitReason.Fuel;
       this.clock = this.sliceEnd;
       this.sliceEnd = -1;
     }
@@ -172,24 +176,33 @@ export class Machine {
     return true;
   }
 
-  /** Runs the CPUs from the cursor to the end of the slice; returns the first exit. */
-  private runSlice(): ExitReason {
+  /**
+   * Runs the CPUs from the cursor to the end of the slice, none beyond `stopAt`; returns the
+   * first exit, or Fuel (with the cursor on the CPU that ran out, if it did not finish).
+   */
+  private runSlice(stopAt: number): ExitReason {
     const end = this.sliceEnd;
+    const limit = Math.min(end, stopAt);
     while (this.cursor < this.cpus.length) {
       const index = this.cursor;
       const cpu = this.cpus[index]!;
-      while (this.halted[index] === 0 && this.cpuTime[index]! < end) {
+      let stuck = false;
+      while (this.halted[index] === 0 && this.cpuTime[index]! < limit) {
         const before = cpu.instructions;
-        const exit = this.runCpu(cpu, end - this.cpuTime[index]!);
+        const exit = this.runCpu(cpu, limit - this.cpuTime[index]!);
         const ran = cpu.instructions - before;
         this.cpuTime[index]! += ran * NS_PER_INSTRUCTION;
         // A CPU that returns Fuel without progress cannot use its slice: treat it as idle.
-        if (exit === ExitReason.Fuel && ran === 0) break;
+        if (exit === ExitReason.Fuel && ran === 0) {
+          stuck = true;
+          break;
+        }
         if (exit === ExitReason.Fuel) continue;
         if (exit === ExitReason.Hlt) this.halted[index] = 1;
         this.exitCpu = index;
         return exit;
       }
+      if (this.halted[index] === 0 && !stuck && this.cpuTime[index]! < end) return ExitReason.Fuel;
       // Idle for the rest of the slice: the TSC keeps counting virtual time.
       cpu.tscOffset += end - this.cpuTime[index]!;
       this.cpuTime[index] = end;
