@@ -23,6 +23,8 @@ export interface Outcome {
   regs: number[];
   flags: number;
   memory: Uint8Array;
+  /** Set when the snippet did not run to its end (a fault, a wrong exit). */
+  error?: string;
 }
 
 /** Why the tier cannot run here, or null when nasm and a 32-bit gcc both work. */
