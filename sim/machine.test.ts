@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { assemble } from './asm/index.ts';
 import { type Cpu, ExitReason } from './cpu/cpu.ts';
 import { enterFlatProtectedMode, Machine, type MachineConfig } from './machine.ts';
 
@@ -207,5 +208,45 @@ describe('Machine with the real CPU', () => {
     // Woken at 5000 (HLT retired at 1, idle until then); RDTSC reads the time it starts at.
     expect(m.cpus[0]!.reg32[0]).toBe(5000);
     expect(m.cpus[0]!.reg32[2]).toBe(0);
+  });
+
+  it('interleaves CPUs deterministically: same slices, same race, same output', () => {
+    // Each CPU does a non-atomic increment of a shared counter and prints its letter every
+    // 256 iterations; which increments are lost depends only on the slice length.
+    const source = (letter: string) => `bits 32
+      mov bl, '${letter}'
+      mov ecx, 3000
+    l: mov eax, [0x3000]
+      inc eax
+      nop
+      mov [0x3000], eax
+      test ecx, 0xff
+      jnz s
+      mov al, bl
+      out 0xe9, al
+    s: dec ecx
+      jnz l
+      hlt`;
+    const image = (letter: string) => {
+      const r = assemble(source(letter), { format: 'bin' });
+      if (!r.ok) throw new Error(r.errors.map((e) => e.reason).join('; '));
+      return [...r.bytes];
+    };
+    const race = (sliceNs: number) => {
+      const m = new Machine({ memoryBytes: 0x10000, cpus: 3, sliceNs });
+      ['a', 'b', 'c'].forEach((letter, i) => {
+        const cpu = m.cpus[i]!;
+        enterFlatProtectedMode(cpu);
+        m.mem.writeBytes(0x1000 * (i + 4), Uint8Array.from(image(letter)));
+        cpu.eip = 0x1000 * (i + 4);
+      });
+      while (m.run(1_000_000) === ExitReason.Hlt);
+      return `${m.debugConsole.text()} ${m.mem.read32(0x3000)} ${m.now()}`;
+    };
+    const first = race(37);
+    expect(race(37)).toBe(first);
+    // 9000 increments; a slice shorter than one pass of the loop body loses many of them.
+    expect(first).toMatch(/^(abc){11} 6570 \d+$/);
+    expect(race(1000)).not.toBe(first);
   });
 });
