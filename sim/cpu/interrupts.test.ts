@@ -373,15 +373,15 @@ describe('IRET checks', () => {
     expect([cpu.eip, cpu.reg32[4]]).toEqual([0x400100, 0x600c]);
   });
 
-  it('raises #GP(0) for a task return (NT set): the hardware task switch is deferred', () => {
+  it('raises #TS(0) for a task return (NT set) whose back link is null', () => {
     const cpu = protectedCpu();
     setEflags(cpu, 1 << 14, 1 << 14);
     try {
       iret(cpu, true);
-      throw new Error('expected #GP');
+      throw new Error('expected #TS');
     } catch (e) {
       expect(e).toBe(FAULT);
-      expect([cpu.faultVector, cpu.faultErrorCode]).toEqual([VEC_GP, 0]);
+      expect([cpu.faultVector, cpu.faultErrorCode]).toEqual([10, 0]);
     }
   });
 });

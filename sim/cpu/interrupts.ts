@@ -22,8 +22,8 @@
 // delivery runs through the IDT as in Bare mode, with exits chosen by an exception bitmap, at
 // the point marked "HVM seam" below.
 //
-// Deferred: task gates in the IDT raise #GP(vector*8+2+EXT); IRET with NT set (task return) and
-// IRET to virtual-8086 mode raise #GP(0); virtual-8086 mode is never entered.
+// Task gates in the IDT and IRET with NT set switch tasks (tasks.ts). Deferred: IRET to
+// virtual-8086 mode raises #GP(0); virtual-8086 mode is never entered.
 
 import { readLinearAs } from './access.ts';
 import {
@@ -39,10 +39,12 @@ import {
   FLAG_VM,
   HostMode,
   SS,
+  TR,
   VEC_DF,
   VEC_GP,
   VEC_NP,
   VEC_SS,
+  VEC_TS,
 } from './cpu.ts';
 import { FAULT, NO_ERROR_CODE, raiseFault } from './fault.ts';
 import { getEflags, setEflags } from './flags.ts';
@@ -78,6 +80,7 @@ import {
   stackPush,
   tssSs,
 } from './segments.ts';
+import { TASK_INT, TASK_IRET, taskSwitch } from './tasks.ts';
 
 /** The kinds of INT instruction softwareInterrupt handles. */
 export const INT_N = 0;
@@ -98,6 +101,7 @@ const CONTRIBUTORY = (1 << 0) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13);
 /** Vectors whose error code is a selector error code (bit 0 = EXT). */
 const SELECTOR_ERROR = (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13);
 const VEC_PF = 14;
+const TASK_GATE = 0x5;
 
 function isSet(set: number, vector: number): boolean {
   return vector < 32 && ((set >>> vector) & 1) !== 0;
@@ -208,12 +212,19 @@ function deliverEvent(cpu: Cpu, vector: number, errorCode: number, event: number
   const gateHi = readLinearAs(cpu, (gateAddr + 4) | 0, 4, false);
   const type = (gateHi >>> 8) & 0x1f; // S bit included: gates are system descriptors
   const gate32 = type === 0xe || type === 0xf;
-  if (!gate32 && type !== 0x6 && type !== 0x7) {
-    // Not an interrupt or trap gate; task gates (type 5) are deferred, see the header.
+  if (!gate32 && type !== 0x6 && type !== 0x7 && type !== TASK_GATE) {
     raiseFault(cpu, VEC_GP, idtError);
   }
   if (event === EVENT_SOFTWARE && descDpl(gateHi) < cpu.cpl) raiseFault(cpu, VEC_GP, idtError);
   if ((gateHi & (DESC_P << 8)) === 0) raiseFault(cpu, VEC_NP, idtError);
+  const pushError = event === EVENT_EXCEPTION && isSet(PUSHES_ERROR_CODE, vector);
+  if (type === TASK_GATE) {
+    const tss = gateLo >>> 16;
+    if ((tss & 4) !== 0) raiseFault(cpu, VEC_GP, (tss & 0xfffc) | ext);
+    readDescriptor(cpu, tss, VEC_GP, ext);
+    taskSwitch(cpu, tss, TASK_INT, pushError ? errorCode : NO_ERROR_CODE, ext);
+    return;
+  }
   const target = gateLo >>> 16;
   const offset = gate32 ? ((gateHi & 0xffff0000) | (gateLo & 0xffff)) >>> 0 : gateLo & 0xffff;
   if ((target & 0xfffc) === 0) raiseFault(cpu, VEC_GP, ext);
@@ -237,7 +248,6 @@ function deliverEvent(cpu: Cpu, vector: number, errorCode: number, event: number
   if (offset > descLimit(codeLo, codeHi)) raiseFault(cpu, VEC_GP, ext);
   const size = gate32 ? 4 : 2;
   const flags = getEflags(cpu);
-  const pushError = event === EVENT_EXCEPTION && isSet(PUSHES_ERROR_CODE, vector);
   if (newCpl < cpu.cpl) {
     const newEsp = readTssStack(cpu, newCpl, ext);
     const newSs = tssSs;
@@ -323,7 +333,14 @@ export function iret(cpu: Cpu, opsize32: boolean): void {
     return;
   }
   const flags = getEflags(cpu);
-  if ((flags & FLAG_NT) !== 0) raiseFault(cpu, VEC_GP, 0); // task return: deferred
+  if ((flags & FLAG_NT) !== 0) {
+    // Return to the task named by the back link of the current TSS.
+    const link = readLinearAs(cpu, cpu.segBase[TR]!, 2, false);
+    if ((link & 4) !== 0) raiseFault(cpu, VEC_TS, link & 0xfffc);
+    readDescriptor(cpu, link, VEC_TS, 0);
+    taskSwitch(cpu, link, TASK_IRET, NO_ERROR_CODE, 0);
+    return;
+  }
   if (opsize32 && (newFlags & FLAG_VM) !== 0 && cpu.cpl === 0) raiseFault(cpu, VEC_GP, 0);
   const err = selector & 0xfffc;
   const rpl = selector & 3;

@@ -3,8 +3,8 @@
 // Sreg, far JMP/CALL/RET, LAR/LSL/VERR/VERW, LLDT/LTR pseudocode). Xen counterpart: Xen checks
 // the guest's GDT/LDT entries (arch/x86/mm.c) so that this hardware check is safe to rely on.
 //
-// Deferred: task gates, TSS descriptors as far JMP/CALL targets (the hardware task switch) raise
-// #GP(selector); virtual-8086 mode is never entered (an IRET that would set VM raises #GP(0)).
+// Far JMP/CALL to a TSS or a task gate switch tasks (tasks.ts). Deferred: virtual-8086 mode is
+// never entered (an IRET that would set VM raises #GP(0)).
 //
 // Descriptors are read into module scratch (descLo/descHi/descAddr) so nothing is allocated.
 
@@ -29,6 +29,7 @@ import {
   VEC_TS,
 } from './cpu.ts';
 import { raiseFault } from './fault.ts';
+import { TASK_CALL, TASK_JMP, taskSwitch } from './tasks.ts';
 
 /** Descriptor access-byte bits (byte 5) and type values. */
 export const DESC_ACCESSED = 0x01;
@@ -354,10 +355,8 @@ export function jmpFar(cpu: Cpu, selector: number, offset: number): void {
     return;
   }
   const type = (descHi >>> 8) & 0xf;
-  if (type !== TYPE_CALL_GATE16 && type !== TYPE_CALL_GATE32) {
-    // Task gates and TSS targets (hardware task switch) are deferred: see the header.
-    raiseFault(cpu, VEC_GP, err);
-  }
+  if (switchesTask(cpu, selector, type, TASK_JMP)) return;
+  if (type !== TYPE_CALL_GATE16 && type !== TYPE_CALL_GATE32) raiseFault(cpu, VEC_GP, err);
   const gateOffset = gateTarget(cpu, selector, type);
   const target = gateSelectorScratch;
   const terr = target & 0xfffc;
@@ -369,6 +368,30 @@ export function jmpFar(cpu: Cpu, selector: number, offset: number): void {
   }
   if ((access & DESC_P) === 0) raiseFault(cpu, VEC_NP, terr);
   commitCs(cpu, target, gateOffset, cpu.cpl);
+}
+
+/**
+ * Far JMP/CALL to a TSS descriptor or a task gate (system descriptor in descLo/descHi, of
+ * `type`): checks the privilege of the descriptor named by `selector` and switches tasks.
+ * Returns false for other types.
+ */
+function switchesTask(cpu: Cpu, selector: number, type: number, source: number): boolean {
+  const err = selector & 0xfffc;
+  const tss = type === TYPE_TSS16_AVAIL || type === TYPE_TSS32_AVAIL;
+  const busyTss = type === TYPE_TSS16_BUSY || type === TYPE_TSS32_BUSY;
+  if (!tss && !busyTss && type !== TYPE_TASK_GATE) return false;
+  const dpl = descDpl(descHi);
+  if (dpl < cpu.cpl || dpl < (selector & 3)) raiseFault(cpu, VEC_GP, err);
+  if (type !== TYPE_TASK_GATE) {
+    taskSwitch(cpu, selector, source, -1, 0);
+    return true;
+  }
+  if ((descHi & (DESC_P << 8)) === 0) raiseFault(cpu, VEC_NP, err);
+  const tssSelector = descLo >>> 16;
+  if ((tssSelector & 4) !== 0) raiseFault(cpu, VEC_GP, tssSelector & 0xfffc);
+  readDescriptor(cpu, tssSelector, VEC_GP, 0);
+  taskSwitch(cpu, tssSelector, source, -1, 0);
+  return true;
 }
 
 let gateSelectorScratch = 0;
@@ -427,6 +450,7 @@ export function callFar(cpu: Cpu, selector: number, offset: number, opsize32: bo
     return;
   }
   const type = (descHi >>> 8) & 0xf;
+  if (switchesTask(cpu, selector, type, TASK_CALL)) return;
   if (type !== TYPE_CALL_GATE16 && type !== TYPE_CALL_GATE32) raiseFault(cpu, VEC_GP, err);
   const gateSize = type === TYPE_CALL_GATE32 ? 4 : 2;
   const gateOffset = gateTarget(cpu, selector, type);
