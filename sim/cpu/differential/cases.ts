@@ -3,7 +3,7 @@
 // runs natively (native.ts) and in the sim (simulate.ts); the results must agree on every flag
 // the instruction defines.
 //
-// A snippet may use BUF, the address of a 64-byte scratch buffer: the harness defines it as a
+// A snippet may use BUF, the address of a 128-byte scratch buffer: the harness defines it as a
 // symbol natively and as SCRATCH_ADDR in the sim. ESP is never an operand.
 
 import { Prng } from '../../prng.ts';
@@ -11,7 +11,7 @@ import { CC_NAMES } from '../table.ts';
 
 /** EAX ECX EDX EBX EBP ESI EDI — the registers a case sets and compares (ESP excluded). */
 export const CASE_REGS = ['eax', 'ecx', 'edx', 'ebx', 'ebp', 'esi', 'edi'] as const;
-export const SCRATCH_BYTES = 64;
+export const SCRATCH_BYTES = 128;
 
 export const CF = 0x001;
 export const PF = 0x004;
@@ -370,7 +370,8 @@ function miscCase(rng: Prng): Case {
 }
 
 // --- x87 data moves and control words. Results go to the scratch buffer: BUF+0 the source
-// operand, BUF+16 the stored result, BUF+32 FNSTSW, BUF+40 the control word FLDCW loads. Every
+// operand, BUF+16 the stored result or image, BUF+40 the control word FLDCW loads, BUF+124
+// FNSTSW. Every
 // exception stays masked (an unmasked one would turn up as #MF in the host's C code).
 
 const X87_LOADS = [
@@ -423,7 +424,7 @@ function x87Case(rng: Prng): Case {
   const control = 0x037f | (rc << 10);
   c.memory[40] = control & 0xff;
   c.memory[41] = control >>> 8;
-  const kind = rng.below(4);
+  const kind = rng.below(5);
   let body: string;
   if (kind <= 1) {
     const [load, width, bytes] = X87_LOADS[rng.below(X87_LOADS.length)]!;
@@ -433,6 +434,20 @@ function x87Case(rng: Prng): Case {
   } else if (kind === 2) {
     const constant = X87_CONSTANTS[rng.below(X87_CONSTANTS.length)]!;
     body = `${constant}\nfstp tword [BUF + 16]`;
+  } else if (kind === 3) {
+    // FNSAVE, FRSTOR of that image, FNSAVE again: the 108-byte image must match the host's and
+    // survive the round trip. Pointer fields are cleared as for FNSTENV below.
+    const pushes = 1 + rng.below(8);
+    const ops = Array.from({ length: pushes }, () => X87_CONSTANTS[rng.below(7)]!);
+    const clear = [28, 32, 36, 40].map((at) => `mov dword [BUF + ${at}], 0`);
+    body = [
+      ...ops,
+      'fnsave [BUF + 16]',
+      ...clear,
+      'frstor [BUF + 16]',
+      'fnsave [BUF + 16]',
+      ...clear,
+    ].join('\n');
   } else {
     // A few pushes and exchanges, then FNSTENV; the pointer fields (code and data addresses,
     // which differ between host and sim) are cleared before the comparison.
@@ -450,7 +465,7 @@ function x87Case(rng: Prng): Case {
       'mov dword [BUF + 40], 0',
     ].join('\n');
   }
-  const asm = `fninit\nfldcw [BUF + 40]\n${body}\nfnstsw [BUF + 48]\nfninit`;
+  const asm = `fninit\nfldcw [BUF + 40]\n${body}\nfnstsw [BUF + 124]\nfninit`;
   c.name = asm.replaceAll('\n', '; ');
   c.asm = asm;
   return c;

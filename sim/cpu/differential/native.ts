@@ -16,7 +16,7 @@ import { CASE_REGS, type Case, SCRATCH_BYTES } from './cases.ts';
 export const SCRATCH_ADDR = 0x00100000;
 /** Where the sim loads the snippets (above the scratch page), and the space for each one. */
 export const CODE_ADDR = 0x00200000;
-export const CODE_SLOT = 128;
+export const CODE_SLOT = 256;
 
 export interface Outcome {
   /** Registers after the snippet, in CASE_REGS order. */
