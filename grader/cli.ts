@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import * as asm from './commands/asm.ts';
 import * as checkSetup from './commands/check-setup.ts';
+import * as disasm from './commands/disasm.ts';
 import * as grade from './commands/grade.ts';
 import * as run from './commands/run.ts';
 import * as start from './commands/start.ts';
@@ -15,6 +16,7 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   grade,
   run,
   asm,
+  disasm,
 ];
 
 export function buildProgram(): Command {

@@ -15,6 +15,9 @@ export interface Instruction {
   operands: readonly Operand[];
   /** Column of the mnemonic, for errors about the instruction as a whole. */
   col: number;
+  /** `o16`/`o32` and `a16`/`a32` prefixes: forced operand and address sizes. */
+  osize?: 16 | 32;
+  asize?: 16 | 32;
 }
 
 export interface EncodeContext {
@@ -27,6 +30,9 @@ export interface EncodeContext {
   forceNear: boolean;
 }
 
+/** The context with the instruction's forced sizes, as the form matchers see it. */
+type Ctx = EncodeContext & { forcedOsize?: 16 | 32; forcedAsize?: 16 | 32 };
+
 export interface Encoding {
   bytes: number[];
   /** The encoding is a short (rel8) jump whose target was not yet known. */
@@ -38,7 +44,8 @@ export function isMnemonic(mnemonic: string): boolean {
   return FORMS.has(mnemonic);
 }
 
-export function encodeInstruction(insn: Instruction, ctx: EncodeContext): Encoding {
+export function encodeInstruction(insn: Instruction, context: EncodeContext): Encoding {
+  const ctx: Ctx = { ...context, forcedOsize: insn.osize, forcedAsize: insn.asize };
   const forms = FORMS.get(insn.mnemonic);
   if (forms === undefined) throw new LineError(`unknown instruction '${insn.mnemonic}'`, insn.col);
   let operands = insn.operands;
@@ -87,9 +94,12 @@ function operandSize(
   form: Form,
   ops: readonly Operand[],
   bits: 16 | 32,
+  forced: 16 | 32 | undefined,
 ): number | 'size' | undefined {
-  if (form.osize !== undefined) return form.osize;
-  let size = 0;
+  if (form.osize !== undefined) {
+    return forced !== undefined && form.opsize && forced !== form.osize ? undefined : form.osize;
+  }
+  let size = form.opsize ? (forced ?? 0) : 0;
   let unsizedMemory = false;
   for (let i = 0; i < ops.length; i++) {
     const spec = form.operands[i]!;
@@ -117,10 +127,10 @@ function operandSize(
 function tryForm(
   form: Form,
   ops: readonly Operand[],
-  ctx: EncodeContext,
+  ctx: Ctx,
   siblings: readonly Form[],
 ): Encoding | undefined | 'size' | 'range' {
-  const osize = operandSize(form, ops, ctx.bits);
+  const osize = operandSize(form, ops, ctx.bits, ctx.forcedOsize);
   if (osize === undefined || osize === 'size') {
     return osize === 'size' && ops.every((op, i) => matches(form.operands[i]!, op, 0, ctx))
       ? 'size'
@@ -131,7 +141,12 @@ function tryForm(
   }
   if (!memorySizeImplied(form, ops, siblings)) return 'size';
   try {
-    return build(form, ops, osize, ctx);
+    // NASM picks rel8 for an automatic jump only to a label of the same section; a jump that
+    // can only be short (loop, jcxz, `jmp short`) takes any target in range.
+    const shortOnly =
+      ops.some((op) => op.kind === 'imm' && op.jump === 'short') ||
+      !siblings.some((f) => f.operands.includes('Jz'));
+    return build(form, ops, osize, ctx, shortOnly);
   } catch (e) {
     if (e instanceof FormMismatch) return 'range';
     throw e;
@@ -189,7 +204,7 @@ function isGeneral(r: Register, bytes: number): boolean {
 }
 
 /** Does operand `op` fit specifier `spec` at operand size `osize` (0 when being probed)? */
-function matches(spec: string, op: Operand, osize: number, ctx: EncodeContext): boolean {
+function matches(spec: string, op: Operand, osize: number, ctx: Ctx): boolean {
   if (FIXED_REGISTER.test(spec)) return op.kind === 'reg' && op.reg.name === spec.toLowerCase();
   const sized = SIZED_REGISTER.exec(spec);
   if (sized !== null) {
@@ -321,7 +336,7 @@ const RM16: Readonly<Record<string, number>> = {
 };
 
 /** ModRM.mod/rm, SIB and displacement for a memory operand (SDM tables 2-1 and 2-2). */
-function encodeMemory(op: Extract<Operand, { kind: 'mem' }>, ctx: EncodeContext): MemoryEncoding {
+function encodeMemory(op: Extract<Operand, { kind: 'mem' }>, ctx: Ctx): MemoryEncoding {
   const lin = ctx.linear(op.ea);
   const regs = [...lin.regs].filter(([, c]) => c !== 0n);
   const disp = lin.disp;
@@ -331,7 +346,14 @@ function encodeMemory(op: Extract<Operand, { kind: 'mem' }>, ctx: EncodeContext)
       throw new LineError(`register ${r.name} cannot address memory`, op.col);
   }
   if (sizes.size > 1) throw new LineError('mixed 16- and 32-bit registers in an address', op.col);
-  const asize: 16 | 32 = sizes.has('r16') ? 16 : sizes.has('r32') ? 32 : ctx.bits;
+  const asize: 16 | 32 = sizes.has('r16')
+    ? 16
+    : sizes.has('r32')
+      ? 32
+      : (ctx.forcedAsize ?? ctx.bits);
+  if (ctx.forcedAsize !== undefined && ctx.forcedAsize !== asize) {
+    throw new LineError(`a${ctx.forcedAsize} conflicts with the address registers`, op.col);
+  }
   const dispKind = (): 0 | 1 | 2 => {
     if (op.dispSize === 1) return 1;
     if (op.dispSize >= 2) return 2;
@@ -417,7 +439,13 @@ interface Field {
 }
 
 /** Lays out prefixes, opcode, ModRM/SIB/displacement and immediates. */
-function build(form: Form, ops: readonly Operand[], osize: number, ctx: EncodeContext): Encoding {
+function build(
+  form: Form,
+  ops: readonly Operand[],
+  osize: number,
+  ctx: Ctx,
+  shortOnly: boolean,
+): Encoding {
   const bytes: number[] = [];
   let segment = -1;
   let mem: MemoryEncoding | undefined;
@@ -444,8 +472,8 @@ function build(form: Form, ops: readonly Operand[], osize: number, ctx: EncodeCo
           mod: -1,
           rm: -1,
           sib: null,
-          disp: littleEndian(disp, ctx.bits / 8),
-          asize: ctx.bits,
+          disp: littleEndian(disp, (ctx.forcedAsize ?? ctx.bits) / 8),
+          asize: ctx.forcedAsize ?? ctx.bits,
         };
       } else {
         hasModrm = true;
@@ -461,7 +489,7 @@ function build(form: Form, ops: readonly Operand[], osize: number, ctx: EncodeCo
     } else if (op.kind === 'imm') {
       const v = ctx.value(op.expr);
       if (spec === 'Jb' || spec === 'Jz') {
-        fields.push(relative(spec, v, osize, ctx));
+        fields.push(relative(spec, v, osize, ctx, shortOnly));
         shortJump = spec === 'Jb';
       } else {
         const width = spec === 'Ib' || spec === 'Ibs' ? 1 : specWidth(spec, osize) / 8;
@@ -473,9 +501,12 @@ function build(form: Form, ops: readonly Operand[], osize: number, ctx: EncodeCo
   if (form.asize !== undefined && form.asize !== ctx.bits) bytes.push(0x67);
   if (segment >= 0) bytes.push(SEGMENT_PREFIX[segment]!);
   const dependsOnSize = form.osize !== undefined || form.opsize;
-  if (dependsOnSize && osize !== ctx.bits) bytes.push(0x66);
+  // o16/o32 on an instruction whose size does not depend on it still emit the prefix, as NASM.
+  const operandPrefix = dependsOnSize ? osize : (ctx.forcedOsize ?? ctx.bits);
+  if (operandPrefix !== ctx.bits) bytes.push(0x66);
   const m = mem as MemoryEncoding | undefined;
-  if (m !== undefined && m.asize !== ctx.bits) bytes.push(0x67);
+  const addressSize = m?.asize ?? (form.asize === undefined ? ctx.forcedAsize : undefined);
+  if (addressSize !== undefined && addressSize !== ctx.bits) bytes.push(0x67);
   if (form.prefix !== undefined) bytes.push(form.prefix);
   if (form.opcode > 0xff) bytes.push(form.opcode >> 8, form.opcode & 0xff);
   else bytes.push(form.opcode);
@@ -495,14 +526,19 @@ function build(form: Form, ops: readonly Operand[], osize: number, ctx: EncodeCo
 }
 
 /** A rel8/rel16/rel32 jump displacement; rel8 only to a known target in range, same section. */
-function relative(spec: string, target: Value, osize: number, ctx: EncodeContext): Field {
+function relative(spec: string, target: Value, osize: number, ctx: Ctx, shortOnly: boolean): Field {
   const width = spec === 'Jb' ? 1 : osize / 8;
   const here = ctx.here;
-  if (spec === 'Jb' && target.known && (target.sect !== here.sect || !here.known)) fail();
+  const sameSection = target.sect === here.sect && here.known;
+  if (spec === 'Jb' && target.known && !sameSection && !shortOnly) fail();
   return {
     width,
     emit: (length) => {
-      const rel = target.n - (here.n + BigInt(length));
+      // EIP/IP arithmetic wraps: `jmp short 0xffffff82` at 0 is a jump back by 0x80.
+      const rel = BigInt.asIntN(
+        spec === 'Jb' ? ctx.bits : osize,
+        target.n - (here.n + BigInt(length)),
+      );
       if (spec === 'Jb' && target.known && here.known && (rel < -128n || rel > 127n)) fail();
       return littleEndian(rel, width);
     },

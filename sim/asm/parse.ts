@@ -52,6 +52,13 @@ const PREFIXES: Readonly<Record<string, number>> = {
   repne: 0xf2,
   repnz: 0xf2,
 };
+/** NASM's explicit operand- and address-size prefixes. */
+const SIZE_PREFIXES: Readonly<Record<string, { kind: 'osize' | 'asize'; bits: 16 | 32 }>> = {
+  o16: { kind: 'osize', bits: 16 },
+  o32: { kind: 'osize', bits: 32 },
+  a16: { kind: 'asize', bits: 16 },
+  a32: { kind: 'asize', bits: 32 },
+};
 /** Directives accepted and ignored: they only matter to object formats or to listings. */
 const IGNORED = new Set(['global', 'extern', 'common', 'cpu', 'default', 'list', 'nolist']);
 const DIRECTIVES = new Set([
@@ -82,6 +89,7 @@ function isKeyword(word: string): boolean {
     DATA_UNITS[w] !== undefined ||
     RES_UNITS[w] !== undefined ||
     PREFIXES[w] !== undefined ||
+    SIZE_PREFIXES[w] !== undefined ||
     isMnemonic(w)
   );
 }
@@ -177,7 +185,9 @@ export class StatementParser {
     if (DATA_UNITS[word] !== undefined) return this.data(ts, DATA_UNITS[word]);
     if (RES_UNITS[word] !== undefined)
       return { k: 'res', unit: RES_UNITS[word], count: this.expr(ts) };
-    if (PREFIXES[word] !== undefined || isMnemonic(word)) return this.instruction(ts, word);
+    if (PREFIXES[word] !== undefined || SIZE_PREFIXES[word] !== undefined || isMnemonic(word)) {
+      return this.instruction(ts, word);
+    }
     switch (word) {
       case 'equ':
         if (st.label === null) throw new LineError('equ needs a label', t.col);
@@ -262,12 +272,15 @@ export class StatementParser {
     const prefixes: number[] = [];
     let word = first;
     let col = ts.tokens[ts.pos - 1]!.col;
-    while (PREFIXES[word] !== undefined) {
-      prefixes.push(PREFIXES[word]!);
+    const sizes: { osize?: 16 | 32; asize?: 16 | 32 } = {};
+    while (PREFIXES[word] !== undefined || SIZE_PREFIXES[word] !== undefined) {
+      const size = SIZE_PREFIXES[word];
+      if (size !== undefined) sizes[size.kind] = size.bits;
+      else prefixes.push(PREFIXES[word]!);
       const t = ts.next();
       word = t.text.toLowerCase();
       col = t.col;
-      if (!isMnemonic(word) && PREFIXES[word] === undefined) {
+      if (!isMnemonic(word) && PREFIXES[word] === undefined && SIZE_PREFIXES[word] === undefined) {
         throw new LineError(`unknown instruction '${t.text}'`, t.col);
       }
     }
@@ -276,7 +289,7 @@ export class StatementParser {
       do operands.push(this.operand(ts));
       while (ts.accept(','));
     }
-    return { k: 'insn', insn: { mnemonic: word, prefixes, operands, col } };
+    return { k: 'insn', insn: { mnemonic: word, prefixes, operands, col, ...sizes } };
   }
 
   private section(ts: TokenStream): Body {
