@@ -22,21 +22,28 @@
 // delivery runs through the IDT as in Bare mode, with exits chosen by an exception bitmap, at
 // the point marked "HVM seam" below.
 //
-// Task gates in the IDT and IRET with NT set switch tasks (tasks.ts). Deferred: IRET to
-// virtual-8086 mode raises #GP(0); virtual-8086 mode is never entered.
+// Task gates in the IDT and IRET with NT set switch tasks (tasks.ts). Virtual-8086 mode (SDM
+// ch. 20, without CR4.VME): entered by IRET from CPL 0; INT n there needs IOPL 3; interrupts
+// and exceptions leave it for a ring-0 handler, saving the data segments on the ring-0 stack.
 
 import { readLinearAs } from './access.ts';
 import {
   type Cpu,
+  CR0_PE,
   CS,
+  DS,
+  ES,
   ExitReason,
   FLAG_AC,
   FLAG_IF,
+  FLAG_IOPL,
   FLAG_NT,
   FLAG_OF,
   FLAG_RF,
   FLAG_TF,
   FLAG_VM,
+  FS,
+  GS,
   HostMode,
   SS,
   TR,
@@ -65,7 +72,6 @@ import {
   descLo,
   descriptorAddress,
   finishOuterReturn,
-  isProtected,
   loadSegment,
   markAccessed,
   readDescriptor,
@@ -194,16 +200,21 @@ export function deliverExternalInterrupt(cpu: Cpu, vector: number): void {
  * loop delivers them with EIP at the INT).
  */
 export function softwareInterrupt(cpu: Cpu, vector: number, kind: number): void {
-  if (kind === INTO && (getEflags(cpu) & FLAG_OF) === 0) return;
+  const flags = getEflags(cpu);
+  if (kind === INTO && (flags & FLAG_OF) === 0) return;
+  if (kind === INT_N && (flags & FLAG_VM) !== 0 && (flags & FLAG_IOPL) !== FLAG_IOPL) {
+    raiseFault(cpu, VEC_GP, 0);
+  }
   deliverEvent(cpu, vector, NO_ERROR_CODE, kind === INT1 ? EVENT_EXTERNAL : EVENT_SOFTWARE);
 }
 
 /** One delivery attempt through the IVT (real mode) or the IDT (protected mode). */
 function deliverEvent(cpu: Cpu, vector: number, errorCode: number, event: number): void {
-  if (!isProtected(cpu)) {
+  if ((cpu.cr0 & CR0_PE) === 0) {
     deliverReal(cpu, vector);
     return;
   }
+  const fromV86 = (cpu.flags & FLAG_VM) !== 0;
   const ext = event === EVENT_SOFTWARE ? 0 : 1;
   const idtError = vector * 8 + 2 + ext;
   if (vector * 8 + 7 > cpu.idtLimit) raiseFault(cpu, VEC_GP, idtError);
@@ -237,6 +248,8 @@ function deliverEvent(cpu: Cpu, vector: number, errorCode: number, event: number
   }
   if ((access & DESC_P) === 0) raiseFault(cpu, VEC_NP, targetError);
   const conforming = (access & DESC_CONFORMING) !== 0;
+  // From virtual-8086 mode the handler must be ring-0, non-conforming code.
+  if (fromV86 && (conforming || dpl !== 0)) raiseFault(cpu, VEC_GP, targetError);
   const newCpl = conforming ? cpu.cpl : dpl;
   if (cpu.hostMode === HostMode.Pv && newCpl === 0) {
     hostTrap(cpu, vector, NO_ERROR_CODE, event === EVENT_SOFTWARE || event === EVENT_EXTERNAL);
@@ -266,6 +279,9 @@ function deliverEvent(cpu: Cpu, vector: number, errorCode: number, event: number
       (newSs & 0xfffc) | ext,
     );
     const oldEsp = cpu.reg32[4]! >>> 0; // the whole register, whatever the old SS size
+    if (fromV86) {
+      for (const seg of V86_SAVED_SEGMENTS) stackPush(cpu, size, cpu.segSelector[seg]!);
+    }
     stackPush(cpu, size, cpu.segSelector[SS]!);
     stackPush(cpu, size, oldEsp);
     pushFrame(cpu, size, flags, pushError, errorCode);
@@ -276,6 +292,7 @@ function deliverEvent(cpu: Cpu, vector: number, errorCode: number, event: number
     commitCs(cpu, target, offset, newCpl);
     setCache(cpu, SS, (newSs & 0xfffc) | newCpl, ssLo, ssHi);
     setStackPointer(cpu, esp);
+    if (fromV86) for (const seg of V86_SAVED_SEGMENTS) nullSegment(cpu, seg);
   } else {
     stackBeginCurrent(cpu);
     pushFrame(cpu, size, flags, pushError, errorCode);
@@ -314,7 +331,6 @@ function deliverReal(cpu: Cpu, vector: number): void {
 
 /** EFLAGS bits IRET may change at any CPL (SDM vol. 2 "IRET"); IF and IOPL are added below. */
 const IRET_FLAGS = 0x254dd5;
-const FLAG_IOPL_BITS = 0x3000;
 const FLAG_VIF_VIP = 0x180000;
 
 /** IRET / IRETD (opsize32). */
@@ -324,15 +340,19 @@ export function iret(cpu: Cpu, opsize32: boolean): void {
   const eip = stackPeek(cpu, size, 0);
   const selector = stackPeek(cpu, size, size) & 0xffff;
   const newFlags = stackPeek(cpu, size, 2 * size);
-  if (!isProtected(cpu)) {
+  const flags = getEflags(cpu);
+  if ((cpu.cr0 & CR0_PE) === 0 || (flags & FLAG_VM) !== 0) {
+    // In virtual-8086 mode IRET is IOPL-sensitive, and may not change IOPL.
+    const v86 = (flags & FLAG_VM) !== 0;
+    if (v86 && (flags & FLAG_IOPL) !== FLAG_IOPL) raiseFault(cpu, VEC_GP, 0);
     loadSegment(cpu, CS, selector);
     cpu.eip = eip;
     setStackPointer(cpu, stackEsp() + 3 * size);
     // Real mode: everything but VM, VIF and VIP (SDM: AND 257FD5H).
-    setEflags(cpu, newFlags, opsize32 ? 0x257fd5 : 0xffff);
+    const mask = opsize32 ? 0x257fd5 : 0xffff;
+    setEflags(cpu, newFlags, v86 ? mask & ~FLAG_IOPL : mask);
     return;
   }
-  const flags = getEflags(cpu);
   if ((flags & FLAG_NT) !== 0) {
     // Return to the task named by the back link of the current TSS.
     const link = readLinearAs(cpu, cpu.segBase[TR]!, 2, false);
@@ -341,7 +361,10 @@ export function iret(cpu: Cpu, opsize32: boolean): void {
     taskSwitch(cpu, link, TASK_IRET, NO_ERROR_CODE, 0);
     return;
   }
-  if (opsize32 && (newFlags & FLAG_VM) !== 0 && cpu.cpl === 0) raiseFault(cpu, VEC_GP, 0);
+  if (opsize32 && (newFlags & FLAG_VM) !== 0 && cpu.cpl === 0) {
+    returnToV86(cpu, eip, selector, newFlags);
+    return;
+  }
   const err = selector & 0xfffc;
   const rpl = selector & 3;
   if (err === 0) raiseFault(cpu, VEC_GP, 0);
@@ -354,7 +377,7 @@ export function iret(cpu: Cpu, opsize32: boolean): void {
   let mask = IRET_FLAGS;
   const iopl = (flags >>> 12) & 3;
   if (cpu.cpl <= iopl) mask |= FLAG_IF;
-  if (cpu.cpl === 0) mask |= FLAG_IOPL_BITS | FLAG_VIF_VIP;
+  if (cpu.cpl === 0) mask |= FLAG_IOPL | FLAG_VIF_VIP;
   if (!opsize32) mask &= 0xffff;
   if (rpl === cpu.cpl) {
     const esp = stackEsp() + 3 * size;
@@ -378,4 +401,37 @@ export function iret(cpu: Cpu, opsize32: boolean): void {
   setStackPointer(cpu, outerEsp);
   setEflags(cpu, newFlags, mask);
   finishOuterReturn(cpu);
+}
+
+/** The data segment registers an interrupt from virtual-8086 mode saves, in push order. */
+const V86_SAVED_SEGMENTS = [GS, FS, DS, ES] as const;
+
+function nullSegment(cpu: Cpu, seg: number): void {
+  cpu.segSelector[seg] = 0;
+  cpu.segBase[seg] = 0;
+  cpu.segLimit[seg] = 0;
+  cpu.segAccess[seg] = 0;
+}
+
+/**
+ * IRETD at CPL 0 to a frame with EFLAGS.VM: pops ESP, SS, ES, DS, FS, GS after EIP, CS and
+ * EFLAGS, and loads every segment register the virtual-8086 way (base = selector × 16).
+ */
+function returnToV86(cpu: Cpu, eip: number, selector: number, newFlags: number): void {
+  const esp = stackPeek(cpu, 4, 12);
+  const ss = stackPeek(cpu, 4, 16) & 0xffff;
+  const es = stackPeek(cpu, 4, 20) & 0xffff;
+  const ds = stackPeek(cpu, 4, 24) & 0xffff;
+  const fs = stackPeek(cpu, 4, 28) & 0xffff;
+  const gs = stackPeek(cpu, 4, 32) & 0xffff;
+  setEflags(cpu, newFlags, 0x3f7fd5);
+  cpu.cpl = 3;
+  loadSegment(cpu, CS, selector);
+  loadSegment(cpu, SS, ss);
+  loadSegment(cpu, ES, es);
+  loadSegment(cpu, DS, ds);
+  loadSegment(cpu, FS, fs);
+  loadSegment(cpu, GS, gs);
+  cpu.eip = eip & 0xffff;
+  cpu.reg32[4] = esp;
 }

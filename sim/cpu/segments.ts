@@ -3,8 +3,8 @@
 // Sreg, far JMP/CALL/RET, LAR/LSL/VERR/VERW, LLDT/LTR pseudocode). Xen counterpart: Xen checks
 // the guest's GDT/LDT entries (arch/x86/mm.c) so that this hardware check is safe to rely on.
 //
-// Far JMP/CALL to a TSS or a task gate switch tasks (tasks.ts). Deferred: virtual-8086 mode is
-// never entered (an IRET that would set VM raises #GP(0)).
+// Far JMP/CALL to a TSS or a task gate switch tasks (tasks.ts). In virtual-8086 mode segment
+// loads and far transfers behave as in real mode, with 64 KiB ring-3 data attributes.
 //
 // Descriptors are read into module scratch (descLo/descHi/descAddr) so nothing is allocated.
 
