@@ -70,12 +70,18 @@ describe('protected-mode test kernels', () => {
     ]);
     expect(exit).toBe(ExitReason.Hlt);
   });
+
+  it('tasks.asm: #DF through a task gate and back by IRET, virtual-8086 mode and its #GP', () => {
+    const { exit, posts } = boot(assembleOurs('tasks.asm'));
+    expect(posts).toEqual([1, 2, 3, 0x20, 0x21, 0x22, 0x23, 0x24, 0xff]);
+    expect(exit).toBe(ExitReason.Hlt);
+  });
 });
 
 // The same kernels built by nasm must pass too: a cross-check that a kernel's result does not
 // hinge on our assembler. The kernels are covered above without nasm, so this may skip.
 describe.skipIf(!hasNasm())('protected-mode test kernels built by nasm', () => {
-  it.each(['protected.asm', 'paging.asm'])('%s reaches POST 0xFF', (name) => {
+  it.each(['protected.asm', 'paging.asm', 'tasks.asm'])('%s reaches POST 0xFF', (name) => {
     const dir = mkdtempSync(join(tmpdir(), 'xenlab-kernel-'));
     const out = join(dir, 'kernel.bin');
     const here = fileURLToPath(new URL('.', import.meta.url));
