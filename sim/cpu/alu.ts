@@ -84,7 +84,7 @@ function lazyKeepCf(
   src: number,
   res: number,
 ): void {
-  if (cpu.flagsLazy & FLAG_CF) materializeFlags(cpu);
+  if (cpu.flagsLazy & FLAG_CF) cpu.flags = getCF(cpu) ? cpu.flags | FLAG_CF : cpu.flags & ~FLAG_CF;
   setLazy(cpu, op, size, dst, src, res);
   cpu.flagsLazy = FLAGS_ARITH & ~FLAG_CF;
 }
