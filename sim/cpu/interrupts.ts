@@ -17,7 +17,8 @@
 //   delivered by the CPU itself (Xen's "fast trap" for int 0x80 works this way).
 // - A fault while delivering INT n to ring 1–3 is an ordinary exception (HostTrap), so double
 //   faults never happen in this mode.
-// - Far JMP/CALL through a gate into a DPL-0 code segment raises #GP(selector) (segments.ts).
+// - Far CALL through a gate into a DPL-0 code segment, and any task switch, raise
+//   #GP(selector) (segments.ts, tasks.ts), which exits as above.
 // A VMX-like HVM mode (chapter 13) will add a third HostMode: there the guest owns ring 0 and
 // delivery runs through the IDT as in Bare mode, with exits chosen by an exception bitmap, at
 // the point marked "HVM seam" below.
