@@ -172,6 +172,47 @@ describe('32-bit paging', () => {
   });
 });
 
+describe('TLB permission bits and edge cases', () => {
+  it('does not let a supervisor-filled entry serve a user access to a supervisor page', () => {
+    const cpu = paged32();
+    map(cpu, 0x5000, 0x9000, P | RW);
+    expect(readLinear8(cpu, 0x5000)).toBe(0);
+    cpu.cpl = 3;
+    expect(pf(cpu, () => readLinear8(cpu, 0x5000))).toEqual([PF_P | PF_U, 0x5000]);
+  });
+
+  it('takes U/S and R/W from every level: a supervisor PDE hides a user PTE', () => {
+    const cpu = paged32();
+    cpu.mem.write32(0x1000, 0x2000 | P | RW); // PDE without U/S
+    map(cpu, 0x5000, 0x9000, P | RW | US);
+    cpu.cpl = 3;
+    expect(pf(cpu, () => readLinear8(cpu, 0x5000))).toEqual([PF_P | PF_U, 0x5000]);
+  });
+
+  it('ignores PS without CR4.PSE and G without CR4.PGE', () => {
+    const cpu = paged32();
+    cpu.mem.write32(0x1004, 0x3000 | P | RW | PS); // a page table at 0x3000 after all
+    cpu.mem.write32(0x3000 + 2 * 4, 0xa000 | P | RW);
+    cpu.mem.write8(0xa000, 0x42);
+    expect(readLinear8(cpu, 0x402000)).toBe(0x42);
+    map(cpu, 0x5000, 0x9000, P | RW | G);
+    cpu.mem.write8(0x9000, 1);
+    expect(readLinear8(cpu, 0x5000)).toBe(1);
+    cpu.mem.write32(0x2000 + 5 * 4, 0xb000 | P | RW | G);
+    flushTlb(cpu, true); // G is not honoured without PGE
+    expect(readLinear8(cpu, 0x5000)).toBe(0);
+  });
+
+  it('sets D on the first write even when a read filled the TLB first', () => {
+    const cpu = paged32();
+    map(cpu, 0x5000, 0x9000, P | RW);
+    readLinear8(cpu, 0x5000);
+    expect(cpu.mem.read32(0x2014) & D).toBe(0);
+    writeLinear8(cpu, 0x5001, 1);
+    expect(cpu.mem.read32(0x2014) & D).toBe(D);
+  });
+});
+
 describe('PAE paging', () => {
   /** PDPT at 0x1000, PD at 0x2000 (PDPTE 0), PT at 0x3000 (PDE 0). */
   function pae(): Cpu {
@@ -208,6 +249,12 @@ describe('PAE paging', () => {
     cpu.segLimit[1] = 0xffffffff;
     // An instruction fetch from an NX page: P | I/D.
     expect(pf(cpu, () => fetch8(cpu))).toEqual([PF_P | PF_ID, 0x5000]);
+  });
+
+  it('reports reserved bits 20:13 of a 2 MiB PDE', () => {
+    const cpu = pae();
+    cpu.mem.write32(0x2008, 0x200000 | P | RW | PS | 0x2000);
+    expect(pf(cpu, () => readLinear8(cpu, 0x200000))).toEqual([PF_P | PF_RSVD, 0x200000]);
   });
 
   it('reports reserved PDPTE bits and address bits above 36', () => {
