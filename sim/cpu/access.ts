@@ -5,7 +5,9 @@
 // (usable, readable/writable, limit incl. expand-down) and raises #GP(0), or #SS(0) for SS, then
 // goes through the TLB. readLinear*/writeLinear*: linear access with the privilege of the
 // current CPL (CPL 3 is a user access). fetch8/16/32: instruction bytes at CS:EIP, advancing
-// EIP. Values are returned unsigned.
+// EIP. readLinearAs/writeLinearAs: implicit supervisor accesses (descriptor tables, TSS) and
+// pushes on another privilege level's stack. Values are returned unsigned. Misaligned ring-3
+// accesses raise #AC(0) when CR0.AM and EFLAGS.AC are set.
 //
 // Callers keep the descriptor caches valid: after reset call resetCpu (system.ts), which sets
 // real-mode limits (0xFFFF) and access rights (present read/write data); loadSegment keeps them
