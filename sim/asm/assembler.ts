@@ -40,6 +40,8 @@ export interface Layout {
 }
 
 const MAX_PASSES = 40;
+/** The largest section held in memory: a typo like `times 0x10000000 db 0` must not hang. */
+const MAX_SECTION_BYTES = 16 << 20;
 const DEFAULT_SECTION_ALIGN = 4;
 
 type Symbol = { sect: number; offset: bigint } | { value: Value };
@@ -134,6 +136,7 @@ class Pass {
     if (this.absolute !== null)
       throw new LineError('cannot emit data in an absolute section or struc');
     const s = this.sections[this.current]!;
+    this.checkRoom(s, bytes.length);
     if (s.nobits) {
       if (bytes.some((b) => b !== 0)) throw new LineError(`data in nobits section '${s.name}'`);
     } else {
@@ -148,8 +151,21 @@ class Pass {
       return;
     }
     const s = this.sections[this.current]!;
+    this.checkRoom(s, n);
     if (!s.nobits) for (let i = 0; i < n; i++) s.bytes.push(0);
     s.size += n;
+  }
+
+  /** Emits `n` copies of `byte`. */
+  fill(n: number, byte: number): void {
+    this.checkRoom(this.sections[this.current]!, n);
+    this.emit(new Array<number>(n).fill(byte));
+  }
+
+  private checkRoom(s: Section, more: number): void {
+    if (!s.nobits && s.size + more > MAX_SECTION_BYTES) {
+      throw new LineError(`section '${s.name}' would exceed ${MAX_SECTION_BYTES >> 20} MiB`);
+    }
   }
 
   defineLabel(name: string): void {
@@ -303,7 +319,7 @@ function statement(pass: Pass, st: Statement, body: Body, index: number): void {
       const field = pass.value(body.field);
       const gap = field.n - (pass.position().n - pass.istruc.start);
       if (field.known && gap < 0n) throw new LineError('at: field is behind the current position');
-      pass.emit(new Array<number>(Number(field.known ? gap : 0n)).fill(0));
+      pass.fill(Number(field.known ? gap : 0n), 0);
       pass.here = pass.position();
       statement(pass, st, body.data, index);
       return;
@@ -312,7 +328,7 @@ function statement(pass: Pass, st: Statement, body: Body, index: number): void {
       if (pass.istruc === null) throw new LineError('iend without istruc');
       const size = pass.lookup(`${pass.istruc.name}_size`, 1);
       const gap = (size?.n ?? 0n) - (pass.position().n - pass.istruc.start);
-      if (gap > 0n) pass.emit(new Array<number>(Number(gap)).fill(0));
+      if (gap > 0n) pass.fill(Number(gap), 0);
       pass.istruc = null;
       return;
     }
@@ -371,12 +387,7 @@ function align(pass: Pass, body: Extract<Body, { k: 'align' }>): void {
   const pad = (n - (offset % n)) % n;
   if (pass.absolute === null) s.align = Math.max(s.align, n);
   if (body.reserve || pass.absolute !== null || s.nobits) pass.reserve(pad);
-  else
-    pass.emit(
-      new Array<number>(pad).fill(
-        body.fill === null ? 0x90 : Number(pass.value(body.fill).n & 0xffn),
-      ),
-    );
+  else pass.fill(pad, body.fill === null ? 0x90 : Number(pass.value(body.fill).n & 0xffn));
 }
 
 /** NASM `-f bin` order: .text first, then other progbits in order, then nobits. */
