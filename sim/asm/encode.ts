@@ -222,8 +222,6 @@ function matches(spec: string, op: Operand, osize: number, ctx: Ctx): boolean {
       return op.kind === 'reg' && op.reg.cls === 'creg';
     case 'Dd':
       return op.kind === 'reg' && op.reg.cls === 'dreg';
-    case 'Td':
-      return op.kind === 'reg' && op.reg.cls === 'treg';
     case 'Ap':
       return op.kind === 'far';
     case 'Mp':
@@ -458,7 +456,7 @@ function build(
     const op = ops[i]!;
     if (isFixed(spec)) return;
     const kind = spec[0];
-    if (kind === 'G' || kind === 'S' || kind === 'C' || kind === 'D' || kind === 'T') {
+    if (kind === 'G' || kind === 'S' || kind === 'C' || kind === 'D') {
       hasModrm = true;
       if (op.kind === 'reg') reg = op.reg.num;
     } else if ((kind === 'E' || kind === 'R' || kind === 'M') && op.kind !== 'mem') {

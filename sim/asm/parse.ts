@@ -30,7 +30,6 @@ export type Body =
 
 export interface Statement {
   loc: SourceLine;
-  code: string;
   label: { name: string; col: number } | null;
   times: Expr | null;
   body: Body;
@@ -109,7 +108,7 @@ export class StatementParser {
       tokens = tokens.slice(1, -1);
     }
     const ts = new TokenStream(tokens);
-    const st: Statement = { loc, code, label: null, times: null, body: { k: 'none' } };
+    const st: Statement = { loc, label: null, times: null, body: { k: 'none' } };
     if (ts.atEnd()) return st;
     const first = ts.peek()!;
     const second = ts.peek(1);
