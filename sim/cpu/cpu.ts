@@ -256,6 +256,8 @@ export class Cpu {
   fetchLinear = 1;
   fetchPhys = 0;
   fetchCpl = 0;
+  /** Whether the TLB may hold pieces of a large page (INVLPG must then scan it all). */
+  tlbHasLarge = false;
   /** RAM seen as aligned 16- and 32-bit words, for the fast paths. */
   readonly ram16: Uint16Array;
   readonly ram32: Int32Array;

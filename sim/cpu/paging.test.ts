@@ -203,6 +203,20 @@ describe('TLB permission bits and edge cases', () => {
     expect(readLinear8(cpu, 0x5000)).toBe(0);
   });
 
+  it('drops every piece of a 4 MiB page on INVLPG of any address in it', () => {
+    const cpu = paged32();
+    cpu.cr4 |= CR4_PSE;
+    cpu.mem.write32(0x1004, 0 | P | RW | PS); // 4–8 MiB → 0–4 MiB
+    cpu.mem.write32(0x5000, 1);
+    cpu.mem.write32(0x9000, 2);
+    expect([readLinear32(cpu, 0x405000), readLinear32(cpu, 0x409000)]).toEqual([1, 2]);
+    cpu.mem.write32(0x1004, 0x400000 | P | RW | PS); // now → 4–8 MiB: beyond RAM, all ones
+    invalidatePage(cpu, 0x400000);
+    expect([readLinear32(cpu, 0x405000), readLinear32(cpu, 0x409000)]).toEqual([
+      0xffffffff, 0xffffffff,
+    ]);
+  });
+
   it('sets D on the first write even when a read filled the TLB first', () => {
     const cpu = paged32();
     map(cpu, 0x5000, 0x9000, P | RW);

@@ -82,6 +82,7 @@ export function translate(cpu: Cpu, linear: number, access: number): number {
   cpu.tlbTag[i] = vpn;
   cpu.tlbPhys[i] = phys - (phys % 0x1000);
   cpu.tlbInfo[i] = walkInfo;
+  if ((walkInfo & TLB_LARGE) !== 0) cpu.tlbHasLarge = true;
   return phys;
 }
 
@@ -100,15 +101,23 @@ export function translateForHost(cpu: Cpu, linear: number, write: boolean): numb
 export function flushTlb(cpu: Cpu, keepGlobal: boolean): void {
   const tag = cpu.tlbTag;
   const info = cpu.tlbInfo;
+  let large = false;
   for (let i = 0; i < TLB_ENTRIES; i++) {
     if (!keepGlobal || (info[i]! & TLB_GLOBAL) === 0) tag[i] = -1;
+    else if ((info[i]! & TLB_LARGE) !== 0) large = true;
   }
+  cpu.tlbHasLarge = large;
   cpu.fetchLinear = 1;
 }
 
 /** INVLPG: drops the translation of `linear`, including every piece of a large page. */
 export function invalidatePage(cpu: Cpu, linear: number): void {
   const vpn = linear >>> 12;
+  cpu.fetchLinear = 1;
+  if (!cpu.tlbHasLarge) {
+    if (cpu.tlbTag[vpn & TLB_MASK] === vpn) cpu.tlbTag[vpn & TLB_MASK] = -1;
+    return;
+  }
   const largeVpn = vpn >>> 10; // a 4 MiB region covers any 2 MiB page too
   const tag = cpu.tlbTag;
   const info = cpu.tlbInfo;
@@ -116,7 +125,6 @@ export function invalidatePage(cpu: Cpu, linear: number): void {
     const t = tag[i]!;
     if (t === vpn || ((info[i]! & TLB_LARGE) !== 0 && t >>> 10 === largeVpn)) tag[i] = -1;
   }
-  cpu.fetchLinear = 1;
 }
 
 /** Reads a 32-bit paging-structure word; above the machine's memory it is all ones. */
