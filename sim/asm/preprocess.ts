@@ -70,6 +70,10 @@ class Preprocessor {
   private readonly out: PpLine[] = [];
   private readonly errors: AsmError[] = [];
   private uniqueCounter = 0;
+  /** NASM's context stack (%push/%pop): `%$name` is local to the top context. */
+  private readonly contexts: Array<{ name: string; id: number }> = [];
+  /** The line being processed, for __FILE__ and __LINE__. */
+  private location: SourceLine | null = null;
 
   constructor(private readonly options: PreprocessOptions) {
     for (const [name, body] of Object.entries(options.defines)) {
@@ -150,7 +154,9 @@ class Preprocessor {
     return this.conds.length === 0 || this.conds[this.conds.length - 1]!.live;
   }
 
-  private processLine(line: PpLine): void {
+  private processLine(raw: PpLine): void {
+    this.location = raw.loc;
+    const line = this.live ? { ...raw, code: this.contextLocals(raw.code) } : raw;
     const directive = /^\s*(%[a-z]+)\b\s*(.*)$/i.exec(line.code);
     if (directive !== null) {
       const name = directive[1]!.toLowerCase();
@@ -166,9 +172,22 @@ class Preprocessor {
     this.out.push({ code, loc: line.loc });
   }
 
+  /** `%$name` → the top context's own label; `%$$name` the one below it, and so on. */
+  private contextLocals(code: string): string {
+    return code.replace(
+      /%(\$+)([A-Za-z_.?@][\w$#@~.?]*)/g,
+      (_whole, dollars: string, name: string) => {
+        const context = this.contexts[this.contexts.length - dollars.length];
+        if (context === undefined)
+          throw new LineError(`%${dollars}${name} outside a %push context`);
+        return `..@c${context.id}.${name}`;
+      },
+    );
+  }
+
   /** Handles the %if family; returns false for other directives. */
   private conditional(name: string, rest: string, line: PpLine): boolean {
-    const m = /^%(el)?if(n)?(def|idni|idn|macro|empty|num|str|id)?$/.exec(name);
+    const m = /^%(el)?if(n)?(def|idni|idn|macro|empty|num|str|id|ctx)?$/.exec(name);
     if (m !== null) {
       const isElif = m[1] !== undefined;
       const evaluateNow = () => (m[2] !== undefined) !== this.condition(m[3] ?? '', rest);
@@ -215,6 +234,8 @@ class Preprocessor {
         return this.defines.has(rest.trim());
       case 'macro':
         return this.macros.has(rest.trim().split(/\s+/)[0]!);
+      case 'ctx':
+        return this.contexts[this.contexts.length - 1]?.name === rest.trim();
       case 'empty':
         return this.expandDefines(rest, 0).trim() === '';
       case 'idn':
@@ -299,6 +320,17 @@ class Preprocessor {
         return;
       case '%endrep':
         throw new LineError('%endrep without %rep');
+      case '%push':
+        this.contexts.push({ name: rest.trim(), id: ++this.uniqueCounter });
+        return;
+      case '%pop':
+      case '%repl': {
+        const top = this.contexts[this.contexts.length - 1];
+        if (top === undefined) throw new LineError(`${name} with no context pushed`);
+        if (name === '%repl') top.name = rest.trim();
+        else this.contexts.pop();
+        return;
+      }
       case '%rotate':
         this.rotate(rest);
         return;
@@ -441,6 +473,16 @@ class Preprocessor {
     return true;
   }
 
+  /** NASM's standard macros that depend on where we are. */
+  private builtin(name: string): SingleLineMacro | undefined {
+    const at = this.location;
+    if (at === null) return undefined;
+    if (name === '__FILE__' || name === '__?FILE?__') return { params: null, body: `'${at.file}'` };
+    if (name === '__LINE__' || name === '__?LINE?__')
+      return { params: null, body: String(at.line) };
+    return undefined;
+  }
+
   /** Replaces single-line macros in `text`, outside strings. */
   private expandDefines(text: string, depth: number): string {
     if (depth > MAX_EXPANSION) throw new LineError('%define expansion loops');
@@ -464,14 +506,14 @@ class Preprocessor {
       let j = i + 1;
       while (j < text.length && isIdChar(text[j]!)) j++;
       const name = text.slice(i, j);
-      const def = this.defines.get(name);
+      const def = this.defines.get(name) ?? this.builtin(name);
       if (def === undefined) {
         out += name;
         i = j;
         continue;
       }
       if (def.params === null) {
-        out += def.body;
+        out += paste(def.body);
         i = j;
         changed = true;
         continue;
@@ -482,7 +524,7 @@ class Preprocessor {
         i = j;
         continue;
       }
-      out += substituteWords(def.body, def.params, call.args);
+      out += paste(substituteWords(def.body, def.params, call.args));
       i = call.end;
       changed = true;
     }
@@ -596,5 +638,10 @@ function substituteParams(
       return macro.params[n - 1] ?? '';
     },
   );
-  return replaced.replace(/\s*%\+\s*/g, '');
+  return paste(replaced);
+}
+
+/** `%+` joins the tokens either side of it. */
+function paste(text: string): string {
+  return text.replace(/\s*%\+\s*/g, '');
 }
