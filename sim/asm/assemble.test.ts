@@ -41,6 +41,26 @@ describe('whole programs match NASM byte for byte', () => {
   });
 });
 
+describe('floating-point data', () => {
+  it('encodes dd as binary32 and dq as binary64, as NASM does', () => {
+    const src = [
+      'dd 1.5, -0.25, 3.0e2, 1.5e-3, 1_000.5',
+      'dq 3.141592653589793, -1.0e+10, 0.1',
+      'dd 1., 0.0',
+    ].join('\n');
+    expect(hex(assemble(src))).toBe(
+      '0000c03f000080be00009643a69bc43a00207a44182d4454fb210940000000205fa002c29a999999' +
+        '9999b93f0000803f00000000' +
+        '',
+    );
+  });
+
+  it('refuses floats in expressions and in db', () => {
+    expect(assemble('db 1.5').ok).toBe(false);
+    expect(assemble('mov eax, 1.5').ok).toBe(false);
+  });
+});
+
 describe('jump size selection', () => {
   it('uses short jumps forward and backward when in range, near ones otherwise', () => {
     // As NASM: the jz must be near (130 bytes away), which pushes the jmp out of rel8 range.

@@ -15,7 +15,7 @@ import {
   type Value,
 } from './expr.ts';
 import { parseNumber } from './lexer.ts';
-import type { Body, Statement } from './parse.ts';
+import type { Body, DataItem, Statement } from './parse.ts';
 
 export interface Section {
   name: string;
@@ -335,14 +335,16 @@ function statement(pass: Pass, st: Statement, body: Body, index: number): void {
   }
 }
 
-function dataBytes(
-  pass: Pass,
-  unit: number,
-  items: readonly ({ k: 'expr'; e: Expr } | { k: 'str'; s: string } | { k: 'undef' })[],
-): number[] {
+function dataBytes(pass: Pass, unit: number, items: readonly DataItem[]): number[] {
   const out: number[] = [];
   for (const item of items) {
-    if (item.k === 'str') {
+    if (item.k === 'float') {
+      if (unit !== 4 && unit !== 8) throw new LineError('floating-point data needs dd or dq');
+      const view = new DataView(new ArrayBuffer(unit));
+      if (unit === 4) view.setFloat32(0, item.v, true);
+      else view.setFloat64(0, item.v, true);
+      out.push(...new Uint8Array(view.buffer));
+    } else if (item.k === 'str') {
       const start = out.length;
       for (let i = 0; i < item.s.length; i++) out.push(item.s.charCodeAt(i) & 0xff);
       while ((out.length - start) % unit !== 0) out.push(0);

@@ -137,6 +137,8 @@ function parseUnary(ts: TokenStream): Expr {
     }
     if (t.text === '$') return { k: 'here' };
     if (t.text === '$$') return { k: 'base' };
+  } else if (t.kind === 'float') {
+    throw new LineError('a floating-point constant is only allowed as dd/dq data', t.col);
   } else if (t.kind === 'num' || t.kind === 'str') {
     return { k: 'num', v: t.value };
   } else {

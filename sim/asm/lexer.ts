@@ -3,7 +3,7 @@
 
 import { LineError } from './errors.ts';
 
-export type TokenKind = 'id' | 'num' | 'str' | 'op';
+export type TokenKind = 'id' | 'num' | 'float' | 'str' | 'op';
 
 export interface Token {
   kind: TokenKind;
@@ -16,6 +16,8 @@ export interface Token {
 }
 
 const ID_START = /[A-Za-z_.?@]/;
+/** Decimal floating-point constants (NASM manual §3.4.6), for `dd`/`dq`. */
+const FLOAT = /^[0-9_]+\.[0-9_]*(e[+-]?[0-9]+)?$/i;
 const ID_CHAR = /[A-Za-z0-9_$#@~.?]/;
 /** Longest operators first so that `<<` wins over `<`. */
 const OPERATORS = [
@@ -89,12 +91,14 @@ export function tokenize(line: string): Token[] {
     } else if (/[0-9]/.test(c) || (c === '$' && /[0-9]/.test(line[i + 1] ?? ''))) {
       let j = i + 1;
       while (j < line.length && /[0-9A-Za-z_.]/.test(line[j]!)) j++;
-      tokens.push({
-        kind: 'num',
-        text: line.slice(i, j),
-        value: parseNumber(line.slice(i, j), col),
-        col,
-      });
+      // A decimal float's exponent may carry a sign: 1.5e-3.
+      if (/^[0-9_]+\.[0-9_]*e$/i.test(line.slice(i, j)) && /[+-]/.test(line[j] ?? '')) {
+        j++;
+        while (j < line.length && /[0-9]/.test(line[j]!)) j++;
+      }
+      const text = line.slice(i, j);
+      if (FLOAT.test(text)) tokens.push({ kind: 'float', text, value: 0n, col });
+      else tokens.push({ kind: 'num', text, value: parseNumber(text, col), col });
       i = j;
     } else if (isIdStart(c) && !(c === '?' && !isIdChar(line[i + 1] ?? ' '))) {
       let j = i + 1;

@@ -9,7 +9,11 @@ import { type Expr, parseExpr, TokenStream } from './expr.ts';
 import { tokenize } from './lexer.ts';
 import { type Operand, parseOperand } from './operands.ts';
 
-export type DataItem = { k: 'expr'; e: Expr } | { k: 'str'; s: string } | { k: 'undef' };
+export type DataItem =
+  | { k: 'expr'; e: Expr }
+  | { k: 'str'; s: string }
+  | { k: 'float'; v: number }
+  | { k: 'undef' };
 
 export type Body =
   | { k: 'none' }
@@ -257,6 +261,11 @@ export class StatementParser {
       if (t?.kind === 'str' && alone) {
         items.push({ k: 'str', s: t.text });
         ts.pos++;
+      } else if (t?.kind === 'float' || (t?.text === '-' && ts.peek(1)?.kind === 'float')) {
+        const negative = t.kind === 'op';
+        if (negative) ts.pos++;
+        const v = Number(ts.next().text.replaceAll('_', ''));
+        items.push({ k: 'float', v: negative ? -v : v });
       } else if (t?.kind === 'op' && t.text === '?' && alone) {
         items.push({ k: 'undef' });
         ts.pos++;
