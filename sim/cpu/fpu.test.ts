@@ -262,10 +262,35 @@ describe('exceptions and #NM', () => {
     expect(catchFault(cpu, () => fwait(cpu))).toBe(-1);
   });
 
-  it('out-of-scope arithmetic raises #UD', () => {
+  it('out-of-scope instructions (transcendentals, FPREM, BCD) raise #UD', () => {
     const cpu = makeCpu();
-    expect(esc(cpu, 0xd8, 0xc1)).toBe(VEC_UD); // FADD ST0, ST1
-    expect(esc(cpu, 0xdc, mem(0), 0x200)).toBe(VEC_UD); // FADD qword
+    esc(cpu, ...FNINIT);
+    esc(cpu, 0xd9, 0xe8);
+    expect(esc(cpu, 0xd9, 0xfe)).toBe(VEC_UD); // FSIN, not FDECSTP
+    expect(esc(cpu, 0xd9, 0xf8)).toBe(VEC_UD); // FPREM
+    expect(esc(cpu, 0xdf, mem(4), 0x200)).toBe(VEC_UD); // FBLD
+    expect(cpu.fpu.status >>> 11).toBe(7);
+  });
+
+  it('FADD/FDIV/FSQRT/FCOMI compute exactly rounded results', () => {
+    const cpu = makeCpu();
+    esc(cpu, ...FNINIT);
+    esc(cpu, 0xd9, 0xe8); // 1
+    esc(cpu, 0xd9, 0xe8); // 1, 1
+    esc(cpu, 0xd8, 0xc1); // FADD ST0, ST1: 2, 1
+    expect(stValue(cpu, 0)).toBe(2);
+    esc(cpu, 0xd9, 0xfa); // FSQRT: √2
+    expect(stValue(cpu, 0)).toBe(Math.SQRT2);
+    expect(cpu.fpu.mantLo[6]).toBe(0xf9de6484); // √2 to 64 bits, rounded to nearest
+    esc(cpu, 0xde, 0xf9); // FDIVP ST1, ST0: 1/√2, popped
+    expect(stValue(cpu, 0)).toBe(Math.SQRT1_2);
+    esc(cpu, 0xd9, 0xe8); // 1, 0.707…
+    esc(cpu, 0xdb, 0xf1); // FCOMI ST0, ST1: 1 > 0.707 → ZF=PF=CF=0
+    expect(cpu.flags & 0x45).toBe(0);
+    esc(cpu, 0xd9, 0xc9); // FXCH
+    esc(cpu, 0xdf, 0xf1); // FCOMIP: 0.707 < 1 → CF
+    expect(cpu.flags & 0x45).toBe(1);
+    expect(stValue(cpu, 0)).toBe(1);
   });
 });
 

@@ -1,10 +1,13 @@
-// The x87 FPU subset a kernel needs (Intel SDM vol. 1 ch. 8, vol. 3 §2.5 and §13): FNINIT,
-// FNCLEX, FNSTSW, FNSTCW, FLDCW, FNSTENV/FLDENV, FNSAVE/FRSTOR, FXSAVE/FXRSTOR, FWAIT, the
-// data moves FLD/FST(P)/FILD/FIST(P)/FXCH/FFREE and a few constants, and CR0.EM/TS/MP #NM.
+// The x87 FPU (Intel SDM vol. 1 ch. 8, vol. 3 §2.5 and §13): FNINIT, FNCLEX, FNSTSW, FNSTCW,
+// FLDCW, FNSTENV/FLDENV, FNSAVE/FRSTOR, FXSAVE/FXRSTOR, FWAIT and CR0.EM/TS/MP #NM; the data
+// moves FLD/FST(P)/FILD/FIST(P)/FXCH/FFREE/FCMOVcc and the constants; the basic arithmetic
+// FADD/FSUB(R)/FMUL/FDIV(R) (and their FI… and …P forms), FSQRT, FRNDINT, FCHS, FABS; the
+// compares FCOM(P)(P)/FUCOM(P)(P)/FICOM(P)/FCOMI(P)/FUCOMI(P)/FTST/FXAM (fpu-arith.ts).
 //
-// Out of scope for now (issue 3: "full x87 arithmetic is not required yet"): arithmetic,
-// comparisons, transcendentals, FCMOVcc, FISTTP and BCD. They raise #UD — what a CPU without
-// that instruction does — so a guest using them fails loudly instead of computing garbage.
+// Out of scope for now (issue 3: "full x87 arithmetic is not required yet"): transcendentals
+// (F2XM1, FYL2X(P1), FPTAN, FPATAN, FSIN, FCOS, FSINCOS), FPREM(1), FXTRACT, FSCALE, FISTTP
+// (SSE3), FBLD/FBSTP and the undocumented aliases. They raise #UD — what a CPU without the
+// instruction does — so a guest using them fails loudly instead of computing garbage.
 //
 // Registers hold the exact 80-bit value (fpu-state.ts); conversions to and from memory formats
 // round exactly, honouring FCW.RC, so FSAVE/FRSTOR and FXSAVE/FXRSTOR round-trip bit for bit.
@@ -21,19 +24,44 @@ import {
   CR0_PE,
   CR0_TS,
   CS,
+  FLAG_AF,
+  FLAG_CF,
+  FLAG_OF,
+  FLAG_PF,
+  FLAG_SF,
   FLAG_VM,
+  FLAG_ZF,
   VEC_GP,
   VEC_MF,
   VEC_NM,
   VEC_UD,
 } from './cpu.ts';
 import { raiseFault } from './fault.ts';
+import { setEflags, testCondition } from './flags.ts';
 import {
+  add,
+  arithFlags,
+  compare,
+  divide,
+  type Extended,
+  kindOf,
+  multiply,
+  result,
+  roundedUp,
+  roundToInteger,
+  squareRoot,
+  UNORDERED,
+} from './fpu-arith.ts';
+import {
+  FCW_PC_SHIFT,
   FCW_RC_SHIFT,
   FPU_EXCEPTIONS,
   type FpuState,
   FSW_B,
+  FSW_C0,
   FSW_C1,
+  FSW_C2,
+  FSW_C3,
   FSW_DE,
   FSW_ES,
   FSW_IE,
@@ -178,12 +206,20 @@ function loadFloat(
   fraction: bigint,
   fracBits: number,
   expBits: number,
+  keepSignalling = false,
 ): void {
   const expMax = (1 << expBits) - 1;
   const bias = expMax >>> 1;
   if (exponent === expMax) {
     const m = (1n << 63n) | (fraction << BigInt(63 - fracBits));
     const quiet = 1n << 62n;
+    // An arithmetic operand keeps its SNaN: the operation applies the NaN rules itself.
+    if (keepSignalling) {
+      ldHi = Number(m >> 32n);
+      ldLo = Number(m & 0xffffffffn);
+      ldSignExp = (sign << 15) | 0x7fff;
+      return;
+    }
     if (fraction !== 0n && (m & quiet) === 0n) signal(f, FSW_IE);
     const value = fraction === 0n ? m : m | quiet;
     ldHi = Number(value >> 32n);
@@ -732,10 +768,203 @@ function x87Memory(cpu: Cpu, opcode: number, reg: number): void {
       storeTop(cpu, key, seg, offset);
       return;
     default:
+      if ((opcode & 1) === 0) {
+        // D8/DA/DC/DE: arithmetic with an m32fp/m32int/m64fp/m16int operand.
+        recordInstruction(cpu, opcode, true);
+        loadArithmeticOperand(cpu, opcode, seg, offset);
+        arithmetic(cpu, reg, physOf(f, 0), 'memory', 0);
+        return;
+      }
       unsupported(cpu);
   }
   recordInstruction(cpu, opcode, true);
   pushLoaded(f);
+}
+
+/** Reads the memory operand of D8/DA/DC/DE into the scratch value. */
+function loadArithmeticOperand(cpu: Cpu, opcode: number, seg: number, offset: number): void {
+  const f = cpu.fpu;
+  switch (opcode) {
+    case 0xd8: {
+      const bits = read32(cpu, seg, offset);
+      loadFloat(f, bits >>> 31, (bits >>> 23) & 0xff, BigInt(bits & 0x7fffff), 23, 8, true);
+      return;
+    }
+    case 0xdc: {
+      const bits = read64(cpu, seg, offset);
+      const exponent = Number((bits >> 52n) & 0x7ffn);
+      const fraction = bits & ((1n << 52n) - 1n);
+      loadFloat(f, Number(bits >> 63n), exponent, fraction, 52, 11, true);
+      return;
+    }
+    case 0xda:
+      loadInteger(BigInt.asIntN(32, BigInt(read32(cpu, seg, offset))));
+      return;
+    default:
+      loadInteger(BigInt.asIntN(16, BigInt(read16(cpu, seg, offset))));
+  }
+}
+
+// --- Arithmetic and comparisons (the math is in fpu-arith.ts) --------------------------------
+
+const operandX: Extended = { sign: 0, exponent: 0, significand: 0n };
+const operandY: Extended = { sign: 0, exponent: 0, significand: 0n };
+
+function toExtended(target: Extended, hi: number, lo: number, signExp: number): void {
+  target.sign = signExp >>> 15;
+  target.exponent = signExp & 0x7fff;
+  target.significand = (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** FCW.PC: 24, 53 or 64 significant bits (the reserved value 1 acts as 64 here). */
+function precisionBits(f: FpuState): number {
+  const pc = (f.control >>> FCW_PC_SHIFT) & 3;
+  return pc === 0 ? 24 : pc === 2 ? 53 : 64;
+}
+
+/** Sets C3/C2/C0 from a compare result and clears C1 (FCOM, FTST, FUCOM). */
+function setConditionCodes(f: FpuState, order: number): void {
+  const bits = [0, FSW_C0, FSW_C3, FSW_C3 | FSW_C2 | FSW_C0][order]!;
+  f.status = (f.status & ~(FSW_C3 | FSW_C2 | FSW_C1 | FSW_C0)) | bits;
+}
+
+/**
+ * The eight arithmetic operations of D8–DE by ModRM.reg: FADD, FMUL, FCOM, FCOMP, FSUB, FSUBR,
+ * FDIV, FDIVR. x is ST(0); y is ST(rm) or, for 'memory', the scratch value. The result goes to
+ * `dest`; `pops` pops follow (the P forms).
+ */
+function arithmetic(
+  cpu: Cpu,
+  reg: number,
+  dest: number,
+  source: 'memory' | number,
+  pops: number,
+): void {
+  const f = cpu.fpu;
+  const x = physOf(f, 0);
+  const yPhys = source === 'memory' ? -1 : physOf(f, source);
+  if (tagOf(f, x) === TAG_EMPTY || (yPhys >= 0 && tagOf(f, yPhys) === TAG_EMPTY)) {
+    if (stackFault(f, false)) return;
+    if (reg === 2 || reg === 3) setConditionCodes(f, UNORDERED);
+    else setIndefinite(f, dest);
+    for (let i = 0; i < pops + (reg === 3 ? 1 : 0); i++) pop(f);
+    return;
+  }
+  toExtended(operandX, f.mantHi[x]!, f.mantLo[x]!, f.signExp[x]!);
+  if (yPhys >= 0) toExtended(operandY, f.mantHi[yPhys]!, f.mantLo[yPhys]!, f.signExp[yPhys]!);
+  else toExtended(operandY, ldHi, ldLo, ldSignExp);
+  const rc = (f.control >>> FCW_RC_SHIFT) & 3;
+  const pc = precisionBits(f);
+  if (reg === 2 || reg === 3) {
+    const order = compare(operandX, operandY, true);
+    if (signal(f, arithFlags) && arithFlags & FSW_IE) return;
+    setConditionCodes(f, order);
+    for (let i = 0; i < pops + (reg === 3 ? 1 : 0); i++) pop(f);
+    return;
+  }
+  if (reg === 0) add(operandX, operandY, false, rc, pc);
+  else if (reg === 1) multiply(operandX, operandY, rc, pc);
+  else if (reg === 4) add(operandX, operandY, true, rc, pc);
+  else if (reg === 5) add(operandY, operandX, true, rc, pc);
+  else if (reg === 6) divide(operandX, operandY, rc, pc);
+  else divide(operandY, operandX, rc, pc);
+  writeResult(f, dest);
+  for (let i = 0; i < pops; i++) pop(f);
+}
+
+/**
+ * Stores fpu-arith's result in `dest` and records its exceptions. An unmasked exception other
+ * than precision leaves the destination alone (the hardware's scaled over/underflow results
+ * are not modelled).
+ */
+function writeResult(f: FpuState, dest: number): boolean {
+  const unmasked = arithFlags & ~f.control & (FPU_EXCEPTIONS & ~FSW_PE);
+  signal(f, arithFlags);
+  if (unmasked) return false;
+  setC1(f, roundedUp);
+  const m = result.significand;
+  setReg(f, dest, Number(m >> 32n), Number(m & 0xffffffffn), (result.sign << 15) | result.exponent);
+  return true;
+}
+
+/** FCOMI/FUCOMI(P): the comparison goes to ZF, PF and CF; OF, SF and AF are cleared. */
+function compareToEflags(cpu: Cpu, rm: number, signalling: boolean, popAfter: boolean): void {
+  const f = cpu.fpu;
+  const x = physOf(f, 0);
+  const y = physOf(f, rm);
+  let order = UNORDERED;
+  if (tagOf(f, x) === TAG_EMPTY || tagOf(f, y) === TAG_EMPTY) {
+    if (stackFault(f, false)) return;
+  } else {
+    toExtended(operandX, f.mantHi[x]!, f.mantLo[x]!, f.signExp[x]!);
+    toExtended(operandY, f.mantHi[y]!, f.mantLo[y]!, f.signExp[y]!);
+    order = compare(operandX, operandY, signalling);
+    if (signal(f, arithFlags) && arithFlags & FSW_IE) return;
+  }
+  setC1(f, false);
+  const flags = [0, FLAG_CF, FLAG_ZF, FLAG_ZF | FLAG_PF | FLAG_CF][order]!;
+  setEflags(cpu, flags, FLAG_ZF | FLAG_PF | FLAG_CF | FLAG_OF | FLAG_SF | FLAG_AF);
+  if (popAfter) pop(f);
+}
+
+/** FCMOVcc (DA/DB C0–DF): ST(0) ← ST(i) when the EFLAGS condition holds. */
+function fcmov(cpu: Cpu, opcode: number, reg: number, rm: number): void {
+  // B, E, BE, U and their negations: SDM condition codes 2, 4, 6, 10 (+1 for DB).
+  const cc = [2, 4, 6, 10][reg]! + (opcode === 0xdb ? 1 : 0);
+  const f = cpu.fpu;
+  if (!loadStackValue(f, rm)) return;
+  if (tagOf(f, physOf(f, 0)) === TAG_EMPTY) {
+    if (stackFault(f, false)) return;
+    setIndefinite(f, physOf(f, 0));
+  }
+  setC1(f, false);
+  if (testCondition(cpu, cc)) setReg(f, physOf(f, 0), ldHi, ldLo, ldSignExp);
+}
+
+/** FTST, FXAM, FSQRT, FRNDINT on ST(0) (D9 E4, E5, FA, FC). */
+function unaryTop(cpu: Cpu, op: 'ftst' | 'fxam' | 'fsqrt' | 'frndint'): void {
+  const f = cpu.fpu;
+  const phys = physOf(f, 0);
+  const empty = tagOf(f, phys) === TAG_EMPTY;
+  if (op === 'fxam') {
+    fxam(f, phys, empty);
+    return;
+  }
+  if (empty) {
+    if (stackFault(f, false)) return;
+    if (op === 'ftst') setConditionCodes(f, UNORDERED);
+    else setIndefinite(f, phys);
+    return;
+  }
+  toExtended(operandX, f.mantHi[phys]!, f.mantLo[phys]!, f.signExp[phys]!);
+  if (op === 'ftst') {
+    toExtended(operandY, 0, 0, 0);
+    const order = compare(operandX, operandY, true);
+    if (signal(f, arithFlags) && arithFlags & FSW_IE) return;
+    setConditionCodes(f, order);
+    return;
+  }
+  if (op === 'fsqrt') squareRoot(operandX, (f.control >>> FCW_RC_SHIFT) & 3, precisionBits(f));
+  else roundToInteger(operandX, (f.control >>> FCW_RC_SHIFT) & 3);
+  writeResult(f, phys);
+}
+
+/** FXAM: the class of ST(0) in C3/C2/C0 (SDM vol. 2 FXAM) and its sign in C1. */
+function fxam(f: FpuState, phys: number, empty: boolean): void {
+  let bits: number;
+  const signExp = f.signExp[phys]!;
+  if (empty) bits = FSW_C3 | FSW_C0;
+  else {
+    toExtended(operandX, f.mantHi[phys]!, f.mantLo[phys]!, signExp);
+    const kind = kindOf(operandX);
+    if (kind === 'invalid') bits = 0;
+    else if (kind === 'qnan' || kind === 'snan') bits = FSW_C0;
+    else if (kind === 'inf') bits = FSW_C2 | FSW_C0;
+    else if (kind === 'zero') bits = FSW_C3;
+    else bits = (signExp & 0x7fff) === 0 ? FSW_C3 | FSW_C2 : FSW_C2;
+  }
+  if (signExp >>> 15) bits |= FSW_C1;
+  f.status = (f.status & ~(FSW_C3 | FSW_C2 | FSW_C1 | FSW_C0)) | bits;
 }
 
 function loadInteger(value: bigint): void {
@@ -850,7 +1079,11 @@ function x87Register(cpu: Cpu, opcode: number, reg: number, rm: number): void {
     case (1 << 3) | 2: // D9 D0 FNOP
       if (rm !== 0) unsupported(cpu);
       break;
-    case (1 << 3) | 4: // D9 E0 FCHS, E1 FABS
+    case (1 << 3) | 4: // D9 E0 FCHS, E1 FABS, E4 FTST, E5 FXAM
+      if (rm === 4 || rm === 5) {
+        unaryTop(cpu, rm === 4 ? 'ftst' : 'fxam');
+        break;
+      }
       if (rm > 1) unsupported(cpu);
       if (loadStackValue(f, 0)) {
         setC1(f, false);
@@ -864,11 +1097,15 @@ function x87Register(cpu: Cpu, opcode: number, reg: number, rm: number): void {
       loadConstant(f, rm);
       pushLoaded(f);
       break;
-    case (1 << 3) | 6: // D9 F6 FDECSTP
-    case (1 << 3) | 7: // D9 F7 FINCSTP
+    case (1 << 3) | 6: // D9 F6 FDECSTP, F7 FINCSTP
       if (rm !== 6 && rm !== 7) unsupported(cpu);
       setC1(f, false);
       setTop(f, top(f) + (rm === 7 ? 1 : -1));
+      break;
+    case (1 << 3) | 7: // D9 FA FSQRT, FC FRNDINT
+      if (rm === 2) unaryTop(cpu, 'fsqrt');
+      else if (rm === 4) unaryTop(cpu, 'frndint');
+      else unsupported(cpu);
       break;
     case (5 << 3) | 0: // DD C0+i FFREE ST(i)
       setTag(f, physOf(f, rm), TAG_EMPTY);
@@ -881,9 +1118,75 @@ function x87Register(cpu: Cpu, opcode: number, reg: number, rm: number): void {
       if (reg === 3) pop(f);
       break;
     default:
-      unsupported(cpu);
+      x87RegisterArithmetic(cpu, opcode, reg, rm);
   }
   recordInstruction(cpu, opcode, false);
+}
+
+/** Register forms of arithmetic, compares, FCMOVcc and the D9 unary group. */
+function x87RegisterArithmetic(cpu: Cpu, opcode: number, reg: number, rm: number): void {
+  const f = cpu.fpu;
+  switch (opcode) {
+    case 0xd8: // op ST(0), ST(i)
+      arithmetic(cpu, reg, physOf(f, 0), rm, 0);
+      return;
+    case 0xdc: // op ST(i), ST(0); FCOM/FCOMP aliases at reg 2/3
+      arithmetic(cpu, reg, physOf(f, rm), rm, 0);
+      return;
+    case 0xde: // op ST(i), ST(0) and pop; DE D9 FCOMPP
+      if (reg === 3 && rm === 1) arithmetic(cpu, 3, physOf(f, 0), 1, 1);
+      else if (reg === 2 || reg === 3) unsupported(cpu);
+      else arithmetic(cpu, reg, physOf(f, rm), rm, 1);
+      return;
+    case 0xda:
+      if (reg < 4) fcmov(cpu, opcode, reg, rm);
+      else if (reg === 5 && rm === 1)
+        ucompare(cpu, 1, 2); // FUCOMPP
+      else unsupported(cpu);
+      return;
+    case 0xdb:
+      if (reg < 4) fcmov(cpu, opcode, reg, rm);
+      else if (reg === 5)
+        compareToEflags(cpu, rm, false, false); // FUCOMI
+      else if (reg === 6)
+        compareToEflags(cpu, rm, true, false); // FCOMI
+      else unsupported(cpu);
+      return;
+    case 0xdd:
+      if (reg === 4)
+        ucompare(cpu, rm, 0); // FUCOM
+      else if (reg === 5)
+        ucompare(cpu, rm, 1); // FUCOMP
+      else unsupported(cpu);
+      return;
+    case 0xdf:
+      if (reg === 5)
+        compareToEflags(cpu, rm, false, true); // FUCOMIP
+      else if (reg === 6)
+        compareToEflags(cpu, rm, true, true); // FCOMIP
+      else unsupported(cpu);
+      return;
+    default:
+      unsupported(cpu);
+  }
+}
+
+/** FUCOM/FUCOMP/FUCOMPP: compare ST(0) with ST(i), IE only for SNaNs, then pop `pops`. */
+function ucompare(cpu: Cpu, rm: number, pops: number): void {
+  const f = cpu.fpu;
+  const x = physOf(f, 0);
+  const y = physOf(f, rm);
+  if (tagOf(f, x) === TAG_EMPTY || tagOf(f, y) === TAG_EMPTY) {
+    if (stackFault(f, false)) return;
+    setConditionCodes(f, UNORDERED);
+  } else {
+    toExtended(operandX, f.mantHi[x]!, f.mantLo[x]!, f.signExp[x]!);
+    toExtended(operandY, f.mantHi[y]!, f.mantLo[y]!, f.signExp[y]!);
+    const order = compare(operandX, operandY, false);
+    if (signal(f, arithFlags) && arithFlags & FSW_IE) return;
+    setConditionCodes(f, order);
+  }
+  for (let i = 0; i < pops; i++) pop(f);
 }
 
 /** FXCH: an empty operand reads as the indefinite value when IE is masked. */

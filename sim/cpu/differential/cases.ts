@@ -440,7 +440,10 @@ function x87Case(rng: Prng): Case {
     const pushes = 1 + rng.below(8);
     const ops = Array.from({ length: pushes }, () => X87_CONSTANTS[rng.below(7)]!);
     const clear = [28, 32, 36, 40].map((at) => `mov dword [BUF + ${at}], 0`);
+    // Eight FLDZ and FNINIT first: empty registers keep old bits, which FNSAVE stores too.
+    const zeros = [...Array<string>(8).fill('fldz'), 'fninit', 'fldcw [BUF + 40]'];
     body = [
+      ...zeros,
       ...ops,
       'fnsave [BUF + 16]',
       ...clear,
@@ -471,6 +474,76 @@ function x87Case(rng: Prng): Case {
   return c;
 }
 
+const X87_BINARY = ['fadd', 'fmul', 'fsub', 'fsubr', 'fdiv', 'fdivr'] as const;
+const X87_COMPARES = [
+  'fcom st1',
+  'fcomp st1',
+  'fucom st1',
+  'fucomp st1',
+  'fcompp',
+  'fucompp',
+  'fcomi st0, st1',
+  'fucomi st0, st1',
+  'fcomip st0, st1',
+  'fucomip st0, st1',
+  'ftst',
+  'fxam',
+] as const;
+const X87_UNARY = ['fsqrt', 'frndint', 'fchs', 'fabs'] as const;
+const X87_FCMOV = ['fcmovb', 'fcmove', 'fcmovbe', 'fcmovu', 'fcmovnb', 'fcmovne', 'fcmovnbe'];
+
+/**
+ * x87 arithmetic: two operands (BUF+0 and BUF+64, in any memory format) under a random
+ * rounding and precision control, one operation, the result stored as a tword at BUF+16.
+ */
+function x87ArithmeticCase(rng: Prng): Case {
+  const c = makeCase(rng, '', '', []);
+  const control = 0x007f | ([0, 2, 3][rng.below(3)]! << 8) | (rng.below(4) << 10);
+  c.memory[40] = control & 0xff;
+  c.memory[41] = control >>> 8;
+  const [loadA, widthA, bytesA] = X87_LOADS[rng.below(X87_LOADS.length)]!;
+  const [loadB, widthB, bytesB] = X87_LOADS[rng.below(X87_LOADS.length)]!;
+  const second = new Uint8Array(16);
+  x87Operand(rng, c.memory, bytesA);
+  x87Operand(rng, second, bytesB);
+  c.memory.set(second.subarray(0, bytesB), 64);
+  const lines = [`${loadB} ${widthB} [BUF + 64]`, `${loadA} ${widthA} [BUF]`];
+  const kind = rng.below(5);
+  if (kind === 0) {
+    const op = X87_BINARY[rng.below(X87_BINARY.length)]!;
+    const form = rng.below(3);
+    lines.push(form === 0 ? `${op} st0, st1` : form === 1 ? `${op} st1, st0` : `${op}p st1, st0`);
+  } else if (kind === 1) {
+    // The memory forms: the second operand straight from memory (the first FLD is undone).
+    const op = X87_BINARY[rng.below(X87_BINARY.length)]!;
+    const integer = loadB === 'fild' && widthB !== 'qword';
+    const floatable = loadB === 'fld' && widthB !== 'tword';
+    lines.push(
+      integer || floatable
+        ? `${integer ? op.replace('f', 'fi') : op} ${widthB} [BUF + 64]`
+        : `${op} st0, st1`,
+    );
+  } else if (kind === 2) {
+    lines.push(X87_COMPARES[rng.below(X87_COMPARES.length)]!);
+  } else if (kind === 3) {
+    lines.push(X87_UNARY[rng.below(X87_UNARY.length)]!);
+  } else {
+    lines.push(`${X87_FCMOV[rng.below(X87_FCMOV.length)]} st0, st1`);
+  }
+  const asm = [
+    'fninit',
+    'fldcw [BUF + 40]',
+    ...lines,
+    'fstp tword [BUF + 16]',
+    'fstp tword [BUF + 26]',
+    'fnstsw [BUF + 124]',
+    'fninit',
+  ].join('\n');
+  c.name = lines.join('; ');
+  c.asm = asm;
+  return c;
+}
+
 const GENERATORS = [
   aluCase,
   aluCase,
@@ -489,6 +562,8 @@ const GENERATORS = [
   miscCase,
   x87Case,
   x87Case,
+  x87ArithmeticCase,
+  x87ArithmeticCase,
 ];
 
 /** `count` cases from `seed`: the same seed always yields the same cases. */
