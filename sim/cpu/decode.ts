@@ -14,57 +14,7 @@ import {
   write16,
   write32,
 } from './access.ts';
-import { type Cpu, CS, DS, EBP, ESP, SS } from './cpu.ts';
-
-// --- Instruction window. When the longest possible instruction (15 bytes) at EIP lies inside
-// the page access.ts last fetched from (cpu.fetchLinear/fetchPhys/fetchCpl) and inside the CS
-// limit, its bytes are read straight from RAM; otherwise every byte goes through access.ts's
-// checked fetch. openWindow runs once per instruction, before the first byte.
-
-const MAX_INSTRUCTION = 15;
-/** ram index = EIP + windowDelta while windowOpen. */
-let windowOpen = false;
-let windowDelta = 0;
-let windowRam: Uint8Array = new Uint8Array(0);
-
-export function openWindow(cpu: Cpu): void {
-  const eip = cpu.eip;
-  const linear = (cpu.segBase[CS]! + eip) | 0;
-  const pageOffset = linear & 0xfff;
-  windowOpen =
-    (linear & ~0xfff) === cpu.fetchLinear &&
-    cpu.cpl === cpu.fetchCpl &&
-    pageOffset <= 0x1000 - MAX_INSTRUCTION &&
-    eip + MAX_INSTRUCTION - 1 <= cpu.segLimit[CS]!;
-  if (windowOpen) {
-    windowDelta = cpu.fetchPhys + pageOffset - eip;
-    windowRam = cpu.mem.ram;
-  }
-}
-
-/** Instruction bytes at CS:EIP, advancing EIP (through the window when it is open). */
-export function ifetch8(cpu: Cpu): number {
-  if (!windowOpen) return fetch8(cpu);
-  const eip = cpu.eip;
-  cpu.eip = eip + 1;
-  return windowRam[eip + windowDelta]!;
-}
-export function ifetch16(cpu: Cpu): number {
-  if (!windowOpen) return fetch16(cpu);
-  const eip = cpu.eip;
-  cpu.eip = eip + 2;
-  const i = eip + windowDelta;
-  return windowRam[i]! | (windowRam[i + 1]! << 8);
-}
-/** Unsigned. */
-export function ifetch32(cpu: Cpu): number {
-  if (!windowOpen) return fetch32(cpu);
-  const eip = cpu.eip;
-  cpu.eip = eip + 4;
-  const i = eip + windowDelta;
-  const r = windowRam;
-  return (r[i]! | (r[i + 1]! << 8) | (r[i + 2]! << 16) | (r[i + 3]! << 24)) >>> 0;
-}
+import { type Cpu, DS, EBP, ESP, SS } from './cpu.ts';
 
 /** reg8 index of AL, CL, DL, BL, AH, CH, DH, BH (register numbers 0–7). */
 export const REG8_INDEX = new Uint8Array([0, 4, 8, 12, 1, 5, 9, 13]);
@@ -92,30 +42,30 @@ export const IMM_IW_IB = 8;
 export function fetchImmediate(cpu: Cpu, kind: number): void {
   switch (kind) {
     case IMM_IB:
-      cpu.imm = ifetch8(cpu);
+      cpu.imm = fetch8(cpu);
       return;
     case IMM_IBS:
-      cpu.imm = (ifetch8(cpu) << 24) >> 24;
+      cpu.imm = (fetch8(cpu) << 24) >> 24;
       return;
     case IMM_IW:
-      cpu.imm = ifetch16(cpu);
+      cpu.imm = fetch16(cpu);
       return;
     case IMM_IZ:
-      cpu.imm = cpu.opsize32 ? ifetch32(cpu) | 0 : ifetch16(cpu);
+      cpu.imm = cpu.opsize32 ? fetch32(cpu) | 0 : fetch16(cpu);
       return;
     case IMM_JZ:
-      cpu.imm = cpu.opsize32 ? ifetch32(cpu) | 0 : (ifetch16(cpu) << 16) >> 16;
+      cpu.imm = cpu.opsize32 ? fetch32(cpu) | 0 : (fetch16(cpu) << 16) >> 16;
       return;
     case IMM_MOFFS:
-      cpu.imm = cpu.addrsize32 ? ifetch32(cpu) | 0 : ifetch16(cpu);
+      cpu.imm = cpu.addrsize32 ? fetch32(cpu) | 0 : fetch16(cpu);
       return;
     case IMM_AP:
-      cpu.imm = cpu.opsize32 ? ifetch32(cpu) | 0 : ifetch16(cpu);
-      cpu.imm2 = ifetch16(cpu);
+      cpu.imm = cpu.opsize32 ? fetch32(cpu) | 0 : fetch16(cpu);
+      cpu.imm2 = fetch16(cpu);
       return;
     case IMM_IW_IB:
-      cpu.imm = ifetch16(cpu);
-      cpu.imm2 = ifetch8(cpu);
+      cpu.imm = fetch16(cpu);
+      cpu.imm2 = fetch8(cpu);
       return;
     default:
       return;
@@ -124,7 +74,7 @@ export function fetchImmediate(cpu: Cpu, kind: number): void {
 
 /** Fetches ModRM (and SIB/displacement) and, for a memory operand, sets eaOffset/eaSegment. */
 export function decodeModrm(cpu: Cpu): void {
-  const modrm = ifetch8(cpu);
+  const modrm = fetch8(cpu);
   cpu.modrm = modrm;
   if (modrm >= 0xc0) return;
   if (cpu.addrsize32) decodeEa32(cpu, modrm);
@@ -161,7 +111,7 @@ function decodeEa16(cpu: Cpu, modrm: number): void {
       break;
     case 6:
       if (mod === 0) {
-        offset = ifetch16(cpu);
+        offset = fetch16(cpu);
       } else {
         offset = r[10]!;
         segment = SS;
@@ -171,8 +121,8 @@ function decodeEa16(cpu: Cpu, modrm: number): void {
       offset = r[6]!;
       break;
   }
-  if (mod === 1) offset += (ifetch8(cpu) << 24) >> 24;
-  else if (mod === 2) offset += ifetch16(cpu);
+  if (mod === 1) offset += (fetch8(cpu) << 24) >> 24;
+  else if (mod === 2) offset += fetch16(cpu);
   cpu.eaOffset = offset & 0xffff;
   cpu.eaSegment = cpu.segOverride >= 0 ? cpu.segOverride : segment;
 }
@@ -188,25 +138,25 @@ function decodeEa32(cpu: Cpu, modrm: number): void {
   let segment = DS;
   eaBaseIsEsp = false;
   if (rm === 4) {
-    const sib = ifetch8(cpu);
+    const sib = fetch8(cpu);
     const index = (sib >> 3) & 7;
     if (index !== 4) offset = cpu.reg32[index]! << (sib >> 6);
     rm = sib & 7;
     if (rm === 5 && mod === 0) {
-      offset += ifetch32(cpu);
+      offset += fetch32(cpu);
     } else {
       offset += cpu.reg32[rm]!;
       if (rm === ESP) eaBaseIsEsp = true;
       if (rm === ESP || rm === EBP) segment = SS;
     }
   } else if (rm === 5 && mod === 0) {
-    offset = ifetch32(cpu);
+    offset = fetch32(cpu);
   } else {
     offset = cpu.reg32[rm]!;
     if (rm === EBP) segment = SS;
   }
-  if (mod === 1) offset += (ifetch8(cpu) << 24) >> 24;
-  else if (mod === 2) offset += ifetch32(cpu);
+  if (mod === 1) offset += (fetch8(cpu) << 24) >> 24;
+  else if (mod === 2) offset += fetch32(cpu);
   cpu.eaOffset = offset >>> 0;
   cpu.eaSegment = cpu.segOverride >= 0 ? cpu.segOverride : segment;
 }

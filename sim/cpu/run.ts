@@ -6,6 +6,7 @@
 // Dispatch index: ((map << 8 | opcode) << 3 | ModRM.reg) << 1 | (mod === 3), where map is 0 for
 // the one-byte map and 1 for 0F xx. Opcodes without ModRM use reg 0 and the memory slot.
 
+import { fetch8 } from './access.ts';
 import { type Cpu, CS, DS, ES, ExitReason, FS, GS, SS, VEC_GP, VEC_UD } from './cpu.ts';
 import {
   decodeModrm,
@@ -19,8 +20,6 @@ import {
   IMM_JZ,
   IMM_MOFFS,
   IMM_NONE,
-  ifetch8,
-  openWindow,
 } from './decode.ts';
 import { FAULT, raiseFault } from './fault.ts';
 import { x87 as x87Handler } from './instructions/privileged.ts';
@@ -134,16 +133,15 @@ buildDispatch();
 /** Decodes and executes one instruction. Faults propagate as FAULT. */
 export function step(cpu: Cpu): void {
   cpu.instrStart = cpu.eip;
-  openWindow(cpu);
   const big = (cpu.segAccess[CS]! & 0x4000) !== 0;
   cpu.opsize32 = big;
   cpu.addrsize32 = big;
   cpu.segOverride = -1;
   cpu.repPrefix = 0;
   cpu.lockPrefix = false;
-  let op = ifetch8(cpu);
+  let op = fetch8(cpu);
   if (PREFIX_KIND[op] !== PREFIX_NONE) op = decodePrefixes(cpu, op, big);
-  if (op === 0x0f) op = 0x100 | ifetch8(cpu);
+  if (op === 0x0f) op = 0x100 | fetch8(cpu);
   let index = op << 4;
   if (HAS_MODRM[op] === 1) {
     decodeModrm(cpu);
@@ -182,7 +180,7 @@ function decodePrefixes(cpu: Cpu, op: number, big: boolean): number {
     }
     // An instruction is at most 15 bytes (SDM vol. 2 §2.3.11).
     if (++count >= 15) raiseFault(cpu, VEC_GP, 0);
-    op = ifetch8(cpu);
+    op = fetch8(cpu);
   }
 }
 

@@ -34,90 +34,98 @@ import type { Handler } from '../table.ts';
 // --- Group 1 forms. `op` is the ALU operation (opcode bits 5:3 or ModRM.reg).
 
 /** op Eb, Gb */
+export function aluEbGbWith(cpu: Cpu, op: number): void {
+  const r = alu(cpu, op, 8, readRm8(cpu), cpu.reg8[REG8_INDEX[modrmReg(cpu)]!]!);
+  if (op !== ALU_CMP) writeRm8(cpu, r);
+}
 export function aluEbGb(op: number): Handler {
-  return (cpu) => {
-    const r = alu(cpu, op, 8, readRm8(cpu), cpu.reg8[REG8_INDEX[modrmReg(cpu)]!]!);
-    if (op !== ALU_CMP) writeRm8(cpu, r);
-  };
+  return (cpu) => aluEbGbWith(cpu, op);
 }
 
 /** op Ev, Gv */
+export function aluEvGvWith(cpu: Cpu, op: number): void {
+  const g = modrmReg(cpu);
+  if (cpu.opsize32) {
+    const r = alu(cpu, op, 32, readRm32(cpu), cpu.reg32[g]!);
+    if (op !== ALU_CMP) writeRm32(cpu, r);
+  } else {
+    const r = alu(cpu, op, 16, readRm16(cpu), cpu.reg16[g << 1]!);
+    if (op !== ALU_CMP) writeRm16(cpu, r);
+  }
+}
 export function aluEvGv(op: number): Handler {
-  return (cpu) => {
-    const g = modrmReg(cpu);
-    if (cpu.opsize32) {
-      const r = alu(cpu, op, 32, readRm32(cpu), cpu.reg32[g]!);
-      if (op !== ALU_CMP) writeRm32(cpu, r);
-    } else {
-      const r = alu(cpu, op, 16, readRm16(cpu), cpu.reg16[g << 1]!);
-      if (op !== ALU_CMP) writeRm16(cpu, r);
-    }
-  };
+  return (cpu) => aluEvGvWith(cpu, op);
 }
 
 /** op Gb, Eb */
+export function aluGbEbWith(cpu: Cpu, op: number): void {
+  const i = REG8_INDEX[modrmReg(cpu)]!;
+  const r = alu(cpu, op, 8, cpu.reg8[i]!, readRm8(cpu));
+  if (op !== ALU_CMP) cpu.reg8[i] = r;
+}
 export function aluGbEb(op: number): Handler {
-  return (cpu) => {
-    const i = REG8_INDEX[modrmReg(cpu)]!;
-    const r = alu(cpu, op, 8, cpu.reg8[i]!, readRm8(cpu));
-    if (op !== ALU_CMP) cpu.reg8[i] = r;
-  };
+  return (cpu) => aluGbEbWith(cpu, op);
 }
 
 /** op Gv, Ev */
+export function aluGvEvWith(cpu: Cpu, op: number): void {
+  const g = modrmReg(cpu);
+  if (cpu.opsize32) {
+    const r = alu(cpu, op, 32, cpu.reg32[g]!, readRm32(cpu));
+    if (op !== ALU_CMP) cpu.reg32[g] = r;
+  } else {
+    const r = alu(cpu, op, 16, cpu.reg16[g << 1]!, readRm16(cpu));
+    if (op !== ALU_CMP) cpu.reg16[g << 1] = r;
+  }
+}
 export function aluGvEv(op: number): Handler {
-  return (cpu) => {
-    const g = modrmReg(cpu);
-    if (cpu.opsize32) {
-      const r = alu(cpu, op, 32, cpu.reg32[g]!, readRm32(cpu));
-      if (op !== ALU_CMP) cpu.reg32[g] = r;
-    } else {
-      const r = alu(cpu, op, 16, cpu.reg16[g << 1]!, readRm16(cpu));
-      if (op !== ALU_CMP) cpu.reg16[g << 1] = r;
-    }
-  };
+  return (cpu) => aluGvEvWith(cpu, op);
 }
 
 /** op AL, Ib */
+export function aluAlIbWith(cpu: Cpu, op: number): void {
+  const r = alu(cpu, op, 8, cpu.reg8[0]!, cpu.imm & 0xff);
+  if (op !== ALU_CMP) cpu.reg8[0] = r;
+}
 export function aluAlIb(op: number): Handler {
-  return (cpu) => {
-    const r = alu(cpu, op, 8, cpu.reg8[0]!, cpu.imm & 0xff);
-    if (op !== ALU_CMP) cpu.reg8[0] = r;
-  };
+  return (cpu) => aluAlIbWith(cpu, op);
 }
 
 /** op eAX, Iz */
+export function aluEaxIzWith(cpu: Cpu, op: number): void {
+  if (cpu.opsize32) {
+    const r = alu(cpu, op, 32, cpu.reg32[EAX]!, cpu.imm);
+    if (op !== ALU_CMP) cpu.reg32[EAX] = r;
+  } else {
+    const r = alu(cpu, op, 16, cpu.reg16[0]!, cpu.imm & 0xffff);
+    if (op !== ALU_CMP) cpu.reg16[0] = r;
+  }
+}
 export function aluEaxIz(op: number): Handler {
-  return (cpu) => {
-    if (cpu.opsize32) {
-      const r = alu(cpu, op, 32, cpu.reg32[EAX]!, cpu.imm);
-      if (op !== ALU_CMP) cpu.reg32[EAX] = r;
-    } else {
-      const r = alu(cpu, op, 16, cpu.reg16[0]!, cpu.imm & 0xffff);
-      if (op !== ALU_CMP) cpu.reg16[0] = r;
-    }
-  };
+  return (cpu) => aluEaxIzWith(cpu, op);
 }
 
 /** 80/82 /op Eb, Ib */
+export function aluEbIbWith(cpu: Cpu, op: number): void {
+  const r = alu(cpu, op, 8, readRm8(cpu), cpu.imm & 0xff);
+  if (op !== ALU_CMP) writeRm8(cpu, r);
+}
 export function aluEbIb(op: number): Handler {
-  return (cpu) => {
-    const r = alu(cpu, op, 8, readRm8(cpu), cpu.imm & 0xff);
-    if (op !== ALU_CMP) writeRm8(cpu, r);
-  };
+  return (cpu) => aluEbIbWith(cpu, op);
 }
 
 /** 81 /op Ev, Iz and 83 /op Ev, Ibs (the immediate is already sign-extended). */
+export function aluEvIWith(cpu: Cpu, op: number): void {
+  if (cpu.opsize32) {
+    const r = alu(cpu, op, 32, readRm32(cpu), cpu.imm | 0);
+    if (op !== ALU_CMP) writeRm32(cpu, r);
+  } else {
+    const r = alu(cpu, op, 16, readRm16(cpu), cpu.imm & 0xffff);
+    if (op !== ALU_CMP) writeRm16(cpu, r);
+  }
+}
 export function aluEvI(op: number): Handler {
-  return (cpu) => {
-    if (cpu.opsize32) {
-      const r = alu(cpu, op, 32, readRm32(cpu), cpu.imm | 0);
-      if (op !== ALU_CMP) writeRm32(cpu, r);
-    } else {
-      const r = alu(cpu, op, 16, readRm16(cpu), cpu.imm & 0xffff);
-      if (op !== ALU_CMP) writeRm16(cpu, r);
-    }
-  };
+  return (cpu) => aluEvIWith(cpu, op);
 }
 
 // --- TEST.

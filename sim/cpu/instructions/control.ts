@@ -23,10 +23,11 @@ export function jumpNear(cpu: Cpu, target: number): void {
 }
 
 /** 70+cc Jcc Jb and 0F 80+cc Jcc Jz */
+export function jccWith(cpu: Cpu, cc: number): void {
+  if (testCondition(cpu, cc)) jumpNear(cpu, nearTarget(cpu, cpu.eip + cpu.imm));
+}
 export function jcc(cc: number): (cpu: Cpu) => void {
-  return (cpu) => {
-    if (testCondition(cpu, cc)) jumpNear(cpu, nearTarget(cpu, cpu.eip + cpu.imm));
-  };
+  return (cpu) => jccWith(cpu, cc);
 }
 
 /** EB JMP Jb, E9 JMP Jz */
