@@ -7,7 +7,20 @@
 // the one-byte map and 1 for 0F xx. Opcodes without ModRM use reg 0 and the memory slot.
 
 import { fetch8 } from './access.ts';
-import { type Cpu, CS, DS, ES, ExitReason, FS, GS, SS, VEC_GP, VEC_UD } from './cpu.ts';
+import {
+  type Cpu,
+  CS,
+  DS,
+  ES,
+  ExitReason,
+  FLAG_TF,
+  FS,
+  GS,
+  SS,
+  VEC_DB,
+  VEC_GP,
+  VEC_UD,
+} from './cpu.ts';
 import {
   decodeModrm,
   fetchImmediate,
@@ -23,7 +36,7 @@ import {
 } from './decode.ts';
 import { FAULT, raiseFault } from './fault.ts';
 import { x87 as x87Handler } from './instructions/privileged.ts';
-import { deliverFault } from './interrupts.ts';
+import { deliverFault, deliverTrap } from './interrupts.ts';
 import { type Handler, OPCODE_TABLE, type OpcodeEntry } from './table.ts';
 
 const SLOTS = 512 * 16;
@@ -130,6 +143,9 @@ function buildDispatch(): void {
 
 buildDispatch();
 
+/** The opcode (map << 8 | byte) of the instruction step() last decoded. */
+let lastOpcode = 0;
+
 /** Decodes and executes one instruction. Faults propagate as FAULT. */
 export function step(cpu: Cpu): void {
   cpu.instrStart = cpu.eip;
@@ -142,6 +158,7 @@ export function step(cpu: Cpu): void {
   let op = fetch8(cpu);
   if (PREFIX_KIND[op] !== PREFIX_NONE) op = decodePrefixes(cpu, op, big);
   if (op === 0x0f) op = 0x100 | fetch8(cpu);
+  lastOpcode = op;
   let index = op << 4;
   if (HAS_MODRM[op] === 1) {
     decodeModrm(cpu);
@@ -195,8 +212,10 @@ export function run(cpu: Cpu, fuel: number): ExitReason {
     try {
       while (cpu.instructions < end) {
         if (cpu.trace !== null) cpu.trace(cpu);
+        const tf = cpu.flags & FLAG_TF;
         step(cpu);
         cpu.instructions++;
+        if (tf !== 0) singleStepTrap(cpu);
         if (cpu.pendingExit >= 0) return takeExit(cpu);
       }
       return ExitReason.Fuel;
@@ -208,6 +227,20 @@ export function run(cpu: Cpu, fuel: number): ExitReason {
     }
   }
 }
+
+/**
+ * EFLAGS.TF was set when the instruction began: a single-step #DB trap after it (SDM vol. 3A
+ * §17.3.1.4), with DR6.BS set. INT n/INT3/INTO/INT1 clear TF on their way into the handler and
+ * take no single-step trap. Nor does an instruction that ended run() (HLT, host I/O, a host
+ * trap): a pending #DB across a host exit is not modelled.
+ */
+function singleStepTrap(cpu: Cpu): void {
+  if (SOFTWARE_INTERRUPTS.has(lastOpcode) || cpu.pendingExit >= 0) return;
+  cpu.dr[6] = cpu.dr[6]! | DR6_BS;
+  deliverTrap(cpu, VEC_DB);
+}
+const SOFTWARE_INTERRUPTS = new Set([0xcc, 0xcd, 0xce, 0xf1]);
+const DR6_BS = 1 << 14;
 
 function takeExit(cpu: Cpu): ExitReason {
   const reason = cpu.pendingExit as ExitReason;

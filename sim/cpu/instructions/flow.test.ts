@@ -266,3 +266,15 @@ describe('port I/O', () => {
     expect(cpu.reg32[EDX]! & (1 << 8)).toBe(1 << 8); // CX8
   });
 });
+
+describe('single-step trap', () => {
+  it('TF set before an instruction raises #DB after it, with DR6.BS', () => {
+    const cpu = flatCpu();
+    setFlags(cpu, 1 << 8); // TF
+    expect(exec(cpu, [0x40, 0x40])).toBe(ExitReason.HostTrap); // inc eax ; inc eax
+    expect(cpu.exitVector).toBe(1);
+    expect(cpu.eip).toBe(CODE + 1);
+    expect(cpu.reg32[EAX]).toBe(1);
+    expect(cpu.dr[6]! & (1 << 14)).toBe(1 << 14);
+  });
+});
