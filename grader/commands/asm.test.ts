@@ -31,11 +31,16 @@ describe('xenlab asm', () => {
     });
     const out = join(dir, 'out.bin');
     const map = join(dir, 'out.map');
-    const r = xenlab('asm', join(dir, 'src/main.asm'), '-o', out, '--map', map);
+    const listing = join(dir, 'out.lst');
+    const r = xenlab('asm', join(dir, 'src/main.asm'), '-o', out, '--map', map, '-l', listing);
     expect(r.err).toBe('');
     expect(r.code).toBe(EXIT.ok);
     expect(readFileSync(out).toString('hex')).toBe('b82a000000ebf9');
     expect(readFileSync(map, 'utf8')).toBe('0000002a VALUE\n00001000 start\n');
+    const lines = readFileSync(listing, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/main\.asm:4 +00001000 B82A000000 +start: mov eax, VALUE$/);
+    expect(lines[1]).toMatch(/main\.asm:5 +00001005 EBF9 +jmp start$/);
   });
 
   it('writes ELF with --format elf and takes -D defines', () => {

@@ -4,13 +4,14 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { assemble, formatAsmError, formatSymbolMap } from '../../sim/asm/index.ts';
+import { assemble, formatAsmError, formatListing, formatSymbolMap } from '../../sim/asm/index.ts';
 import { EXIT } from '../exit-codes.ts';
 
 export interface AsmOptions {
   output?: string;
   format: 'bin' | 'elf';
   map?: string;
+  listing?: string;
   define: Record<string, string>;
 }
 
@@ -57,6 +58,9 @@ export function runAsm(input: string, options: AsmOptions): number {
     options.output ?? input.replace(/\.[^./]*$/, '') + (options.format === 'elf' ? '.elf' : '.bin');
   writeFileSync(output, result.bytes);
   if (options.map !== undefined) writeFileSync(options.map, `${formatSymbolMap(result.symbols)}\n`);
+  if (options.listing !== undefined) {
+    writeFileSync(options.listing, `${formatListing(result.listing)}\n`);
+  }
   return EXIT.ok;
 }
 
@@ -76,6 +80,7 @@ export function register(program: Command): void {
       new Option('-f, --format <format>', 'output format').choices(['bin', 'elf']).default('bin'),
     )
     .option('--map <file>', 'also write a symbol map: "address name" per line')
+    .option('-l, --listing <file>', 'also write a listing: each line with its address and bytes')
     .option('-D, --define <name=value>', 'predefine a macro, like nasm -D', collectDefine, {})
     .action((input: string, options: AsmOptions) => {
       process.exitCode = runAsm(input, options);

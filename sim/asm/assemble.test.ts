@@ -4,7 +4,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type AssembleResult, assemble, formatAsmError, formatSymbolMap } from './index.ts';
+import {
+  type AssembleResult,
+  assemble,
+  formatAsmError,
+  formatListing,
+  formatSymbolMap,
+} from './index.ts';
 
 const testdata = (name: string) =>
   readFileSync(new URL(`testdata/${name}`, import.meta.url), 'utf8');
@@ -240,6 +246,24 @@ describe('ELF output', () => {
     expect(r.symbols.get('hypercall_page')).toBe(0xc0001000);
     expect(r.symbols.get('stack')).toBe(0xc0002004);
     expect(formatSymbolMap(r.symbols).split('\n')[0]).toBe('c0000000 _start');
+  });
+});
+
+describe('listing', () => {
+  it('gives each line that emitted or reserved its address and bytes', () => {
+    const src = 'bits 32\norg 0x100\nnop\ntimes 2 db 7\nsection .bss\nbuf: resd 2\n';
+    const r = assemble(src, { fileName: 'l.asm' });
+    if (!r.ok) throw new Error('assembly failed');
+    expect(
+      r.listing.map((l) => [l.line, l.address, l.size, Buffer.from(l.bytes).toString('hex')]),
+    ).toEqual([
+      [3, 0x100, 1, '90'],
+      [4, 0x101, 2, '0707'],
+      [6, 0x104, 8, ''],
+    ]);
+    expect(formatListing(r.listing).split('\n')[2]).toMatch(
+      /^l\.asm:6 +00000104 <res 8> +buf: resd 2$/,
+    );
   });
 });
 

@@ -31,8 +31,19 @@ export interface Section {
   address: bigint;
 }
 
+/** What one source line put where: a listing entry. */
+export interface Emitted {
+  statement: Statement;
+  section: number;
+  /** Offsets in the section: [start, end). */
+  start: number;
+  end: number;
+}
+
 export interface Layout {
   sections: Section[];
+  /** Statements that emitted or reserved bytes, in source order. */
+  emitted: Emitted[];
   /** Every label and equ, with its final value. */
   symbols: Map<string, bigint>;
   /** Labels only (not equ constants): name → section index. */
@@ -61,6 +72,7 @@ class Pass {
   strucName: string | null = null;
   savedSection = 0;
   istruc: { name: string; start: bigint } | null = null;
+  readonly emitted: Emitted[] = [];
   /** The statement being assembled and its address, for `$` and error reports. */
   here: Value = scalar(0n);
 
@@ -226,9 +238,15 @@ function runPass(pass: Pass, statements: readonly Statement[]): void {
       if (st.label !== null && st.body.k !== 'equ' && st.body.k !== 'struc')
         pass.defineLabel(st.label.name);
       const times = st.times === null ? 1 : pass.count(st.times, 'times count');
+      const section = pass.current;
+      const start = pass.sections[section]!.size;
       for (let i = 0; i < times; i++) {
         pass.here = pass.position();
         statement(pass, st, st.body, index);
+      }
+      const end = pass.sections[section]!.size;
+      if (pass.current === section && end > start && pass.absolute === null) {
+        pass.emitted.push({ statement: st, section, start, end });
       }
     } catch (e) {
       if (!(e instanceof LineError)) throw e;
@@ -449,5 +467,5 @@ function finish(pass: Pass): Layout {
       labelSections.set(name, sym.sect);
     }
   }
-  return { sections: pass.sections, symbols, labelSections };
+  return { sections: pass.sections, emitted: pass.emitted, symbols, labelSections };
 }

@@ -16,10 +16,12 @@
 //         symbols:  every label and equ → its value (labels are absolute addresses)
 //         sections: name, address, size and kind of every non-empty section
 //         entry:    `_start`, else `start`, else the first section's address
+//         listing:  per source line that emitted or reserved: file, line, address, bytes
 //     | { ok: false, errors: AsmError[] }  // file, line, col, reason, source line
 //
 //   formatAsmError(e) → "file:line:col: reason\n    source line"
 //   formatSymbolMap(symbols) → "address name" lines sorted by address, for traces.
+//   formatListing(listing) → one line per listing entry: file:line, address, bytes, source.
 //
 // Output formats: `bin` lays sections out as NASM's -f bin does (.text first at `org`, other
 // progbits sections after it aligned to 4 or their align=, nobits last). `elf` uses the same
@@ -45,6 +47,16 @@ export interface AssembleOptions {
   defines?: Record<string, string>;
 }
 
+/** One source line's output: where it went and its bytes (none for reserved space). */
+export interface ListingLine {
+  file: string;
+  line: number;
+  address: number;
+  size: number;
+  bytes: Uint8Array;
+  source: string;
+}
+
 export interface SectionInfo {
   name: string;
   address: number;
@@ -59,6 +71,7 @@ export type AssembleResult =
       symbols: Map<string, number>;
       sections: SectionInfo[];
       entry: number;
+      listing: ListingLine[];
     }
   | { ok: false; errors: AsmError[] };
 
@@ -119,6 +132,17 @@ function assembleOrFail(
       size: s.size,
       kind: s.note ? 'note' : s.nobits ? 'nobits' : 'progbits',
     }));
+  const listing = layout.emitted.map((e): ListingLine => {
+    const s = layout.sections[e.section]!;
+    return {
+      file: e.statement.loc.file,
+      line: e.statement.loc.line,
+      address: Number(BigInt.asUintN(32, s.address + BigInt(e.start))),
+      size: e.end - e.start,
+      bytes: Uint8Array.from(s.bytes.slice(e.start, e.end)),
+      source: e.statement.loc.text,
+    };
+  });
   if (elf) {
     const elfSymbols: ElfSymbol[] = [...layout.symbols.keys()].map((name) => ({
       name,
@@ -130,9 +154,9 @@ function assembleOrFail(
       elfSymbols,
       entry,
     );
-    return { ok: true, bytes, symbols, sections, entry };
+    return { ok: true, bytes, symbols, sections, entry, listing };
   }
-  return { ok: true, bytes: flatBinary(ordered), symbols, sections, entry };
+  return { ok: true, bytes: flatBinary(ordered), symbols, sections, entry, listing };
 }
 
 /** NASM -f bin: the progbits sections from the first one's address, gaps zero-filled. */
@@ -144,6 +168,20 @@ function flatBinary(ordered: readonly Section[]): Uint8Array {
   const out = new Uint8Array(Number(last.address - origin) + last.size);
   for (const s of loaded) out.set(s.bytes, Number(s.address - origin));
   return out;
+}
+
+/** A listing like NASM's -l: address, bytes (up to 8 per line shown) and the source line. */
+export function formatListing(listing: readonly ListingLine[]): string {
+  return listing
+    .map((l) => {
+      const address = l.address.toString(16).toUpperCase().padStart(8, '0');
+      const shown = Array.from(l.bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0'));
+      const more = l.bytes.length > 8 ? '…' : l.bytes.length === 0 ? `<res ${l.size}>` : '';
+      const hex = shown.join('').toUpperCase() + more;
+      const where = `${l.file}:${l.line}`.padEnd(24);
+      return `${where} ${address} ${hex.padEnd(18)} ${l.source.trim()}`;
+    })
+    .join('\n');
 }
 
 /** `address name` lines, sorted by address: the symbol map traces use to name addresses. */
