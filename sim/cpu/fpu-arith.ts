@@ -1,6 +1,6 @@
 // Exact x87 arithmetic on 80-bit extended values (Intel SDM vol. 1 §4.8 NaN rules, §4.9
 // exceptions, §8.1.5.2 precision control, §8.3): add, subtract, multiply, divide, square root,
-// round to integer and compare. Each operation computes the exact result with BigInt and rounds
+// scale, round to integer and compare. Each operation computes the exact result with BigInt and rounds
 // it once, per FCW.RC and FCW.PC, so results are bit-exact with hardware (the host-differential
 // tier checks them). fpu.ts moves operands in and results out.
 //
@@ -247,6 +247,7 @@ export function squareRoot(x: Extended, rc: number, pc: number): void {
     return;
   }
   if (x.sign === 1) {
+    arithFlags &= ~FSW_DE; // the invalid operation is reported alone
     setIndefinite();
     return;
   }
@@ -269,6 +270,33 @@ export function squareRoot(x: Extended, rc: number, pc: number): void {
     exp2 -= 1;
   }
   roundPack(0, root, exp2, pc, rc);
+}
+
+/** FSCALE: x · 2^trunc(y). Exact unless it overflows or underflows; PC does not apply. */
+export function scaleBy(x: Extended, y: Extended, rc: number): void {
+  if (!start(x, y)) return;
+  const kx = kindOf(x);
+  const ky = kindOf(y);
+  if (ky === 'inf') {
+    // 2^+∞ and 2^−∞: 0·2^+∞ and ∞·2^−∞ are invalid.
+    if ((kx === 'zero' && y.sign === 0) || (kx === 'inf' && y.sign === 1)) setIndefinite();
+    else if (y.sign === 0 || kx === 'inf')
+      set(x.sign, kx === 'zero' ? 0 : EXP_MAX, kx === 'zero' ? 0n : INTEGER_BIT);
+    else set(x.sign, 0, 0n);
+    return;
+  }
+  if (kx === 'zero' || kx === 'inf') {
+    set(x.sign, x.exponent, x.significand);
+    return;
+  }
+  // trunc(y), clamped far beyond any exponent range (the result saturates the same way).
+  let n = 0;
+  if (ky === 'finite' && scale(y) > -64) {
+    const magnitude = scale(y) >= 0 ? 1n << 20n : y.significand >> BigInt(-scale(y));
+    const clamped = magnitude > 1n << 20n ? 1 << 20 : Number(magnitude);
+    n = y.sign ? -clamped : clamped;
+  }
+  roundPack(x.sign, x.significand, scale(x) + n, 64, rc);
 }
 
 /** FRNDINT: round to an integer per RC (precision control does not apply). */

@@ -1,13 +1,14 @@
 // The x87 FPU (Intel SDM vol. 1 ch. 8, vol. 3 §2.5 and §13): FNINIT, FNCLEX, FNSTSW, FNSTCW,
 // FLDCW, FNSTENV/FLDENV, FNSAVE/FRSTOR, FXSAVE/FXRSTOR, FWAIT and CR0.EM/TS/MP #NM; the data
 // moves FLD/FST(P)/FILD/FIST(P)/FXCH/FFREE/FCMOVcc and the constants; the basic arithmetic
-// FADD/FSUB(R)/FMUL/FDIV(R) (and their FI… and …P forms), FSQRT, FRNDINT, FCHS, FABS; the
-// compares FCOM(P)(P)/FUCOM(P)(P)/FICOM(P)/FCOMI(P)/FUCOMI(P)/FTST/FXAM (fpu-arith.ts).
+// FADD/FSUB(R)/FMUL/FDIV(R) (and their FI… and …P forms), FSQRT, FRNDINT, FSCALE, FXTRACT,
+// FCHS, FABS; the compares FCOM(P)(P)/FUCOM(P)(P)/FICOM(P)/FCOMI(P)/FUCOMI(P)/FTST/FXAM. The
+// arithmetic itself is in fpu-arith.ts.
 //
 // Out of scope for now (issue 3: "full x87 arithmetic is not required yet"): transcendentals
-// (F2XM1, FYL2X(P1), FPTAN, FPATAN, FSIN, FCOS, FSINCOS), FPREM(1), FXTRACT, FSCALE, FISTTP
-// (SSE3), FBLD/FBSTP and the undocumented aliases. They raise #UD — what a CPU without the
-// instruction does — so a guest using them fails loudly instead of computing garbage.
+// (F2XM1, FYL2X(P1), FPTAN, FPATAN, FSIN, FCOS, FSINCOS), FPREM(1), FISTTP (SSE3),
+// FBLD/FBSTP and the undocumented aliases. They raise #UD — what a CPU without the instruction
+// does — so a guest using them fails loudly instead of computing garbage.
 //
 // Registers hold the exact 80-bit value (fpu-state.ts); conversions to and from memory formats
 // round exactly, honouring FCW.RC, so FSAVE/FRSTOR and FXSAVE/FXRSTOR round-trip bit for bit.
@@ -49,6 +50,7 @@ import {
   result,
   roundedUp,
   roundToInteger,
+  scaleBy,
   squareRoot,
   UNORDERED,
 } from './fpu-arith.ts';
@@ -71,6 +73,7 @@ import {
   FSW_TOP,
   FSW_TOP_SHIFT,
   FSW_UE,
+  FSW_ZE,
   MXCSR_MASK,
   MXCSR_RESET,
   TAG_EMPTY,
@@ -949,6 +952,91 @@ function unaryTop(cpu: Cpu, op: 'ftst' | 'fxam' | 'fsqrt' | 'frndint'): void {
   writeResult(f, phys);
 }
 
+/** FSCALE: ST(0) ← ST(0) · 2^trunc(ST(1)). */
+function fscale(cpu: Cpu): void {
+  const f = cpu.fpu;
+  const x = physOf(f, 0);
+  const y = physOf(f, 1);
+  if (tagOf(f, x) === TAG_EMPTY || tagOf(f, y) === TAG_EMPTY) {
+    if (!stackFault(f, false)) setIndefinite(f, x);
+    return;
+  }
+  toExtended(operandX, f.mantHi[x]!, f.mantLo[x]!, f.signExp[x]!);
+  toExtended(operandY, f.mantHi[y]!, f.mantLo[y]!, f.signExp[y]!);
+  scaleBy(operandX, operandY, (f.control >>> FCW_RC_SHIFT) & 3);
+  writeResult(f, x);
+}
+
+/**
+ * FXTRACT: replaces ST(0) by its unbiased exponent and pushes its significand (with the
+ * exponent of 1.0). Zero: ZE, exponent −∞, significand the zero. NaNs propagate to both.
+ */
+function fxtract(cpu: Cpu): void {
+  const f = cpu.fpu;
+  const x = physOf(f, 0);
+  if (tagOf(f, x) === TAG_EMPTY || tagOf(f, (top(f) - 1) & 7) !== TAG_EMPTY) {
+    if (stackFault(f, tagOf(f, x) !== TAG_EMPTY)) return;
+    setIndefinite(f, x);
+    ldHi = 0xc0000000;
+    ldLo = 0;
+    ldSignExp = 0xffff;
+    setTop(f, top(f) - 1);
+    setIndefinite(f, physOf(f, 0));
+    return;
+  }
+  toExtended(operandX, f.mantHi[x]!, f.mantLo[x]!, f.signExp[x]!);
+  const kind = kindOf(operandX);
+  const signExp = f.signExp[x]!;
+  let expHi = 0;
+  let expLo = 0;
+  let expSignExp = 0;
+  let flags = 0;
+  if (kind === 'invalid' || kind === 'snan' || kind === 'qnan') {
+    flags = kind === 'qnan' ? 0 : FSW_IE;
+    const quiet = kind === 'invalid' ? 0xc0000000 : f.mantHi[x]! | 0x40000000;
+    expHi = quiet;
+    expLo = kind === 'invalid' ? 0 : f.mantLo[x]!;
+    expSignExp = kind === 'invalid' ? 0xffff : signExp;
+    ldHi = expHi;
+    ldLo = expLo;
+    ldSignExp = expSignExp;
+  } else if (kind === 'zero') {
+    flags = FSW_ZE;
+    expHi = 0x80000000;
+    expSignExp = 0xffff; // −∞
+    ldHi = 0;
+    ldLo = 0;
+    ldSignExp = signExp;
+  } else if (kind === 'inf') {
+    expHi = 0x80000000;
+    expSignExp = 0x7fff; // +∞
+    ldHi = f.mantHi[x]!;
+    ldLo = f.mantLo[x]!;
+    ldSignExp = signExp;
+  } else {
+    // Normalise a denormal first (DE): the exponent is that of the leading one.
+    let m = operandX.significand;
+    let e = (signExp & 0x7fff) === 0 ? 1 - 16383 : (signExp & 0x7fff) - 16383;
+    if ((signExp & 0x7fff) === 0) flags = FSW_DE;
+    while ((m & (1n << 63n)) === 0n) {
+      m <<= 1n;
+      e--;
+    }
+    loadExact(e < 0 ? 1 : 0, BigInt(Math.abs(e)), 0);
+    expHi = ldHi;
+    expLo = ldLo;
+    expSignExp = ldSignExp;
+    ldHi = Number(m >> 32n);
+    ldLo = Number(m & 0xffffffffn);
+    ldSignExp = (signExp & 0x8000) | 16383;
+  }
+  if (signal(f, flags) && flags & (FSW_IE | FSW_ZE | FSW_DE)) return;
+  setC1(f, false);
+  setReg(f, x, expHi, expLo, expSignExp);
+  setTop(f, top(f) - 1);
+  setReg(f, physOf(f, 0), ldHi, ldLo, ldSignExp);
+}
+
 /** FXAM: the class of ST(0) in C3/C2/C0 (SDM vol. 2 FXAM) and its sign in C1. */
 function fxam(f: FpuState, phys: number, empty: boolean): void {
   let bits: number;
@@ -1097,14 +1185,19 @@ function x87Register(cpu: Cpu, opcode: number, reg: number, rm: number): void {
       loadConstant(f, rm);
       pushLoaded(f);
       break;
-    case (1 << 3) | 6: // D9 F6 FDECSTP, F7 FINCSTP
+    case (1 << 3) | 6: // D9 F4 FXTRACT, F6 FDECSTP, F7 FINCSTP
+      if (rm === 4) {
+        fxtract(cpu);
+        break;
+      }
       if (rm !== 6 && rm !== 7) unsupported(cpu);
       setC1(f, false);
       setTop(f, top(f) + (rm === 7 ? 1 : -1));
       break;
-    case (1 << 3) | 7: // D9 FA FSQRT, FC FRNDINT
+    case (1 << 3) | 7: // D9 FA FSQRT, FC FRNDINT, FD FSCALE
       if (rm === 2) unaryTop(cpu, 'fsqrt');
       else if (rm === 4) unaryTop(cpu, 'frndint');
+      else if (rm === 5) fscale(cpu);
       else unsupported(cpu);
       break;
     case (5 << 3) | 0: // DD C0+i FFREE ST(i)

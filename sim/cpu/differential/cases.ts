@@ -489,7 +489,7 @@ const X87_COMPARES = [
   'ftst',
   'fxam',
 ] as const;
-const X87_UNARY = ['fsqrt', 'frndint', 'fchs', 'fabs'] as const;
+const X87_UNARY = ['fsqrt', 'frndint', 'fchs', 'fabs', 'fscale', 'fxtract'] as const;
 const X87_FCMOV = ['fcmovb', 'fcmove', 'fcmovbe', 'fcmovu', 'fcmovnb', 'fcmovne', 'fcmovnbe'];
 
 /**
