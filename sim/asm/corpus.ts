@@ -3,6 +3,7 @@
 // jump targets, in BITS 16 and 32 and at both operand sizes. Used by the differential test
 // against NASM and by the disassembler round trip. Every line stands alone.
 
+import { specWidth } from './encode.ts';
 import { FORMS, type Form } from './forms.ts';
 
 type Bits = 16 | 32;
@@ -11,6 +12,7 @@ const REG8 = ['al', 'cl', 'dl', 'bl', 'ah', 'ch', 'dh', 'bh'];
 const REG16 = ['ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di'];
 const REG32 = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
 const SIZE_WORD: Readonly<Record<number, string>> = {
+  80: 'tword',
   8: 'byte',
   16: 'word',
   32: 'dword',
@@ -27,24 +29,15 @@ function register(width: number, index: number): string {
   return (width === 8 ? REG8 : width === 16 ? REG16 : REG32)[index]!;
 }
 
-function widthOf(spec: string, osize: number): number {
-  switch (spec[spec.length - 1]) {
-    case 'b':
-      return 8;
-    case 'w':
-      return 16;
-    case 'd':
-      return 32;
-    case 'q':
-      return 64;
-    default:
-      return osize;
-  }
-}
-
 /** Choices for one operand: each a NASM operand string. `mem` picks the addressing mode. */
-function choices(spec: string, osize: number, bits: Bits, far: boolean): string[] {
-  const w = widthOf(spec, osize);
+function choices(
+  spec: string,
+  osize: number,
+  bits: Bits,
+  far: boolean,
+  sizeNeeded: boolean,
+): string[] {
+  const w = specWidth(spec, osize);
   const mems = MEMORY[bits];
   if (/^[A-Z]{2,3}$/.test(spec)) return [spec.toLowerCase()];
   const sized = /^e([A-Z]{2})$/.exec(spec);
@@ -87,13 +80,28 @@ function choices(spec: string, osize: number, bits: Bits, far: boolean): string[
     case 'G':
       return [register(w, 3)];
     case 'M':
-      // Memory-only forms have one size; NASM takes them unsized (and rejects `clflush byte`).
-      return [...mems];
+      // A memory-only form whose mnemonic has one memory size is written unsized (NASM rejects
+      // `clflush byte [x]`); `fld` has three, so `fld tword [x]`.
+      return sizeNeeded ? mems.map((m) => `${SIZE_WORD[w]} ${m}`) : [...mems];
     case 'O':
       return [`[0x1234]`];
     default:
       throw new Error(`corpus: no operands for specifier ${spec}`);
   }
+}
+
+/** Does another form of the mnemonic take memory of another size at operand `i`? */
+function hasOtherMemorySize(form: Form, i: number): boolean {
+  const spec = form.operands[i]!;
+  return (FORMS.get(form.mnemonic) ?? []).some((other) => {
+    const o = other.operands[i];
+    return (
+      other.operands.length === form.operands.length &&
+      o !== undefined &&
+      o[0] === 'M' &&
+      o !== spec
+    );
+  });
 }
 
 /** The operand sizes a form is generated at. */
@@ -113,7 +121,9 @@ export function formLines(form: Form, bits: Bits): string[] {
   const lines: string[] = [];
   const far = /^(jmp|call)$/.test(form.mnemonic);
   for (const osize of operandSizes(form, bits)) {
-    const sets = form.operands.map((spec) => choices(spec, osize, bits, far));
+    const sets = form.operands.map((spec, i) =>
+      choices(spec, osize, bits, far, hasOtherMemorySize(form, i)),
+    );
     // Vary one operand at a time against the first choice of the others: every choice of
     // every operand appears without a combinatorial explosion.
     const combos = new Set<string>();

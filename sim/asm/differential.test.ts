@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { Prng } from '../prng.ts';
 import { instructionCorpus } from './corpus.ts';
 import { assemble, formatAsmError } from './index.ts';
 
@@ -43,6 +44,41 @@ function nasm(
     lines.set(n, (lines.get(n) ?? '') + m[2]!.replace(/[[\]()-]/g, '').toLowerCase());
   }
   return { bytes: readFileSync(join(dir, 'out.bin')), lines, errors: '' };
+}
+
+/**
+ * A random program whose layout depends on NASM's jump-size choices: jumps to labels at random
+ * distances, absolute and relative uses of labels, alignment and filler.
+ */
+function randomProgram(prng: Prng): string {
+  const bits = prng.below(2) === 0 ? 16 : 32;
+  const [a, b] = bits === 32 ? ['ebx', 'ecx'] : ['bx', 'cx'];
+  const label = () => `L${prng.below(8)}`;
+  const cc = ['z', 'nz', 'c', 'a', 'l', 'ge'];
+  const makers: Array<() => string> = [
+    () => `jmp ${label()}`,
+    () => `j${cc[prng.below(cc.length)]} ${label()}`,
+    () => `times ${prng.below(140)} nop`,
+    () => `call ${label()}`,
+    () => `mov eax, ${label()}`,
+    () => `add ${a}, ${label()} - $$`,
+    () => `mov ${b}, [${a} + ${label()} - ${label()}]`,
+    () => `align ${1 << prng.below(5)}`,
+    () => `db ${label()} - $$, 'x'`,
+    () => `push ${prng.below(2) === 0 ? label() : prng.below(300) - 150}`,
+    () => `loop $+${prng.below(100)}`,
+    () => `dw ${label()}`,
+    () => `imul eax, ${label()} - $$`,
+  ];
+  const lines = [`bits ${bits}`, `org 0x${(prng.below(16) * 0x100).toString(16)}`];
+  const order = Array.from({ length: 8 }, (_, i) => i);
+  const count = 20 + prng.below(60);
+  for (let i = 0; i < count; i++) {
+    if (prng.below(8) === 0 && order.length > 0) lines.push(`L${order.pop()}:`);
+    lines.push(makers[prng.below(makers.length)]!());
+  }
+  for (const n of order) lines.push(`L${n}: nop`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** Every .asm/.inc under `dir`, keyed by path relative to it (the assembler's virtual FS). */
@@ -102,6 +138,19 @@ describe.skipIf(!hasNasm)(title, () => {
     if (reference.errors !== '') return; // an include-only file or one needing -D
     const r = assemble(source, { fileName: path, files: filesUnder(dir) });
     expect(r.ok && Buffer.from(r.bytes).toString('hex')).toBe(reference.bytes.toString('hex'));
+  });
+
+  it('lays out random programs as NASM does: forward and backward jumps, labels in data', () => {
+    const prng = new Prng(0x5eed);
+    const mismatches: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const source = randomProgram(prng);
+      const reference = nasm(source);
+      const got = ours(source);
+      if (reference.errors === '' && got !== reference.bytes.toString('hex'))
+        mismatches.push(source);
+    }
+    expect(mismatches).toEqual([]);
   });
 
   const programs = readdirSync(testdata).filter((f) => f.endsWith('.asm'));

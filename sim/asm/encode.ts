@@ -172,7 +172,7 @@ function memorySizeImplied(
 ): boolean {
   return ops.every((op, i) => {
     const spec = form.operands[i]!;
-    if (op.kind !== 'mem' || op.size !== 0 || !/^[EMO][bwdv]$/.test(spec)) return true;
+    if (op.kind !== 'mem' || op.size !== 0 || !/^[EMO][bwdqtv]$/.test(spec)) return true;
     const letter = sizeLetter(spec);
     const fixedBy = ops.some(
       (other, j) => other.kind === 'reg' && j !== i && sizeLetter(form.operands[j]!) === letter,
@@ -280,7 +280,8 @@ function matches(spec: string, op: Operand, osize: number, ctx: Ctx): boolean {
 }
 
 /** Width in bits of a sized specifier (b w d q v z). */
-function specWidth(spec: string, osize: number): number {
+/** Width in bits of a sized specifier: b w d q t (x87's 80-bit), v/z the operand size. */
+export function specWidth(spec: string, osize: number): number {
   switch (spec[spec.length - 1]) {
     case 'b':
       return 8;
@@ -290,6 +291,8 @@ function specWidth(spec: string, osize: number): number {
       return 32;
     case 'q':
       return 64;
+    case 't':
+      return 80;
     default:
       return osize;
   }
