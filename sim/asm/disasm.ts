@@ -146,6 +146,7 @@ function findEntry(key: number, modrm: number, rep: number): OpcodeEntry | undef
 }
 
 function sizeName(bits: number): string {
+  if (bits === 80) return 'tword';
   return bits === 8 ? 'byte' : bits === 16 ? 'word' : bits === 32 ? 'dword' : 'qword';
 }
 
@@ -161,6 +162,8 @@ function operandBits(spec: string, opsize32: boolean): number {
       return 32;
     case 'q':
       return 64;
+    case 't':
+      return 80;
     case 'v':
     case 'z':
       return opsize32 ? 32 : 16;

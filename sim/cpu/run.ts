@@ -207,6 +207,8 @@ function decodePrefixes(cpu: Cpu, op: number, big: boolean): number {
  * executed, so the fuel bound holds even for fault loops.
  */
 export function run(cpu: Cpu, fuel: number): ExitReason {
+  // An exit requested while the CPU was not running (e.g. Stopped) ends this run at once.
+  if (cpu.pendingExit >= 0) return takeExit(cpu);
   const end = cpu.instructions + fuel;
   for (;;) {
     try {

@@ -453,16 +453,32 @@ op(0xff, 'jmp', ['Ev'], control.jmpRm, { extension: 4, blockEnd: true });
 op(0xff, 'jmp', ['Mp'], control.jmpMp, { extension: 5, form: 'mem', blockEnd: true });
 op(0xff, 'push', ['Ev'], stack.pushRm, { extension: 6 });
 
-// x87 escapes D8–DF: fpu.ts decodes the rest of the instruction from ModRM. Only the encodings
-// the FPU module implements and kernels use are spelled out for the assemblers; the dispatcher
-// sends every D8–DF encoding to fpu.ts, which raises #UD/#NM as appropriate.
+// x87 escapes D8–DF: fpu.ts decodes the rest of the instruction from ModRM. Spelled out here
+// (for the disassembler and the assembler) are the state/control forms kernels use and the
+// operand-less register forms; arithmetic with sized memory or ST(i) operands is not (yet).
+// The dispatcher sends every D8–DF encoding to fpu.ts, which executes its subset and raises
+// #UD (or #NM) for the rest.
 const x87 = { cpu: 86 };
 op(0xd9, 'fldcw', ['Mw'], priv.x87(0xd9), { ...x87, extension: 5, form: 'mem' });
 op(0xd9, 'fnstcw', ['Mw'], priv.x87(0xd9), { ...x87, extension: 7, form: 'mem' });
 op(0xd9, 'fnstenv', ['M'], priv.x87(0xd9), { ...x87, extension: 6, form: 'mem' });
 op(0xd9, 'fldenv', ['M'], priv.x87(0xd9), { ...x87, extension: 4, form: 'mem' });
-op(0xdb, 'fninit', [], priv.x87(0xdb), { ...x87, extension: 4, form: 'reg', rm: 3 });
-op(0xdb, 'fnclex', [], priv.x87(0xdb), { ...x87, extension: 4, form: 'reg', rm: 2 });
+/** x87 register forms without operands: [opcode, ModRM.reg, ModRM.rm, mnemonic]. */
+const x87Fixed: [number, number, number, string][] = [
+  [0xd9, 4, 0, 'fchs'],
+  [0xd9, 4, 1, 'fabs'],
+  [0xd9, 4, 4, 'ftst'],
+  [0xd9, 4, 5, 'fxam'],
+  [0xd9, 5, 0, 'fld1'],
+  [0xd9, 5, 6, 'fldz'],
+  [0xda, 5, 1, 'fucompp'],
+  [0xdb, 4, 2, 'fnclex'],
+  [0xdb, 4, 3, 'fninit'],
+  [0xde, 3, 1, 'fcompp'],
+];
+for (const [opcode, ext, rm, name] of x87Fixed) {
+  op(opcode, name, [], priv.x87(opcode), { ...x87, extension: ext, form: 'reg', rm });
+}
 op(0xdd, 'frstor', ['M'], priv.x87(0xdd), { ...x87, extension: 4, form: 'mem' });
 op(0xdd, 'fnsave', ['M'], priv.x87(0xdd), { ...x87, extension: 6, form: 'mem' });
 op(0xdd, 'fnstsw', ['Mw'], priv.x87(0xdd), { ...x87, extension: 7, form: 'mem' });
