@@ -174,7 +174,7 @@ class Pass {
     this.emit(new Array<number>(n).fill(byte));
   }
 
-  private checkRoom(s: Section, more: number): void {
+  checkRoom(s: Section, more: number): void {
     if (!s.nobits && s.size + more > MAX_SECTION_BYTES) {
       throw new LineError(`section '${s.name}' would exceed ${MAX_SECTION_BYTES >> 20} MiB`);
     }
@@ -240,9 +240,16 @@ function runPass(pass: Pass, statements: readonly Statement[]): void {
       const times = st.times === null ? 1 : pass.count(st.times, 'times count');
       const section = pass.current;
       const start = pass.sections[section]!.size;
-      for (let i = 0; i < times; i++) {
-        pass.here = pass.position();
-        statement(pass, st, st.body, index);
+      if (times > 1 && st.body.k === 'data' && !st.body.items.some(usesHere)) {
+        // `times 4096 db 0`: the same bytes each time, computed once.
+        const bytes = dataBytes(pass, st.body.unit, st.body.items);
+        pass.checkRoom(pass.sections[section]!, bytes.length * times);
+        for (let i = 0; i < times; i++) pass.emit(bytes);
+      } else {
+        for (let i = 0; i < times; i++) {
+          pass.here = pass.position();
+          statement(pass, st, st.body, index);
+        }
       }
       const end = pass.sections[section]!.size;
       if (pass.current === section && end > start && pass.absolute === null) {
@@ -351,6 +358,26 @@ function statement(pass: Pass, st: Statement, body: Body, index: number): void {
       return;
     }
   }
+}
+
+/** Does a data item's value depend on where it is (`$`, `$$`)? */
+function usesHere(item: DataItem): boolean {
+  const walk = (e: Expr): boolean => {
+    switch (e.k) {
+      case 'here':
+      case 'base':
+        return true;
+      case 'unary':
+        return walk(e.a);
+      case 'binary':
+        return walk(e.a) || walk(e.b);
+      case 'cond':
+        return walk(e.c) || walk(e.a) || walk(e.b);
+      default:
+        return false;
+    }
+  };
+  return item.k === 'expr' && walk(item.e);
 }
 
 function dataBytes(pass: Pass, unit: number, items: readonly DataItem[]): number[] {
