@@ -23,7 +23,7 @@ function workdir(files: Record<string, string>): string {
 }
 
 describe('xenlab asm', () => {
-  it('assembles a flat binary, resolving %include beside the input, and writes a symbol map', () => {
+  it('assembles a flat binary with %include beside the input, a symbol map and a listing', () => {
     const dir = workdir({
       'src/main.asm':
         'bits 32\norg 0x1000\n%include "inc/defs.inc"\nstart: mov eax, VALUE\njmp start\n',

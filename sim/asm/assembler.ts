@@ -197,7 +197,7 @@ export interface AssembleOptions {
   notesApart: boolean;
 }
 
-/** Runs passes until symbol values are stable; returns the layout or the errors of the last pass. */
+/** Runs passes until symbol values are stable; returns the layout or the last pass's errors. */
 export function runPasses(
   statements: readonly Statement[],
   options: AssembleOptions,
