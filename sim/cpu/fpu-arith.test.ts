@@ -12,6 +12,9 @@ import {
   GREATER,
   LESS,
   multiply,
+  partialRemainder,
+  remainderPartial,
+  remainderQuotient,
   result,
   roundedUp,
   roundToInteger,
@@ -102,6 +105,18 @@ describe('x87 arithmetic rounding', () => {
     expect(arithFlags).toBe(FSW_IE);
     add(snan, qnan, false, NEAREST, 64);
     expect(image()).toBe('ffff c000000000000001');
+  });
+
+  it('FPREM truncates the quotient, FPREM1 rounds it; both report its low bits', () => {
+    const seven = ext('4001 e000000000000000');
+    partialRemainder(seven, TWO, false, NEAREST);
+    expect(image()).toBe('3fff 8000000000000000'); // 7 = 3·2 + 1
+    expect(remainderQuotient).toBe(3);
+    partialRemainder(ext('3ffe c000000000000000'), ONE, true, NEAREST); // 0.75 = 1·1 − 0.25
+    expect(image()).toBe('bffd 8000000000000000');
+    expect(remainderQuotient).toBe(1);
+    partialRemainder(ext('40ff 8000000000000001'), THREE, false, NEAREST);
+    expect(remainderPartial).toBe(true);
   });
 
   it('FRNDINT rounds per RC', () => {

@@ -299,6 +299,53 @@ export function scaleBy(x: Extended, y: Extended, rc: number): void {
   roundPack(x.sign, x.significand, scale(x) + n, 64, rc);
 }
 
+/** FPREM/FPREM1 outcome: the low three quotient bits, and whether the reduction is partial. */
+export let remainderQuotient = 0;
+export let remainderPartial = false;
+
+/**
+ * FPREM (truncating quotient) and FPREM1 (IEEE, quotient rounded to nearest even): the exact
+ * remainder of x / y. When the exponents differ by D ≥ 64 only a partial reduction is done,
+ * with N = 32 + (D mod 32): the SDM leaves N "implementation-dependent, between 32 and 63";
+ * this choice matches the Intel host the differential tier ran on, bit for bit.
+ */
+export function partialRemainder(x: Extended, y: Extended, ieee: boolean, rc: number): void {
+  remainderQuotient = 0;
+  remainderPartial = false;
+  if (!start(x, y)) return;
+  const kx = kindOf(x);
+  const ky = kindOf(y);
+  if (kx === 'inf' || ky === 'zero') {
+    arithFlags &= ~FSW_DE;
+    setIndefinite();
+    return;
+  }
+  if (kx === 'zero' || ky === 'inf') {
+    set(x.sign, x.exponent, x.significand);
+    return;
+  }
+  const top = (v: Extended) => scale(v) + bitLength(v.significand) - 1;
+  const d = top(x) - top(y);
+  const low = Math.min(scale(x), scale(y));
+  const a = x.significand << BigInt(scale(x) - low);
+  let b = y.significand << BigInt(scale(y) - low);
+  if (d >= 64) {
+    remainderPartial = true;
+    b <<= BigInt(d - (32 + (d % 32)));
+  }
+  let q = a / b;
+  let r = a - q * b;
+  let sign = x.sign;
+  if (ieee && !remainderPartial && (2n * r > b || (2n * r === b && (q & 1n) === 1n))) {
+    q += 1n;
+    r = b - r;
+    sign ^= 1;
+  }
+  if (!remainderPartial) remainderQuotient = Number(q & 7n);
+  if (r === 0n) set(x.sign, 0, 0n);
+  else roundPack(sign, r, low, 64, rc);
+}
+
 /** FRNDINT: round to an integer per RC (precision control does not apply). */
 export function roundToInteger(x: Extended, rc: number): void {
   if (!start(x, null)) return;

@@ -262,12 +262,12 @@ describe('exceptions and #NM', () => {
     expect(catchFault(cpu, () => fwait(cpu))).toBe(-1);
   });
 
-  it('out-of-scope instructions (transcendentals, FPREM, BCD) raise #UD', () => {
+  it('out-of-scope instructions (transcendentals, BCD) raise #UD', () => {
     const cpu = makeCpu();
     esc(cpu, ...FNINIT);
     esc(cpu, 0xd9, 0xe8);
     expect(esc(cpu, 0xd9, 0xfe)).toBe(VEC_UD); // FSIN, not FDECSTP
-    expect(esc(cpu, 0xd9, 0xf8)).toBe(VEC_UD); // FPREM
+    expect(esc(cpu, 0xd9, 0xf0)).toBe(VEC_UD); // F2XM1
     expect(esc(cpu, 0xdf, mem(4), 0x200)).toBe(VEC_UD); // FBLD
     expect(cpu.fpu.status >>> 11).toBe(7);
   });

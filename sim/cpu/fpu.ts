@@ -2,11 +2,12 @@
 // FLDCW, FNSTENV/FLDENV, FNSAVE/FRSTOR, FXSAVE/FXRSTOR, FWAIT and CR0.EM/TS/MP #NM; the data
 // moves FLD/FST(P)/FILD/FIST(P)/FXCH/FFREE/FCMOVcc and the constants; the basic arithmetic
 // FADD/FSUB(R)/FMUL/FDIV(R) (and their FI… and …P forms), FSQRT, FRNDINT, FSCALE, FXTRACT,
+// FPREM, FPREM1,
 // FCHS, FABS; the compares FCOM(P)(P)/FUCOM(P)(P)/FICOM(P)/FCOMI(P)/FUCOMI(P)/FTST/FXAM. The
 // arithmetic itself is in fpu-arith.ts.
 //
 // Out of scope for now (issue 3: "full x87 arithmetic is not required yet"): transcendentals
-// (F2XM1, FYL2X(P1), FPTAN, FPATAN, FSIN, FCOS, FSINCOS), FPREM(1), FISTTP (SSE3),
+// (F2XM1, FYL2X(P1), FPTAN, FPATAN, FSIN, FCOS, FSINCOS), FISTTP (SSE3),
 // FBLD/FBSTP and the undocumented aliases. They raise #UD — what a CPU without the instruction
 // does — so a guest using them fails loudly instead of computing garbage.
 //
@@ -47,6 +48,9 @@ import {
   type Extended,
   kindOf,
   multiply,
+  partialRemainder,
+  remainderPartial,
+  remainderQuotient,
   result,
   roundedUp,
   roundToInteger,
@@ -952,6 +956,30 @@ function unaryTop(cpu: Cpu, op: 'ftst' | 'fxam' | 'fsqrt' | 'frndint'): void {
   writeResult(f, phys);
 }
 
+/**
+ * FPREM/FPREM1: ST(0) ← the remainder of ST(0) / ST(1). C2 set: the reduction is incomplete;
+ * else C0, C3, C1 are quotient bits 2, 1, 0.
+ */
+function fprem(cpu: Cpu, ieee: boolean): void {
+  const f = cpu.fpu;
+  const x = physOf(f, 0);
+  const y = physOf(f, 1);
+  if (tagOf(f, x) === TAG_EMPTY || tagOf(f, y) === TAG_EMPTY) {
+    if (!stackFault(f, false)) setIndefinite(f, x);
+    return;
+  }
+  toExtended(operandX, f.mantHi[x]!, f.mantLo[x]!, f.signExp[x]!);
+  toExtended(operandY, f.mantHi[y]!, f.mantLo[y]!, f.signExp[y]!);
+  partialRemainder(operandX, operandY, ieee, (f.control >>> FCW_RC_SHIFT) & 3);
+  if (!writeResult(f, x)) return;
+  const q = remainderQuotient;
+  let codes = remainderPartial ? FSW_C2 : 0;
+  if (q & 4) codes |= FSW_C0;
+  if (q & 2) codes |= FSW_C3;
+  if (q & 1) codes |= FSW_C1;
+  f.status = (f.status & ~(FSW_C3 | FSW_C2 | FSW_C1 | FSW_C0)) | codes;
+}
+
 /** FSCALE: ST(0) ← ST(0) · 2^trunc(ST(1)). */
 function fscale(cpu: Cpu): void {
   const f = cpu.fpu;
@@ -1185,17 +1213,22 @@ function x87Register(cpu: Cpu, opcode: number, reg: number, rm: number): void {
       loadConstant(f, rm);
       pushLoaded(f);
       break;
-    case (1 << 3) | 6: // D9 F4 FXTRACT, F6 FDECSTP, F7 FINCSTP
+    case (1 << 3) | 6: // D9 F4 FXTRACT, F5 FPREM1, F6 FDECSTP, F7 FINCSTP
       if (rm === 4) {
         fxtract(cpu);
+        break;
+      }
+      if (rm === 5) {
+        fprem(cpu, true);
         break;
       }
       if (rm !== 6 && rm !== 7) unsupported(cpu);
       setC1(f, false);
       setTop(f, top(f) + (rm === 7 ? 1 : -1));
       break;
-    case (1 << 3) | 7: // D9 FA FSQRT, FC FRNDINT, FD FSCALE
-      if (rm === 2) unaryTop(cpu, 'fsqrt');
+    case (1 << 3) | 7: // D9 F8 FPREM, FA FSQRT, FC FRNDINT, FD FSCALE
+      if (rm === 0) fprem(cpu, false);
+      else if (rm === 2) unaryTop(cpu, 'fsqrt');
       else if (rm === 4) unaryTop(cpu, 'frndint');
       else if (rm === 5) fscale(cpu);
       else unsupported(cpu);

@@ -489,7 +489,16 @@ const X87_COMPARES = [
   'ftst',
   'fxam',
 ] as const;
-const X87_UNARY = ['fsqrt', 'frndint', 'fchs', 'fabs', 'fscale', 'fxtract'] as const;
+const X87_UNARY = [
+  'fsqrt',
+  'frndint',
+  'fchs',
+  'fabs',
+  'fscale',
+  'fxtract',
+  'fprem',
+  'fprem1',
+] as const;
 const X87_FCMOV = ['fcmovb', 'fcmove', 'fcmovbe', 'fcmovu', 'fcmovnb', 'fcmovne', 'fcmovnbe'];
 
 /**
