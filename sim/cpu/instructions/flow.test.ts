@@ -278,3 +278,18 @@ describe('single-step trap', () => {
     expect(cpu.dr[6]! & (1 << 14)).toBe(1 << 14);
   });
 });
+
+describe('POPF privilege rules', () => {
+  it('at CPL 1 with IOPL 0, POPF silently keeps IF and IOPL but loads CF', () => {
+    const cpu = flatCpu();
+    cpu.cpl = 1;
+    setFlags(cpu, 0); // IF = 0, IOPL = 0
+    cpu.mem.write32(STACK_TOP - 4, 0x3200 | FLAG_CF); // IF, IOPL 3, CF
+    cpu.reg32[ESP] = STACK_TOP - 4;
+    // popfd, then the HLT after it faults at CPL 1 (#GP): the run ends with a host trap.
+    expect(exec(cpu, [0x9d])).toBe(ExitReason.HostTrap);
+    expect(cpu.exitVector).toBe(VEC_GP);
+    expect(flags(cpu) & (0x200 | 0x3000 | FLAG_CF)).toBe(FLAG_CF);
+    expect(cpu.reg32[ESP]).toBe(STACK_TOP);
+  });
+});

@@ -139,8 +139,9 @@ export function pushf(cpu: Cpu): void {
 
 /**
  * 9D POPF/POPFD (SDM vol. 2 "POPF"): which bits may change depends on CPL and IOPL. IOPL changes
- * only at CPL 0; IF only when CPL ≤ IOPL; VM, VIP, VIF and RF never change by POPF (RF is
- * cleared).
+ * only at CPL 0; IF only when CPL ≤ IOPL, and otherwise silently keeps its value (the
+ * "x86 problem" of chapter 1: a deprivileged kernel's POPF cannot restore IF); VM, VIP and VIF
+ * never change; RF is cleared.
  */
 export function popf(cpu: Cpu): void {
   checkIoplV86(cpu);
@@ -153,6 +154,7 @@ export function popf(cpu: Cpu): void {
   if (!protectedMode || cpu.cpl <= iopl) mask |= FLAG_IF;
   if (!cpu.opsize32) mask &= 0xffff;
   setEflags(cpu, value, mask & ~(FLAG_VM | FLAG_VIP | FLAG_VIF | FLAG_RF));
+  cpu.flags &= ~FLAG_RF;
 }
 
 /** In virtual-8086 mode PUSHF/POPF need IOPL 3 (no VME support). */
