@@ -32,13 +32,17 @@ describe('xenlab disasm', () => {
     );
   });
 
-  it('disassembles the executable segments of an ELF kernel at their addresses', () => {
-    const r = assemble('org 0xC0000000\n_start: mov eax, 1\nsection .data\ndd 5\n', {
-      format: 'elf',
-    });
+  it('disassembles an ELF kernel by executable segment, labelled from its symbols', () => {
+    const src = 'org 0xC0000000\n_start: mov eax, 1\n.spin: jmp .spin\nsection .data\ndd 5\n';
+    const r = assemble(src, { format: 'elf' });
     if (!r.ok) throw new Error('assembly failed');
     const out = xenlab('disasm', file('k.elf', r.bytes)).out;
-    expect(out).toBe('C0000000  B801000000        mov eax,0x1\n');
+    expect(out).toBe(
+      '_start:\n' +
+        'C0000000  B801000000        mov eax,0x1\n' +
+        '_start.spin:\n' +
+        'C0000005  EBFE              jmp short 0xc0000005\n',
+    );
   });
 
   it('is a usage error for a bad --bits or --org', () => {

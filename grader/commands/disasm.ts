@@ -14,6 +14,7 @@ export interface DisasmCliOptions {
 
 const PT_LOAD = 1;
 const PF_X = 1;
+const SHT_SYMTAB = 2;
 
 /** ndisasm's line layout: address, bytes, instruction. */
 export function formatListing(bytes: Uint8Array, bits: 16 | 32, org: number): string[] {
@@ -22,6 +23,30 @@ export function formatListing(bytes: Uint8Array, bits: 16 | 32, org: number): st
     const hex = Buffer.from(l.bytes).toString('hex').toUpperCase();
     return `${address}  ${hex.padEnd(18)}${l.text}`;
   });
+}
+
+/** Symbols of an ELF32 image's .symtab: address → names, to label the listing. */
+export function elfSymbols(image: Uint8Array): Map<number, string[]> {
+  const v = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  const shoff = v.getUint32(32, true);
+  const count = v.getUint16(48, true);
+  const symbols = new Map<number, string[]>();
+  for (let i = 0; i < count; i++) {
+    const sh = shoff + 40 * i;
+    if (v.getUint32(sh + 4, true) !== SHT_SYMTAB) continue;
+    const strtab = shoff + 40 * v.getUint32(sh + 24, true);
+    const names = v.getUint32(strtab + 16, true);
+    const start = v.getUint32(sh + 16, true);
+    const end = start + v.getUint32(sh + 20, true);
+    for (let at = start + 16; at + 16 <= end; at += 16) {
+      let name = '';
+      for (let c = names + v.getUint32(at, true); image[c] !== 0; c++)
+        name += String.fromCharCode(image[c]!);
+      const address = v.getUint32(at + 4, true);
+      symbols.set(address, [...(symbols.get(address) ?? []), name]);
+    }
+  }
+  return symbols;
 }
 
 /** The executable PT_LOAD segments of an ELF32 image: address and file bytes. */
@@ -55,8 +80,14 @@ export function runDisasm(file: string, options: DisasmCliOptions): number {
   }
   const isElf = image.length >= 52 && image[0] === 0x7f && image[1] === 0x45 && image[2] === 0x4c;
   if (isElf) {
+    const symbols = elfSymbols(image);
     for (const segment of executableSegments(image)) {
-      console.log(formatListing(segment.bytes, 32, segment.address).join('\n'));
+      const lines = formatListing(segment.bytes, 32, segment.address);
+      const labelled = lines.flatMap((line) => {
+        const names = symbols.get(Number.parseInt(line.slice(0, 8), 16)) ?? [];
+        return [...names.map((n) => `${n}:`), line];
+      });
+      console.log(labelled.join('\n'));
     }
   } else {
     console.log(formatListing(image, options.bits === '16' ? 16 : 32, options.org).join('\n'));
