@@ -149,6 +149,10 @@ describe('preprocessor', () => {
     expect(hex(r)).toBe('0905');
   });
 
+  it('does not expand a macro inside its own expansion (NASM: %define a a+1 is a+1)', () => {
+    expect(hex(assemble('a equ 3\n%define a a+1\ndd a\n'))).toBe('04000000');
+  });
+
   it('measures and stringifies with %strlen and %defstr', () => {
     expect(hex(assemble("%strlen n 'abcd'\n%defstr s hi\ndb n, s"))).toBe('046869');
   });

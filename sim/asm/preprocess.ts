@@ -50,7 +50,7 @@ interface Cond {
 }
 
 const MAX_DEPTH = 64;
-const MAX_EXPANSION = 1000;
+const MAX_EXPANSION = 100;
 
 export function preprocess(
   source: string,
@@ -167,7 +167,7 @@ class Preprocessor {
       return;
     }
     if (!this.live) return;
-    const code = this.expandDefines(stripComment(line.code), 0);
+    const code = this.expandDefines(stripComment(line.code));
     if (this.invokeMacro(code, line)) return;
     this.out.push({ code, loc: line.loc });
   }
@@ -237,14 +237,14 @@ class Preprocessor {
       case 'ctx':
         return this.contexts[this.contexts.length - 1]?.name === rest.trim();
       case 'empty':
-        return this.expandDefines(rest, 0).trim() === '';
+        return this.expandDefines(rest).trim() === '';
       case 'idn':
       case 'idni': {
-        const [a = '', b = ''] = splitParams(this.expandDefines(rest, 0)).map(normalizeSpaces);
+        const [a = '', b = ''] = splitParams(this.expandDefines(rest)).map(normalizeSpaces);
         return kind === 'idn' ? a === b : a.toLowerCase() === b.toLowerCase();
       }
       default: {
-        const tokens = tokenize(this.expandDefines(rest, 0));
+        const tokens = tokenize(this.expandDefines(rest));
         if (tokens.length !== 1) return false;
         const t = tokens[0]!;
         return kind === 'num'
@@ -258,7 +258,7 @@ class Preprocessor {
 
   /** Evaluates a preprocessor expression: numbers and defines only, no labels. */
   private evaluate(text: string): bigint {
-    const ts = new TokenStream(tokenize(this.expandDefines(text, 0)));
+    const ts = new TokenStream(tokenize(this.expandDefines(text)));
     const e = parseExpr(ts);
     if (!ts.atEnd()) throw new LineError('junk after expression', ts.col());
     const v = evaluate(e, {
@@ -296,13 +296,13 @@ class Preprocessor {
       case '%defstr': {
         const m = /^([A-Za-z_.?@$][\w$#@~.?]*)\s*(.*)$/.exec(rest);
         if (m === null) throw new LineError('%defstr needs a name');
-        const text = this.expandDefines(m[2]!, 0).trim();
+        const text = this.expandDefines(m[2]!).trim();
         this.defines.set(m[1]!, { params: null, body: `'${text.replaceAll("'", '')}'` });
         return;
       }
       case '%strlen': {
         const m = /^([A-Za-z_.?@$][\w$#@~.?]*)\s+(.*)$/.exec(rest);
-        const str = m === null ? undefined : tokenize(this.expandDefines(m[2]!, 0))[0];
+        const str = m === null ? undefined : tokenize(this.expandDefines(m[2]!))[0];
         if (m === null || str?.kind !== 'str')
           throw new LineError('%strlen needs a name and a string');
         this.defines.set(m[1]!, { params: null, body: String(str.text.length) });
@@ -339,7 +339,7 @@ class Preprocessor {
         return;
       case '%error':
       case '%fatal':
-        throw new LineError(this.expandDefines(rest, 0).trim() || 'error');
+        throw new LineError(this.expandDefines(rest).trim() || 'error');
       case '%warning':
         return;
       default:
@@ -351,7 +351,7 @@ class Preprocessor {
     const m = /^([A-Za-z_.?@$][\w$#@~.?]*)(\(([^)]*)\))?\s*(.*)$/.exec(rest);
     if (m === null) throw new LineError('%define needs a name');
     const params = m[2] === undefined ? null : m[3]!.split(',').map((p) => p.trim());
-    const body = expandNow ? this.expandDefines(m[4]!, 0) : m[4]!;
+    const body = expandNow ? this.expandDefines(m[4]!) : m[4]!;
     this.defines.set(m[1]!, {
       params: params?.length === 1 && params[0] === '' ? [] : params,
       body,
@@ -417,7 +417,7 @@ class Preprocessor {
   }
 
   private include(rest: string, line: PpLine): void {
-    const m = /^\s*["'<]([^"'>]+)["'>]\s*$/.exec(this.expandDefines(rest, 0));
+    const m = /^\s*["'<]([^"'>]+)["'>]\s*$/.exec(this.expandDefines(rest));
     if (m === null) throw new LineError('%include needs a quoted file name');
     const name = m[1]!;
     const dir = line.loc.file.includes('/') ? line.loc.file.replace(/\/[^/]*$/, '/') : '';
@@ -483,11 +483,13 @@ class Preprocessor {
     return undefined;
   }
 
-  /** Replaces single-line macros in `text`, outside strings. */
-  private expandDefines(text: string, depth: number): string {
-    if (depth > MAX_EXPANSION) throw new LineError('%define expansion loops');
+  /**
+   * Replaces single-line macros in `text`, outside strings. A macro's expansion is expanded
+   * again, except for the macros it came from (`%define a a+1` expands once, as in NASM).
+   */
+  private expandDefines(text: string, active: ReadonlySet<string> = new Set()): string {
+    if (active.size > MAX_EXPANSION) throw new LineError('%define expansion nested too deeply');
     let out = '';
-    let changed = false;
     let i = 0;
     while (i < text.length) {
       const c = text[i]!;
@@ -506,29 +508,19 @@ class Preprocessor {
       let j = i + 1;
       while (j < text.length && isIdChar(text[j]!)) j++;
       const name = text.slice(i, j);
-      const def = this.defines.get(name) ?? this.builtin(name);
-      if (def === undefined) {
+      const def = active.has(name) ? undefined : (this.defines.get(name) ?? this.builtin(name));
+      const call = def?.params ? readCallArgs(text, j) : undefined;
+      if (def === undefined || (def.params !== null && call?.args.length !== def.params.length)) {
         out += name;
         i = j;
         continue;
       }
-      if (def.params === null) {
-        out += paste(def.body);
-        i = j;
-        changed = true;
-        continue;
-      }
-      const call = readCallArgs(text, j);
-      if (call === undefined || call.args.length !== def.params.length) {
-        out += name;
-        i = j;
-        continue;
-      }
-      out += paste(substituteWords(def.body, def.params, call.args));
-      i = call.end;
-      changed = true;
+      const body =
+        def.params === null ? def.body : substituteWords(def.body, def.params, call!.args);
+      out += this.expandDefines(paste(body), new Set([...active, name]));
+      i = call?.end ?? j;
     }
-    return changed ? this.expandDefines(out, depth + 1) : out;
+    return out;
   }
 }
 
