@@ -29,6 +29,7 @@ describe('whole programs match NASM byte for byte', () => {
     ['jumps.asm', '8d13abd0378d03f3b6f7afe4687a62982dcfa3822f6a03fb23332d8c91087e37', 323],
     ['data.asm', 'd2de6a123c515230ee391e724df9b81d62535a4853836a5b767776e1fc5a76c9', 116],
     ['bootsector.asm', '397b412aac6074bb70bc911d39909a41b60ed1ae957036830ffb21b80aa84067', 512],
+    ['macros.asm', '3d5f914db8baaa92ca44848b7412d12aa43f6c2b810af0f01a36d7b1aa35384e', 19],
     ['context.asm', '57e31349e7f7d94c6b2210755e4c209381e26fae91669c547db7703e581df100', 45],
     ['common32.asm', 'b1512b8f7ff1cffcf9bd90b1ad92e4a1c89dfa9ec5d76d79cac3808d04b11afb', 359],
   ];

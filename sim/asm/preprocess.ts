@@ -2,6 +2,7 @@
 // parameters, defaults and %% labels, %rep, %if/%ifdef/%ifidn/%elif/%else/%endif, %include
 // through a virtual file system, %error. Produces the lines the assembler proper sees.
 
+import { isMnemonic } from './encode.ts';
 import { type AsmError, LineError, type SourceLine } from './errors.ts';
 import { evaluate, parseExpr, TokenStream } from './expr.ts';
 import { isIdChar, isIdStart, tokenize } from './lexer.ts';
@@ -443,12 +444,18 @@ class Preprocessor {
     if (m === null) return false;
     const candidates = this.macros.get(m[3]!);
     if (candidates === undefined) return false;
+    // Not inside its own expansion (NASM needs %rmacro for that): `push` in a `push` macro is
+    // the instruction.
+    if (this.frames.some((f) => f.macro?.name === m[3])) return false;
     const argText = m[4]!.trim();
     let args = argText === '' ? [] : splitParams(argText);
     const def = candidates.find(
       (d) => args.length >= d.minParams && (args.length <= d.maxParams || d.greedy),
     );
     if (def === undefined) {
+      // A macro named like an instruction, called with another parameter count, is the
+      // instruction (NASM does the same, with a warning).
+      if (isMnemonic(m[3]!.toLowerCase())) return false;
       throw new LineError(`macro '${m[3]}' does not take ${args.length} parameter(s)`);
     }
     if (def.greedy && args.length > def.maxParams) {
