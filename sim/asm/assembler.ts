@@ -55,12 +55,13 @@ const MAX_PASSES = 40;
 const MAX_SECTION_BYTES = 16 << 20;
 const DEFAULT_SECTION_ALIGN = 4;
 
-type Symbol = { sect: number; offset: bigint } | { value: Value };
+/** A label (section and offset) or an `equ` (its value). */
+type Definition = { sect: number; offset: bigint } | { value: Value };
 
 /** State of one pass over the statements. */
 class Pass {
   readonly sections: Section[];
-  readonly symbols = new Map<string, Symbol>();
+  readonly symbols = new Map<string, Definition>();
   readonly errors: AsmError[] = [];
   /** A value was needed before it was known: another pass is required. */
   unresolved = false;
