@@ -12,6 +12,7 @@ import {
   FLAG_SF,
   FLAG_ZF,
   VEC_DE,
+  VEC_GP,
   VEC_UD,
 } from '../cpu.ts';
 import { DATA, exec, flags, flatCpu, le32, setFlags } from './testing.ts';
@@ -308,5 +309,23 @@ describe('BCD adjustments and sign extension', () => {
     cpu.reg32[EAX] = 0x80;
     exec(cpu, [0x66, 0x98]); // cbw
     expect(cpu.reg16[0]).toBe(0xff80);
+  });
+});
+
+describe('a faulting write keeps the CF the instruction started with', () => {
+  it('ADC and RCL into read-only memory: #GP, memory and CF unchanged', () => {
+    const cpu = flatCpu();
+    cpu.segAccess[3] = 0xc091; // DS: read-only data
+    cpu.mem.write32(DATA, 1);
+    cpu.reg32[EBX] = DATA;
+    cpu.reg32[EAX] = 1;
+    setFlags(cpu, FLAG_CF);
+    expect(exec(cpu, [0x11, 0x03])).toBe(ExitReason.HostTrap); // adc [ebx], eax
+    expect(cpu.exitVector).toBe(VEC_GP);
+    expect(cpu.mem.read32(DATA)).toBe(1);
+    expect(flags(cpu) & FLAG_CF).toBe(FLAG_CF);
+    cpu.mem.write32(DATA, 0);
+    expect(exec(cpu, [0xd1, 0x13])).toBe(ExitReason.HostTrap); // rcl dword [ebx], 1
+    expect(flags(cpu) & FLAG_CF).toBe(FLAG_CF);
   });
 });

@@ -3,7 +3,7 @@
 // the BCD adjustments (DAA DAS AAA AAS AAM AAD), CBW/CWDE, CWD/CDQ and SALC.
 
 import { read32, write32 } from '../access.ts';
-import { ALU_CMP, alu, dec, inc, neg } from '../alu.ts';
+import { ALU_ADC, ALU_CMP, ALU_SBB, alu, dec, inc, neg } from '../alu.ts';
 import {
   type Cpu,
   EAX,
@@ -33,8 +33,38 @@ import type { Handler } from '../table.ts';
 
 // --- Group 1 forms. `op` is the ALU operation (opcode bits 5:3 or ModRM.reg).
 
+/** ADC/SBB with a memory destination: the write may fault after CF was consumed. */
+function readsCarryIntoMemory(cpu: Cpu, op: number): boolean {
+  return cpu.modrm < 0xc0 && (op === ALU_ADC || op === ALU_SBB);
+}
+
+/**
+ * ADC/SBB into memory. The flags are computed before the write; if the write faults (say a
+ * #PF on a read-only page), the instruction restarts and must see the CF it started with, so
+ * EFLAGS is put back before the fault propagates.
+ */
+function carryIntoMemory(cpu: Cpu, op: number, size: number, src: number): void {
+  materializeFlags(cpu);
+  const saved = cpu.flags;
+  const dst = size === 8 ? readRm8(cpu) : size === 16 ? readRm16(cpu) : readRm32(cpu);
+  const r = alu(cpu, op, size, dst, src);
+  try {
+    if (size === 8) writeRm8(cpu, r);
+    else if (size === 16) writeRm16(cpu, r);
+    else writeRm32(cpu, r);
+  } catch (e) {
+    cpu.flagsLazy = 0;
+    cpu.flags = saved;
+    throw e;
+  }
+}
+
 /** op Eb, Gb */
 export function aluEbGbWith(cpu: Cpu, op: number): void {
+  if (readsCarryIntoMemory(cpu, op)) {
+    carryIntoMemory(cpu, op, 8, cpu.reg8[REG8_INDEX[modrmReg(cpu)]!]!);
+    return;
+  }
   const r = alu(cpu, op, 8, readRm8(cpu), cpu.reg8[REG8_INDEX[modrmReg(cpu)]!]!);
   if (op !== ALU_CMP) writeRm8(cpu, r);
 }
@@ -45,6 +75,11 @@ export function aluEbGb(op: number): Handler {
 /** op Ev, Gv */
 export function aluEvGvWith(cpu: Cpu, op: number): void {
   const g = modrmReg(cpu);
+  if (readsCarryIntoMemory(cpu, op)) {
+    const size = cpu.opsize32 ? 32 : 16;
+    carryIntoMemory(cpu, op, size, size === 32 ? cpu.reg32[g]! : cpu.reg16[g << 1]!);
+    return;
+  }
   if (cpu.opsize32) {
     const r = alu(cpu, op, 32, readRm32(cpu), cpu.reg32[g]!);
     if (op !== ALU_CMP) writeRm32(cpu, r);
@@ -107,6 +142,10 @@ export function aluEaxIz(op: number): Handler {
 
 /** 80/82 /op Eb, Ib */
 export function aluEbIbWith(cpu: Cpu, op: number): void {
+  if (readsCarryIntoMemory(cpu, op)) {
+    carryIntoMemory(cpu, op, 8, cpu.imm & 0xff);
+    return;
+  }
   const r = alu(cpu, op, 8, readRm8(cpu), cpu.imm & 0xff);
   if (op !== ALU_CMP) writeRm8(cpu, r);
 }
@@ -116,6 +155,11 @@ export function aluEbIb(op: number): Handler {
 
 /** 81 /op Ev, Iz and 83 /op Ev, Ibs (the immediate is already sign-extended). */
 export function aluEvIWith(cpu: Cpu, op: number): void {
+  if (readsCarryIntoMemory(cpu, op)) {
+    const size = cpu.opsize32 ? 32 : 16;
+    carryIntoMemory(cpu, op, size, size === 32 ? cpu.imm | 0 : cpu.imm & 0xffff);
+    return;
+  }
   if (cpu.opsize32) {
     const r = alu(cpu, op, 32, readRm32(cpu), cpu.imm | 0);
     if (op !== ALU_CMP) writeRm32(cpu, r);

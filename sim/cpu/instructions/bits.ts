@@ -2,7 +2,7 @@
 // 1, CL or Ib), SHLD/SHRD, BT/BTS/BTR/BTC (register and immediate bit offsets), BSF/BSR.
 
 import { read8, write8 } from '../access.ts';
-import { doubleShift, shift } from '../alu.ts';
+import { doubleShift, SH_RCL, SH_RCR, shift } from '../alu.ts';
 import { type Cpu, ECX, FLAG_CF, FLAG_ZF } from '../cpu.ts';
 import {
   modrmReg,
@@ -18,18 +18,43 @@ import { materializeFlags } from '../flags.ts';
 /** Group 2 on Eb with the count from `countOf`. */
 function shiftEb(cpu: Cpu, count: number): void {
   const op = modrmReg(cpu);
+  const saved = savedFlagsForCarryRotate(cpu, op);
   const v = readRm8(cpu);
   const r = shift(cpu, op, 8, v, count);
-  if ((count & 0x1f) !== 0) writeRm8(cpu, r);
+  if ((count & 0x1f) === 0) return;
+  if (saved < 0) writeRm8(cpu, r);
+  else writeRestoringFlags(cpu, 8, r, saved);
 }
 function shiftEv(cpu: Cpu, count: number): void {
   const op = modrmReg(cpu);
-  if (cpu.opsize32) {
-    const r = shift(cpu, op, 32, readRm32(cpu), count);
-    if ((count & 0x1f) !== 0) writeRm32(cpu, r);
-  } else {
-    const r = shift(cpu, op, 16, readRm16(cpu), count);
-    if ((count & 0x1f) !== 0) writeRm16(cpu, r);
+  const saved = savedFlagsForCarryRotate(cpu, op);
+  const size = cpu.opsize32 ? 32 : 16;
+  const r = shift(cpu, op, size, size === 32 ? readRm32(cpu) : readRm16(cpu), count);
+  if ((count & 0x1f) === 0) return;
+  if (saved >= 0) writeRestoringFlags(cpu, size, r, saved);
+  else if (size === 32) writeRm32(cpu, r);
+  else writeRm16(cpu, r);
+}
+
+/**
+ * RCL/RCR into memory consume CF before their write; if the write faults, the restarted
+ * instruction must see the original CF. Returns EFLAGS to restore, or -1 when not needed.
+ */
+function savedFlagsForCarryRotate(cpu: Cpu, op: number): number {
+  if (cpu.modrm >= 0xc0 || (op !== SH_RCL && op !== SH_RCR)) return -1;
+  materializeFlags(cpu);
+  return cpu.flags;
+}
+
+function writeRestoringFlags(cpu: Cpu, size: number, value: number, saved: number): void {
+  try {
+    if (size === 8) writeRm8(cpu, value);
+    else if (size === 16) writeRm16(cpu, value);
+    else writeRm32(cpu, value);
+  } catch (e) {
+    cpu.flagsLazy = 0;
+    cpu.flags = saved;
+    throw e;
   }
 }
 
