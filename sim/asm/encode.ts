@@ -79,7 +79,11 @@ export function encodeInstruction(insn: Instruction, context: EncodeContext): En
     best.bytes.unshift(...insn.prefixes);
     return best;
   }
-  if (sizeMissing) throw new LineError('operation size not specified', insn.col);
+  if (sizeMissing)
+    throw new LineError(
+      'operation size not specified: write byte, word or dword before the memory operand',
+      insn.col,
+    );
   if (outOfRange) throw new LineError('short jump is out of range', insn.col);
   throw new LineError(
     `invalid combination of opcode and operands for '${insn.mnemonic}'`,
