@@ -256,6 +256,8 @@ describe('CMPXCHG, CMPXCHG8B, XADD', () => {
     cpu.reg32[EBX] = 32;
     exec(cpu, [0x0f, 0xc1, 0xd8]); // xadd eax, ebx
     expect([cpu.reg32[EAX], cpu.reg32[EBX]]).toEqual([42, 10]);
+    exec(cpu, [0x0f, 0xc1, 0xc0]); // xadd eax, eax: the destination (the sum) wins
+    expect(cpu.reg32[EAX]).toBe(84);
   });
 
   it('LOCK on a register destination is #UD', () => {

@@ -499,25 +499,39 @@ export function cmpxchg8b(cpu: Cpu): void {
     cpu.flags &= ~FLAG_ZF;
   }
 }
-/** 0F C0 XADD Eb, Gb: temp ← dst + src; src ← dst; dst ← temp. */
+/**
+ * 0F C0 XADD Eb, Gb: temp ← dst + src; src ← dst; dst ← temp. The destination is written last,
+ * so `xadd al, al` leaves the sum; with a memory destination the register changes only after
+ * the memory write succeeded.
+ */
 export function xaddEbGb(cpu: Cpu): void {
   const i = REG8_INDEX[modrmReg(cpu)]!;
   const dst = readRm8(cpu);
   const sum = alu(cpu, 0, 8, dst, cpu.reg8[i]!);
-  writeRm8(cpu, sum);
-  cpu.reg8[i] = dst;
+  if (cpu.modrm >= 0xc0) {
+    cpu.reg8[i] = dst;
+    writeRm8(cpu, sum);
+  } else {
+    writeRm8(cpu, sum);
+    cpu.reg8[i] = dst;
+  }
 }
 /** 0F C1 XADD Ev, Gv */
 export function xaddEvGv(cpu: Cpu): void {
   const g = modrmReg(cpu);
+  const memory = cpu.modrm < 0xc0;
   if (cpu.opsize32) {
     const dst = readRm32(cpu);
-    writeRm32(cpu, alu(cpu, 0, 32, dst, cpu.reg32[g]!));
-    cpu.reg32[g] = dst;
+    const sum = alu(cpu, 0, 32, dst, cpu.reg32[g]!);
+    if (!memory) cpu.reg32[g] = dst;
+    writeRm32(cpu, sum);
+    if (memory) cpu.reg32[g] = dst;
   } else {
     const dst = readRm16(cpu);
-    writeRm16(cpu, alu(cpu, 0, 16, dst, cpu.reg16[g << 1]!));
-    cpu.reg16[g << 1] = dst;
+    const sum = alu(cpu, 0, 16, dst, cpu.reg16[g << 1]!);
+    if (!memory) cpu.reg16[g << 1] = dst;
+    writeRm16(cpu, sum);
+    if (memory) cpu.reg16[g << 1] = dst;
   }
 }
 
