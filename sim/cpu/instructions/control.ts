@@ -107,26 +107,37 @@ export function retfIw(cpu: Cpu): void {
   retFar(cpu, cpu.opsize32, cpu.imm);
 }
 
-/** The count register by address size: CX or ECX. */
-function decrementCount(cpu: Cpu): boolean {
-  if (cpu.addrsize32) {
-    cpu.reg32[ECX] = cpu.reg32[ECX]! - 1;
-    return cpu.reg32[ECX] !== 0;
-  }
-  cpu.reg16[ECX << 1] = cpu.reg16[ECX << 1]! - 1;
-  return cpu.reg16[ECX << 1] !== 0;
+/** LOOP conditions on ZF. */
+const LOOP_ALWAYS = 0;
+const LOOP_IF_ZERO = 1;
+const LOOP_IF_NOT_ZERO = 2;
+
+/**
+ * LOOP/LOOPE/LOOPNE: decrement (E)CX (by address size) and branch while it is not 0 and the
+ * condition holds. The branch target is checked before the count is written, so a #GP leaves
+ * (E)CX as it was for the restart.
+ */
+function loopBy(cpu: Cpu, condition: number): void {
+  const count = cpu.addrsize32 ? cpu.reg32[ECX]! - 1 : (cpu.reg16[ECX << 1]! - 1) & 0xffff;
+  let taken = count !== 0;
+  if (taken && condition !== LOOP_ALWAYS) taken = getZF(cpu) === (condition === LOOP_IF_ZERO);
+  const target = nearTarget(cpu, cpu.eip + cpu.imm);
+  if (taken && target > cpu.segLimit[CS]!) raiseFault(cpu, VEC_GP, 0);
+  if (cpu.addrsize32) cpu.reg32[ECX] = count;
+  else cpu.reg16[ECX << 1] = count;
+  if (taken) cpu.eip = target;
 }
 /** E2 LOOP Jb */
 export function loop(cpu: Cpu): void {
-  if (decrementCount(cpu)) jumpNear(cpu, nearTarget(cpu, cpu.eip + cpu.imm));
+  loopBy(cpu, LOOP_ALWAYS);
 }
 /** E1 LOOPE Jb */
 export function loope(cpu: Cpu): void {
-  if (decrementCount(cpu) && getZF(cpu)) jumpNear(cpu, nearTarget(cpu, cpu.eip + cpu.imm));
+  loopBy(cpu, LOOP_IF_ZERO);
 }
 /** E0 LOOPNE Jb */
 export function loopne(cpu: Cpu): void {
-  if (decrementCount(cpu) && !getZF(cpu)) jumpNear(cpu, nearTarget(cpu, cpu.eip + cpu.imm));
+  loopBy(cpu, LOOP_IF_NOT_ZERO);
 }
 /** E3 JCXZ/JECXZ Jb (by address size) */
 export function jcxz(cpu: Cpu): void {
