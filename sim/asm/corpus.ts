@@ -39,6 +39,7 @@ function choices(
 ): string[] {
   const w = specWidth(spec, osize);
   const mems = MEMORY[bits];
+  if (/^ST/.test(spec)) return spec === 'STi' || spec === 'ST(i)' ? ['st1', 'st3'] : ['st0'];
   if (/^[A-Z]{2,3}$/.test(spec)) return [spec.toLowerCase()];
   const sized = /^e([A-Z]{2})$/.exec(spec);
   if (sized !== null) return [register(osize, REG16.indexOf(sized[1]!.toLowerCase()))];

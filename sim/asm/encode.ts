@@ -198,8 +198,14 @@ function isFixed(spec: string): boolean {
   return FIXED_REGISTER.test(spec) || SIZED_REGISTER.test(spec) || spec === '1';
 }
 
-/** A register named by the form itself: AL…BH, AX…DI, EAX…EDI, ES…GS. */
-const FIXED_REGISTER = /^[A-Z]{2,3}$/;
+/** A register named by the form itself: AL…BH, AX…DI, EAX…EDI, ES…GS, ST0 (also ST, ST(0)). */
+const FIXED_REGISTER = /^[A-Z]{2,3}$|^ST\(?0\)?$/;
+/** An x87 stack register in ModRM.rm: ST(i). */
+const isFpuStack = (spec: string) => spec === 'STi' || spec === 'ST(i)';
+
+function fixedName(spec: string): string {
+  return /^ST/.test(spec) ? 'st0' : spec.toLowerCase();
+}
 /** A general register whose width is the operand size: eAX…eDI. */
 const SIZED_REGISTER = /^e([A-Z]{2})$/;
 const REGISTER_ORDER = ['AX', 'CX', 'DX', 'BX', 'SP', 'BP', 'SI', 'DI'];
@@ -210,7 +216,8 @@ function isGeneral(r: Register, bytes: number): boolean {
 
 /** Does operand `op` fit specifier `spec` at operand size `osize` (0 when being probed)? */
 function matches(spec: string, op: Operand, osize: number, ctx: Ctx): boolean {
-  if (FIXED_REGISTER.test(spec)) return op.kind === 'reg' && op.reg.name === spec.toLowerCase();
+  if (isFpuStack(spec)) return op.kind === 'reg' && op.reg.cls === 'fpu';
+  if (FIXED_REGISTER.test(spec)) return op.kind === 'reg' && op.reg.name === fixedName(spec);
   const sized = SIZED_REGISTER.exec(spec);
   if (sized !== null) {
     const num = REGISTER_ORDER.indexOf(sized[1]!);
@@ -333,7 +340,10 @@ function build(
     const op = ops[i]!;
     if (isFixed(spec)) return;
     const kind = spec[0];
-    if (kind === 'G' || kind === 'S' || kind === 'C' || kind === 'D') {
+    if (isFpuStack(spec) && op.kind === 'reg') {
+      hasModrm = true;
+      rm = op.reg.num;
+    } else if (kind === 'G' || kind === 'S' || kind === 'C' || kind === 'D') {
       hasModrm = true;
       if (op.kind === 'reg') reg = op.reg.num;
     } else if ((kind === 'E' || kind === 'R' || kind === 'M') && op.kind !== 'mem') {
