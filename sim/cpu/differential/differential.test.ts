@@ -31,10 +31,9 @@ describe.skipIf(missing !== null)('host-differential tier', () => {
     expect(failures.slice(0, 25), `${summary}\n${failures.slice(0, 25).join('\n')}`).toEqual([]);
   });
 
-  // Known difference, reported to the ISA owner: XADD with the same register as both operands
-  // must leave the sum there (the destination is written last); the sim leaves the old value.
-  // When the handler is fixed this test fails: delete `.fails` and the exclusion in cases.ts.
-  it.fails('XADD r, r with one register leaves the sum (known sim bug)', () => {
+  // XADD with the same register as both operands must leave the sum there (the destination is
+  // written last). Fixed in instructions/arith.ts; cases.ts may stop excluding it.
+  it('XADD r, r with one register leaves the sum', () => {
     const c: Case = {
       name: 'xadd ecx, ecx',
       asm: 'xadd ecx, ecx',
