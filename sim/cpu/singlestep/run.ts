@@ -2,6 +2,8 @@
 // those whose name starts with a FILTER), prints pass/fail per file and a final
 // "N passed, M failed" line. Exit status 1 when any test failed. Node-only.
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { PhysMemory } from '../../memory/memory.ts';
 import { Cpu } from '../cpu.ts';
 import { listOpcodeFiles, readOpcodeFile, readRevocations } from './files.ts';
@@ -11,6 +13,11 @@ import { outOfScope } from './scope.ts';
 const [dir, ...filters] = process.argv.slice(2);
 if (dir === undefined) {
   console.error('usage: npm run singlestep -- DIR [FILE-PREFIX…]');
+  process.exit(2);
+}
+if (!existsSync(join(dir, 'metadata.json'))) {
+  console.error(`singlestep: ${dir} is not a SingleStepTests directory (no metadata.json there)`);
+  console.error('the 80286 subset is in ../shared/testdata/singlestep-80286 (see its README.md)');
   process.exit(2);
 }
 const verbose = process.env.SINGLESTEP_VERBOSE !== undefined;
