@@ -16,6 +16,8 @@ import { enterFlatProtectedMode, Machine } from '../sim/machine.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** BENCH_ONLY=NAME runs one workload (for profiling). */
+const ONLY = process.env.BENCH_ONLY;
 
 const CODE_ADDR = 0x1000;
 const STACK_TOP = 0x80000;
@@ -129,6 +131,7 @@ function median(values: number[]): number {
 }
 
 for (const w of WORKLOADS) {
+  if (ONLY !== undefined && w.name !== ONLY) continue;
   measure(w); // warm-up: let the JIT settle
   const runs = Array.from({ length: RUNS }, () => measure(w));
   console.log(`${w.name} MIPS: ${median(runs).toFixed(1)}`);

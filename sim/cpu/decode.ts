@@ -161,6 +161,86 @@ function decodeEa32(cpu: Cpu, modrm: number): void {
   cpu.eaSegment = cpu.segOverride >= 0 ? cpu.segOverride : segment;
 }
 
+/**
+ * decodeEa32 for the fast fetch path of run.ts: the instruction's bytes are known to lie in
+ * RAM at `ram[p…]` (one page, within CS's limit), so SIB and displacement are read straight from
+ * the array. Returns the index of the byte after the displacement.
+ */
+export function decodeEa32At(cpu: Cpu, ram: Uint8Array, p: number, modrm: number): number {
+  const mod = modrm >> 6;
+  let rm = modrm & 7;
+  let offset = 0;
+  let segment = DS;
+  eaBaseIsEsp = false;
+  if (rm === 4) {
+    const sib = ram[p++]!;
+    const index = (sib >> 3) & 7;
+    if (index !== 4) offset = cpu.reg32[index]! << (sib >> 6);
+    rm = sib & 7;
+    if (rm === 5 && mod === 0) {
+      offset += dwordAt(ram, p);
+      p += 4;
+    } else {
+      offset += cpu.reg32[rm]!;
+      if (rm === ESP) eaBaseIsEsp = true;
+      if (rm === ESP || rm === EBP) segment = SS;
+    }
+  } else if (rm === 5 && mod === 0) {
+    offset = dwordAt(ram, p);
+    p += 4;
+  } else {
+    offset = cpu.reg32[rm]!;
+    if (rm === EBP) segment = SS;
+  }
+  if (mod === 1) {
+    offset += (ram[p++]! << 24) >> 24;
+  } else if (mod === 2) {
+    offset += dwordAt(ram, p);
+    p += 4;
+  }
+  cpu.eaOffset = offset >>> 0;
+  cpu.eaSegment = cpu.segOverride >= 0 ? cpu.segOverride : segment;
+  return p;
+}
+
+/** The little-endian dword at ram[p], as a signed int32. */
+export function dwordAt(ram: Uint8Array, p: number): number {
+  return ram[p]! | (ram[p + 1]! << 8) | (ram[p + 2]! << 16) | (ram[p + 3]! << 24);
+}
+
+/**
+ * fetchImmediate for the fast fetch path (32-bit operand and address size, no prefixes): reads
+ * the immediate(s) of `kind` from ram[p…] into cpu.imm/imm2 and returns the index after them.
+ */
+export function immediate32At(cpu: Cpu, ram: Uint8Array, p: number, kind: number): number {
+  switch (kind) {
+    case IMM_IB:
+      cpu.imm = ram[p]!;
+      return p + 1;
+    case IMM_IBS:
+      cpu.imm = (ram[p]! << 24) >> 24;
+      return p + 1;
+    case IMM_IW:
+      cpu.imm = ram[p]! | (ram[p + 1]! << 8);
+      return p + 2;
+    case IMM_IZ:
+    case IMM_JZ:
+    case IMM_MOFFS:
+      cpu.imm = dwordAt(ram, p);
+      return p + 4;
+    case IMM_AP:
+      cpu.imm = dwordAt(ram, p);
+      cpu.imm2 = ram[p + 4]! | (ram[p + 5]! << 8);
+      return p + 6;
+    case IMM_IW_IB:
+      cpu.imm = ram[p]! | (ram[p + 1]! << 8);
+      cpu.imm2 = ram[p + 2]!;
+      return p + 3;
+    default:
+      return p;
+  }
+}
+
 /** ModRM.reg field of the current instruction. */
 export function modrmReg(cpu: Cpu): number {
   return (cpu.modrm >> 3) & 7;

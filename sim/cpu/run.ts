@@ -22,6 +22,7 @@ import {
   VEC_UD,
 } from './cpu.ts';
 import {
+  decodeEa32At,
   decodeModrm,
   fetchImmediate,
   IMM_AP,
@@ -33,6 +34,7 @@ import {
   IMM_JZ,
   IMM_MOFFS,
   IMM_NONE,
+  immediate32At,
 } from './decode.ts';
 import { FAULT, raiseFault } from './fault.ts';
 import { x87 as x87Handler } from './instructions/privileged.ts';
@@ -146,8 +148,61 @@ buildDispatch();
 /** The opcode (map << 8 | byte) of the instruction step() last decoded. */
 let lastOpcode = 0;
 
-/** Decodes and executes one instruction. Faults propagate as FAULT. */
+/** An instruction is at most 15 bytes (SDM vol. 2 §2.3.11). */
+const MAX_LENGTH = 15;
+
+/**
+ * Decodes and executes one instruction. Faults propagate as FAULT.
+ *
+ * Fast path: 32-bit code whose next 15 bytes lie in the cached fetch page (access.ts) and within
+ * CS's limit, and whose first byte is not a prefix. Then no fetch can fault, so the opcode,
+ * ModRM/SIB/displacement and immediates are read straight from RAM and EIP is set once. Anything
+ * else (prefixes, 16-bit code, an instruction near a page end or the limit) takes stepSlow.
+ */
 export function step(cpu: Cpu): void {
+  const eip = cpu.eip;
+  const linear = (cpu.segBase[CS]! + eip) | 0;
+  const off = linear & 0xfff;
+  if (
+    (linear ^ off) === cpu.fetchLinear &&
+    cpu.cpl === cpu.fetchCpl &&
+    off <= 0x1000 - MAX_LENGTH &&
+    eip + (MAX_LENGTH - 1) <= cpu.segLimit[CS]! &&
+    (cpu.segAccess[CS]! & 0x4000) !== 0
+  ) {
+    const ram = cpu.mem.ram;
+    const start = cpu.fetchPhys + off;
+    let op = ram[start]!;
+    if (PREFIX_KIND[op] === PREFIX_NONE) {
+      cpu.instrStart = eip;
+      cpu.opsize32 = true;
+      cpu.addrsize32 = true;
+      cpu.segOverride = -1;
+      cpu.repPrefix = 0;
+      cpu.lockPrefix = false;
+      let p = start + 1;
+      if (op === 0x0f) op = 0x100 | ram[p++]!;
+      lastOpcode = op;
+      let index = op << 4;
+      if (HAS_MODRM[op] === 1) {
+        const m = ram[p++]!;
+        cpu.modrm = m;
+        index |= (m & 0x38) >> 2;
+        if (m >= 0xc0) index |= 1;
+        else p = decodeEa32At(cpu, ram, p, m);
+      }
+      const imm = IMM_KIND[index]!;
+      if (imm !== IMM_NONE) p = immediate32At(cpu, ram, p, imm);
+      cpu.eip = eip + (p - start);
+      HANDLERS[index]!(cpu);
+      return;
+    }
+  }
+  stepSlow(cpu);
+}
+
+/** step() byte by byte through fetch8, which checks the limit and the page of every byte. */
+function stepSlow(cpu: Cpu): void {
   cpu.instrStart = cpu.eip;
   const big = (cpu.segAccess[CS]! & 0x4000) !== 0;
   cpu.opsize32 = big;
@@ -195,8 +250,7 @@ function decodePrefixes(cpu: Cpu, op: number, big: boolean): number {
       default:
         return op;
     }
-    // An instruction is at most 15 bytes (SDM vol. 2 §2.3.11).
-    if (++count >= 15) raiseFault(cpu, VEC_GP, 0);
+    if (++count >= MAX_LENGTH) raiseFault(cpu, VEC_GP, 0);
     op = fetch8(cpu);
   }
 }
