@@ -139,7 +139,8 @@ export function formLines(form: Form, bits: Bits): string[] {
     for (const ops of combos) {
       const memoryTwice = ops.split('[').length > 2;
       if (memoryTwice) continue;
-      lines.push(`${form.mnemonic}${ops === '' ? '' : ` ${hint}${ops}`}`);
+      const to = form.to ? 'to ' : '';
+      lines.push(`${form.mnemonic}${ops === '' ? '' : ` ${to}${hint}${ops}`}`);
     }
   }
   return lines;

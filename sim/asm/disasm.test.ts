@@ -86,6 +86,17 @@ describe('disassemble, 32-bit', () => {
     ['0f00c8', 'str eax'],
     ['666a01', 'o16 push byte +0x1'],
     ['67 8b00'.replace(' ', ''), 'mov eax,[bx+si]'],
+    ['d8c1', 'fadd st1'],
+    ['dcc1', 'fadd to st1'],
+    ['dce9', 'fsub to st1'],
+    ['dec1', 'faddp st1'],
+    ['d9c9', 'fxch st1'],
+    ['dbf3', 'fcomi st3'],
+    ['dd03', 'fld qword [ebx]'],
+    ['db2b', 'fld tword [ebx]'],
+    ['de03', 'fiadd word [ebx]'],
+    ['d93b', 'fnstcw [ebx]'],
+    ['d9e8', 'fld1'],
   ])('%s → %s', (hex, expected) => {
     expect(text(hex, 32)).toEqual([expected]);
   });

@@ -273,6 +273,12 @@ function renderOperands(
   const rm = modrm & 7;
   // Immediates follow the displacement; collect them in operand order.
   for (const spec of specs) {
+    // x87: ST0 goes unsaid, and an ST(i) destination (DC) takes NASM's `to`, as in ndisasm.
+    if (spec === 'ST0') continue;
+    if (spec === 'STi') {
+      out.push(`${entry.opcode === 0xdc ? 'to ' : ''}st${rm}`);
+      continue;
+    }
     const fixed = fixedRegister(spec, opsize32);
     if (fixed !== undefined) {
       out.push(fixed);
@@ -366,8 +372,10 @@ function memoryWithSize(
     return memory;
   }
   if (sizeBits === 0 || spec === 'Ma' || spec === 'Ms' || spec === 'M') return memory;
-  // x87 control/status words have a single size.
-  if (entry.opcode >= 0xd8 && entry.opcode <= 0xdf && spec === 'Mw') return memory;
+  // x87 operands are sized only where the mnemonic has several sizes (fld, not fnstcw).
+  if (entry.opcode >= 0xd8 && entry.opcode <= 0xdf && !X87_SIZED.has(entry.mnemonic)) {
+    return memory;
+  }
   // Near indirect CALL/JMP: the size is the default one unless a prefix changed it.
   if ((entry.mnemonic === 'call' || entry.mnemonic === 'jmp') && entry.operands.length === 1) {
     return opsize32 === defaultOpsize32 ? memory : `${sizeName(sizeBits)} ${memory}`;
@@ -379,6 +387,17 @@ function memoryWithSize(
   const needs = !sizedByRegister || (registerSize !== undefined && registerSize !== sizeBits);
   return needs ? `${sizeName(sizeBits)} ${memory}` : memory;
 }
+
+/** x87 mnemonics with memory operands of more than one size (fld dword/qword/tword). */
+const X87_SIZED: ReadonlySet<string> = (() => {
+  const sizes = new Map<string, Set<string>>();
+  for (const e of OPCODE_TABLE) {
+    const m = e.operands.find((o) => /^M[wdqt]$/.test(o));
+    if (e.opcode < 0xd8 || e.opcode > 0xdf || m === undefined) continue;
+    sizes.set(e.mnemonic, (sizes.get(e.mnemonic) ?? new Set()).add(m));
+  }
+  return new Set([...sizes].filter(([, s]) => s.size > 1).map(([name]) => name));
+})();
 
 /** STR, SLDT, SMSW and MOV Sreg,r: opcode*8+extension. */
 const SELECTOR_REGISTER_FORMS = new Set([0x0f00 * 8, 0x0f00 * 8 + 1, 0x0f01 * 8 + 4, 0x8e * 8]);

@@ -95,6 +95,24 @@ const GOLDEN: ReadonlyArray<[number, string, string]> = [
   [16, 'jmp dword 0x08:0x1000', '66ea001000000800'],
   [16, 'lodsb', 'ac'],
   [16, 'mov eax, cr0', '0f20c0'],
+  // x87: NASM's spellings of the stack-register forms, and sized memory operands.
+  [32, 'fadd st0, st1', 'd8c1'],
+  [32, 'fadd st1', 'd8c1'],
+  [32, 'fadd st1, st0', 'dcc1'],
+  [32, 'fadd to st1', 'dcc1'],
+  [32, 'fadd st0, st0', 'dcc0'],
+  [32, 'fadd', 'dec1'],
+  [32, 'fsub to st2', 'dcea'],
+  [32, 'fsubrp st1', 'dee1'],
+  [32, 'fxch', 'd9c9'],
+  [32, 'fxch st1, st0', 'd9c9'],
+  [32, 'fcomi st2', 'dbf2'],
+  [32, 'fcmovnbe st0, st2', 'dbd2'],
+  [32, 'fucomp', 'dde9'],
+  [32, 'fld tword [ebx]', 'db2b'],
+  [32, 'fild qword [ebx]', 'df2b'],
+  [32, 'fistp word [ebx]', 'df1b'],
+  [16, 'fidivr dword [bx]', 'da3f'],
 ];
 
 describe('instruction encoding matches NASM', () => {
@@ -128,6 +146,19 @@ function hexOrError(source: string): string {
   const r = assemble(source);
   return r.ok ? Buffer.from(r.bytes).toString('hex') : r.errors.map(formatAsmError).join('; ');
 }
+
+describe('x87 spellings beyond NASM', () => {
+  it("takes the manual's st(i) for sti (NASM rejects it)", () => {
+    expect(hex(assemble('fadd st(0), st(3)\nfmul to st(1)\nfxch st(2)\n'))).toBe('d8c3dcc9d9ca');
+  });
+
+  it('asks for the size of an x87 memory operand with several sizes, as NASM', () => {
+    const r = assemble('fld [ebx]\n');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors[0]!.reason).toMatch(/operation size not specified/);
+    expect(hex(assemble('bits 32\nfnstcw [ebx]\n'))).toBe('d93b');
+  });
+});
 
 describe('the encoder follows the opcode table', () => {
   it('understands the operands of every table entry (else they cannot be assembled)', () => {

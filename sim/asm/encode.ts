@@ -58,8 +58,10 @@ export function encodeInstruction(insn: Instruction, context: EncodeContext): En
   let bestRank = Number.POSITIVE_INFINITY;
   let sizeMissing = false;
   let outOfRange = false;
+  // `to` marks the first operand of an x87 form whose destination is ST(i) (`fadd to st1`).
+  const to = operands.findIndex((op) => op.kind === 'reg' && op.to === true);
   for (const form of forms) {
-    if (form.operands.length !== operands.length) continue;
+    if (form.operands.length !== operands.length || to !== (form.to ? 0 : -1)) continue;
     const attempt = tryForm(form, operands, ctx, forms);
     if (attempt === 'size' || attempt === 'range') {
       sizeMissing ||= attempt === 'size';

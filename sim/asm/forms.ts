@@ -2,7 +2,9 @@
 // (sim/cpu/table.ts, Intel SDM Vol. 2 Appendix A notation), plus the spellings NASM accepts
 // beyond the table's one name per encoding: condition-code aliases (je = jz), the w/d-suffixed
 // and default-size string and stack mnemonics, `sal`, the FPU's waiting forms (finit = wait +
-// fninit) and operand orders NASM allows for symmetric instructions (xchg, test).
+// fninit), operand orders NASM allows for symmetric instructions (xchg, test) and its x87
+// stack-register shorthands (`fadd st1` = `fadd st0, st1`, `fadd to st1`, `faddp` = `faddp
+// st1, st0`).
 
 import { CC_NAMES, OPCODE_TABLE, type OpcodeEntry } from '../cpu/table.ts';
 
@@ -28,6 +30,8 @@ export interface Form {
   wait?: boolean;
   /** An unsized memory operand takes the mode's operand size (`jmp [ebx]`, `call [ebx]`). */
   sizeFromMode?: boolean;
+  /** NASM's `to` before the stack register: `fadd to st1` is `fadd st1, st0` (DC C1). */
+  to?: boolean;
 }
 
 /** Every NASM spelling of each condition code, in the table's (tttn) order. */
@@ -70,6 +74,8 @@ const WAITING: Readonly<Record<string, string>> = {
   fstsw: 'fnstsw',
   fsave: 'fnsave',
   fstenv: 'fnstenv',
+  feni: 'fneni',
+  fdisi: 'fndisi',
 };
 
 const STRING_OPERAND = /^[XY]/;
@@ -108,6 +114,7 @@ function formsFor(e: OpcodeEntry): Form[] {
     ...(e.form === 'reg' && e.rm >= 0 && { modrm: 0xc0 | (e.extension << 3) | e.rm }),
     ...(/^(jmp|call)$/.test(e.mnemonic) && e.operands[0] === 'Ev' && { sizeFromMode: true }),
   };
+  if (e.operands.includes('STi')) return stackForms(base, e);
   // String instructions take no operands in NASM syntax (`rep movsd`).
   if (e.operands.some((o) => STRING_OPERAND.test(o))) base.operands = [];
   if (e.mnemonic32 !== e.mnemonic) {
@@ -152,6 +159,30 @@ function formsFor(e: OpcodeEntry): Form[] {
   return names;
 }
 
+/**
+ * NASM's spellings of an x87 form on ST(i) besides the table's: ST0 left implicit (`fcomi st1`),
+ * `to` for the D8/DC pairs' ST(i) destination, the two-operand compares and exchanges, and no
+ * operand at all for ST1 (`fxch`, `fucomp`; `fadd` = `faddp`, as in NASM's instruction table).
+ */
+function stackForms(base: Form, e: OpcodeEntry): Form[] {
+  const implicit: Form = { ...base, operands: ['STi'] };
+  const forms: Form[] = [base];
+  if (e.operands[0] === 'ST0') forms.push(implicit);
+  if (e.opcode === 0xdc) forms.push({ ...implicit, to: true });
+  if (e.opcode === 0xde) forms.push(implicit);
+  if (e.mnemonic === 'fxch') forms.push({ ...base, operands: ['ST0', 'STi'] });
+  if (e.mnemonic === 'fxch') forms.push({ ...base, operands: ['STi', 'ST0'] });
+  if (/^fu?comp?$/.test(e.mnemonic)) forms.push({ ...base, operands: ['ST0', 'STi'] });
+  const st1: Form = { ...base, operands: [], modrm: 0xc1 | (e.extension << 3) };
+  const arithmetic = e.opcode === 0xdc || (e.opcode === 0xd8 && e.operands[0] === 'ST0');
+  if (!arithmetic) forms.push(st1);
+  if (e.opcode === 0xde) forms.push({ ...st1, mnemonic: e.mnemonic.slice(0, -1) });
+  return forms;
+}
+
+/** NASM tries `fadd st0, st0` as ST(i), ST0 first (DC C0): it goes before the D8 form. */
+const stackDestinationFirst = (f: Form) => (f.operands.join() === 'STi,ST0' ? 0 : 1);
+
 /** Every form, grouped by mnemonic, in table order (NASM's choice among equal lengths). */
 export const FORMS: ReadonlyMap<string, readonly Form[]> = (() => {
   const byMnemonic = new Map<string, Form[]>();
@@ -166,5 +197,8 @@ export const FORMS: ReadonlyMap<string, readonly Form[]> = (() => {
   add({ mnemonic: 'aam', opcode: 0xd4, operands: [], opsize: false, modrm: 0x0a });
   add({ mnemonic: 'aad', opcode: 0xd5, operands: [], opsize: false, modrm: 0x0a });
   for (const form of byMnemonic.get('shl') ?? []) add({ ...form, mnemonic: 'sal' });
+  for (const list of byMnemonic.values()) {
+    list.sort((a, b) => stackDestinationFirst(a) - stackDestinationFirst(b));
+  }
   return byMnemonic;
 })();

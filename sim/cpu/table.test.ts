@@ -5,7 +5,7 @@ import { OPCODE_TABLE, undefinedFlags } from './table.ts';
 
 /** Operand notations the consumers (decoder, disassembler, assembler) understand. */
 const NOTATION =
-  /^([EGMR][bwdvzq]?|M[apsqt]?|S[w]|[CD]d|Rd|I(b|bs|w|z)|J[bz]|O[bv]|Ap|[XY][bvz]|1|[A-D][LHX]|e[A-Z]{2}|E[A-Z]{2}|[ECSDFG]S|CL|DX)$/;
+  /^([EGMR][bwdvzq]?|M[apsqt]?|S[w]|[CD]d|Rd|I(b|bs|w|z)|J[bz]|O[bv]|Ap|[XY][bvz]|1|[A-D][LHX]|e[A-Z]{2}|E[A-Z]{2}|[ECSDFG]S|CL|DX|ST0|STi)$/;
 
 describe('the opcode table', () => {
   it('uses only the documented operand notation', () => {

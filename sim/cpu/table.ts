@@ -31,7 +31,8 @@
 //               6A, 6B; the SDM writes plain Ib there with a note).
 //               Fixed operands are register names: AL CL DL BL AH CH DH BH, AX… for words only,
 //               eAX eCX eDX eBX eSP eBP eSI eDI (word or dword by operand size), ES CS SS DS FS
-//               GS, DX (the I/O port register), and the constant '1' (shift by one).
+//               GS, DX (the I/O port register), the constant '1' (shift by one), and for the
+//               x87 ST0 (the stack top) and STi (ST(i), i = ModRM.rm).
 //   opsize      the operand-size prefix changes this encoding's operand size or mnemonic.
 //   flagsRead / flagsWritten / flagsUndefined
 //               EFLAGS bit masks (cpu.ts FLAG_*). flagsUndefined ⊆ flagsWritten: bits the
@@ -454,35 +455,124 @@ op(0xff, 'jmp', ['Mp'], control.jmpMp, { extension: 5, form: 'mem', blockEnd: tr
 op(0xff, 'push', ['Ev'], stack.pushRm, { extension: 6 });
 
 // x87 escapes D8–DF: fpu.ts decodes the rest of the instruction from ModRM. Spelled out here
-// (for the disassembler and the assembler) are the state/control forms kernels use and the
-// operand-less register forms; arithmetic with sized memory or ST(i) operands is not (yet).
-// The dispatcher sends every D8–DF encoding to fpu.ts, which executes its subset and raises
-// #UD (or #NM) for the rest.
+// (for the disassembler and the assembler) is every form fpu.ts executes: memory operands of
+// each size (Mw m16, Md m32, Mq m64, Mt m80), the stack registers (ST0 the top, STi = ST(rm))
+// and the operand-less register forms. The dispatcher sends every D8–DF encoding to fpu.ts,
+// which raises #UD (or #NM) for what it does not implement (transcendentals, FBLD/FBSTP).
 const x87 = { cpu: 86 };
 op(0xd9, 'fldcw', ['Mw'], priv.x87(0xd9), { ...x87, extension: 5, form: 'mem' });
 op(0xd9, 'fnstcw', ['Mw'], priv.x87(0xd9), { ...x87, extension: 7, form: 'mem' });
 op(0xd9, 'fnstenv', ['M'], priv.x87(0xd9), { ...x87, extension: 6, form: 'mem' });
 op(0xd9, 'fldenv', ['M'], priv.x87(0xd9), { ...x87, extension: 4, form: 'mem' });
-/** x87 register forms without operands: [opcode, ModRM.reg, ModRM.rm, mnemonic]. */
-const x87Fixed: [number, number, number, string][] = [
-  [0xd9, 4, 0, 'fchs'],
-  [0xd9, 4, 1, 'fabs'],
-  [0xd9, 4, 4, 'ftst'],
-  [0xd9, 4, 5, 'fxam'],
-  [0xd9, 5, 0, 'fld1'],
-  [0xd9, 5, 6, 'fldz'],
-  [0xda, 5, 1, 'fucompp'],
-  [0xdb, 4, 2, 'fnclex'],
-  [0xdb, 4, 3, 'fninit'],
-  [0xde, 3, 1, 'fcompp'],
+/** The arithmetic group of D8/DC (floats) and DA/DE (integers), by ModRM.reg. */
+const X87_ARITH = ['add', 'mul', 'com', 'comp', 'sub', 'subr', 'div', 'divr'];
+/** Memory operand size of the arithmetic group: m32fp, m64fp, m32int, m16int. */
+const X87_ARITH_MEMORY: [number, string, string][] = [
+  [0xd8, 'f', 'Md'],
+  [0xdc, 'f', 'Mq'],
+  [0xda, 'fi', 'Md'],
+  [0xde, 'fi', 'Mw'],
 ];
-for (const [opcode, ext, rm, name] of x87Fixed) {
-  op(opcode, name, [], priv.x87(opcode), { ...x87, extension: ext, form: 'reg', rm });
+for (const [opcode, prefix, operand] of X87_ARITH_MEMORY) {
+  X87_ARITH.forEach((name, ext) => {
+    op(opcode, prefix + name, [operand], priv.x87(opcode), { ...x87, extension: ext, form: 'mem' });
+  });
+}
+/** Loads and stores: [opcode, ModRM.reg, mnemonic, memory operand]. */
+const x87Moves: [number, number, string, string][] = [
+  [0xd9, 0, 'fld', 'Md'],
+  [0xdd, 0, 'fld', 'Mq'],
+  [0xdb, 5, 'fld', 'Mt'],
+  [0xd9, 2, 'fst', 'Md'],
+  [0xdd, 2, 'fst', 'Mq'],
+  [0xd9, 3, 'fstp', 'Md'],
+  [0xdd, 3, 'fstp', 'Mq'],
+  [0xdb, 7, 'fstp', 'Mt'],
+  [0xdf, 0, 'fild', 'Mw'],
+  [0xdb, 0, 'fild', 'Md'],
+  [0xdf, 5, 'fild', 'Mq'],
+  [0xdf, 2, 'fist', 'Mw'],
+  [0xdb, 2, 'fist', 'Md'],
+  [0xdf, 3, 'fistp', 'Mw'],
+  [0xdb, 3, 'fistp', 'Md'],
+  [0xdf, 7, 'fistp', 'Mq'],
+];
+for (const [opcode, ext, name, operand] of x87Moves) {
+  op(opcode, name, [operand], priv.x87(opcode), { ...x87, extension: ext, form: 'mem' });
+}
+/** x87 register forms without operands: [opcode, ModRM.reg, ModRM.rm, mnemonic, cpu]. */
+const x87Fixed: [number, number, number, string, number][] = [
+  [0xd9, 2, 0, 'fnop', 86],
+  [0xd9, 4, 0, 'fchs', 86],
+  [0xd9, 4, 1, 'fabs', 86],
+  [0xd9, 4, 4, 'ftst', 86],
+  [0xd9, 4, 5, 'fxam', 86],
+  [0xd9, 5, 0, 'fld1', 86],
+  [0xd9, 5, 1, 'fldl2t', 86],
+  [0xd9, 5, 2, 'fldl2e', 86],
+  [0xd9, 5, 3, 'fldpi', 86],
+  [0xd9, 5, 4, 'fldlg2', 86],
+  [0xd9, 5, 5, 'fldln2', 86],
+  [0xd9, 5, 6, 'fldz', 86],
+  [0xd9, 6, 4, 'fxtract', 86],
+  [0xd9, 6, 5, 'fprem1', 386],
+  [0xd9, 6, 6, 'fdecstp', 86],
+  [0xd9, 6, 7, 'fincstp', 86],
+  [0xd9, 7, 0, 'fprem', 86],
+  [0xd9, 7, 2, 'fsqrt', 86],
+  [0xd9, 7, 4, 'frndint', 86],
+  [0xd9, 7, 5, 'fscale', 86],
+  [0xda, 5, 1, 'fucompp', 386],
+  // 8087 interrupt-mask and 287 mode controls: no-ops since the 387.
+  [0xdb, 4, 0, 'fneni', 86],
+  [0xdb, 4, 1, 'fndisi', 86],
+  [0xdb, 4, 2, 'fnclex', 86],
+  [0xdb, 4, 3, 'fninit', 86],
+  [0xdb, 4, 4, 'fsetpm', 286],
+  [0xde, 3, 1, 'fcompp', 86],
+];
+for (const [opcode, ext, rm, name, cpu] of x87Fixed) {
+  op(opcode, name, [], priv.x87(opcode), { cpu, extension: ext, form: 'reg', rm });
 }
 op(0xdd, 'frstor', ['M'], priv.x87(0xdd), { ...x87, extension: 4, form: 'mem' });
 op(0xdd, 'fnsave', ['M'], priv.x87(0xdd), { ...x87, extension: 6, form: 'mem' });
 op(0xdd, 'fnstsw', ['Mw'], priv.x87(0xdd), { ...x87, extension: 7, form: 'mem' });
 op(0xdf, 'fnstsw', ['AX'], priv.x87(0xdf), { ...x87, extension: 4, form: 'reg', rm: 0 });
+/** Register forms on ST(i): [opcode, ModRM.reg, mnemonic, operands, flags read, written, cpu]. */
+const x87Stack: [number, number, string, string[], string, string, number][] = [
+  [0xd9, 0, 'fld', ['STi'], '', '', 86],
+  [0xd9, 1, 'fxch', ['STi'], '', '', 86],
+  [0xda, 0, 'fcmovb', ['ST0', 'STi'], 'c', '', 686],
+  [0xda, 1, 'fcmove', ['ST0', 'STi'], 'z', '', 686],
+  [0xda, 2, 'fcmovbe', ['ST0', 'STi'], 'zc', '', 686],
+  [0xda, 3, 'fcmovu', ['ST0', 'STi'], 'p', '', 686],
+  [0xdb, 0, 'fcmovnb', ['ST0', 'STi'], 'c', '', 686],
+  [0xdb, 1, 'fcmovne', ['ST0', 'STi'], 'z', '', 686],
+  [0xdb, 2, 'fcmovnbe', ['ST0', 'STi'], 'zc', '', 686],
+  [0xdb, 3, 'fcmovnu', ['ST0', 'STi'], 'p', '', 686],
+  [0xdb, 5, 'fucomi', ['ST0', 'STi'], '', 'oszapc', 686],
+  [0xdb, 6, 'fcomi', ['ST0', 'STi'], '', 'oszapc', 686],
+  [0xdd, 0, 'ffree', ['STi'], '', '', 86],
+  [0xdd, 2, 'fst', ['STi'], '', '', 86],
+  [0xdd, 3, 'fstp', ['STi'], '', '', 86],
+  [0xdd, 4, 'fucom', ['STi'], '', '', 386],
+  [0xdd, 5, 'fucomp', ['STi'], '', '', 386],
+  [0xdf, 5, 'fucomip', ['ST0', 'STi'], '', 'oszapc', 686],
+  [0xdf, 6, 'fcomip', ['ST0', 'STi'], '', 'oszapc', 686],
+];
+// D8: op ST0, ST(i). DC: op ST(i), ST0 and DE: the same and pop — both with SUB/SUBR and
+// DIV/DIVR swapped relative to D8 (SDM vol. 2 "FSUB", "FDIV"); their /2 and /3 are not FCOM.
+X87_ARITH.forEach((name, ext) => {
+  const compare = ext === 2 || ext === 3;
+  x87Stack.push([0xd8, ext, `f${name}`, compare ? ['STi'] : ['ST0', 'STi'], '', '', 86]);
+  if (compare) return;
+  const swapped = ext >= 4 ? X87_ARITH[ext ^ 1]! : name;
+  x87Stack.push([0xdc, ext, `f${swapped}`, ['STi', 'ST0'], '', '', 86]);
+  x87Stack.push([0xde, ext, `f${swapped}p`, ['STi', 'ST0'], '', '', 86]);
+});
+for (const [opcode, ext, name, operands, read, write, cpu] of x87Stack) {
+  op(opcode, name, operands, priv.x87(opcode), { cpu, extension: ext, form: 'reg', read, write });
+}
 
 // --- Two-byte map (0F xx).
 
