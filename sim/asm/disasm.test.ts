@@ -97,6 +97,9 @@ describe('disassemble, 32-bit', () => {
     ['de03', 'fiadd word [ebx]'],
     ['d93b', 'fnstcw [ebx]'],
     ['d9e8', 'fld1'],
+    ['6690', 'xchg ax,ax'],
+    ['669a34121000', 'call word 0x10:0x1234'],
+    ['66ff18', 'call word far [eax]'],
   ])('%s → %s', (hex, expected) => {
     expect(text(hex, 32)).toEqual([expected]);
   });

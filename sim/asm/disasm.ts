@@ -214,6 +214,11 @@ function decodeAt(bytes: Uint8Array, start: number, address: number, bits: 16 | 
   if (entry === undefined) throw UNDECODABLE;
   const memory = needsModrm && modrm < 0xc0 ? memoryOperand(c, modrm, addrsize32, segment) : '';
   const d: Decoded = { entry, opsize32, addrsize32, segment, modrm, memory };
+  // 90 with an operand-size prefix is no NOP to NASM but `xchg ax,ax` (`xchg eax,eax` in BITS 16).
+  if (key === 0x90 && entry.prefix === 0 && opsize32 !== (bits === 32)) {
+    const r = opsize32 ? 'eax' : 'ax';
+    return { address, bytes: bytes.slice(start, c.pos), text: `xchg ${r},${r}` };
+  }
   const operands = renderOperands(c, d, address, start, bits);
   // NASM's disassembler writes XCHG with the register first.
   if (entry.mnemonic === 'xchg' && needsModrm) operands.reverse();
@@ -339,7 +344,9 @@ function renderOperands(
       case 'A': {
         const offset = opsize32 ? c.u32() : c.u16();
         const selector = c.u16();
-        out.push(`${hex(selector)}:${hex(offset)}`);
+        // A prefixed far pointer says its offset size (`jmp word 0x10:0x1234`), as ndisasm.
+        const size = opsize32 === (bits === 32) ? '' : opsize32 ? 'dword ' : 'word ';
+        out.push(`${size}${hex(selector)}:${hex(offset)}`);
         break;
       }
       default:

@@ -107,8 +107,7 @@ function formsFor(e: OpcodeEntry): Form[] {
     mnemonic: e.mnemonic,
     opcode: e.opcode,
     operands: e.operands,
-    // 6A/6B/83's imm8 is sign-extended to the operand size, so 66 matters there too.
-    opsize: e.opsize || e.operands.includes('Ibs'),
+    opsize: e.opsize,
     ...(e.extension >= 0 && { ext: e.extension }),
     ...(e.prefix !== 0 && { prefix: e.prefix }),
     ...(e.form === 'reg' && e.rm >= 0 && { modrm: 0xc0 | (e.extension << 3) | e.rm }),

@@ -17,9 +17,6 @@ const title = hasNdisasm
   ? 'disassembler agrees with ndisasm'
   : 'disassembler agrees with ndisasm — SKIPPED: ndisasm is not installed (apt-get install nasm)';
 
-/** Disassembler gap still open (sim/asm/disasm.ts): 66 90 prints as `nop`, not `xchg ax,ax`. */
-const KNOWN_GAPS = new Set(['6690']);
-
 interface Listed {
   address: number;
   hex: string;
@@ -94,7 +91,6 @@ describe.skipIf(!hasNdisasm)(title, () => {
       const ours = fused(disassemble(assembled.bytes, { bits }), byAddress);
       expect(ours.length).toBeGreaterThan(2000);
       const disagreements = ours
-        .filter((l) => !KNOWN_GAPS.has(l.hex))
         .map((l) => ({ ours: l, theirs: byAddress.get(l.address) }))
         .filter(
           ({ ours, theirs }) =>

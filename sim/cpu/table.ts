@@ -178,7 +178,8 @@ function op(
       mnemonic32,
       sizeSelects: o.sizeSelects ?? 'operand',
       operands: Object.freeze([...operands]),
-      opsize: mnemonic32 !== mnemonic || operands.some((x) => /v$|z$|p$|a$|^e[A-Z]{2}$/.test(x)),
+      opsize:
+        mnemonic32 !== mnemonic || operands.some((x) => /v$|z$|p$|a$|^e[A-Z]{2}$|^Ibs$/.test(x)),
       flagsRead: flagMask(o.read ?? ''),
       flagsWritten: flagMask(o.write ?? ''),
       flagsUndefined: flagMask(o.undef ?? ''),
