@@ -1,6 +1,6 @@
 // The x86 register names NASM accepts in 16/32-bit code, with their encoding numbers
-// (Intel SDM Vol. 2A §2.1.5, tables 2-1 to 2-3). Test and x87 stack registers are reserved
-// words here as in NASM, though no form the CPU implements takes them.
+// (Intel SDM Vol. 2A §2.1.5, tables 2-1 to 2-3), and the x87 stack st0…st7. Test registers
+// are reserved words here as in NASM, though no form the CPU implements takes them.
 
 export type RegisterClass = 'r8' | 'r16' | 'r32' | 'sreg' | 'creg' | 'dreg' | 'treg' | 'fpu';
 
