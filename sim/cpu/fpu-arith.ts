@@ -7,6 +7,7 @@
 // Not modelled: the scaled results of unmasked overflow/underflow (callers store nothing when
 // an unmasked exception occurs).
 
+import { bitLength, RC_DOWN, RC_NEAREST, RC_UP, rounding, roundShift } from './fpu-round.ts';
 import { FSW_DE, FSW_IE, FSW_OE, FSW_PE, FSW_UE, FSW_ZE } from './fpu-state.ts';
 
 /** An extended value: sign bit, 15-bit biased exponent field, 64-bit significand. */
@@ -26,9 +27,6 @@ const BIAS = 16383;
 const EXP_MAX = 0x7fff;
 const INTEGER_BIT = 1n << 63n;
 const QUIET_BIT = 1n << 62n;
-const RC_NEAREST = 0;
-const RC_DOWN = 1;
-const RC_UP = 2;
 
 type Kind = 'zero' | 'finite' | 'inf' | 'qnan' | 'snan' | 'invalid';
 
@@ -59,25 +57,14 @@ function scale(x: Extended): number {
   return (x.exponent === 0 ? 1 : x.exponent) - BIAS - 63;
 }
 
-function bitLength(m: bigint): number {
-  return m === 0n ? 0 : m.toString(2).length;
-}
-
-/** m >> shift rounded per rc for a value of sign `sign`; records PE and the direction. */
-function roundShift(m: bigint, shift: number, rc: number, sign: number): bigint {
-  if (shift <= 0) return m << BigInt(-shift);
-  const q = m >> BigInt(shift);
-  const rem = m - (q << BigInt(shift));
-  if (rem === 0n) return q;
-  arithFlags |= FSW_PE;
-  const half = 1n << BigInt(shift - 1);
-  let up: boolean;
-  if (rc === RC_NEAREST) up = rem > half || (rem === half && (q & 1n) === 1n);
-  else if (rc === RC_DOWN) up = sign === 1;
-  else if (rc === RC_UP) up = sign === 0;
-  else up = false;
-  roundedUp = up;
-  return up ? q + 1n : q;
+/** roundShift that records PE and the rounding direction for the arithmetic result. */
+function roundArith(m: bigint, shift: number, rc: number, sign: number): bigint {
+  const r = roundShift(m, shift, rc, sign);
+  if (rounding.inexact) {
+    arithFlags |= FSW_PE;
+    roundedUp = rounding.up;
+  }
+  return r;
 }
 
 /**
@@ -89,7 +76,7 @@ function roundPack(sign: number, mag: bigint, exp2: number, precision: number, r
   const length = bitLength(mag);
   let exponent = exp2 + length - 1 + BIAS;
   if (exponent >= 1) {
-    let r = roundShift(mag, length - precision, rc, sign);
+    let r = roundArith(mag, length - precision, rc, sign);
     if (r === 1n << BigInt(precision)) {
       r >>= 1n;
       exponent++;
@@ -111,7 +98,7 @@ function roundPack(sign: number, mag: bigint, exp2: number, precision: number, r
   // hardware rounds the denormal at the same bit position as a normal result); a carry into
   // bit 63 makes the smallest normal.
   const grid = 1 - BIAS - 63 - exp2 + (64 - precision);
-  const r = roundShift(mag, grid, rc, sign) << BigInt(64 - precision);
+  const r = roundArith(mag, grid, rc, sign) << BigInt(64 - precision);
   if (arithFlags & FSW_PE) arithFlags |= FSW_UE;
   set(sign, r >= INTEGER_BIT ? 1 : 0, r);
 }
@@ -354,7 +341,7 @@ export function roundToInteger(x: Extended, rc: number): void {
     set(x.sign, x.exponent, x.significand);
     return;
   }
-  const r = roundShift(x.significand, -scale(x), rc, x.sign);
+  const r = roundArith(x.significand, -scale(x), rc, x.sign);
   if (r === 0n) set(x.sign, 0, 0n);
   else roundPack(x.sign, r, 0, 64, rc);
 }

@@ -17,7 +17,6 @@
 // x87 instruction or FWAIT (CR0.NE is assumed set: there is no PIC for the FERR#/IRQ 13 route).
 // The slow paths use BigInt: x87 code is rare and outside the integer hot loop.
 
-// B's segmented accessors: (cpu, segment, offset) → unsigned value / write.
 import { read16, read32, write16, write32 } from './access.ts';
 import {
   type Cpu,
@@ -58,6 +57,8 @@ import {
   squareRoot,
   UNORDERED,
 } from './fpu-arith.ts';
+// B's segmented accessors: (cpu, segment, offset) → unsigned value / write.
+import { bitLength, RC_DOWN, RC_NEAREST, RC_UP, rounding, roundShift } from './fpu-round.ts';
 import {
   FCW_PC_SHIFT,
   FCW_RC_SHIFT,
@@ -87,9 +88,6 @@ import {
 } from './fpu-state.ts';
 
 /** Rounding-control values (FCW bits 10–11). */
-const RC_NEAREST = 0;
-const RC_DOWN = 1;
-const RC_UP = 2;
 
 // --- Register stack --------------------------------------------------------------------------
 
@@ -183,10 +181,6 @@ let ldHi = 0;
 let ldLo = 0;
 let ldSignExp = 0;
 
-function bitLength(m: bigint): number {
-  return m === 0n ? 0 : m.toString(2).length;
-}
-
 /** Loads sign · m · 2^exp2 exactly (m < 2^64) into the scratch value, normalised. */
 function loadExact(sign: number, m: bigint, exp2: number): void {
   const length = bitLength(m);
@@ -248,21 +242,14 @@ function loadFloat(
 let stFlags = 0;
 let stRoundedUp = false;
 
-/** m >> shift, rounded per `rc` for a value of sign `sign`; sets inexact/rounded-up state. */
-function roundShift(m: bigint, shift: number, rc: number, sign: number): bigint {
-  if (shift <= 0) return m << BigInt(-shift);
-  const q = m >> BigInt(shift);
-  const rem = m - (q << BigInt(shift));
-  if (rem === 0n) return q;
-  stFlags |= FSW_PE;
-  const half = 1n << BigInt(shift - 1);
-  let up: boolean;
-  if (rc === RC_NEAREST) up = rem > half || (rem === half && (q & 1n) === 1n);
-  else if (rc === RC_DOWN) up = sign === 1;
-  else if (rc === RC_UP) up = sign === 0;
-  else up = false;
-  stRoundedUp = up;
-  return up ? q + 1n : q;
+/** roundShift that records PE and the rounding direction for the store being encoded. */
+function roundStore(m: bigint, shift: number, rc: number, sign: number): bigint {
+  const r = roundShift(m, shift, rc, sign);
+  if (rounding.inexact) {
+    stFlags |= FSW_PE;
+    stRoundedUp = rounding.up;
+  }
+  return r;
 }
 
 /** Unbiased exponent and integer significand of a finite non-zero register: value = m·2^(e-63). */
@@ -321,7 +308,7 @@ function encodeFloat(f: FpuState, phys: number, fracBits: number, expBits: numbe
   let shift = length - (fracBits + 1);
   const tiny = exponent < minExponent;
   if (tiny) shift += minExponent - exponent;
-  let r = roundShift(regSignificand, shift, rc, sign);
+  let r = roundStore(regSignificand, shift, rc, sign);
   if (!tiny && r === 1n << BigInt(fracBits + 1)) {
     r >>= 1n;
     exponent++;
@@ -359,7 +346,7 @@ function encodeInteger(f: FpuState, phys: number, bits: number): bigint {
     stFlags |= FSW_IE;
     return indefinite;
   }
-  const magnitude = roundShift(regSignificand, shift, rc, sign);
+  const magnitude = roundStore(regSignificand, shift, rc, sign);
   const value = sign ? -magnitude : magnitude;
   if (value < -indefinite || value >= indefinite) {
     stFlags = FSW_IE;
