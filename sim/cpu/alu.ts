@@ -75,6 +75,36 @@ export function alu(cpu: Cpu, op: number, size: number, dst: number, src: number
   }
 }
 
+/** alu() for 32-bit operands (signed int32 in and out): no truncation by size. */
+export function alu32(cpu: Cpu, op: number, dst: number, src: number): number {
+  let res: number;
+  switch (op) {
+    case ALU_ADD:
+      res = (dst + src) | 0;
+      setLazy(cpu, LAZY_ADD, 32, dst, src, res);
+      return res;
+    case ALU_OR:
+      res = dst | src;
+      setLazy(cpu, LAZY_LOGIC, 32, dst, src, res);
+      return res;
+    case ALU_AND:
+      res = dst & src;
+      setLazy(cpu, LAZY_LOGIC, 32, dst, src, res);
+      return res;
+    case ALU_XOR:
+      res = dst ^ src;
+      setLazy(cpu, LAZY_LOGIC, 32, dst, src, res);
+      return res;
+    case ALU_SUB:
+    case ALU_CMP:
+      res = (dst - src) | 0;
+      setLazy(cpu, LAZY_SUB, 32, dst, src, res);
+      return res;
+    default:
+      return alu(cpu, op, 32, dst, src);
+  }
+}
+
 /** Keeps CF as it is and makes the other five flags lazy (INC, DEC). */
 function lazyKeepCf(
   cpu: Cpu,

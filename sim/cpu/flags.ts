@@ -96,10 +96,10 @@ function lazyOf(cpu: Cpu): boolean {
   switch (cpu.lazyOp) {
     case LAZY_ADD:
     case LAZY_ADC:
-      return (((dst ^ res) & (src ^ res)) >>> shift) & 1 ? true : false;
+      return !!((((dst ^ res) & (src ^ res)) >>> shift) & 1);
     case LAZY_SUB:
     case LAZY_SBB:
-      return (((dst ^ src) & (dst ^ res)) >>> shift) & 1 ? true : false;
+      return !!((((dst ^ src) & (dst ^ res)) >>> shift) & 1);
     default:
       return false;
   }

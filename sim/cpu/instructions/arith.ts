@@ -3,7 +3,7 @@
 // the BCD adjustments (DAA DAS AAA AAS AAM AAD), CBW/CWDE, CWD/CDQ and SALC.
 
 import { read32, write32 } from '../access.ts';
-import { ALU_ADC, ALU_CMP, ALU_SBB, alu, dec, inc, neg } from '../alu.ts';
+import { ALU_ADC, ALU_CMP, ALU_SBB, alu, alu32, dec, inc, neg } from '../alu.ts';
 import {
   type Cpu,
   EAX,
@@ -32,6 +32,10 @@ import { getAF, getCF, getZF, LAZY_LOGIC, materializeFlags, setArith, setLazy } 
 import type { Handler } from '../table.ts';
 
 // --- Group 1 forms. `op` is the ALU operation (opcode bits 5:3 or ModRM.reg).
+//
+// The word/dword forms have one handler per operation, each its own function literal: V8
+// shares type feedback and optimised code among closures of one literal, so only distinct
+// literals let it fold `op` (and alu32's switch) into a constant per handler.
 
 /** ADC/SBB with a memory destination: the write may fault after CF was consumed. */
 function readsCarryIntoMemory(cpu: Cpu, op: number): boolean {
@@ -74,6 +78,16 @@ export function aluEbGb(op: number): Handler {
 
 /** op Ev, Gv */
 export function aluEvGvWith(cpu: Cpu, op: number): void {
+  const m = cpu.modrm;
+  if (m >= 0xc0 && cpu.opsize32) {
+    const rm = m & 7;
+    const res = alu32(cpu, op, cpu.reg32[rm]!, cpu.reg32[(m >> 3) & 7]!);
+    if (op !== ALU_CMP) cpu.reg32[rm] = res;
+    return;
+  }
+  aluEvGvGeneral(cpu, op);
+}
+function aluEvGvGeneral(cpu: Cpu, op: number): void {
   const g = modrmReg(cpu);
   if (readsCarryIntoMemory(cpu, op)) {
     const size = cpu.opsize32 ? 32 : 16;
@@ -81,7 +95,7 @@ export function aluEvGvWith(cpu: Cpu, op: number): void {
     return;
   }
   if (cpu.opsize32) {
-    const r = alu(cpu, op, 32, readRm32(cpu), cpu.reg32[g]!);
+    const r = alu32(cpu, op, readRm32(cpu), cpu.reg32[g]!);
     if (op !== ALU_CMP) writeRm32(cpu, r);
   } else {
     const r = alu(cpu, op, 16, readRm16(cpu), cpu.reg16[g << 1]!);
@@ -89,8 +103,18 @@ export function aluEvGvWith(cpu: Cpu, op: number): void {
   }
 }
 export function aluEvGv(op: number): Handler {
-  return (cpu) => aluEvGvWith(cpu, op);
+  return ALU_EV_GV[op]!;
 }
+const ALU_EV_GV: readonly Handler[] = [
+  (cpu) => aluEvGvWith(cpu, 0),
+  (cpu) => aluEvGvWith(cpu, 1),
+  (cpu) => aluEvGvWith(cpu, 2),
+  (cpu) => aluEvGvWith(cpu, 3),
+  (cpu) => aluEvGvWith(cpu, 4),
+  (cpu) => aluEvGvWith(cpu, 5),
+  (cpu) => aluEvGvWith(cpu, 6),
+  (cpu) => aluEvGvWith(cpu, 7),
+];
 
 /** op Gb, Eb */
 export function aluGbEbWith(cpu: Cpu, op: number): void {
@@ -106,7 +130,7 @@ export function aluGbEb(op: number): Handler {
 export function aluGvEvWith(cpu: Cpu, op: number): void {
   const g = modrmReg(cpu);
   if (cpu.opsize32) {
-    const r = alu(cpu, op, 32, cpu.reg32[g]!, readRm32(cpu));
+    const r = alu32(cpu, op, cpu.reg32[g]!, readRm32(cpu));
     if (op !== ALU_CMP) cpu.reg32[g] = r;
   } else {
     const r = alu(cpu, op, 16, cpu.reg16[g << 1]!, readRm16(cpu));
@@ -114,8 +138,18 @@ export function aluGvEvWith(cpu: Cpu, op: number): void {
   }
 }
 export function aluGvEv(op: number): Handler {
-  return (cpu) => aluGvEvWith(cpu, op);
+  return ALU_GV_EV[op]!;
 }
+const ALU_GV_EV: readonly Handler[] = [
+  (cpu) => aluGvEvWith(cpu, 0),
+  (cpu) => aluGvEvWith(cpu, 1),
+  (cpu) => aluGvEvWith(cpu, 2),
+  (cpu) => aluGvEvWith(cpu, 3),
+  (cpu) => aluGvEvWith(cpu, 4),
+  (cpu) => aluGvEvWith(cpu, 5),
+  (cpu) => aluGvEvWith(cpu, 6),
+  (cpu) => aluGvEvWith(cpu, 7),
+];
 
 /** op AL, Ib */
 export function aluAlIbWith(cpu: Cpu, op: number): void {
@@ -129,7 +163,7 @@ export function aluAlIb(op: number): Handler {
 /** op eAX, Iz */
 export function aluEaxIzWith(cpu: Cpu, op: number): void {
   if (cpu.opsize32) {
-    const r = alu(cpu, op, 32, cpu.reg32[EAX]!, cpu.imm);
+    const r = alu32(cpu, op, cpu.reg32[EAX]!, cpu.imm);
     if (op !== ALU_CMP) cpu.reg32[EAX] = r;
   } else {
     const r = alu(cpu, op, 16, cpu.reg16[0]!, cpu.imm & 0xffff);
@@ -137,8 +171,18 @@ export function aluEaxIzWith(cpu: Cpu, op: number): void {
   }
 }
 export function aluEaxIz(op: number): Handler {
-  return (cpu) => aluEaxIzWith(cpu, op);
+  return ALU_EAX_IZ[op]!;
 }
+const ALU_EAX_IZ: readonly Handler[] = [
+  (cpu) => aluEaxIzWith(cpu, 0),
+  (cpu) => aluEaxIzWith(cpu, 1),
+  (cpu) => aluEaxIzWith(cpu, 2),
+  (cpu) => aluEaxIzWith(cpu, 3),
+  (cpu) => aluEaxIzWith(cpu, 4),
+  (cpu) => aluEaxIzWith(cpu, 5),
+  (cpu) => aluEaxIzWith(cpu, 6),
+  (cpu) => aluEaxIzWith(cpu, 7),
+];
 
 /** 80/82 /op Eb, Ib */
 export function aluEbIbWith(cpu: Cpu, op: number): void {
@@ -155,13 +199,23 @@ export function aluEbIb(op: number): Handler {
 
 /** 81 /op Ev, Iz and 83 /op Ev, Ibs (the immediate is already sign-extended). */
 export function aluEvIWith(cpu: Cpu, op: number): void {
+  const m = cpu.modrm;
+  if (m >= 0xc0 && cpu.opsize32) {
+    const rm = m & 7;
+    const res = alu32(cpu, op, cpu.reg32[rm]!, cpu.imm | 0);
+    if (op !== ALU_CMP) cpu.reg32[rm] = res;
+    return;
+  }
+  aluEvIGeneral(cpu, op);
+}
+function aluEvIGeneral(cpu: Cpu, op: number): void {
   if (readsCarryIntoMemory(cpu, op)) {
     const size = cpu.opsize32 ? 32 : 16;
     carryIntoMemory(cpu, op, size, size === 32 ? cpu.imm | 0 : cpu.imm & 0xffff);
     return;
   }
   if (cpu.opsize32) {
-    const r = alu(cpu, op, 32, readRm32(cpu), cpu.imm | 0);
+    const r = alu32(cpu, op, readRm32(cpu), cpu.imm | 0);
     if (op !== ALU_CMP) writeRm32(cpu, r);
   } else {
     const r = alu(cpu, op, 16, readRm16(cpu), cpu.imm & 0xffff);
@@ -169,8 +223,18 @@ export function aluEvIWith(cpu: Cpu, op: number): void {
   }
 }
 export function aluEvI(op: number): Handler {
-  return (cpu) => aluEvIWith(cpu, op);
+  return ALU_EV_I[op]!;
 }
+const ALU_EV_I: readonly Handler[] = [
+  (cpu) => aluEvIWith(cpu, 0),
+  (cpu) => aluEvIWith(cpu, 1),
+  (cpu) => aluEvIWith(cpu, 2),
+  (cpu) => aluEvIWith(cpu, 3),
+  (cpu) => aluEvIWith(cpu, 4),
+  (cpu) => aluEvIWith(cpu, 5),
+  (cpu) => aluEvIWith(cpu, 6),
+  (cpu) => aluEvIWith(cpu, 7),
+];
 
 // --- TEST.
 
