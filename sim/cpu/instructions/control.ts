@@ -27,8 +27,27 @@ export function jccWith(cpu: Cpu, cc: number): void {
   if (testCondition(cpu, cc)) jumpNear(cpu, nearTarget(cpu, cpu.eip + cpu.imm));
 }
 export function jcc(cc: number): (cpu: Cpu) => void {
-  return (cpu) => jccWith(cpu, cc);
+  return JCC[cc]!;
 }
+/** One handler per condition, each its own function literal, so V8 folds `cc` in each. */
+const JCC: readonly ((cpu: Cpu) => void)[] = [
+  (cpu) => jccWith(cpu, 0),
+  (cpu) => jccWith(cpu, 1),
+  (cpu) => jccWith(cpu, 2),
+  (cpu) => jccWith(cpu, 3),
+  (cpu) => jccWith(cpu, 4),
+  (cpu) => jccWith(cpu, 5),
+  (cpu) => jccWith(cpu, 6),
+  (cpu) => jccWith(cpu, 7),
+  (cpu) => jccWith(cpu, 8),
+  (cpu) => jccWith(cpu, 9),
+  (cpu) => jccWith(cpu, 10),
+  (cpu) => jccWith(cpu, 11),
+  (cpu) => jccWith(cpu, 12),
+  (cpu) => jccWith(cpu, 13),
+  (cpu) => jccWith(cpu, 14),
+  (cpu) => jccWith(cpu, 15),
+];
 
 /** EB JMP Jb, E9 JMP Jz */
 export function jmpRel(cpu: Cpu): void {
