@@ -149,6 +149,36 @@ export function write32(cpu: Cpu, seg: number, offset: number, value: number): v
   writeLinear32(cpu, (cpu.segBase[seg]! + offset) | 0, value);
 }
 
+/**
+ * For bulk string operations: the RAM index of the `bytes` bytes at seg:offset when the whole
+ * range passes the segment's fast check, lies in one page, is aligned to `size` (so #AC cannot
+ * apply) and hits the TLB for this kind of access, so touching it cannot fault; otherwise -1.
+ */
+export function ramRange(
+  cpu: Cpu,
+  seg: number,
+  offset: number,
+  bytes: number,
+  size: number,
+  write: boolean,
+): number {
+  const fast = write ? SEG_WRITE_FAST : SEG_READ_FAST;
+  if (
+    (SEG_CLASS[cpu.segAccess[seg]! & 0xff]! & fast) === 0 ||
+    offset + bytes - 1 > cpu.segLimit[seg]!
+  ) {
+    return -1;
+  }
+  const linear = (cpu.segBase[seg]! + offset) | 0;
+  const off = linear & 0xfff;
+  if (off + bytes > 0x1000 || (linear & (size - 1)) !== 0) return -1;
+  const vpn = linear >>> 12;
+  const i = vpn & TLB_MASK;
+  if (cpu.tlbTag[i] !== vpn) return -1;
+  if ((cpu.tlbInfo[i]! & tlbNeed(cpu, write ? TLB_WRITE : TLB_READ)) === 0) return -1;
+  return cpu.tlbPhys[i]! + off;
+}
+
 // --- Linear access. The TLB hit test: the tag matches and the entry's bit for this access
 // (supervisor or user) is set; anything else takes the slow path, which walks and may fault.
 

@@ -207,6 +207,62 @@ describe('string instructions', () => {
     expect(flags(cpu) & (FLAG_ZF | FLAG_CF)).toBe(FLAG_CF);
   });
 
+  it('REP MOVSB onto the next byte repeats the first byte, as element by element does', () => {
+    const cpu = flatCpu();
+    cpu.mem.writeBytes(DATA, new Uint8Array([7, 1, 2, 3, 4, 5, 6, 8]));
+    cpu.reg32[ESI] = DATA;
+    cpu.reg32[EDI] = DATA + 1;
+    cpu.reg32[ECX] = 6;
+    exec(cpu, [0xf3, 0xa4]); // rep movsb
+    expect([...cpu.mem.ram.subarray(DATA, DATA + 8)]).toEqual([7, 7, 7, 7, 7, 7, 7, 8]);
+    expect([cpu.reg32[ECX], cpu.reg32[ESI], cpu.reg32[EDI]]).toEqual([0, DATA + 6, DATA + 7]);
+    // Onto lower addresses the forward copy is a plain move, even overlapping.
+    for (let i = 0; i < 8; i++) cpu.mem.write32(DATA + 0x20 + 4 * i, i + 1);
+    cpu.reg32[ESI] = DATA + 0x20;
+    cpu.reg32[EDI] = DATA + 0x10;
+    cpu.reg32[ECX] = 8;
+    exec(cpu, [0xf3, 0xa5]); // rep movsd
+    const moved = Array.from({ length: 8 }, (_, i) => cpu.mem.read32(DATA + 0x10 + 4 * i));
+    expect(moved).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('REP MOVSD and REP STOSD across page boundaries, misaligned, move every element', () => {
+    const cpu = flatCpu();
+    for (let i = 0; i < 0x1800; i++) cpu.mem.ram[DATA + i] = i * 7;
+    const expected = cpu.mem.ram.slice(DATA + 2, DATA + 2 + 0x1400);
+    cpu.reg32[ESI] = DATA + 2;
+    cpu.reg32[EDI] = DATA + 0x4ffe;
+    cpu.reg32[ECX] = 0x500;
+    exec(cpu, [0xf3, 0xa5]); // rep movsd
+    expect(cpu.mem.ram.slice(DATA + 0x4ffe, DATA + 0x4ffe + 0x1400)).toEqual(expected);
+    expect([cpu.reg32[ECX], cpu.reg32[ESI], cpu.reg32[EDI]]).toEqual([
+      0,
+      DATA + 2 + 0x1400,
+      DATA + 0x4ffe + 0x1400,
+    ]);
+    cpu.reg32[EAX] = 0x11223344;
+    cpu.reg32[EDI] = DATA + 0xff8;
+    cpu.reg32[ECX] = 4;
+    exec(cpu, [0xf3, 0xab]); // rep stosd
+    expect([cpu.mem.read32(DATA + 0xff8), cpu.mem.read32(DATA + 0x1004)]).toEqual([
+      0x11223344, 0x11223344,
+    ]);
+    expect(cpu.reg32[EDI]).toBe(DATA + 0x1008);
+  });
+
+  it('REP STOSD that runs past the ES limit stops with the elements before the fault done', () => {
+    const cpu = flatCpu();
+    cpu.segLimit[0] = DATA + 0x0f; // ES ends after four dwords
+    cpu.reg32[EAX] = 0xa5a5a5a5;
+    cpu.reg32[EDI] = DATA;
+    cpu.reg32[ECX] = 8;
+    expect(exec(cpu, [0xf3, 0xab])).toBe(ExitReason.HostTrap); // rep stosd
+    expect(cpu.exitVector).toBe(VEC_GP);
+    expect([cpu.reg32[ECX], cpu.reg32[EDI], cpu.eip]).toEqual([4, DATA + 16, CODE]);
+    expect(cpu.mem.read32(DATA + 12)).toBe(0xa5a5a5a5);
+    expect(cpu.mem.read32(DATA + 16)).toBe(0);
+  });
+
   it('LODSW with a 16-bit operand size and a segment override', () => {
     const cpu = flatCpu();
     cpu.segBase[4] = 0x100; // FS

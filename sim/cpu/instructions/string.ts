@@ -4,7 +4,7 @@
 // direction. A REP loop runs to completion within one instruction; if an iteration faults, the
 // registers show the iterations done and EIP the instruction, so delivery and restart resume it.
 
-import { read8, read16, read32, write8, write16, write32 } from '../access.ts';
+import { ramRange, read8, read16, read32, write8, write16, write32 } from '../access.ts';
 import { ALU_CMP, alu } from '../alu.ts';
 import { type Cpu, DS, EAX, ECX, EDI, EDX, ES, ESI, ExitReason, FLAG_DF } from '../cpu.ts';
 import { getZF } from '../flags.ts';
@@ -62,6 +62,60 @@ function setAccumulator(cpu: Cpu, size: number, value: number): void {
   else cpu.reg32[EAX] = value;
 }
 
+// --- Bulk REP MOVS/STOS: with a 32-bit address size and DF = 0, the elements up to the next
+// page boundary of source and destination are done at once when ramRange says none of them can
+// fault. The registers end as the element loop would leave them; anything else (a TLB miss,
+// MMIO, a segment or page edge, misalignment, an overlap that replicates) goes element by
+// element, which walks the page tables and raises faults as usual.
+
+/** Elements of `size` bytes from linear `linear` to the end of its page. */
+function elementsInPage(linear: number, size: number): number {
+  return ((0x1000 - (linear & 0xfff)) / size) | 0;
+}
+
+/** Copies a run of MOVS elements in one go; false when the next element must go singly. */
+function bulkMovs(cpu: Cpu, seg: number, size: number): boolean {
+  const s = cpu.reg32[ESI]! >>> 0;
+  const d = cpu.reg32[EDI]! >>> 0;
+  const n = Math.min(
+    cpu.reg32[ECX]! >>> 0,
+    elementsInPage(cpu.segBase[seg]! + s, size),
+    elementsInPage(cpu.segBase[ES]! + d, size),
+  );
+  if (n === 0) return false;
+  const bytes = n * size;
+  const from = ramRange(cpu, seg, s, bytes, size, false);
+  if (from < 0) return false;
+  const to = ramRange(cpu, ES, d, bytes, size, true);
+  // A destination just above the source repeats the source's first bytes: not a memmove.
+  if (to < 0 || (to > from && to < from + bytes)) return false;
+  cpu.mem.ram.copyWithin(to, from, from + bytes);
+  cpu.reg32[ESI] = s + bytes;
+  cpu.reg32[EDI] = d + bytes;
+  cpu.reg32[ECX] = cpu.reg32[ECX]! - n;
+  return true;
+}
+
+/** Stores a run of STOS elements in one go; false when the next element must go singly. */
+function bulkStos(cpu: Cpu, size: number, value: number): boolean {
+  const d = cpu.reg32[EDI]! >>> 0;
+  const n = Math.min(cpu.reg32[ECX]! >>> 0, elementsInPage(cpu.segBase[ES]! + d, size));
+  if (n === 0) return false;
+  const to = ramRange(cpu, ES, d, n * size, size, true);
+  if (to < 0) return false;
+  if (size === 1) cpu.mem.ram.fill(value, to, to + n);
+  else if (size === 2) cpu.ram16.fill(value, to >>> 1, (to >>> 1) + n);
+  else cpu.ram32.fill(value | 0, to >>> 2, (to >>> 2) + n);
+  cpu.reg32[EDI] = d + n * size;
+  cpu.reg32[ECX] = cpu.reg32[ECX]! - n;
+  return true;
+}
+
+/** Bulk REP string operations apply: 32-bit addressing, ascending addresses. */
+function bulkAllowed(cpu: Cpu): boolean {
+  return cpu.addrsize32 && (cpu.flags & FLAG_DF) === 0;
+}
+
 /** A4/A5 MOVS */
 export function movs(byteForm: boolean): (cpu: Cpu) => void {
   return (cpu) => {
@@ -74,7 +128,9 @@ export function movs(byteForm: boolean): (cpu: Cpu) => void {
       advance(cpu, EDI, d);
       return;
     }
+    const bulk = bulkAllowed(cpu);
     while (count(cpu) !== 0) {
+      if (bulk && bulkMovs(cpu, seg, size)) continue;
       writeElement(cpu, ES, di(cpu), size, readElement(cpu, seg, si(cpu), size));
       advance(cpu, ESI, d);
       advance(cpu, EDI, d);
@@ -94,7 +150,9 @@ export function stos(byteForm: boolean): (cpu: Cpu) => void {
       advance(cpu, EDI, d);
       return;
     }
+    const bulk = bulkAllowed(cpu);
     while (count(cpu) !== 0) {
+      if (bulk && bulkStos(cpu, size, value)) continue;
       writeElement(cpu, ES, di(cpu), size, value);
       advance(cpu, EDI, d);
       decrementCount(cpu);
