@@ -155,15 +155,18 @@ const MAX_LENGTH = 15;
  * Decodes and executes one instruction. Faults propagate as FAULT.
  *
  * Fast path: 32-bit code whose next 15 bytes lie in the cached fetch page (access.ts) and within
- * CS's limit, and whose first byte is not a prefix. Then no fetch can fault, so the opcode,
- * ModRM/SIB/displacement and immediates are read straight from RAM and EIP is set once. Anything
- * else (prefixes, 16-bit code, an instruction near a page end or the limit) takes stepSlow.
+ * CS's limit, whose first byte is not a prefix, with no single-step trap to take (`tf`: the
+ * EFLAGS.TF the instruction began with; only stepSlow records lastOpcode for that trap). Then
+ * no fetch can fault, so the opcode, ModRM/SIB/displacement and immediates are read straight
+ * from RAM and EIP is set once. Anything else (prefixes, 16-bit code, an instruction near a
+ * page end or the limit, TF) takes stepSlow.
  */
-export function step(cpu: Cpu): void {
+export function step(cpu: Cpu, tf: number): void {
   const eip = cpu.eip;
   const linear = (cpu.segBase[CS]! + eip) | 0;
   const off = linear & 0xfff;
   if (
+    tf === 0 &&
     (linear ^ off) === cpu.fetchLinear &&
     cpu.cpl === cpu.fetchCpl &&
     off <= 0x1000 - MAX_LENGTH &&
@@ -182,7 +185,6 @@ export function step(cpu: Cpu): void {
       cpu.lockPrefix = false;
       let p = start + 1;
       if (op === 0x0f) op = 0x100 | ram[p++]!;
-      lastOpcode = op;
       let index = op << 4;
       if (HAS_MODRM[op] === 1) {
         const m = ram[p++]!;
@@ -269,7 +271,7 @@ export function run(cpu: Cpu, fuel: number): ExitReason {
       while (cpu.instructions < end) {
         if (cpu.trace !== null) cpu.trace(cpu);
         const tf = cpu.flags & FLAG_TF;
-        step(cpu);
+        step(cpu, tf);
         cpu.instructions++;
         if (tf !== 0) singleStepTrap(cpu);
         if (cpu.pendingExit >= 0) return takeExit(cpu);
