@@ -6,9 +6,10 @@
 // Guests are assembled with xenlab's own assembler (sim/asm). Wall-clock time is allowed here
 // and only here: bench/ is outside the determinism rule.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { asmSourcesUnder } from '../grader/asm-sources.ts';
 import { assemble, formatAsmError } from '../sim/asm/index.ts';
 import { type Cpu, CR0_PG, ExitReason, HostMode, VEC_PF } from '../sim/cpu/cpu.ts';
 import { invalidatePage } from '../sim/cpu/paging.ts';
@@ -142,17 +143,6 @@ for (const w of WORKLOADS) {
 // "Largest" is the program (guest kernel or CPU test kernel) with the most source, %includes
 // counted; it is assembled as it is built (guests as ELF, test kernels as flat binaries).
 
-/** Source files under `dir` keyed by path relative to it: the assembler's virtual FS. */
-function sourcesUnder(dir: string, prefix = ''): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
-    const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-    if (entry.isDirectory()) Object.assign(files, sourcesUnder(dir, rel));
-    else if (/\.(asm|inc)$/.test(entry.name)) files[rel] = readFileSync(join(dir, rel), 'utf8');
-  }
-  return files;
-}
-
 /** Characters of `main` and of every file it %includes, transitively. */
 function sourceSize(main: string, files: Record<string, string>, seen = new Set<string>()): number {
   const text = files[main];
@@ -172,7 +162,7 @@ interface Program {
 }
 
 function programsIn(dir: string, format: 'bin' | 'elf'): Program[] {
-  const files = sourcesUnder(join(HERE, '..', dir));
+  const files = asmSourcesUnder(join(HERE, '..', dir));
   return Object.keys(files)
     .filter((f) => f.endsWith('.asm') && !f.includes('/'))
     .map((main) => ({

@@ -1,8 +1,7 @@
 // `xenlab run <guest | kernel.elf>`: boot one PV guest on the reference hypervisor, stream its
 // console, and exit with a code that says how it ended (book §2.7; DESIGN.md §4).
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Command, InvalidArgumentError } from 'commander';
 import { PhysMemory } from '../../sim/memory/memory.ts';
@@ -13,6 +12,7 @@ import { ImageError } from '../../solutions/xen/elf.ts';
 import { formatTrace } from '../../solutions/xen/hypercall.ts';
 import { RunOutcome, runDomains } from '../../solutions/xen/schedule.ts';
 import { Xen } from '../../solutions/xen/xen.ts';
+import { asmSourcesUnder } from '../asm-sources.ts';
 import { EXIT } from '../exit-codes.ts';
 
 /** Exit codes of `xenlab run`: the guest's shutdown reason, or why it did not shut down. */
@@ -46,20 +46,8 @@ export interface RunOptions {
 
 const guestsDir = fileURLToPath(new URL('../../solutions/guests/', import.meta.url));
 
-/** Every .asm/.inc file of solutions/guests, keyed by its path there. */
 function guestSources(): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (rel: string) => {
-    for (const entry of readdirSync(join(guestsDir, rel), { withFileTypes: true })) {
-      const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (entry.isDirectory()) walk(path);
-      else if (/\.(asm|inc)$/.test(entry.name)) {
-        files[path] = readFileSync(join(guestsDir, path), 'utf8');
-      }
-    }
-  };
-  walk('');
-  return files;
+  return asmSourcesUnder(guestsDir);
 }
 
 /** The kernel image for a guest name (assembled) or a path to an ELF file. */

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asmSourcesUnder } from '../asm-sources.ts';
 import { type BootReport, bootHello } from './boot.ts';
 
 // DESIGN.md §1.3: sim/, the assembler and the hypervisor run unchanged in a browser. This tier
@@ -18,17 +19,6 @@ const required = process.env.XENLAB_REQUIRE_BROWSER === '1';
 const present = existsSync(CHROMIUM);
 if (!present && !required) {
   console.warn(`portable tier skipped: ${CHROMIUM} not found (apt-get install chromium)`);
-}
-
-/** Every .asm/.inc file of solutions/guests, keyed by its path there. */
-function guestFiles(dir = join(root, 'solutions/guests'), rel = ''): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const entry of readdirSync(join(dir, rel), { withFileTypes: true })) {
-    const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
-    if (entry.isDirectory()) Object.assign(files, guestFiles(dir, path));
-    else if (/\.(asm|inc)$/.test(entry.name)) files[path] = readFileSync(join(dir, path), 'utf8');
-  }
-  return files;
 }
 
 async function bundle(): Promise<string> {
@@ -86,7 +76,7 @@ describe.skipIf(!present && !required)('the portable core in Chromium', () => {
   });
 
   it('assembles and boots the hello guest in the browser exactly as in Node', async () => {
-    const files = guestFiles();
+    const files = asmSourcesUnder(join(root, 'solutions/guests'));
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
