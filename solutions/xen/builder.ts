@@ -55,6 +55,9 @@ import {
   parseElf,
 } from './elf.ts';
 import type { Heap } from './heap.ts';
+// xenlab: region builder-mm-imports from 05
+import { getPageAndType, PGT_l3_page_table, pinTable, setM2p } from './mm.ts';
+// xenlab: end builder-mm-imports
 import {
   loadKernelSegments,
   loadXenTables,
@@ -364,6 +367,12 @@ export function buildDomain(
   d.p2m.forEach((mfn, pfn) => {
     mem.write32(machineAddress(d, p2mPfn * PAGE_SIZE + pfn * 4), mfn);
   });
+  // xenlab: region builder-m2p from 05
+  // populate_physmap also fills the M2P; the domain may grow back to what it was given.
+  d.p2m.forEach((mfn, pfn) => setM2p(heap, mfn, pfn));
+  d.totPages = cfg.nrPages;
+  d.maxPages = cfg.nrPages;
+  // xenlab: end builder-m2p
 
   // 5. Bootstrap page tables, with Xen's area in L3 slot 3.
   buildPaeTables(mem, d, lay, area);
@@ -384,5 +393,14 @@ export function buildDomain(
     d.vmAssist |= 1 << VMASST_TYPE_pae_extended_cr3;
   }
   createVcpu0(mem, d, lay, area);
+  // xenlab: region builder-pin from 05
+  // 9. Pin the L3 for the guest (libxc's MMUEXT_PIN_L3_TABLE); vCPU 0's CR3 holds one more
+  //    reference. Validation takes the references of every bootstrap entry.
+  const l3 = d.p2m[lay.pgtablesPfn]!;
+  const pinned = pinTable(heap, l3, d.domid, PGT_l3_page_table);
+  if (pinned !== 0 || getPageAndType(heap, l3, d.domid, PGT_l3_page_table) !== 0) {
+    throw new Error('builder: the bootstrap page tables do not validate');
+  }
+  // xenlab: end builder-pin
   return lay;
 }

@@ -4,10 +4,19 @@
 
 import { PAGE_SIZE, type PhysMemory } from '../../sim/memory/memory.ts';
 import type { Prng } from '../../sim/prng.ts';
+// xenlab: region frame-table-imports from 05
+import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_USER, MACH2PHYS_VIRT_START } from './abi.ts';
+// xenlab: end frame-table-imports
 
 /** Who a machine frame belongs to: Xen itself, a domain (its id), or nobody. */
 export const OWNER_FREE = -1;
 export const OWNER_XEN = -2;
+// xenlab: region m2p-pte-flags from 05
+/** How guests see the M2P: present, read-only (book §5.2). */
+const M2P_PTE_FLAGS = _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_USER;
+/** The slot-3 L2 slot of MACH2PHYS_VIRT_START (0xF5800000). */
+const M2P_L2_SLOT = ((MACH2PHYS_VIRT_START - 0xc0000000) / 0x200000) | 0;
+// xenlab: end m2p-pte-flags
 
 /**
  * The machine's frames and their owners. Frames are handed out lowest first; a domain's frames
@@ -18,11 +27,50 @@ export class Heap {
   /** Owner of each machine frame: OWNER_FREE, OWNER_XEN or a domain id. */
   readonly owner: Int32Array;
   private freeCount: number;
+  // xenlab: region frame-table from 05
+  /**
+   * The rest of Xen's struct page_info, per machine frame (book §5.2): the PGT_* type, its type
+   * count, the general reference count, and whether the frame is pinned. mm.ts keeps them.
+   */
+  readonly type: Uint8Array;
+  readonly typeCount: Int32Array;
+  readonly count: Int32Array;
+  readonly pinned: Uint8Array;
+  /** The machine-to-phys table (M2P) lives in these Xen frames; m2pL1Mfn maps them read-only. */
+  readonly m2pMfns: number[];
+  readonly m2pL1Mfn: number;
+  /** Xen's entries for the slots from 428 of every slot-3 L2: the M2P, Xen's area. */
+  readonly xenL2Slots = new Map<number, number>();
+  /** A frame stopped being writable: the domain's TLBs must be flushed before it runs. */
+  deferredTlbFlush = false;
+  // xenlab: end frame-table
 
   constructor(mem: PhysMemory) {
     this.mem = mem;
     this.owner = new Int32Array(mem.frames).fill(OWNER_FREE);
     this.freeCount = mem.frames;
+    // xenlab: region frame-table-init from 05
+    this.type = new Uint8Array(mem.frames);
+    this.typeCount = new Int32Array(mem.frames);
+    this.count = new Int32Array(mem.frames);
+    this.pinned = new Uint8Array(mem.frames);
+    // The M2P takes the highest frames, 4 bytes per frame, all entries invalid (~0) at first.
+    const m2pFrames = Math.ceil((mem.frames * 4) / PAGE_SIZE);
+    this.m2pMfns = [];
+    for (let i = 0; i <= m2pFrames; i++) {
+      const mfn = mem.frames - 1 - i;
+      this.owner[mfn] = OWNER_XEN;
+      if (i < m2pFrames) this.m2pMfns.unshift(mfn);
+    }
+    this.m2pL1Mfn = mem.frames - 1 - m2pFrames;
+    this.freeCount -= m2pFrames + 1;
+    for (const mfn of this.m2pMfns) mem.ram.fill(0xff, mfn * PAGE_SIZE, (mfn + 1) * PAGE_SIZE);
+    mem.ram.fill(0, this.m2pL1Mfn * PAGE_SIZE, (this.m2pL1Mfn + 1) * PAGE_SIZE);
+    this.m2pMfns.forEach((mfn, i) => {
+      mem.write32(this.m2pL1Mfn * PAGE_SIZE + i * 8, mfn * PAGE_SIZE + M2P_PTE_FLAGS);
+    });
+    this.xenL2Slots.set(M2P_L2_SLOT, this.m2pL1Mfn * PAGE_SIZE + M2P_PTE_FLAGS);
+    // xenlab: end frame-table-init
   }
 
   get free(): number {
@@ -62,6 +110,13 @@ export class Heap {
     for (const mfn of mfns) {
       if (this.owner[mfn] === OWNER_FREE) throw new Error(`Heap.release: mfn ${mfn} is free`);
       this.owner[mfn] = OWNER_FREE;
+      // xenlab: region release-frame-info from 05
+      // A dying domain's references all go with it (Xen's domain_relinquish_resources).
+      this.type[mfn] = 0;
+      this.typeCount[mfn] = 0;
+      this.count[mfn] = 0;
+      this.pinned[mfn] = 0;
+      // xenlab: end release-frame-info
     }
     this.freeCount += mfns.length;
   }

@@ -143,6 +143,10 @@ export function buildXenArea(heap: Heap): XenArea {
     mem.write32(l1Mfn * PAGE_SIZE + i * 8, mfn * PAGE_SIZE + pte);
     mem.write32(l1Mfn * PAGE_SIZE + i * 8 + 4, 0);
   });
+  // xenlab: region xen-area-l2-slot from 05
+  // Every slot-3 L2 Xen validates gets this entry (mm.ts installXenSlots).
+  heap.xenL2Slots.set(XEN_AREA_L2_SLOT, l1Mfn * PAGE_SIZE + pte);
+  // xenlab: end xen-area-l2-slot
   return { gdtMfns, idtMfn, tssMfn, stackMfn, l1Mfn };
 }
 

@@ -181,7 +181,17 @@ export class Xen implements HypervisorServices {
   }
 
   private releaseFrames(d: Domain): void {
+    // xenlab: region release-frames from 02 until 05
     this.heap.release([...d.p2m, ...d.xenFrames]);
+    // xenlab: end release-frames
+    // xenlab: region release-owned-frames from 05
+    // Ballooning changes which frames a domain holds, so release whatever it owns now.
+    const owned: number[] = [];
+    this.heap.owner.forEach((owner, mfn) => {
+      if (owner === d.domid) owned.push(mfn);
+    });
+    this.heap.release(owned);
+    // xenlab: end release-owned-frames
     d.p2m = [];
     d.xenFrames = [];
   }
