@@ -149,3 +149,78 @@ export const XENVER_commandline = 9;
 
 // --- Special domain ids (xen-abi §5.9).
 export const DOMID_SELF = 0x7ff0;
+
+// xenlab: region mm-abi from 05
+// --- Memory management (xen-abi §5, public/xen.h, memory.h).
+export const MACH2PHYS_NR_ENTRIES = (MACH2PHYS_VIRT_END - MACH2PHYS_VIRT_START) / 4;
+export const DOMID_IO = 0x7ff1;
+export const DOMID_XEN = 0x7ff2;
+export const VCPU_INFO_arch_cr2 = 8;
+
+/** mmu_update commands: the low 2 bits of each request's ptr. */
+export const MMU_NORMAL_PT_UPDATE = 0;
+export const MMU_MACHPHYS_UPDATE = 1;
+export const MMU_PT_UPDATE_PRESERVE_AD = 2;
+/** struct mmu_update: ptr u64 @0, val u64 @8. */
+export const MMU_UPDATE_SIZE = 16;
+
+export const MMUEXT_PIN_L1_TABLE = 0;
+export const MMUEXT_PIN_L2_TABLE = 1;
+export const MMUEXT_PIN_L3_TABLE = 2;
+export const MMUEXT_PIN_L4_TABLE = 3;
+export const MMUEXT_UNPIN_TABLE = 4;
+export const MMUEXT_NEW_BASEPTR = 5;
+export const MMUEXT_TLB_FLUSH_LOCAL = 6;
+export const MMUEXT_INVLPG_LOCAL = 7;
+export const MMUEXT_TLB_FLUSH_MULTI = 8;
+export const MMUEXT_INVLPG_MULTI = 9;
+export const MMUEXT_TLB_FLUSH_ALL = 10;
+export const MMUEXT_INVLPG_ALL = 11;
+export const MMUEXT_FLUSH_CACHE = 12;
+export const MMUEXT_SET_LDT = 13;
+export const MMUEXT_NEW_USER_BASEPTR = 15;
+export const MMUEXT_CLEAR_PAGE = 16;
+export const MMUEXT_COPY_PAGE = 17;
+export const MMUEXT_FLUSH_CACHE_GLOBAL = 18;
+export const MMUEXT_MARK_SUPER = 19;
+export const MMUEXT_UNMARK_SUPER = 20;
+/** struct mmuext_op: cmd u32 @0, arg1 u32 @4, arg2 u32 @8. */
+export const MMUEXT_OP_SIZE = 12;
+
+export const UVMF_NONE = 0;
+export const UVMF_TLB_FLUSH = 1;
+export const UVMF_INVLPG = 2;
+export const UVMF_FLUSHTYPE_MASK = 3;
+export const UVMF_LOCAL = 0;
+export const UVMF_ALL = 4;
+
+export const XENMEM_increase_reservation = 0;
+export const XENMEM_decrease_reservation = 1;
+export const XENMEM_maximum_ram_page = 2;
+export const XENMEM_current_reservation = 3;
+export const XENMEM_maximum_reservation = 4;
+export const XENMEM_machphys_mfn_list = 5;
+export const XENMEM_populate_physmap = 6;
+export const XENMEM_add_to_physmap = 7;
+export const XENMEM_memory_map = 9;
+export const XENMEM_machine_memory_map = 10;
+export const XENMEM_exchange = 11;
+export const XENMEM_machphys_mapping = 12;
+export const XENMEM_set_memory_map = 13;
+export const XENMEM_maximum_gpfn = 14;
+/** The low 6 bits of memory_op's cmd select the operation; the rest is a restart index. */
+export const MEMOP_CMD_MASK = 0x3f;
+export const MEMOP_EXTENT_SHIFT = 6;
+/** xen_memory_reservation: extent_start @0, nr_extents @4, extent_order @8, mem_flags @12,
+ * domid @16 (20 bytes). */
+export const XEN_MEMORY_RESERVATION_SIZE = 20;
+export const E820_RAM = 1;
+
+/** multicall_entry: op @0, result @4, args[6] @8 (32 bytes). */
+export const MULTICALL_ENTRY_SIZE = 32;
+
+/** trap_info: vector u8 @0, flags u8 @1, cs u16 @2, address u32 @4 (8 bytes). */
+export const TRAP_INFO_SIZE = 8;
+/** trap_info.flags bit 2: mask events on entry, as through an interrupt gate. */
+export const TI_MASK_EVENTS = 4;
+// xenlab: end mm-abi

@@ -11,6 +11,9 @@ import { EAX, EBP, EBX, ECX, EDI, EDX, ESI } from '../../sim/cpu/cpu.ts';
 import type { Domain, Vcpu } from './domain.ts';
 import { ENOSYS, formatResult } from './errno.ts';
 import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';
+// xenlab: region services-heap-import from 05
+import type { Heap } from './heap.ts';
+// xenlab: end services-heap-import
 
 /** Size of Xen's dispatch table: numbers at or above it are -ENOSYS. */
 export const NR_hypercalls = 64;
@@ -27,6 +30,10 @@ export interface HypervisorServices {
   findDomain(domid: number): Domain | undefined;
   /** Xen's command line (XENVER_commandline). */
   readonly commandLine: string;
+  // xenlab: region services-heap from 05
+  /** Machine frames with their owners, types and counts, and the M2P (mm.ts). */
+  readonly heap: Heap;
+  // xenlab: end services-heap
 }
 
 export interface HypercallContext {

@@ -9,6 +9,12 @@
 //   console, sched,       the chapter-02 hypercalls
 //   version, vm-assist
 //   schedule              running the vCPUs
+// xenlab: region mm-contents from 05
+//   mm                    page types, counts and PAE validation; the M2P       (chapter 05)
+//   mmu-update, mmuext,   changing page tables; pinning, CR3, flushes
+//   memory-op, multicall  reservations and the balloon; batches of hypercalls
+//   trap-table, bounce    the virtual IDT and the bounce frame (#PF to the guest)
+// xenlab: end mm-contents
 // xenlab: file from 02
 
 export * from './abi.ts';
@@ -28,3 +34,12 @@ export * from './version.ts';
 export * from './vm-assist.ts';
 export * from './x86-desc.ts';
 export * from './xen.ts';
+// xenlab: region mm-exports from 05
+export * from './bounce.ts';
+export * from './memory-op.ts';
+export * from './mm.ts';
+export * from './mmu-update.ts';
+export * from './mmuext.ts';
+export * from './multicall.ts';
+export * from './trap-table.ts';
+// xenlab: end mm-exports

@@ -55,7 +55,11 @@ export const XEN_L2_FIRST_SLOT = ((HYPERVISOR_VIRT_START - 0xc0000000) / 0x20000
 const L1_DISALLOW = 0x100; // G
 const L1_DISALLOW_NO_IO = 0x098; // PWT, PCD, PAT: only for I/O-capable domains
 const L2_DISALLOW = 0x198; // PWT, PCD, PSE (no superpages), G
-const L3_DISALLOW = 0x1fe; // everything but Present and the AVL bits
+// A PAE L3 entry: 64-bit Xen, which runs every 32-bit PAE guest since Xen 4.3, accepts the
+// compat mask (RW, User, Accessed, Dirty allowed; GRUB sets RW). A 32-bit PAE CPU reserves
+// those bits in a PDPTE, so Xen stores the entry with them cleared (PDPTE_STRIP).
+const L3_DISALLOW = 0x198; // COMPAT_L3_DISALLOW_MASK's low bits
+const PDPTE_STRIP = 0x066;
 const HI_DISALLOW = 0x7ffff000; // bits 44–62
 const L3_HI_DISALLOW = 0xfffff000; // and NX
 
@@ -259,6 +263,12 @@ function allocPageTable(heap: Heap, mfn: number, type: number): number {
     }
   }
   if ((type & PGT_pae_xen_l2) !== 0) installXenSlots(heap, mfn);
+  if ((type & PGT_type_mask) === PGT_l3_page_table) {
+    for (let slot = 0; slot < L3_ENTRIES; slot++) {
+      const ma = mfn * PAGE_SIZE + slot * 8;
+      heap.mem.write32(ma, heap.mem.read32(ma) & ~PDPTE_STRIP);
+    }
+  }
   return 0;
 }
 
@@ -310,6 +320,7 @@ export function modPageTableEntry(
       rc = getPageFromL3e(heap, lo, hi, owner, slot);
   }
   if (rc !== 0) return rc;
+  if ((type & PGT_type_mask) === PGT_l3_page_table) lo &= ~PDPTE_STRIP;
   heap.mem.write32(ma, lo);
   heap.mem.write32(ma + 4, hi);
   if ((type & PGT_type_mask) === PGT_l1_page_table) putPageFromL1e(heap, oldLo, oldHi);

@@ -25,6 +25,9 @@ import {
 import { getEflags } from '../../sim/cpu/flags.ts';
 import { translateForHost } from '../../sim/cpu/paging.ts';
 import { HYPERCALL_VECTOR } from './abi.ts';
+// xenlab: region bounce-import from 05
+import { Bounce, bounceException } from './bounce.ts';
+// xenlab: end bounce-import
 import type { Vcpu } from './domain.ts';
 import { doHypercall } from './hypercall.ts';
 import type { Xen } from './xen.ts';
@@ -150,5 +153,15 @@ export function handleHostTrap(xen: Xen, v: Vcpu): void {
     doHypercall({ xen, domain: v.domain, vcpu: v }, xen.traceSink);
     return;
   }
+  // xenlab: region bounce-to-guest from 05
+  // With a trap table (chapter 05), the guest's own handler gets the exception.
+  const bounce = bounceException(v);
+  if (bounce === Bounce.Delivered) return;
+  if (bounce === Bounce.BadStack) {
+    const why = `${describeException(cpu)}; the kernel stack cannot take the bounce frame`;
+    xen.crashDomain(v.domain, crashReport(v, why));
+    return;
+  }
+  // xenlab: end bounce-to-guest
   xen.crashDomain(v.domain, crashReport(v, describeException(cpu)));
 }
