@@ -14,7 +14,19 @@
 // From ring 1 the frame goes on the current stack; from ring 3 on the stack stack_switch named.
 // A page fault's address goes to vcpu_info.arch.cr2, since a ring-1 guest cannot read CR2.
 
-import { type Cpu, CS, ESP, FLAG_IF, FLAG_NT, FLAG_RF, FLAG_TF, FLAG_VM, SS, VEC_GP, VEC_PF } from '../../sim/cpu/cpu.ts';
+import {
+  type Cpu,
+  CS,
+  ESP,
+  FLAG_IF,
+  FLAG_NT,
+  FLAG_RF,
+  FLAG_TF,
+  FLAG_VM,
+  SS,
+  VEC_GP,
+  VEC_PF,
+} from '../../sim/cpu/cpu.ts';
 import { FAULT } from '../../sim/cpu/fault.ts';
 import { getEflags, setEflags } from '../../sim/cpu/flags.ts';
 import { translateForHost } from '../../sim/cpu/paging.ts';

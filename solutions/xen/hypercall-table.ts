@@ -34,15 +34,15 @@ import {
 } from './abi.ts';
 import { doConsoleIo } from './console.ts';
 import type { HypercallHandler } from './hypercall.ts';
-import { doSchedOp, doSchedOpCompat } from './sched.ts';
-import { doXenVersion } from './version.ts';
-import { doVmAssist } from './vm-assist.ts';
 // xenlab: region memory-handler-imports from 05
 import { doMemoryOp } from './memory-op.ts';
-import { doMmuextOp } from './mmuext.ts';
 import { doMmuUpdate, doUpdateVaMapping, doUpdateVaMappingOtherdomain } from './mmu-update.ts';
+import { doMmuextOp } from './mmuext.ts';
 import { doMulticall } from './multicall.ts';
+import { doSchedOp, doSchedOpCompat } from './sched.ts';
 import { doSetTrapTable, doStackSwitch } from './trap-table.ts';
+import { doXenVersion } from './version.ts';
+import { doVmAssist } from './vm-assist.ts';
 // xenlab: end memory-handler-imports
 
 /** How the trace shows one argument: a hex value unless `format` or `names` says otherwise. */
@@ -124,30 +124,32 @@ function row(
   args: readonly ArgSpec[],
   handler: HypercallHandler | null = null,
 ): HypercallEntry {
+  // xenlab: region memory-handlers-lookup from 05
+  handler ??= MEMORY_HANDLERS[number] ?? null;
+  // xenlab: end memory-handlers-lookup
   return Object.freeze({ number, name, handler, chapter, args });
 }
 
+// xenlab: region memory-handlers from 05
+/** Chapter 05's handlers, by hypercall number: memory management and the virtual IDT. */
+const MEMORY_HANDLERS: Readonly<Record<number, HypercallHandler>> = {
+  0: doSetTrapTable,
+  1: doMmuUpdate,
+  3: doStackSwitch,
+  12: doMemoryOp,
+  13: doMulticall,
+  14: doUpdateVaMapping,
+  22: doUpdateVaMappingOtherdomain,
+  26: doMmuextOp,
+};
+// xenlab: end memory-handlers
+
 /** Every hypercall number Xen defines, in number order. */
 export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
-  // xenlab: region row-set-trap-table from 02 until 05
-  row(0, 'set_trap_table', 'A', [a('traps')]),
-  // xenlab: end row-set-trap-table
-  // xenlab: region row-set-trap-table-handler from 05
-  row(0, 'set_trap_table', '05', [a('traps')], doSetTrapTable),
-  // xenlab: end row-set-trap-table-handler
-  // xenlab: region row-mmu-update from 02 until 05
+  row(0, 'set_trap_table', '05', [a('traps')]),
   row(1, 'mmu_update', '05', [a('reqs'), dec('count'), a('done'), a('foreigndom')]),
-  // xenlab: end row-mmu-update
-  // xenlab: region row-mmu-update-handler from 05
-  row(1, 'mmu_update', '05', [a('reqs'), dec('count'), a('done'), a('foreigndom')], doMmuUpdate),
-  // xenlab: end row-mmu-update-handler
   row(2, 'set_gdt', '05', [a('frame_list'), dec('entries')]),
-  // xenlab: region row-stack-switch from 02 until 05
-  row(3, 'stack_switch', 'A', [a('ss'), a('esp')]),
-  // xenlab: end row-stack-switch
-  // xenlab: region row-stack-switch-handler from 05
-  row(3, 'stack_switch', '05', [a('ss'), a('esp')], doStackSwitch),
-  // xenlab: end row-stack-switch-handler
+  row(3, 'stack_switch', '05', [a('ss'), a('esp')]),
   row(4, 'set_callbacks', '07', [
     a('event_cs'),
     a('event_eip'),
@@ -160,24 +162,9 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
   row(8, 'set_debugreg', 'A', [dec('reg'), a('value')]),
   row(9, 'get_debugreg', 'A', [dec('reg')]),
   row(10, 'update_descriptor', '05', [a('ma_lo'), a('ma_hi'), a('desc_lo'), a('desc_hi')]),
-  // xenlab: region row-memory-op from 02 until 05
   row(12, 'memory_op', '05', [a('cmd'), a('arg')]),
-  // xenlab: end row-memory-op
-  // xenlab: region row-memory-op-handler from 05
-  row(12, 'memory_op', '05', [a('cmd'), a('arg')], doMemoryOp),
-  // xenlab: end row-memory-op-handler
-  // xenlab: region row-multicall from 02 until 05
   row(13, 'multicall', '05', [a('call_list'), dec('nr_calls')]),
-  // xenlab: end row-multicall
-  // xenlab: region row-multicall-handler from 05
-  row(13, 'multicall', '05', [a('call_list'), dec('nr_calls')], doMulticall),
-  // xenlab: end row-multicall-handler
-  // xenlab: region row-update-va-mapping from 02 until 05
   row(14, 'update_va_mapping', '05', [a('va'), a('val_lo'), a('val_hi'), a('flags')]),
-  // xenlab: end row-update-va-mapping
-  // xenlab: region row-update-va-mapping-handler from 05
-  row(14, 'update_va_mapping', '05', [a('va'), a('val_lo'), a('val_hi'), a('flags')], doUpdateVaMapping),
-  // xenlab: end row-update-va-mapping-handler
   row(15, 'set_timer_op', '03', [a('timeout_lo'), a('timeout_hi')]),
   row(16, 'event_channel_op_compat', '07', [a('op')]),
   row(17, 'xen_version', '02', [named('cmd', XENVER_NAMES), a('arg')], doXenVersion),
@@ -197,7 +184,6 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
     [named('cmd', VMASST_CMD_NAMES), named('type', VMASST_TYPE_NAMES)],
     doVmAssist,
   ),
-  // xenlab: region row-update-va-mapping-otherdomain from 02 until 05
   row(22, 'update_va_mapping_otherdomain', '05', [
     a('va'),
     a('val_lo'),
@@ -205,25 +191,10 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
     a('flags'),
     dec('domid'),
   ]),
-  // xenlab: end row-update-va-mapping-otherdomain
-  // xenlab: region row-update-va-mapping-otherdomain-handler from 05
-  row(22, 'update_va_mapping_otherdomain', '05', [
-    a('va'),
-    a('val_lo'),
-    a('val_hi'),
-    a('flags'),
-    dec('domid'),
-  ], doUpdateVaMappingOtherdomain),
-  // xenlab: end row-update-va-mapping-otherdomain-handler
   row(23, 'iret', 'A', []),
   row(24, 'vcpu_op', '03', [a('cmd'), dec('vcpuid'), a('arg')]),
   row(25, 'set_segment_base', null, [a('which'), a('base')]),
-  // xenlab: region row-mmuext-op from 02 until 05
   row(26, 'mmuext_op', '05', [a('ops'), dec('count'), a('done'), a('foreigndom')]),
-  // xenlab: end row-mmuext-op
-  // xenlab: region row-mmuext-op-handler from 05
-  row(26, 'mmuext_op', '05', [a('ops'), dec('count'), a('done'), a('foreigndom')], doMmuextOp),
-  // xenlab: end row-mmuext-op-handler
   row(27, 'xsm_op', null, [a('op')]),
   row(28, 'nmi_op', null, [a('cmd'), a('arg')]),
   row(29, 'sched_op', '02', [named('cmd', SCHEDOP_NAMES), a('arg')], doSchedOp),

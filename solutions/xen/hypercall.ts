@@ -10,9 +10,9 @@
 import { EAX, EBP, EBX, ECX, EDI, EDX, ESI } from '../../sim/cpu/cpu.ts';
 import type { Domain, Vcpu } from './domain.ts';
 import { ENOSYS, formatResult } from './errno.ts';
-import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';
 // xenlab: region services-heap-import from 05
 import type { Heap } from './heap.ts';
+import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';
 // xenlab: end services-heap-import
 
 /** Size of Xen's dispatch table: numbers at or above it are -ENOSYS. */

@@ -18,6 +18,8 @@
 // xenlab: file from 02
 
 export * from './abi.ts';
+// xenlab: region mm-exports from 05
+export * from './bounce.ts';
 export * from './builder.ts';
 export * from './console.ts';
 export * from './domain.ts';
@@ -27,19 +29,17 @@ export * from './guest-access.ts';
 export * from './heap.ts';
 export * from './hypercall.ts';
 export * from './hypercall-table.ts';
-export * from './sched.ts';
-export * from './schedule.ts';
-export * from './traps.ts';
-export * from './version.ts';
-export * from './vm-assist.ts';
-export * from './x86-desc.ts';
-export * from './xen.ts';
-// xenlab: region mm-exports from 05
-export * from './bounce.ts';
 export * from './memory-op.ts';
 export * from './mm.ts';
 export * from './mmu-update.ts';
 export * from './mmuext.ts';
 export * from './multicall.ts';
+export * from './sched.ts';
+export * from './schedule.ts';
 export * from './trap-table.ts';
+export * from './traps.ts';
+export * from './version.ts';
+export * from './vm-assist.ts';
+export * from './x86-desc.ts';
+export * from './xen.ts';
 // xenlab: end mm-exports

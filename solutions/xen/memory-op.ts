@@ -32,7 +32,7 @@ import type { Domain } from './domain.ts';
 import { EFAULT, EINVAL, ENOSYS, EPERM, ESRCH } from './errno.ts';
 import { copyFromGuest, copyToGuest, readGuestU32, writeGuestU32 } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';
-import { INVALID_M2P_ENTRY, getM2p, setM2p } from './mm.ts';
+import { getM2p, INVALID_M2P_ENTRY, setM2p } from './mm.ts';
 
 /** struct xen_memory_reservation, decoded. */
 export interface Reservation {
@@ -48,7 +48,13 @@ export interface Reservation {
  * wrote there and fills the M2P; decrease_reservation takes back the frames listed (they must
  * be the domain's and mapped nowhere). Returns the number of extents done.
  */
-export function reservationOp(ctx: HypercallContext, d: Domain, op: number, r: Reservation, start: number): number {
+export function reservationOp(
+  ctx: HypercallContext,
+  d: Domain,
+  op: number,
+  r: Reservation,
+  start: number,
+): number {
   // xenlab: exercise 05-memory-reservation
   const heap = ctx.xen.heap;
   const cpu = ctx.vcpu.cpu;

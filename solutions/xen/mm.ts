@@ -17,8 +17,8 @@
 // writable-type reference, so a validated table can never be mapped writable and a writably
 // mapped frame can never become a table.
 
-import { flushTlb } from '../../sim/cpu/paging.ts';
 import type { Cpu } from '../../sim/cpu/cpu.ts';
+import { flushTlb } from '../../sim/cpu/paging.ts';
 import { PAGE_SIZE } from '../../sim/memory/memory.ts';
 import { _PAGE_PRESENT, _PAGE_RW, HYPERVISOR_VIRT_START } from './abi.ts';
 import { EINVAL } from './errno.ts';
@@ -255,7 +255,10 @@ function allocPageTable(heap: Heap, mfn: number, type: number): number {
     return rc;
   }
   if ((type & PGT_type_mask) === PGT_l3_page_table) {
-    const l2 = pteMfn(heap.mem.read32(mfn * PAGE_SIZE + 24) >>> 0, heap.mem.read32(mfn * PAGE_SIZE + 28));
+    const l2 = pteMfn(
+      heap.mem.read32(mfn * PAGE_SIZE + 24) >>> 0,
+      heap.mem.read32(mfn * PAGE_SIZE + 28),
+    );
     if (heap.typeCount[l2] !== 1) {
       // The slot-3 L2 is already under another L3 (create_pae_xen_mappings refuses sharing).
       for (let undo = slots - 1; undo >= 0; undo--) putEntry(heap, mfn, type, undo);

@@ -5,8 +5,8 @@
 // Each op in the batch is read, acted on and counted; the first failure stops the batch and its
 // error is returned, with `done` telling the guest how far it got (as mmu_update).
 
-import { flushTlb, invalidatePage } from '../../sim/cpu/paging.ts';
 import type { Cpu } from '../../sim/cpu/cpu.ts';
+import { flushTlb, invalidatePage } from '../../sim/cpu/paging.ts';
 import { PAGE_SIZE } from '../../sim/memory/memory.ts';
 import {
   MMUEXT_CLEAR_PAGE,
@@ -141,7 +141,13 @@ export function doMmuextOp(ctx: HypercallContext, args: Uint32Array): number {
       break;
     }
     const view = new DataView(op.buffer);
-    rc = mmuextOne(ctx, pg, view.getUint32(0, true), view.getUint32(4, true), view.getUint32(8, true));
+    rc = mmuextOne(
+      ctx,
+      pg,
+      view.getUint32(0, true),
+      view.getUint32(4, true),
+      view.getUint32(8, true),
+    );
     if (rc !== 0) break;
   }
   flushDeferred(ctx.xen.heap, domainCpus(ctx.domain));

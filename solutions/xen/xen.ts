@@ -181,9 +181,6 @@ export class Xen implements HypervisorServices {
   }
 
   private releaseFrames(d: Domain): void {
-    // xenlab: region release-frames from 02 until 05
-    this.heap.release([...d.p2m, ...d.xenFrames]);
-    // xenlab: end release-frames
     // xenlab: region release-owned-frames from 05
     // Ballooning changes which frames a domain holds, so release whatever it owns now.
     const owned: number[] = [];
@@ -191,7 +188,10 @@ export class Xen implements HypervisorServices {
       if (owner === d.domid) owned.push(mfn);
     });
     this.heap.release(owned);
+    d.p2m = [];
+    d.xenFrames = [];
     // xenlab: end release-owned-frames
+    this.heap.release([...d.p2m, ...d.xenFrames]);
     d.p2m = [];
     d.xenFrames = [];
   }
