@@ -86,7 +86,9 @@ export function createBounceFrame(v: Vcpu, ti: TrapInfo, errorCode: number): boo
   const newEsp = (esp - frame.length * 4) >>> 0;
   const slots = frame.map((_, i) => translateForHost(cpu, (ssBase + newEsp + i * 4) >>> 0, true));
   if (slots.some((pa) => pa < 0)) return false;
-  frame.forEach((value, i) => mem.write32(slots[i]!, value >>> 0));
+  frame.forEach((value, i) => {
+    mem.write32(slots[i]!, value >>> 0);
+  });
   if (ss !== null) setCache(cpu, SS, v.kernelSs!, ss[0], ss[1]);
   setCache(cpu, CS, ti.cs, cs[0], cs[1]);
   cpu.cpl = ti.cs & 3;

@@ -369,7 +369,9 @@ export function buildDomain(
   });
   // xenlab: region builder-m2p from 05
   // populate_physmap also fills the M2P; the domain may grow back to what it was given.
-  d.p2m.forEach((mfn, pfn) => setM2p(heap, mfn, pfn));
+  d.p2m.forEach((mfn, pfn) => {
+    setM2p(heap, mfn, pfn);
+  });
   d.totPages = cfg.nrPages;
   d.maxPages = cfg.nrPages;
   // xenlab: end builder-m2p
