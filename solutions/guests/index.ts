@@ -27,6 +27,20 @@ export const GUESTS: readonly GuestInfo[] = [
     description: 'writes to an unmapped page: Xen crashes the domain with a report',
     chapter: '02',
   },
+  // xenlab: region memory-guests from 05
+  {
+    name: 'mapshared',
+    main: 'mapshared.asm',
+    description: 'maps the shared info page with update_va_mapping and reads it (book §5.8)',
+    chapter: '05',
+  },
+  {
+    name: 'pagefault',
+    main: 'pagefault.asm',
+    description: 'handles its own page faults: Xen bounces them, the handler maps the page',
+    chapter: '05',
+  },
+  // xenlab: end memory-guests
 ];
 
 /** A guest that did not assemble: the assembler's messages, one per line. */
