@@ -393,3 +393,51 @@ export function flushDeferred(heap: Heap, cpus: Iterable<Cpu>): void {
   heap.deferredTlbFlush = false;
   for (const cpu of cpus) flushTlb(cpu, false);
 }
+
+// --- The invariants, checked from scratch (tests and `xenlab invariants` call this).
+
+/**
+ * Recounts every reference from what the tables, pins and CR3s hold and compares with the
+ * frame table: type counts equal the references that need the type, general counts equal all
+ * references, no writable mapping of a table or descriptor page, every mapped frame owned by
+ * the table's owner. Returns the violations found, empty when the frame table is consistent.
+ */
+export function auditFrameTable(heap: Heap, cr3s: Iterable<number>): string[] {
+  const frames = heap.owner.length;
+  const count = new Int32Array(frames);
+  const typeCount = new Int32Array(frames);
+  const problems: string[] = [];
+  const hold = (mfn: number, typed: boolean) => {
+    if (mfn >= frames) return;
+    count[mfn]!++;
+    if (typed) typeCount[mfn]!++;
+  };
+  for (let mfn = 0; mfn < frames; mfn++) if (heap.pinned[mfn] !== 0) hold(mfn, true);
+  for (const cr3 of cr3s) hold(Math.floor(cr3 / PAGE_SIZE), true);
+  for (let mfn = 0; mfn < frames; mfn++) {
+    const type = heap.type[mfn]!;
+    if (!isPageTableType(type) || heap.typeCount[mfn] === 0) continue;
+    for (let slot = 0; slot < guestSlots(type); slot++) {
+      const lo = heap.mem.read32(mfn * PAGE_SIZE + slot * 8) >>> 0;
+      if ((lo & _PAGE_PRESENT) === 0) continue;
+      const target = pteMfn(lo, heap.mem.read32(mfn * PAGE_SIZE + slot * 8 + 4));
+      const l1 = (type & PGT_type_mask) === PGT_l1_page_table;
+      const writable = l1 && (lo & _PAGE_RW) !== 0;
+      hold(target, !l1 || writable);
+      const where = `mfn ${mfn} (${PGT_NAMES[type]}) slot ${slot} → mfn ${target}`;
+      if (heap.owner[target] !== heap.owner[mfn]) problems.push(`${where}: not the same owner`);
+      if (writable && heap.type[target] !== PGT_writable_page) {
+        problems.push(`${where}: writable mapping of a ${PGT_NAMES[heap.type[target]!]} page`);
+      }
+    }
+  }
+  for (let mfn = 0; mfn < frames; mfn++) {
+    if (count[mfn] !== heap.count[mfn] || typeCount[mfn] !== heap.typeCount[mfn]) {
+      problems.push(
+        `mfn ${mfn} (${PGT_NAMES[heap.type[mfn]!]}): counts ${heap.count[mfn]}/` +
+          `${heap.typeCount[mfn]}, references ${count[mfn]}/${typeCount[mfn]}`,
+      );
+    }
+  }
+  return problems;
+}

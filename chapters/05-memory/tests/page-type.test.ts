@@ -64,7 +64,9 @@ describe('05-page-type', () => {
     writeL1(g, table, targets);
     expect(g.mmuext([[MMUEXT_PIN_L1_TABLE, table]]).rc, 'a valid L1 pins').toBe(0);
     for (const t of targets) {
-      expect(g.heap.count[t], `frame ${t} mapped by the new L1 holds a reference`).toBeGreaterThan(0);
+      expect(g.heap.count[t], `frame ${t} mapped by the new L1 holds a reference`).toBeGreaterThan(
+        0,
+      );
     }
     expect(g.audit()).toEqual([]);
     expect(g.mmuext([[MMUEXT_UNPIN_TABLE, table]]).rc).toBe(0);

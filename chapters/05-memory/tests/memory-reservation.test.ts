@@ -1,0 +1,102 @@
+// 05-memory-reservation: memory_op's reservation ops — what a balloon driver uses to give
+// pages back and take them again (book §5.5).
+
+import { describe, expect, test } from 'vitest';
+import { PAGE_SIZE } from '../../../sim/memory/memory.ts';
+import { testRng } from '../../testing/index.ts';
+import {
+  DOMID_SELF,
+  XENMEM_current_reservation,
+  XENMEM_decrease_reservation,
+  XENMEM_increase_reservation,
+  XENMEM_maximum_reservation,
+  XENMEM_populate_physmap,
+} from '../src/xen/abi.ts';
+import { getM2p, INVALID_M2P_ENTRY } from '../src/xen/mm.ts';
+import { BATCH, type Guest, guest, MEMORY_OP } from './fixtures.ts';
+
+const RESERVATION = 0x21800;
+
+/** memory_op(cmd, reservation of `list`): extents at BATCH. Returns [result, extents after]. */
+function reservation(g: Guest, cmd: number, list: number[]): [number, number[]] {
+  const b = new Uint8Array(list.length * 4 + 20);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, BATCH, true);
+  v.setUint32(4, list.length, true);
+  v.setUint16(16, DOMID_SELF, true);
+  list.forEach((x, i) => {
+    v.setUint32(20 + i * 4, x, true);
+  });
+  g.poke(RESERVATION, b.subarray(0, 20));
+  g.poke(BATCH, b.subarray(20));
+  const rc = g.hypercall(MEMORY_OP, [cmd, RESERVATION]);
+  const out = g.peek(BATCH, list.length * 4);
+  return [
+    rc,
+    list.map((_, i) => out.slice(i * 4, i * 4 + 4).reduce((a, x, k) => a + x * 256 ** k, 0)),
+  ];
+}
+
+function query(g: Guest, cmd: number): number {
+  g.poke(RESERVATION, [DOMID_SELF & 0xff, DOMID_SELF >> 8]);
+  return g.hypercall(MEMORY_OP, [cmd, RESERVATION]);
+}
+
+describe('05-memory-reservation', () => {
+  test('gives back unmapped pages; the counts and the M2P follow', () => {
+    const rng = testRng('05-memory-reservation/decrease');
+    const g = guest();
+    const pages = g.domain.p2m.length;
+    expect(query(g, XENMEM_current_reservation)).toBe(pages);
+    expect(query(g, XENMEM_maximum_reservation)).toBe(pages);
+    const pfns = new Set<number>();
+    const n = 1 + rng.below(16);
+    while (pfns.size < n) pfns.add(g.unmappedPfn(rng));
+    const mfns = [...pfns].map((p) => g.mfn(p));
+    const [rc] = reservation(g, XENMEM_decrease_reservation, mfns);
+    expect(rc, `decrease_reservation of ${n} unmapped frames returns ${n}`).toBe(n);
+    expect(query(g, XENMEM_current_reservation)).toBe(pages - n);
+    for (const mfn of mfns) {
+      expect(g.heap.owner[mfn], `frame ${mfn} is free again`).toBe(-1);
+      expect(getM2p(g.heap, mfn)).toBe(INVALID_M2P_ENTRY);
+    }
+    expect(g.audit()).toEqual([]);
+  });
+
+  test('refuses frames that are mapped or not its own, stopping there', () => {
+    const rng = testRng('05-memory-reservation/refuse');
+    const g = guest();
+    const mapped = g.mfn(g.freeVa(rng) / PAGE_SIZE);
+    const foreign = g.other().p2m[0]!;
+    const free = g.mfn(g.unmappedPfn(rng));
+    expect(reservation(g, XENMEM_decrease_reservation, [free, mapped, free])[0]).toBe(1);
+    expect(reservation(g, XENMEM_decrease_reservation, [foreign])[0]).toBe(0);
+    expect(g.heap.owner[mapped], 'a mapped frame stays the domain’s').toBe(g.domain.domid);
+    expect(g.audit()).toEqual([]);
+  });
+
+  test('grows back only up to its maximum; populate_physmap fills P2M and M2P', () => {
+    const rng = testRng('05-memory-reservation/grow');
+    const g = guest();
+    const pages = g.domain.p2m.length;
+    const pfns = new Set<number>();
+    const n = 2 + rng.below(8);
+    while (pfns.size < n) pfns.add(g.unmappedPfn(rng));
+    const list = [...pfns];
+    expect(reservation(g, XENMEM_increase_reservation, [0])[0], 'at its maximum').toBe(0);
+    reservation(
+      g,
+      XENMEM_decrease_reservation,
+      list.map((p) => g.mfn(p)),
+    );
+    const [rc, mfns] = reservation(g, XENMEM_populate_physmap, list);
+    expect(rc, `populate_physmap of ${n} pfns`).toBe(n);
+    mfns.forEach((mfn, i) => {
+      expect(g.heap.owner[mfn], 'the new frame is the domain’s').toBe(g.domain.domid);
+      expect(getM2p(g.heap, mfn), 'M2P[mfn] is the pfn it fills').toBe(list[i]);
+      expect(g.domain.p2m[list[i]!]).toBe(mfn);
+    });
+    expect(query(g, XENMEM_current_reservation)).toBe(pages);
+    expect(reservation(g, XENMEM_populate_physmap, [list[0]!])[0], 'full again').toBe(0);
+  });
+});

@@ -1,0 +1,54 @@
+// 05-update-va-mapping: the guest changes the mapping of one of its virtual addresses; the CPU
+// must see the new frame, and the references must follow (book §5.7).
+
+import { describe, expect, test } from 'vitest';
+import { translateForHost } from '../../../sim/cpu/paging.ts';
+import { PAGE_SIZE } from '../../../sim/memory/memory.ts';
+import { testRng } from '../../testing/index.ts';
+import { HYPERVISOR_VIRT_START, UVMF_ALL, UVMF_INVLPG, UVMF_TLB_FLUSH } from '../src/xen/abi.ts';
+import { EFAULT, EINVAL } from '../src/xen/errno.ts';
+import { guest, hex } from './fixtures.ts';
+
+describe('05-update-va-mapping', () => {
+  test('maps another of its frames at a virtual address; the CPU reads it there', () => {
+    const rng = testRng('05-update-va-mapping/map');
+    const g = guest();
+    const va = g.freeVa(rng);
+    const oldMfn = g.mfn(va / PAGE_SIZE);
+    const mfn = g.mfn(g.unmappedPfn(rng));
+    const marker = rng.nextU32();
+    g.xen.mem.write32(mfn * PAGE_SIZE + 0x40, marker);
+    const flags = [0, UVMF_INVLPG, UVMF_TLB_FLUSH, UVMF_INVLPG | UVMF_ALL][rng.below(4)]!;
+    expect(g.uvm(va, mfn * PAGE_SIZE + 0x3, 0, flags)).toBe(0);
+    expect(translateForHost(g.cpu, va + 0x40, false), `${hex(va)} now maps frame ${mfn}`).toBe(
+      mfn * PAGE_SIZE + 0x40,
+    );
+    expect(g.peek(va + 0x40, 4).reduce((a, b, i) => a + b * 256 ** i, 0)).toBe(marker);
+    expect(g.heap.count[oldMfn], 'the frame mapped before lost its reference').toBe(0);
+    expect(g.uvm(va, 0, 0, UVMF_INVLPG), 'unmap').toBe(0);
+    expect(translateForHost(g.cpu, va, false), 'not present any more').toBe(-1);
+    expect([g.heap.count[mfn], g.heap.typeCount[mfn]]).toEqual([0, 0]);
+    expect(g.audit()).toEqual([]);
+  });
+
+  test('refuses addresses in the hypervisor hole and where no L1 exists', () => {
+    const rng = testRng('05-update-va-mapping/refuse');
+    const g = guest();
+    const mfn = g.mfn(g.unmappedPfn(rng));
+    const hole = HYPERVISOR_VIRT_START + rng.below(0x100000000 - HYPERVISOR_VIRT_START);
+    expect(g.uvm(hole, mfn * PAGE_SIZE + 1), `${hex(hole)} is Xen's`).toBe(-EINVAL);
+    const noL1 = 0x40000000 + rng.below(0x40000000);
+    expect(g.uvm(noL1, mfn * PAGE_SIZE + 1), `${hex(noL1)} has no L1`).toBe(-EINVAL);
+    expect(g.heap.count[mfn]).toBe(0);
+  });
+
+  test('a multi-vCPU flush mask that cannot be read is -EFAULT', () => {
+    const rng = testRng('05-update-va-mapping/mask');
+    const g = guest();
+    const va = g.freeVa(rng);
+    const badMask = HYPERVISOR_VIRT_START + 0x1000 * rng.below(16);
+    expect(g.uvm(va, g.mfn(va / PAGE_SIZE) * PAGE_SIZE + 0x3, 0, UVMF_INVLPG | badMask)).toBe(
+      -EFAULT,
+    );
+  });
+});
