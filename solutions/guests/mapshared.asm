@@ -42,6 +42,7 @@ main:
   call print
   ret
 
+; xenlab: region map-shared-info from 05
 ; map_shared_info: maps the machine address in ECX at shared_info_page, present and writable,
 ; flushing that page from the TLB. Returns update_va_mapping's result in EAX.
 map_shared_info:
@@ -53,6 +54,7 @@ map_shared_info:
   HYPERCALL __HYPERVISOR_update_va_mapping
   ret
 ; xenlab: end 05-map-shared-info
+; xenlab: end map-shared-info
 
 section .data
 mapped:  db "shared info mapped: ", 0

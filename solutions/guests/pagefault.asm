@@ -47,6 +47,7 @@ main:
   call print
   ret
 
+; xenlab: region page-fault-handler from 05
 ; page_fault: entered by Xen's bounce frame — error code, EIP, CS, EFLAGS on the stack.
 page_fault:
   push eax
@@ -80,6 +81,7 @@ page_fault:
   pop eax
   add esp, 4                    ; the error code
   iret
+; xenlab: end page-fault-handler
 
 ; print_hex: writes EAX as 0x followed by 8 hex digits. Preserves every register but EAX.
 print_hex:

@@ -55,6 +55,7 @@ export function vcpuInfoAddress(v: Vcpu): number {
   return v.domain.sharedInfoMfn * PAGE_SIZE + v.id * VCPU_INFO_SIZE;
 }
 
+// xenlab: region create-bounce-frame from 05
 /**
  * create_bounce_frame: pushes the frame above on the guest's kernel stack and enters the
  * handler `ti` in ring 1. Returns false, changing nothing, when the stack cannot be written.
@@ -99,6 +100,7 @@ export function createBounceFrame(v: Vcpu, ti: TrapInfo, errorCode: number): boo
   return true;
   // xenlab: end 05-bounce-frame
 }
+// xenlab: end create-bounce-frame
 
 export enum Bounce {
   Delivered,
@@ -108,6 +110,7 @@ export enum Bounce {
   BadStack,
 }
 
+// xenlab: region bounce-exception from 05
 /**
  * Hands the exception `v` exited with to the guest's handler. A #GP that an `INT n` raised
  * (error code n*8+2) becomes vector n when the guest's entry allows INT n from this ring.
@@ -130,3 +133,4 @@ export function bounceException(v: Vcpu): Bounce {
   if (vector === VEC_PF) cpu.mem.write32(vcpuInfoAddress(v) + VCPU_INFO_arch_cr2, cpu.cr2);
   return createBounceFrame(v, ti, errorCode) ? Bounce.Delivered : Bounce.BadStack;
 }
+// xenlab: end bounce-exception

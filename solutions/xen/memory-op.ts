@@ -42,6 +42,7 @@ export interface Reservation {
   domid: number;
 }
 
+// xenlab: region reservation-op from 05
 /**
  * One reservation op on `d` from extent `start`: increase_reservation hands out frames and
  * writes their MFNs to extent_start[]; populate_physmap does the same for the PFNs the guest
@@ -88,6 +89,7 @@ export function reservationOp(
   return i;
   // xenlab: end 05-memory-reservation
 }
+// xenlab: end reservation-op
 
 /** The domain a memory_op names: DOMID_SELF, or another one the caller controls. */
 function targetDomain(ctx: HypercallContext, domid: number): Domain | number {

@@ -102,6 +102,7 @@ export function putPage(heap: Heap, mfn: number): void {
   heap.count[mfn]!--;
 }
 
+// xenlab: region get-page-type from 05
 /**
  * get_page_type: one more reference of `type` to a frame the caller already holds a general
  * reference to. A frame with type references keeps its type; one without may take a new type,
@@ -139,6 +140,7 @@ export function getPageType(heap: Heap, mfn: number, type: number): number {
   // return 0;
   // xenlab: end 05-page-type
 }
+// xenlab: end get-page-type
 
 /** put_page_type: the last reference of a table type releases what its entries hold. */
 export function putPageType(heap: Heap, mfn: number): void {
@@ -166,6 +168,7 @@ export function putPageAndType(heap: Heap, mfn: number): void {
 
 // --- What one entry holds: get_page_from_lNe / put_page_from_lNe.
 
+// xenlab: region get-page-from-l1e from 05
 /**
  * get_page_from_l1e: a present L1 entry maps a frame `domid` owns, with no forbidden flag;
  * a writable mapping takes a writable-type reference, a read-only one a general reference.
@@ -182,6 +185,7 @@ export function getPageFromL1e(heap: Heap, lo: number, hi: number, domid: number
   // return 0;
   // xenlab: end 05-validate-l1e
 }
+// xenlab: end get-page-from-l1e
 
 export function putPageFromL1e(heap: Heap, lo: number, hi: number): void {
   if ((lo & _PAGE_PRESENT) === 0) return;
@@ -240,6 +244,7 @@ function putEntry(heap: Heap, mfn: number, type: number, slot: number): void {
   else putTableEntry(heap, lo, hi);
 }
 
+// xenlab: region alloc-page-table from 05
 /** Validates frame `mfn` as `type`; on failure every reference taken is given back. */
 function allocPageTable(heap: Heap, mfn: number, type: number): number {
   const domid = heap.owner[mfn]!;
@@ -274,6 +279,7 @@ function allocPageTable(heap: Heap, mfn: number, type: number): number {
   }
   return 0;
 }
+// xenlab: end alloc-page-table
 
 function freePageTable(heap: Heap, mfn: number, type: number): void {
   for (let slot = guestSlots(type) - 1; slot >= 0; slot--) putEntry(heap, mfn, type, slot);
@@ -290,6 +296,7 @@ function installXenSlots(heap: Heap, mfn: number): void {
 
 // --- Changing one entry of a validated table: mod_l1_entry, mod_l2_entry, mod_l3_entry.
 
+// xenlab: region mod-page-table-entry from 05
 /**
  * Replaces the entry at machine address `ma` (8-byte aligned) of a validated table with
  * (lo, hi): the new entry is checked and takes its references before the old one's are
@@ -330,9 +337,11 @@ export function modPageTableEntry(
   else putTableEntry(heap, oldLo, oldHi);
   return 0;
 }
+// xenlab: end mod-page-table-entry
 
 // --- Pinning and the page-table base.
 
+// xenlab: region pin-table from 05
 /** MMUEXT_PIN_Lx_TABLE: validate `mfn` as `type` and keep it so until unpinned. */
 export function pinTable(heap: Heap, mfn: number, domid: number, type: number): number {
   // xenlab: exercise 05-pin-table
@@ -349,6 +358,7 @@ export function pinTable(heap: Heap, mfn: number, domid: number, type: number): 
   // return 0;
   // xenlab: end 05-pin-table
 }
+// xenlab: end pin-table
 
 /** MMUEXT_UNPIN_TABLE: drop the pin's reference; a table still in use stays validated. */
 export function unpinTable(heap: Heap, mfn: number, domid: number): number {
@@ -359,6 +369,7 @@ export function unpinTable(heap: Heap, mfn: number, domid: number): number {
   return 0;
 }
 
+// xenlab: region new-baseptr from 05
 /** MMUEXT_NEW_BASEPTR: CR3 takes an L3 reference on the new table and drops the old one's. */
 export function newBaseptr(heap: Heap, cpu: Cpu, mfn: number, domid: number): number {
   const rc = getPageAndType(heap, mfn, domid, PGT_l3_page_table);
@@ -369,6 +380,7 @@ export function newBaseptr(heap: Heap, cpu: Cpu, mfn: number, domid: number): nu
   putPageAndType(heap, old);
   return 0;
 }
+// xenlab: end new-baseptr
 
 /**
  * guest_map_l1e: the machine address of the L1 entry that maps `va` in the tables `cpu` runs

@@ -69,6 +69,7 @@ export function domainCpus(d: Domain): Cpu[] {
   return d.vcpus.map((v) => v.cpu);
 }
 
+// xenlab: region mmu-normal-pt-update from 05
 /**
  * One MMU_NORMAL_PT_UPDATE: the entry at machine address `ma` in a frame `pt` owns. In a
  * validated table it is checked (mm.ts); in any other frame it is a plain write to a page
@@ -100,6 +101,7 @@ function normalPtUpdate(
   putPage(heap, mfn);
   return rc;
 }
+// xenlab: end mmu-normal-pt-update
 
 /** mmu_update(reqs, count, done, foreigndom). */
 export function doMmuUpdate(ctx: HypercallContext, args: Uint32Array): number {
@@ -188,6 +190,7 @@ export function vcpusInMask(ctx: HypercallContext, ptr: number): Cpu[] | number 
   return ctx.domain.vcpus.filter((v) => v.id < 32 && (bits & (1 << v.id)) !== 0).map((v) => v.cpu);
 }
 
+// xenlab: region update-va-mapping from 05
 /** Replaces the L1 entry that maps `va` in the running tables, checked, for `pg`'s frames. */
 function updateVaMapping(ctx: HypercallContext, va: number, lo: number, hi: number, pg: Domain) {
   // xenlab: exercise 05-update-va-mapping
@@ -198,6 +201,7 @@ function updateVaMapping(ctx: HypercallContext, va: number, lo: number, hi: numb
   return modPageTableEntry(heap, ma, lo, hi, pg.domid);
   // xenlab: end 05-update-va-mapping
 }
+// xenlab: end update-va-mapping
 
 /** update_va_mapping(va, val_lo, val_hi, flags). */
 export function doUpdateVaMapping(ctx: HypercallContext, args: Uint32Array): number {

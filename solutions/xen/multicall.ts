@@ -16,6 +16,7 @@ const __HYPERVISOR_multicall = 13;
 /** Set while a batch runs: Xen refuses a multicall inside a multicall. */
 let running = false;
 
+// xenlab: region multicall from 05
 /** multicall(call_list, nr_calls). */
 export function doMulticall(ctx: HypercallContext, args: Uint32Array): number {
   if (running) return -EINVAL;
@@ -42,3 +43,4 @@ export function doMulticall(ctx: HypercallContext, args: Uint32Array): number {
     running = false;
   }
 }
+// xenlab: end multicall

@@ -19,6 +19,7 @@ export function fixupGuestSelector(selector: number): number {
   return (selector & 3) === 0 ? selector | 1 : selector;
 }
 
+// xenlab: region set-trap-table from 05
 /**
  * set_trap_table(traps): entries up to the one whose address is 0 replace the vCPU's entries
  * for their vectors; a NULL pointer clears the whole table. Returns 0 or -EFAULT.
@@ -47,6 +48,7 @@ export function doSetTrapTable(ctx: HypercallContext, args: Uint32Array): number
   }
   return 0;
 }
+// xenlab: end set-trap-table
 
 /** stack_switch(ss, esp): the stack a bounce from ring 3 lands on. Always 0. */
 export function doStackSwitch(ctx: HypercallContext, args: Uint32Array): number {
