@@ -9,13 +9,13 @@
 //   console, sched,       the chapter-02 hypercalls
 //   version, vm-assist
 //   schedule              running the vCPUs
+// xenlab: file from 02
 // xenlab: region mm-contents from 05
 //   mm                    page types, counts and PAE validation; the M2P       (chapter 05)
 //   mmu-update, mmuext,   changing page tables; pinning, CR3, flushes
 //   memory-op, multicall  reservations and the balloon; batches of hypercalls
 //   trap-table, bounce    the virtual IDT and the bounce frame (#PF to the guest)
 // xenlab: end mm-contents
-// xenlab: file from 02
 
 export * from './abi.ts';
 // xenlab: region mm-exports from 05
