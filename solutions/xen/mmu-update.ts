@@ -192,7 +192,13 @@ export function vcpusInMask(ctx: HypercallContext, ptr: number): Cpu[] | number 
 
 // xenlab: region update-va-mapping from 05
 /** Replaces the L1 entry that maps `va` in the running tables, checked, for `pg`'s frames. */
-function updateVaMapping(ctx: HypercallContext, va: number, lo: number, hi: number, pg: Domain) {
+function updateVaMapping(
+  ctx: HypercallContext,
+  va: number,
+  lo: number,
+  hi: number,
+  pg: Domain,
+): number {
   // xenlab: exercise 05-update-va-mapping
   if (va >= HYPERVISOR_VIRT_START) return -EINVAL;
   const heap = ctx.xen.heap;
