@@ -40,6 +40,12 @@ export const GUESTS: readonly GuestInfo[] = [
     description: 'handles its own page faults: Xen bounces them, the handler maps the page',
     chapter: '05',
   },
+  {
+    name: 'balloon',
+    main: 'balloon.asm',
+    description: 'gives pages back to Xen down to the target on its command line (book §5.5)',
+    chapter: '05',
+  },
   // xenlab: end memory-guests
 ];
 

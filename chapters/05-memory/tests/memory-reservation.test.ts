@@ -2,8 +2,10 @@
 // pages back and take them again (book §5.5).
 
 import { describe, expect, test } from 'vitest';
-import { PAGE_SIZE } from '../../../sim/memory/memory.ts';
-import { testRng } from '../../testing/index.ts';
+import { PAGE_SIZE, PhysMemory } from '../../../sim/memory/memory.ts';
+import { guestSources, renderScreen, screenMismatch, testRng } from '../../testing/index.ts';
+import { Toolstack } from '../src/dom0/toolstack.ts';
+import { buildGuest } from '../src/guests/index.ts';
 import {
   DOMID_SELF,
   XENMEM_current_reservation,
@@ -13,9 +15,12 @@ import {
   XENMEM_populate_physmap,
 } from '../src/xen/abi.ts';
 import { getM2p, INVALID_M2P_ENTRY } from '../src/xen/mm.ts';
+import { runDomains } from '../src/xen/schedule.ts';
+import { Xen } from '../src/xen/xen.ts';
 import { BATCH, type Guest, guest, MEMORY_OP } from './fixtures.ts';
 
 const RESERVATION = 0x21800;
+const FUEL = 2_000_000;
 
 /** memory_op(cmd, reservation of `list`): extents at BATCH. Returns [result, extents after]. */
 function reservation(g: Guest, cmd: number, list: number[]): [number, number[]] {
@@ -98,5 +103,31 @@ describe('05-memory-reservation', () => {
     });
     expect(query(g, XENMEM_current_reservation)).toBe(pages);
     expect(reservation(g, XENMEM_populate_physmap, [list[0]!])[0], 'full again').toBe(0);
+  });
+
+  test('the balloon guest shrinks to the target the toolstack set', async () => {
+    const rng = testRng('05-memory-reservation/balloon');
+    const xen = new Xen(new PhysMemory(48 << 20));
+    const toolstack = new Toolstack(xen);
+    const image = buildGuest('balloon.asm', guestSources(import.meta.url));
+    const targetMiB = 5 + rng.below(10);
+    const d = toolstack.createWithTarget(
+      image,
+      { name: 'balloon', memoryMiB: 16, cmdline: '' },
+      targetMiB,
+    );
+    const free = xen.heap.free;
+    toolstack.start(d);
+    runDomains(xen, FUEL);
+    const given = Math.min(1024, 4096 - targetMiB * 256);
+    const mismatch = screenMismatch(
+      await renderScreen(toolstack.console(d).replace(/\n/g, '\r\n')),
+      [
+        `balloon: target ${targetMiB * 1024} KiB, gave back ${given} pages, now ${4096 - given} pages`,
+      ],
+    );
+    expect(mismatch, `${mismatch}\n${xen.logLines.join('\n')}`).toBeUndefined();
+    expect(xen.heap.free, `${given} frames went back to Xen`).toBe(free + given);
+    expect(d.totPages).toBe(4096 - given);
   });
 });
