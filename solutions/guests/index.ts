@@ -46,6 +46,12 @@ export const GUESTS: readonly GuestInfo[] = [
     description: 'gives pages back to Xen down to the target on its command line (book §5.5)',
     chapter: '05',
   },
+  {
+    name: 'count',
+    main: 'count.asm',
+    description: 'fills and sums its pages for twelve steps: saved and restored, it carries on',
+    chapter: '05',
+  },
   // xenlab: end memory-guests
 ];
 

@@ -162,6 +162,19 @@ export class Xen implements HypervisorServices {
     }
   }
 
+  // xenlab: region create-empty-domain from 05
+  /** XEN_DOMCTL_createdomain without the builder: an empty, paused domain (restore fills it). */
+  createEmptyDomain(name: string): Domain {
+    const domid = this.nextDomid++;
+    const handle = new Uint8Array(16);
+    handle[15] = domid & 0xff;
+    handle[14] = domid >>> 8;
+    const d = new Domain(domid, name, false, handle);
+    this.domains.set(domid, d);
+    return d;
+  }
+  // xenlab: end create-empty-domain
+
   pauseDomain(d: Domain): void {
     d.pause();
   }
