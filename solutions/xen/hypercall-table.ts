@@ -106,6 +106,23 @@ const GNTTABOP_NAMES = {
   9: 'GNTTABOP_get_status_frames',
   10: 'GNTTABOP_get_version',
 };
+// memory_op sub-commands (xen-abi §5.7), named in traces before chapter 05 implements them.
+const XENMEM_NAMES = {
+  0: 'XENMEM_increase_reservation',
+  1: 'XENMEM_decrease_reservation',
+  2: 'XENMEM_maximum_ram_page',
+  3: 'XENMEM_current_reservation',
+  4: 'XENMEM_maximum_reservation',
+  5: 'XENMEM_machphys_mfn_list',
+  6: 'XENMEM_populate_physmap',
+  7: 'XENMEM_add_to_physmap',
+  9: 'XENMEM_memory_map',
+  10: 'XENMEM_machine_memory_map',
+  11: 'XENMEM_exchange',
+  12: 'XENMEM_machphys_mapping',
+  13: 'XENMEM_set_memory_map',
+  14: 'XENMEM_maximum_gpfn',
+};
 const VMASST_CMD_NAMES = {
   [VMASST_CMD_enable]: 'VMASST_CMD_enable',
   [VMASST_CMD_disable]: 'VMASST_CMD_disable',
@@ -162,7 +179,7 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
   row(8, 'set_debugreg', 'A', [dec('reg'), a('value')]),
   row(9, 'get_debugreg', 'A', [dec('reg')]),
   row(10, 'update_descriptor', '05', [a('ma_lo'), a('ma_hi'), a('desc_lo'), a('desc_hi')]),
-  row(12, 'memory_op', '05', [a('cmd'), a('arg')]),
+  row(12, 'memory_op', '05', [named('cmd', XENMEM_NAMES), a('arg')]),
   row(13, 'multicall', '05', [a('call_list'), dec('nr_calls')]),
   row(14, 'update_va_mapping', '05', [a('va'), a('val_lo'), a('val_hi'), a('flags')]),
   row(15, 'set_timer_op', '03', [a('timeout_lo'), a('timeout_hi')]),
