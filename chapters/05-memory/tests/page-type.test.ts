@@ -102,6 +102,33 @@ describe('05-page-type', () => {
     expect(g.audit()).toEqual([]);
   });
 
+  test('mmu_update cannot link a writable page as an L1, nor touch Xen’s slots', () => {
+    const rng = testRng('05-page-type/mmu-update');
+    const g = guest();
+    const l3 = g.cpu.cr3;
+    const l2 = (g.xen.mem.read32(l3) & ~0xfff) >>> 0;
+    const slot = 2 + rng.below(500);
+    const writablePage = g.mfn(g.freeVa(rng) / PAGE_SIZE);
+    const r = g.mmuUpdate([[l2 + slot * 8, writablePage * PAGE_SIZE + 0x67]]);
+    expect(
+      r.rc,
+      `an L2 entry pointing at frame ${writablePage}, which the guest maps writable, would make ` +
+        'it a page table the guest can write: -EINVAL (book §5.2)',
+    ).toBe(-EINVAL);
+    expect(r.done).toBe(0);
+    const table = g.mfn(g.unmappedPfn(rng));
+    writeL1(g, table, [g.mfn(g.unmappedPfn(rng))]);
+    expect(g.mmuUpdate([[l2 + slot * 8, table * PAGE_SIZE + 0x67]]).rc, 'a clean L1 links').toBe(0);
+    expect([g.heap.type[table], g.heap.typeCount[table]]).toEqual([PGT_l1_page_table, 1]);
+    const xenL2 = (g.xen.mem.read32(l3 + 24) & ~0xfff) >>> 0;
+    const xenSlot = 428 + rng.below(84);
+    expect(
+      g.mmuUpdate([[xenL2 + xenSlot * 8, table * PAGE_SIZE + 0x67]]).rc,
+      `slot ${xenSlot} of the slot-3 L2 is Xen's (0xF5800000 and up)`,
+    ).toBe(-EINVAL);
+    expect(g.audit()).toEqual([]);
+  });
+
   test('after a seeded random sequence of valid and invalid operations the invariants hold', () => {
     const rng = testRng('05-page-type/random');
     const g = guest();
