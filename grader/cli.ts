@@ -3,10 +3,15 @@
 import { Command, CommanderError } from 'commander';
 import * as asm from './commands/asm.ts';
 import * as checkSetup from './commands/check-setup.ts';
+import * as classroom from './commands/classroom.ts';
 import * as disasm from './commands/disasm.ts';
 import * as grade from './commands/grade.ts';
+import * as hint from './commands/hint.ts';
+import * as pristine from './commands/pristine.ts';
+import * as progress from './commands/progress.ts';
 import * as run from './commands/run.ts';
 import * as start from './commands/start.ts';
+import * as watch from './commands/watch.ts';
 import { EXIT } from './exit-codes.ts';
 
 /** Every subcommand, in the order --help lists them. */
@@ -14,9 +19,14 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   start,
   checkSetup,
   grade,
+  watch,
+  hint,
+  progress,
   run,
   asm,
   disasm,
+  classroom,
+  pristine,
 ];
 
 export function buildProgram(): Command {
