@@ -1,0 +1,108 @@
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { declaredTests, isExerciseId, runTests, type TestResult } from './index.ts';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+
+describe('runTests on the fixture chapters', () => {
+  test('reports every test, and ends although a test loops forever', async () => {
+    const streamed: TestResult[] = [];
+    const progress: number[] = [];
+    const outcome = await runTests({
+      src: join(fixtures, 'src'),
+      testDirs: [
+        join(fixtures, '01-virtualization/tests'),
+        join(fixtures, '02-architecture/tests'),
+      ],
+      seed: 7,
+      testTimeoutMs: 3000,
+      onResult: (r) => streamed.push(r),
+      onProgress: (done) => progress.push(done),
+    });
+    const byId = new Map(outcome.results.map((r) => [r.id, r]));
+    const get = (id: string) => {
+      const r = byId.get(id);
+      if (r === undefined) throw new Error(`no result ${id}; got ${[...byId.keys()].join(', ')}`);
+      return r;
+    };
+    expect(outcome.results).toHaveLength(9);
+    expect(streamed.map((r) => r.id).sort()).toEqual(outcome.results.map((r) => r.id).sort());
+    expect(progress.at(-1)).toBe(9);
+
+    const passed = get('01-virtualization/basics.test.ts::01-add › adds');
+    expect(passed).toMatchObject({
+      exercise: '01-add',
+      name: 'adds',
+      file: 'grader/runner/fixtures/01-virtualization/tests/basics.test.ts',
+      status: 'passed',
+      message: '',
+    });
+    expect(
+      get('01-virtualization/basics.test.ts::01-add › nested › seed is exported'),
+    ).toMatchObject({ name: 'nested › seed is exported', status: 'passed' });
+
+    const failed = get('01-virtualization/basics.test.ts::01-add › adds wrongly');
+    expect(failed.status).toBe('failed');
+    expect(failed.message).toContain('one and one make three here');
+    expect(failed.message).toContain('- 3');
+    expect(failed.message).toContain('+ 2');
+    expect(failed.message).not.toContain('\u001b[');
+
+    expect(get('01-virtualization/basics.test.ts::01-not-yet › calls a stub').message).toMatch(
+      /^not implemented yet: exercise 01-not-yet \(book §1\.2\) — `npx xenlab hint 01-not-yet`\n\nat src\/math\.ts:9:/,
+    );
+    expect(get('01-virtualization/basics.test.ts::outside any describe')).toMatchObject({
+      exercise: '',
+      status: 'failed',
+    });
+    expect(get('01-virtualization/basics.test.ts::outside any describe').message).toContain(
+      'not inside a top-level describe named by an exercise id',
+    );
+
+    expect(get('01-virtualization/loop.test.ts::01-loop › loops forever')).toMatchObject({
+      status: 'failed',
+      message: 'did not finish within 3 s: an infinite loop in your code?',
+    });
+    // The test after the one that hung still runs, in a fresh process.
+    expect(get('01-virtualization/loop.test.ts::01-loop › runs after the loop').status).toBe(
+      'passed',
+    );
+
+    const overflow = get('02-architecture/overflow.test.ts::02-overflow › overflows the stack');
+    expect(overflow.status).toBe('failed');
+    expect(overflow.message).toMatch(/^RangeError: Maximum call stack size exceeded/);
+    expect(overflow.message).toContain('at src/math.ts:');
+
+    const broken = get('02-architecture/broken.test.ts::02-broken › never loads');
+    expect(broken.status).toBe('failed');
+    expect(broken.message).toMatch(/^the test file did not load:/);
+    expect(outcome.error).toBeUndefined();
+  }, 120_000);
+
+  test('a filter runs only the tests whose full name contains it', async () => {
+    const outcome = await runTests({
+      src: join(fixtures, 'src'),
+      testDirs: [join(fixtures, '01-virtualization/tests')],
+      seed: 7,
+      filter: 'adds wrongly',
+    });
+    expect(outcome.results.map((r) => `${r.id} ${r.status}`)).toEqual([
+      '01-virtualization/basics.test.ts::01-add › adds wrongly failed',
+    ]);
+  }, 120_000);
+});
+
+describe('helpers', () => {
+  test('isExerciseId knows the chapter ids', () => {
+    expect(isExerciseId('02-start-info')).toBe(true);
+    expect(isExerciseId('A-set-trap-table')).toBe(true);
+    expect(isExerciseId('99-nothing')).toBe(false);
+    expect(isExerciseId('02-Start')).toBe(false);
+    expect(isExerciseId('start-info')).toBe(false);
+  });
+
+  test('declaredTests reads describe and test names with their nesting', () => {
+    const source = `describe('02-a', () => {\n test('one', () => {});\n describe("inner", () => {\n it('two', () => {}); });\n});\ntest('top', () => {});`;
+    expect(declaredTests(source)).toEqual([['02-a', 'one'], ['02-a', 'inner', 'two'], ['top']]);
+  });
+});
