@@ -97,16 +97,19 @@ export async function loadHypervisor(tree: string): Promise<Hypervisor> {
 }
 
 /** The tree `run` boots on: --src, else --chapter's src/, else the reference. */
-export async function runTree(options: Pick<RunOptions, 'chapter' | 'src'>): Promise<string> {
+export async function runTree(
+  options: Pick<RunOptions, 'chapter' | 'src'>,
+  reference = REFERENCE_TREE,
+): Promise<string> {
   if (options.src !== undefined) return resolve(options.src);
   if (options.chapter !== undefined) return join((await loadChapter(options.chapter)).dir, 'src');
-  if (!existsSync(REFERENCE_TREE)) {
+  if (!existsSync(reference)) {
     throw new UsageError(
       'the reference hypervisor (solutions/) is not included in this handout; boot a guest on ' +
         'your own hypervisor with `--chapter NN` (your chapters/NN-slug/src) or `--src DIR`',
     );
   }
-  return REFERENCE_TREE;
+  return reference;
 }
 
 /** The kernel image for a guest name (assembled from the tree's guests/) or an ELF file. */
