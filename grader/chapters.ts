@@ -9,10 +9,7 @@ import { CHAPTERS, type Chapter } from '../chapters/index.ts';
 import { REPO_ROOT } from './cache.ts';
 
 /** A chapter the grader can grade: where its folder is and what its exercises are. */
-export interface GradedChapter {
-  id: string;
-  slug: string;
-  title: string;
+export interface GradedChapter extends Chapter {
   /** The chapter folder (chapters/NN-slug), absolute. */
   dir: string;
   exercises: Exercise[];
@@ -61,7 +58,7 @@ export async function loadChapter(arg: string, root = CHAPTERS_DIR): Promise<Gra
   if (exercises.length === 0) {
     throw new UsageError(`chapter ${chapter.id} (${chapter.title}) has no graded exercises yet`);
   }
-  return { id: chapter.id, slug: chapter.slug, title: chapter.title, dir, exercises };
+  return { ...chapter, dir, exercises };
 }
 
 /** Every chapter that has a manifest with exercises, in book order. */

@@ -6,9 +6,11 @@ import * as checkSetup from './commands/check-setup.ts';
 import * as classroom from './commands/classroom.ts';
 import * as disasm from './commands/disasm.ts';
 import * as grade from './commands/grade.ts';
+import * as handout from './commands/handout.ts';
 import * as hint from './commands/hint.ts';
 import * as pristine from './commands/pristine.ts';
 import * as progress from './commands/progress.ts';
+import * as reset from './commands/reset.ts';
 import * as run from './commands/run.ts';
 import * as start from './commands/start.ts';
 import * as watch from './commands/watch.ts';
@@ -22,9 +24,11 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   watch,
   hint,
   progress,
+  reset,
   run,
   asm,
   disasm,
+  handout,
   classroom,
   pristine,
 ];

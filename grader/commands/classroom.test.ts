@@ -16,6 +16,7 @@ describe('the GitHub Classroom workflow', () => {
     id: '01',
     slug: '01-virtualization',
     title: 'Fixture',
+    builds: 'a calculator',
     dir: '',
     exercises: FIXTURE_EXERCISES,
   };
