@@ -8,10 +8,12 @@ import * as disasm from './commands/disasm.ts';
 import * as grade from './commands/grade.ts';
 import * as handout from './commands/handout.ts';
 import * as hint from './commands/hint.ts';
+import * as invariants from './commands/invariants.ts';
 import * as pristine from './commands/pristine.ts';
 import * as progress from './commands/progress.ts';
 import * as reset from './commands/reset.ts';
 import * as run from './commands/run.ts';
+import * as stage from './commands/stage.ts';
 import * as start from './commands/start.ts';
 import * as watch from './commands/watch.ts';
 import { EXIT } from './exit-codes.ts';
@@ -31,6 +33,8 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   handout,
   classroom,
   pristine,
+  stage,
+  invariants,
 ];
 
 export function buildProgram(): Command {
