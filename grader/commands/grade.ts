@@ -16,7 +16,7 @@ import { progressPrinter } from '../report/progress.ts';
 import { formatText } from '../report/text.ts';
 import { saveGrade } from '../results-cache.ts';
 import { chapterChanged } from '../starter.ts';
-import { gradeSubmissions } from '../submissions.ts';
+import { gradeSubmissions, submissionTree } from '../submissions.ts';
 
 export type Format = 'text' | 'json' | 'gradescope';
 
@@ -146,7 +146,8 @@ export async function gradeCommand(
       console.error(`note: chapter ${c.id}'s tests are not recorded in grader/pristine.json yet`);
     }
   }
-  const src = resolve(options.src ?? learnerSrc(chapter));
+  // --src may name a tree, or a repository or submission holding one (as --submissions finds it).
+  const src = options.src === undefined ? learnerSrc(chapter) : submissionTree(resolve(options.src), chapter);
   const progress = progressPrinter();
   let shown = 0;
   const gradeOptions: GradeOptions = {
@@ -193,7 +194,7 @@ export function register(program: Command): void {
     .command('grade')
     .argument('[chapter]', 'chapter number, e.g. 2 or 02 (default: the latest one you changed)')
     .description('grade your work on a chapter (or any tree, or a folder of submissions)')
-    .option('--src <dir>', 'grade this source tree instead of chapters/NN-slug/src')
+    .option('--src <dir>', 'grade this tree (or the chapters/NN-slug/src or src/ inside it)')
     .option('--seed <s>', 'the seed of the tests’ random values', seedValue, 1)
     .option('--test <name>', 'only the tests whose name contains this')
     .option('--exercise <id>', 'only this exercise’s tests (e.g. 02-start-info)')

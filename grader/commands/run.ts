@@ -2,8 +2,8 @@
 // learner's own tree: --chapter NN, --src DIR), stream its console, and exit with a code that
 // says how it ended (book §2.7; DESIGN.md §4).
 
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Command, InvalidArgumentError } from 'commander';
 import { PhysMemory } from '../../sim/memory/memory.ts';
@@ -101,7 +101,7 @@ export async function runTree(
   options: Pick<RunOptions, 'chapter' | 'src'>,
   reference = REFERENCE_TREE,
 ): Promise<string> {
-  if (options.src !== undefined) return resolve(options.src);
+  if (options.src !== undefined) return mountTree(resolve(options.src));
   if (options.chapter !== undefined) return join((await loadChapter(options.chapter)).dir, 'src');
   if (!existsSync(reference)) {
     throw new UsageError(
@@ -110,6 +110,20 @@ export async function runTree(
     );
   }
   return reference;
+}
+
+/**
+ * A tree outside the repository (a submission, a solved snapshot in /tmp) is copied to where a
+ * chapter's src/ lies — three folders below the root, inside the package — so its imports of
+ * sim/ and chapters/ resolve and its files load as ES modules. Trees inside load in place.
+ */
+export function mountTree(tree: string, root = REPO_ROOT): string {
+  const rel = relative(root, tree);
+  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) return tree;
+  const mounted = join(root, '.xenlab', 'mounted', 'src');
+  rmSync(mounted, { recursive: true, force: true });
+  cpSync(tree, mounted, { recursive: true });
+  return mounted;
 }
 
 /** The kernel image for a guest name (assembled from the tree's guests/) or an ELF file. */
@@ -228,6 +242,15 @@ export function register(program: Command): void {
         process.exitCode = EXIT.failed;
         return;
       }
-      process.exitCode = runGuest(hv, tree, target, options);
+      try {
+        process.exitCode = runGuest(hv, tree, target, options);
+      } catch (e) {
+        // The reference throwing is a bug of xenlab's; a learner's tree throwing is their work
+        // in progress (an unwritten exercise, say), reported as such.
+        if (tree === REFERENCE_TREE) throw e;
+        const why = e instanceof Error ? (e.stack ?? e.message) : String(e);
+        console.error(`xenlab run: your hypervisor (${tree}) stopped with an exception:\n${why}`);
+        process.exitCode = EXIT.failed;
+      }
     });
 }

@@ -36,7 +36,7 @@ function testOutput(t: GradedTest, report: GradeReport, section: string | undefi
   const lines = [t.message];
   if (section !== undefined) lines.push(`Read: book §${section}`);
   lines.push(`Hint: npx xenlab hint ${t.exercise}`);
-  if (!t.hidden) {
+  if (!t.hidden && t.file !== '') {
     lines.push(
       `Reproduce: npx xenlab grade ${report.chapter} --seed ${report.seed} --test ${quote(t.name)}`,
     );
