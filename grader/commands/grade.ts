@@ -147,7 +147,8 @@ export async function gradeCommand(
     }
   }
   // --src may name a tree, or a repository or submission holding one (as --submissions finds it).
-  const src = options.src === undefined ? learnerSrc(chapter) : submissionTree(resolve(options.src), chapter);
+  const src =
+    options.src === undefined ? learnerSrc(chapter) : submissionTree(resolve(options.src), chapter);
   const progress = progressPrinter();
   let shown = 0;
   const gradeOptions: GradeOptions = {
