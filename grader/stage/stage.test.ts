@@ -378,3 +378,32 @@ describe('marker errors, with their line', () => {
     expect(tree(files).errors).toEqual([]);
   });
 });
+
+describe('the invariants report', () => {
+  test('lists every check, the offenders under a violated one, and a summary', async () => {
+    const { formatChecks } = await import('./invariants.ts');
+    const report = formatChecks([
+      {
+        chapter: '02',
+        name: 'src/ equals a fresh generation',
+        ok: true,
+        summary: '3 files',
+        details: [],
+      },
+      {
+        chapter: '02',
+        name: 'starter fails every test of chapter 02',
+        ok: false,
+        summary: '1/2 fail',
+        details: ['02-x/a.test.ts::02-a › b: passes on the starter'],
+      },
+    ]);
+    expect(report.split('\n')).toEqual([
+      'chapter 02',
+      '  ok   src/ equals a fresh generation (3 files)',
+      '  FAIL starter fails every test of chapter 02 (1/2 fail)',
+      '         02-x/a.test.ts::02-a › b: passes on the starter',
+      'invariants: 1 chapter(s), 1/2 checks passed, 1 violated',
+    ]);
+  });
+});
