@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { gradedChapters } from '../chapters.ts';
 import { FIXTURE_EXERCISES } from '../fixtures/grade.ts';
 import { classroomWorkflow } from './classroom.ts';
 
@@ -47,5 +48,16 @@ describe('the GitHub Classroom workflow', () => {
     expect(workflow.jobs['run-autograding-tests'].if).toBe(
       "github.actor != 'github-classroom[bot]'",
     );
+  });
+
+  it('has every exercise of every chapter exactly once', async () => {
+    const chapters = await gradedChapters();
+    const all = parse(classroomWorkflow(chapters)).jobs['run-autograding-tests'].steps as Step[];
+    const commands = all.map((s) => s.with?.command).filter((c) => c !== undefined);
+    const want = chapters.flatMap((c) =>
+      c.exercises.map((e) => `npx xenlab grade ${c.id} --exercise ${e.id}`),
+    );
+    expect(commands.sort()).toEqual(want.sort());
+    expect(new Set(commands).size).toBe(commands.length);
   });
 });

@@ -29,10 +29,11 @@ export function progressText(chapters: GradedChapter[], grades: Map<string, Cach
       `${c.id}  ${c.title}: ${g.score}/${points} (graded ${g.gradedAt.slice(0, 16).replace('T', ' ')} UTC)`,
     );
     const byId = new Map(g.exercises.map((e) => [e.id, e]));
+    const width = Math.max(...c.exercises.map((e) => e.id.length));
     for (const e of c.exercises) {
       const done = byId.get(e.id);
       const mark = done !== undefined && done.score === done.max_score ? '✓' : '✗';
-      lines.push(`    ${mark} ${e.id}  ${done?.score ?? 0}/${e.points}`);
+      lines.push(`    ${mark} ${e.id.padEnd(width)}  ${done?.score ?? 0}/${e.points}`);
     }
   }
   lines.push('', `Total: ${Math.round(score * 100) / 100}/${max}`);
