@@ -169,6 +169,7 @@ export async function runTests(opts: RunTestsOptions): Promise<RunTestsOutcome> 
       seed: opts.seed,
       deadline,
       testTimeoutMs,
+      fileOf: (taskId) => known.get(taskId)?.file,
       onMessage(message) {
         if (message.type === 'collected') {
           if (collected.has(message.file) && message.tests.length === 0) return;
@@ -218,6 +219,12 @@ export async function runTests(opts: RunTestsOptions): Promise<RunTestsOutcome> 
       const where = known.get(taskId);
       if (where !== undefined) report(where, 'failed', reason, hung.ms);
     }
+    if (hung.kind === 'hung') {
+      const inHook = `${reason} (it hung outside any test: in a beforeAll or afterAll hook?)`;
+      for (const k of known.values()) {
+        if (hung.stuckFiles.includes(k.file)) report(k, 'failed', inHook, hung.ms);
+      }
+    }
     if (hung.kind !== 'hung') {
       unfinished(known, results, (k) => report(k, 'failed', reason, 0));
       if (hung.kind === 'deadline') errors.push('the run exceeded its wall-clock limit');
@@ -254,7 +261,7 @@ function unhandledText(e: ErrorInfo, src: string): string {
 
 type ChildEnd =
   | { kind: 'finished' }
-  | { kind: 'hung'; stuck: string[]; ms: number }
+  | { kind: 'hung'; stuck: string[]; stuckFiles: string[]; ms: number }
   | { kind: 'deadline'; stuck: string[]; ms: number }
   | { kind: 'crashed'; stuck: string[]; ms: number; detail: string };
 
@@ -263,6 +270,8 @@ interface ChildRun {
   seed: number;
   deadline: number;
   testTimeoutMs: number;
+  /** The test file of a vitest task id, when known. */
+  fileOf(taskId: string): string | undefined;
   onMessage(message: ChildMessage): void;
 }
 
@@ -274,6 +283,7 @@ function runChild(run: ChildRun): Promise<ChildEnd> {
     const logDir = mkdtempSync(join(tmpdir(), 'xenlab-run-'));
     const log = join(logDir, 'tests.log');
     const started = new Map<string, number>(); // task id → when the watchdog saw it start
+    const filesRunning = new Map<string, number>(); // test file → when it last showed progress
     let logRead = 0;
     /** Reads what the test workers noted since last time (setup.ts). */
     const readLog = () => {
@@ -284,10 +294,17 @@ function runChild(run: ChildRun): Promise<ChildEnd> {
         return;
       }
       const end = text.lastIndexOf('\n') + 1;
+      const now = Date.now();
       for (const line of text.slice(logRead, end).split('\n')) {
-        const [what, taskId] = line.split(' ');
-        if (what === 'start' && taskId !== undefined) started.set(taskId, Date.now());
-        if (what === 'end' && taskId !== undefined) started.delete(taskId);
+        const space = line.indexOf(' ');
+        const what = line.slice(0, space);
+        const id = line.slice(space + 1);
+        if (what === 'start') started.set(id, now);
+        else if (what === 'end') started.delete(id);
+        else if (what === 'file-start') filesRunning.set(id, now);
+        else if (what === 'file-end') filesRunning.delete(id);
+        const file = what.startsWith('file') ? id : run.fileOf(id);
+        if (file !== undefined && filesRunning.has(file)) filesRunning.set(file, now);
       }
       logRead = end;
     };
@@ -326,8 +343,15 @@ function runChild(run: ChildRun): Promise<ChildEnd> {
       const now = Date.now();
       const limit = run.testTimeoutMs + WATCHDOG_GRACE_MS;
       const stuck = [...started].filter(([, t]) => now - t > limit).map(([id]) => id);
-      if (stuck.length > 0) finish({ kind: 'hung', stuck, ms: run.testTimeoutMs });
-      else if (now > run.deadline) finish({ kind: 'deadline', stuck: [...started.keys()], ms: 0 });
+      // A file making no progress with no test running is stuck in a hook (beforeAll, say).
+      const busy = new Set([...started.keys()].map(run.fileOf));
+      const stuckFiles = [...filesRunning]
+        .filter(([file, t]) => now - t > limit && !busy.has(file))
+        .map(([file]) => file);
+      if (stuck.length > 0 || stuckFiles.length > 0) {
+        finish({ kind: 'hung', stuck, stuckFiles, ms: run.testTimeoutMs });
+      } else if (now > run.deadline)
+        finish({ kind: 'deadline', stuck: [...started.keys()], ms: 0 });
     }, 250);
     child.on('exit', (code, signal) => {
       if (end === undefined) {

@@ -25,9 +25,9 @@ describe('runTests on the fixture chapters', () => {
       if (r === undefined) throw new Error(`no result ${id}; got ${[...byId.keys()].join(', ')}`);
       return r;
     };
-    expect(outcome.results).toHaveLength(9);
+    expect(outcome.results).toHaveLength(10);
     expect(streamed.map((r) => r.id).sort()).toEqual(outcome.results.map((r) => r.id).sort());
-    expect(progress.at(-1)).toBe(9);
+    expect(progress.at(-1)).toBe(10);
 
     const passed = get('01-virtualization/basics.test.ts::01-add › adds');
     expect(passed).toMatchObject({
@@ -72,6 +72,11 @@ describe('runTests on the fixture chapters', () => {
     expect(overflow.status).toBe('failed');
     expect(overflow.message).toMatch(/^RangeError: Maximum call stack size exceeded/);
     expect(overflow.message).toContain('at src/math.ts:');
+
+    // A hook that loops: the file's tests fail, saying where it hung.
+    expect(get('02-architecture/hook.test.ts::02-hook › never starts').message).toMatch(
+      /^did not finish within 3 s: an infinite loop in your code\? \(it hung outside any test/,
+    );
 
     const broken = get('02-architecture/broken.test.ts::02-broken › never loads');
     expect(broken.status).toBe('failed');
