@@ -7,9 +7,8 @@
 // not compile, the run hung and was stopped) counts as failed, with the reason as its message.
 
 import { existsSync, statSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import type { Exercise } from '../chapters/exercise.ts';
-import { REPO_ROOT } from './cache.ts';
 import type { GradedChapter } from './chapters.ts';
 import { runTests, type TestResult } from './runner/index.ts';
 
@@ -90,18 +89,10 @@ export function testDirsFor(options: GradeOptions): { dirs: string[]; hidden: st
   return { dirs, hidden };
 }
 
-function isUnder(file: string, dir: string): boolean {
-  return file === dir || file.startsWith(dir + sep);
-}
+/** A runner result, and whether it comes from a hidden test pack. */
+export type RunResult = TestResult & { hidden?: boolean };
 
-/** A result's file is relative to the repository, or to its pack when the pack lies outside. */
-function fromPack(file: string, hiddenDirs: string[]): boolean {
-  return hiddenDirs.some(
-    (dir) => isUnder(resolve(REPO_ROOT, file), dir) || isUnder(resolve(dir, '..', '..', file), dir),
-  );
-}
-
-function selected(r: TestResult, options: GradeOptions): boolean {
+function selected(r: RunResult, options: GradeOptions): boolean {
   if (options.exercise !== undefined && r.exercise !== options.exercise) return false;
   if (options.test !== undefined && !r.name.includes(options.test)) return false;
   return true;
@@ -113,17 +104,16 @@ function selected(r: TestResult, options: GradeOptions): boolean {
  */
 export function scoreResults(
   options: GradeOptions,
-  results: TestResult[],
+  results: RunResult[],
   error: string | undefined,
   final: boolean,
   durationMs = 0,
 ): GradeReport {
-  const { hidden } = testDirsFor(options);
   const exercises = [...(options.earlier ?? []), options.chapter].flatMap((c) => c.exercises);
   const partial = options.test !== undefined || options.exercise !== undefined;
   const tests: GradedTest[] = [];
   const grades: ExerciseGrade[] = [];
-  const byExercise = new Map<string, TestResult[]>();
+  const byExercise = new Map<string, RunResult[]>();
   for (const r of results) {
     if (!selected(r, options)) continue;
     const list = byExercise.get(r.exercise) ?? [];
@@ -162,7 +152,7 @@ export function scoreResults(
       score: r.status === 'passed' ? round2(each) : 0,
       max_score: round2(each),
       durationMs: r.durationMs,
-      hidden: fromPack(r.file, hidden),
+      hidden: r.hidden === true,
     });
   }
   if (final) {
@@ -203,33 +193,44 @@ function pick(e: Exercise): Omit<ExerciseGrade, 'score' | 'passed' | 'total'> {
   return { id: e.id, title: e.title, section: e.section, points: e.points };
 }
 
-/** Runs the chapter's tests (and any packs') against `src` and scores them. */
+/** Runs the chapter's tests, then any packs' (a run of their own, so each result is known to be
+ * public or hidden), against `src` and scores them. */
 export async function grade(options: GradeOptions): Promise<GradeReport> {
   const { dirs, hidden } = testDirsFor(options);
-  const results: TestResult[] = [];
+  const packDirs = hidden.filter((dir) => existsSync(dir) && statSync(dir).isDirectory());
+  const results: RunResult[] = [];
+  const errors: string[] = [];
   // Time the grader reports to Gradescope; the graded code never sees the wall clock.
   const started = process.hrtime.bigint();
   const elapsed = () => Number((process.hrtime.bigint() - started) / 1_000_000n);
   // The runner matches its filter against vitest's full name (names joined by spaces): give it
   // the test's last name, then keep exactly the matching results.
   const filter = options.test?.split(' › ').pop() ?? options.exercise;
-  const outcome = await runTests({
-    src: resolve(options.src),
-    testDirs: [...dirs, ...hidden.filter((dir) => existsDir(dir))],
-    seed: options.seed,
-    filter,
-    wallClockLimitMs: options.wallClockLimitMs,
-    testTimeoutMs: options.testTimeoutMs,
-    onResult: (r) => {
-      results.push(r);
-      options.onUpdate?.(scoreResults(options, results, undefined, false, elapsed()));
-    },
-    onProgress: options.onProgress,
-  });
-  const all = outcome.results.length >= results.length ? outcome.results : results;
-  return scoreResults(options, all, outcome.error, true, elapsed());
-}
-
-function existsDir(dir: string): boolean {
-  return existsSync(dir) && statSync(dir).isDirectory();
+  const runs = [{ testDirs: dirs, hidden: false }];
+  if (packDirs.length > 0) runs.push({ testDirs: packDirs, hidden: true });
+  for (const run of runs) {
+    const seen = new Set<string>();
+    const add = (r: TestResult) => {
+      if (seen.has(r.id)) return;
+      seen.add(r.id);
+      results.push({ ...r, hidden: run.hidden });
+    };
+    const outcome = await runTests({
+      src: resolve(options.src),
+      testDirs: run.testDirs,
+      seed: options.seed,
+      filter,
+      wallClockLimitMs: options.wallClockLimitMs,
+      testTimeoutMs: options.testTimeoutMs,
+      onResult: (r) => {
+        add(r);
+        options.onUpdate?.(scoreResults(options, results, undefined, false, elapsed()));
+      },
+      onProgress: options.onProgress,
+    });
+    for (const r of outcome.results) add(r);
+    if (outcome.error !== undefined) errors.push(outcome.error);
+  }
+  const error = errors.length === 0 ? undefined : errors.join('\n');
+  return scoreResults(options, results, error, true, elapsed());
 }
