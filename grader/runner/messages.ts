@@ -3,6 +3,7 @@
 // and where in the learner's code it went wrong.
 
 import { isAbsolute, relative } from 'node:path';
+import { REPO_ROOT } from '../cache.ts';
 
 /** What the runner's child process keeps of a test error (vitest's TestError, serialisable). */
 export interface ErrorInfo {
@@ -67,7 +68,8 @@ export function errorMessage(error: ErrorInfo, src: string): string {
     );
   } else {
     const name = error.name && error.name !== 'Error' && error.name !== 'AssertionError';
-    parts.push(stripAnsi(name ? `${error.name}: ${error.message}` : error.message));
+    const text = name ? `${error.name}: ${error.message}` : error.message;
+    parts.push(tidyPaths(stripAnsi(text), src));
     if (error.diff) parts.push(stripAnsi(error.diff));
   }
   if (where !== undefined) parts.push(`at ${where}`);
@@ -78,4 +80,12 @@ export function errorMessage(error: ErrorInfo, src: string): string {
 export function failureMessage(errors: readonly ErrorInfo[], src: string): string {
   if (errors.length === 0) return 'the test failed without an error message';
   return errors.map((e) => errorMessage(e, src)).join('\n\n');
+}
+
+/** Paths into the graded tree as a learner knows them: `src/…` (Vite may cut the root off). */
+export function tidyPaths(text: string, src: string): string {
+  const inRepo = relative(REPO_ROOT, src);
+  let out = text.split(`${src}/`).join('src/');
+  if (!inRepo.startsWith('..') && !isAbsolute(inRepo)) out = out.split(`/${inRepo}/`).join('src/');
+  return out;
 }

@@ -81,6 +81,7 @@ describe('runTests on the fixture chapters', () => {
     const broken = get('02-architecture/broken.test.ts::02-broken › never loads');
     expect(broken.status).toBe('failed');
     expect(broken.message).toMatch(/^the test file did not load:/);
+    expect(broken.message).toContain("Cannot find module 'src/missing.ts'");
     expect(outcome.error).toBeUndefined();
   }, 120_000);
 
