@@ -52,7 +52,7 @@ export function formatText(report: GradeReport, options: TextOptions = {}): stri
     }
   });
   if (report.error !== undefined && failures.every((t) => t.message !== report.error)) {
-    out.push('', 'The run stopped early:', ...indent(report.error, '  ', maxLines));
+    out.push('', 'The run reported an error:', ...indent(report.error, '  ', maxLines));
   }
   out.push(
     '',
