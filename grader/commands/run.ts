@@ -76,24 +76,33 @@ export interface Hypervisor {
     ): DomainView;
     start(d: DomainView): void;
   };
-  GUESTS: readonly { name: string; main: string }[];
+  /** A guest with `monitor` is one of chapter 1's, run on the monitor of monitor/, not on Xen. */
+  GUESTS: readonly { name: string; main: string; monitor?: string }[];
   buildGuest(main: string, files: Record<string, string>): Uint8Array;
   shutdownName(reason: number): string;
   ImageError: new (...args: never[]) => Error;
   formatTrace(t: unknown): string;
   RunOutcome: { Panic: string; FuelExhausted: string };
   runDomains(xen: unknown, fuel: number): { outcome: string; instructions: number };
+  /** Chapter 1's monitor (monitor/index.ts), in trees that have one. */
+  runGuestProgram?: (
+    main: string,
+    mode: string,
+    files: Record<string, string>,
+  ) => { console: string; stopped: string | undefined };
+  HALTED?: string;
 }
 
 /** Loads the hypervisor of `tree` (its xen/index.ts, guests/index.ts, dom0/toolstack.ts). */
 export async function loadHypervisor(tree: string): Promise<Hypervisor> {
   const load = (path: string) => import(pathToFileURL(join(tree, path)).href);
-  const [xen, guests, toolstack] = await Promise.all([
+  const [xen, guests, toolstack, monitor] = await Promise.all([
     load('xen/index.ts'),
     load('guests/index.ts'),
     load('dom0/toolstack.ts'),
+    existsSync(join(tree, 'monitor', 'index.ts')) ? load('monitor/index.ts') : {},
   ]);
-  return { ...xen, ...guests, ...toolstack } as Hypervisor;
+  return { ...xen, ...guests, ...toolstack, ...monitor } as Hypervisor;
 }
 
 /** The tree `run` boots on: --src, else --chapter's src/, else the reference. */
@@ -145,6 +154,14 @@ export function runGuest(
   target: string,
   options: RunOptions,
 ): number {
+  const monitored = hv.GUESTS.find((g) => g.name === target && g.monitor !== undefined);
+  if (monitored?.monitor !== undefined && hv.runGuestProgram !== undefined) {
+    const sources = asmSourcesUnder(join(tree, 'guests'));
+    const vm = hv.runGuestProgram(monitored.main, monitored.monitor, sources);
+    process.stdout.write(vm.console);
+    if (vm.stopped !== hv.HALTED) console.error(`xenlab run: ${vm.stopped ?? 'fuel exhausted'}`);
+    return vm.stopped === hv.HALTED ? EXIT.ok : EXIT.failed;
+  }
   let image: Uint8Array;
   try {
     image = loadImage(hv, tree, target);
