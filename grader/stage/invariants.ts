@@ -77,6 +77,9 @@ function layOut(tree: MarkedTree, chapter: Chapter, kind: Kind, upTo: Chapter[])
     mkdirSync(dir, { recursive: true });
     if (c !== chapter) symlinkSync(snapshotSrc(chapter, kind), join(dir, 'src'));
     if (hasTests(c)) symlinkSync(testsDir(c), join(dir, 'tests'));
+    // Tests may read their chapter's manifest (points, fuel).
+    const manifest = join(ROOT, 'chapters', c.slug, 'exercises.ts');
+    if (existsSync(manifest)) symlinkSync(manifest, join(dir, 'exercises.ts'));
   }
 }
 
@@ -236,8 +239,10 @@ export async function checkInvariants(
 /** The report: one line per check, offenders indented below, a summary last. */
 export function formatChecks(checks: readonly Check[]): string {
   const out: string[] = [];
+  const chapters = [...new Set(checks.map((c) => c.chapter))];
+  const byChapter = chapters.flatMap((id) => checks.filter((c) => c.chapter === id));
   let chapter = '';
-  for (const c of checks) {
+  for (const c of byChapter) {
     if (c.chapter !== chapter) {
       chapter = c.chapter;
       out.push(`chapter ${chapter}`);
@@ -248,9 +253,8 @@ export function formatChecks(checks: readonly Check[]): string {
     if (c.details.length > 50) out.push(`         … and ${c.details.length - 50} more`);
   }
   const failed = checks.filter((c) => !c.ok).length;
-  const chapters = new Set(checks.map((c) => c.chapter)).size;
   out.push(
-    `invariants: ${chapters} chapter(s), ${checks.length - failed}/${checks.length} checks passed` +
+    `invariants: ${chapters.length} chapter(s), ${checks.length - failed}/${checks.length} checks passed` +
       (failed > 0 ? `, ${failed} violated` : ''),
   );
   return out.join('\n');
