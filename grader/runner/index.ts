@@ -156,7 +156,7 @@ export async function runTests(opts: RunTestsOptions): Promise<RunTestsOutcome> 
   let pending: Record<string, string[]> | undefined;
   let todo = [...files.keys()];
   while (todo.length > 0) {
-    const hung = await runChild({
+    const end = await runChild({
       request: {
         repoRoot: REPO_ROOT,
         src,
@@ -208,27 +208,45 @@ export async function runTests(opts: RunTestsOptions): Promise<RunTestsOutcome> 
         }
       },
     });
-    if (hung.kind === 'finished') break;
-    const reason =
-      hung.kind === 'hung'
-        ? `did not finish within ${Math.round(hung.ms / 1000)} s: an infinite loop in your code?`
-        : hung.kind === 'deadline'
-          ? 'did not finish: the whole run took longer than its limit'
-          : `did not finish: the test process ended unexpectedly (${hung.detail})`;
-    for (const taskId of hung.stuck) {
-      const where = known.get(taskId);
-      if (where !== undefined) report(where, 'failed', reason, hung.ms);
-    }
-    if (hung.kind === 'hung') {
-      const inHook = `${reason} (it hung outside any test: in a beforeAll or afterAll hook?)`;
-      for (const k of known.values()) {
-        if (hung.stuckFiles.includes(k.file)) report(k, 'failed', inHook, hung.ms);
+    const failAll = (ids: readonly string[], why: string, ms: number) => {
+      for (const id of ids) {
+        const where = known.get(id);
+        if (where !== undefined) report(where, 'failed', why, ms);
       }
-    }
-    if (hung.kind !== 'hung') {
-      unfinished(known, results, (k) => report(k, 'failed', reason, 0));
-      if (hung.kind === 'deadline') errors.push('the run exceeded its wall-clock limit');
-      else errors.push(`the test process ended unexpectedly: ${hung.detail}`);
+    };
+    const unreported = (ids: readonly string[]) =>
+      ids.filter((id) => known.has(id) && !results.has(identify(known.get(id)!).id));
+    if (end.kind === 'finished') {
+      // A test whose worker died under it (process.kill, out of memory) started and never ended;
+      // the tests after it in its file never ran: they run again in a fresh child.
+      const died = unreported(end.stuck);
+      if (died.length === 0) break;
+      failAll(
+        died,
+        'did not finish: its test process died while it ran (a crash in your code?)',
+        0,
+      );
+    } else if (end.kind === 'hung') {
+      const why = `did not finish within ${Math.round(end.ms / 1000)} s: an infinite loop in your code?`;
+      failAll(end.stuck, why, end.ms);
+      const inHook = `${why} (it hung outside any test: in a beforeAll or afterAll hook?)`;
+      const inFiles = [...known].filter(([, k]) => end.stuckFiles.includes(k.file));
+      failAll(
+        inFiles.map(([id]) => id),
+        inHook,
+        end.ms,
+      );
+    } else {
+      const why =
+        end.kind === 'deadline'
+          ? 'did not finish: the whole run took longer than its limit'
+          : `did not finish: the test process ended unexpectedly (${end.detail})`;
+      failAll([...known.keys()], why, 0);
+      errors.push(
+        end.kind === 'deadline'
+          ? 'the run exceeded its wall-clock limit'
+          : `the test process ended unexpectedly: ${end.detail}`,
+      );
       break;
     }
     // Run again what has not reported yet, file by file.
@@ -260,10 +278,11 @@ function unhandledText(e: ErrorInfo, src: string): string {
 }
 
 type ChildEnd =
-  | { kind: 'finished' }
+  /** `stuck`: tests that started and never ended (their worker died). */
+  | { kind: 'finished'; stuck: string[] }
   | { kind: 'hung'; stuck: string[]; stuckFiles: string[]; ms: number }
-  | { kind: 'deadline'; stuck: string[]; ms: number }
-  | { kind: 'crashed'; stuck: string[]; ms: number; detail: string };
+  | { kind: 'deadline' }
+  | { kind: 'crashed'; detail: string };
 
 interface ChildRun {
   request: ChildRequest;
@@ -350,21 +369,17 @@ function runChild(run: ChildRun): Promise<ChildEnd> {
         .map(([file]) => file);
       if (stuck.length > 0 || stuckFiles.length > 0) {
         finish({ kind: 'hung', stuck, stuckFiles, ms: run.testTimeoutMs });
-      } else if (now > run.deadline)
-        finish({ kind: 'deadline', stuck: [...started.keys()], ms: 0 });
+      } else if (now > run.deadline) finish({ kind: 'deadline' });
     }, 250);
     child.on('exit', (code, signal) => {
       if (end === undefined) {
-        if (done && code === 0) finish({ kind: 'finished' });
-        else {
+        if (done && code === 0) {
+          readLog();
+          finish({ kind: 'finished', stuck: [...started.keys()] });
+        } else {
           const detail = signal !== null ? `signal ${signal}` : `exit code ${code}`;
           const last = stripAnsi(stderr).trim().split('\n').slice(-8).join('\n');
-          finish({
-            kind: 'crashed',
-            stuck: [...started.keys()],
-            ms: 0,
-            detail: last === '' ? detail : `${detail}: ${last}`,
-          });
+          finish({ kind: 'crashed', detail: last === '' ? detail : `${detail}: ${last}` });
         }
       }
       resolveEnd(end!);
