@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { REPO_ROOT } from '../cache.ts';
 import { declaredTests, isExerciseId, runTests, type TestResult } from './index.ts';
+import { createMount } from './mount.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 
@@ -105,6 +107,31 @@ describe('runTests on the fixture chapters', () => {
 });
 
 describe('helpers', () => {
+  test('the mount maps chapters/*/src into the graded tree and back', () => {
+    const root = REPO_ROOT.replace(/\/$/, '');
+    const mount = createMount({
+      repoRoot: root,
+      src: '/elsewhere/work/src',
+      testDirs: ['/pack/03-shared-info/tests'],
+    });
+    expect(mount.realPath(`${root}/chapters/02-architecture/src/xen/index.ts`)).toBe(
+      '/elsewhere/work/src/xen/index.ts',
+    );
+    expect(mount.realPath(`${root}/chapters/testing/index.ts`)).toBe(
+      `${root}/chapters/testing/index.ts`,
+    );
+    expect(mount.realPath(`${root}/sim/cpu/cpu.ts`)).toBe(`${root}/sim/cpu/cpu.ts`);
+    // A file of the graded tree stands where every chapter's src/ stands, so `../../../sim`
+    // from src/xen/ reaches the repository's sim/.
+    expect(mount.virtualPath('/elsewhere/work/src/xen/builder.ts')).toMatch(
+      new RegExp(`^${root}/chapters/[^/]+/src/xen/builder\\.ts$`),
+    );
+    expect(mount.virtualPath('/pack/03-shared-info/tests/a.test.ts')).toBe(
+      `${root}/chapters/03-shared-info/tests/a.test.ts`,
+    );
+    expect(mount.virtualPath(`${root}/sim/cpu/cpu.ts`)).toBeUndefined();
+  });
+
   test('isExerciseId knows the chapter ids', () => {
     expect(isExerciseId('02-start-info')).toBe(true);
     expect(isExerciseId('A-set-trap-table')).toBe(true);
