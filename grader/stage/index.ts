@@ -91,7 +91,7 @@ export function formatMarkerError(e: MarkerError): string {
 /** The snapshot of `chapter` (starter, or solved), as output path → text. */
 export function snapshot(
   tree: MarkedTree,
-  chapter: Chapter,
+  chapter: Pick<Chapter, 'id' | 'slug'>,
   solved: boolean,
 ): Record<string, string> {
   return generateSnapshot(tree, chapter.id, { slug: chapter.slug, solved });
