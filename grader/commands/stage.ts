@@ -1,7 +1,8 @@
 // `xenlab stage [NN…]` regenerates chapters/NN-slug/src from solutions/ (every staged chapter
 // when none is named); `xenlab stage NN [--solved] --out DIR` writes one snapshot elsewhere.
 
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Chapter } from '../../chapters/index.ts';
 import { REPO_ROOT } from '../cache.ts';
@@ -45,6 +46,12 @@ export async function runStage(ids: readonly string[], options: StageOptions): P
   if (options.solved && options.out === undefined) {
     console.error('xenlab stage: --solved needs --out DIR (chapters/*/src always holds starters)');
     return EXIT.usage;
+  }
+  if (!existsSync(join(REPO_ROOT, 'solutions'))) {
+    console.error(
+      `xenlab stage: there is no solutions/ here (a handout has none): nothing to generate from`,
+    );
+    return EXIT.failed;
   }
   let tree: Awaited<ReturnType<typeof readMarkedTree>>;
   try {
