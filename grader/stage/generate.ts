@@ -180,7 +180,9 @@ function stubLines(
     return { lines: starter.map((l) => uncomment(l, file.comment)), throws: false };
   }
   const body = file.lines.slice(e.start, e.end - 1);
-  const first = body.find((l) => l.trim() !== '') ?? file.lines[e.start - 1]!;
+  // The body's indentation (in assembly, of its first instruction: labels sit at column 0).
+  const code = file.comment === ';' ? /^\s+[^\s;]/ : /\S/;
+  const first = body.find((l) => code.test(l)) ?? file.lines[e.start - 1]!;
   const indent = first.slice(0, first.length - first.trimStart().length);
   const section = manifests[e.chapter]?.find((m) => m.id === e.id)?.section ?? '?';
   if (file.comment === ';') {

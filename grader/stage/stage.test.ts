@@ -134,6 +134,7 @@ describe('exercise markers', () => {
       '; xenlab: file from 02',
       'exit:',
       '; xenlab: exercise 02-add',
+      '.again:',
       '  mov eax, 1',
       '  int 0x82',
       '; xenlab: end 02-add',
