@@ -197,7 +197,7 @@ export function saveDomain(xen: Xen, d: Domain): Uint8Array {
   );
   w.u32(traps.length);
   for (const t of traps) w.u32(t.vector | (t.flags << 8) | (t.cs << 16), t.address);
-  w.bytes(xen.mem.ram.subarray(d.sharedInfoMfn * PAGE_SIZE, (d.sharedInfoMfn + 1) * PAGE_SIZE));
+  w.bytes(xen.mem.readBytes(d.sharedInfoMfn * PAGE_SIZE, PAGE_SIZE));
 
   const p2m = p2mPfns(xen, d, cpu);
   const kinds = d.p2m.map((mfn, pfn) => {
@@ -211,7 +211,7 @@ export function saveDomain(xen: Xen, d: Domain): Uint8Array {
   kinds.forEach((kind, pfn) => {
     if (kind === FrameKind.Absent) return;
     const mfn = d.p2m[pfn]!;
-    const page = xen.mem.ram.slice(mfn * PAGE_SIZE, (mfn + 1) * PAGE_SIZE);
+    const page = xen.mem.readBytes(mfn * PAGE_SIZE, PAGE_SIZE);
     if (kind === FrameKind.P2m) rewriteP2m(page, toPfn);
     else if (kind !== FrameKind.Data) rewriteTable(page, kind, toPfn);
     if (pfn === d.startInfoPfn) canonicalStartInfo(page, toPfn);
@@ -272,7 +272,7 @@ export function restoreDomain(xen: Xen, name: string, bytes: Uint8Array, shuffle
   d.totPages = present;
   d.maxPages = maxPages;
   d.vmAssist = vmAssist;
-  xen.mem.ram.set(shared, d.sharedInfoMfn * PAGE_SIZE);
+  xen.mem.writeBytes(d.sharedInfoMfn * PAGE_SIZE, shared);
   const toMfn = (pfn: number) => {
     const mfn = d.p2m[pfn];
     if (mfn === undefined || mfn === INVALID_M2P_ENTRY)
@@ -286,7 +286,7 @@ export function restoreDomain(xen: Xen, name: string, bytes: Uint8Array, shuffle
     if (kind === FrameKind.P2m) rewriteP2m(page, toMfn);
     else if (kind !== FrameKind.Data) rewriteTable(page, kind, toMfn);
     if (pfn === startInfoPfn) canonicalStartInfo(page, toMfn, d.sharedInfoMfn * PAGE_SIZE);
-    xen.mem.ram.set(page, d.p2m[pfn]! * PAGE_SIZE);
+    xen.mem.writeBytes(d.p2m[pfn]! * PAGE_SIZE, page);
   });
   // Pinning validates the tables again, here, in their new frames.
   kinds.forEach((packed, pfn) => {

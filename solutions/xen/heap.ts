@@ -64,8 +64,8 @@ export class Heap {
     }
     this.m2pL1Mfn = mem.frames - 1 - m2pFrames;
     this.freeCount -= m2pFrames + 1;
-    for (const mfn of this.m2pMfns) mem.ram.fill(0xff, mfn * PAGE_SIZE, (mfn + 1) * PAGE_SIZE);
-    mem.ram.fill(0, this.m2pL1Mfn * PAGE_SIZE, (this.m2pL1Mfn + 1) * PAGE_SIZE);
+    for (const mfn of this.m2pMfns) mem.fill(mfn * PAGE_SIZE, PAGE_SIZE, 0xff);
+    mem.fill(this.m2pL1Mfn * PAGE_SIZE, PAGE_SIZE, 0);
     this.m2pMfns.forEach((mfn, i) => {
       mem.write32(this.m2pL1Mfn * PAGE_SIZE + i * 8, mfn * PAGE_SIZE + M2P_PTE_FLAGS);
     });

@@ -67,9 +67,9 @@ function clearOrCopy(ctx: HypercallContext, pg: Domain, dst: number, src: number
   const rc = getPageAndType(heap, dst, pg.domid, PGT_writable_page);
   if (rc !== 0) return rc;
   if (src < 0) {
-    heap.mem.ram.fill(0, dst * PAGE_SIZE, (dst + 1) * PAGE_SIZE);
+    heap.mem.fill(dst * PAGE_SIZE, PAGE_SIZE, 0);
   } else if (getPage(heap, src, pg.domid)) {
-    heap.mem.ram.copyWithin(dst * PAGE_SIZE, src * PAGE_SIZE, (src + 1) * PAGE_SIZE);
+    heap.mem.writeBytes(dst * PAGE_SIZE, heap.mem.readBytes(src * PAGE_SIZE, PAGE_SIZE));
     putPage(heap, src);
   } else {
     putPageAndType(heap, dst);

@@ -27,7 +27,7 @@ import { type Guest, guest, hex } from './fixtures.ts';
 
 /** Writes a would-be L1 into frame `mfn`: `n` entries mapping the given frames read-only. */
 function writeL1(g: Guest, mfn: number, targets: number[], flags = 0x1) {
-  g.xen.mem.ram.fill(0, mfn * PAGE_SIZE, (mfn + 1) * PAGE_SIZE);
+  g.xen.mem.fill(mfn * PAGE_SIZE, PAGE_SIZE, 0);
   targets.forEach((t, i) => {
     g.xen.mem.write32(mfn * PAGE_SIZE + i * 8, t * PAGE_SIZE + flags);
   });

@@ -77,9 +77,9 @@ describe('05-pin-table', () => {
     let newL2 = newL3;
     while (newL2 === newL3) newL2 = g.mfn(g.unmappedPfn(rng));
     // A new L3 sharing slot 0's L2 with the old one, and its own (empty) slot-3 L2.
-    mem.ram.copyWithin(newL3 * PAGE_SIZE, oldL3 * PAGE_SIZE, oldL3 * PAGE_SIZE + 16);
+    mem.writeBytes(newL3 * PAGE_SIZE, mem.readBytes(oldL3 * PAGE_SIZE, 16));
     mem.write32(newL3 * PAGE_SIZE + 24, newL2 * PAGE_SIZE + 1);
-    mem.ram.fill(0, newL2 * PAGE_SIZE, (newL2 + 1) * PAGE_SIZE);
+    mem.fill(newL2 * PAGE_SIZE, PAGE_SIZE, 0);
     const r = g.mmuext([
       [MMUEXT_PIN_L3_TABLE, newL3],
       [MMUEXT_NEW_BASEPTR, newL3],
