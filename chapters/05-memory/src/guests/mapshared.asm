@@ -1,0 +1,59 @@
+; Your working copy for chapter 05, generated from solutions/guests/mapshared.asm by npx xenlab stage.
+; mapshared: the book's exercise — map the shared info page with update_va_mapping, then read
+; it: which of the 32 vCPU slots have their events masked: book §5.8.
+
+%include "lib/head.asm"
+
+section .text
+main:
+  mov eax, [start_info]
+  mov ecx, [eax + START_INFO_shared_info]
+  call map_shared_info
+  test eax, eax
+  jnz .failed
+  ; Count the vcpu_info slots whose evtchn_upcall_mask is set.
+  xor ecx, ecx
+  xor edx, edx
+  mov ebx, shared_info_page + VCPU_INFO_evtchn_upcall_mask
+.count:
+  cmp byte [ebx], 0
+  je .next
+  inc edx
+.next:
+  add ebx, VCPU_INFO_SIZE
+  inc ecx
+  cmp ecx, 32
+  jne .count
+  mov esi, mapped
+  call print
+  mov eax, edx
+  call print_dec
+  mov esi, masked
+  call print
+  ret
+.failed:
+  neg eax
+  push eax
+  mov esi, refused
+  call print
+  pop eax
+  call print_dec
+  mov esi, newline
+  call print
+  ret
+
+; map_shared_info: maps the machine address in ECX at shared_info_page, present and writable,
+; flushing that page from the TLB. Returns update_va_mapping's result in EAX.
+map_shared_info:
+  ; TODO(05-map-shared-info): not implemented yet (book §5.8); npx xenlab hint 05-map-shared-info
+  ud2
+
+section .data
+mapped:  db "shared info mapped: ", 0
+masked:  db " of 32 vCPUs have events masked", 10, 0
+refused: db "update_va_mapping refused: -", 0
+newline: db 10, 0
+
+section .bss
+alignb 4096
+shared_info_page: resb 4096

@@ -1,0 +1,224 @@
+// Your working copy for chapter 05, generated from solutions/xen/abi.ts by npx xenlab stage.
+// Xen's public x86_32 PV ABI as constants: book §2.2–2.6; Xen public/xen.h, arch-x86/xen-x86_32.h,
+// sched.h, version.h, elfnote.h (values as in reference/xen-abi.md, Xen 4.1).
+
+// --- Flat selectors in Xen's part of every GDT (xen-abi §1.2).
+export const FIRST_RESERVED_GDT_PAGE = 14;
+export const FIRST_RESERVED_GDT_BYTE = FIRST_RESERVED_GDT_PAGE * 4096;
+export const FIRST_RESERVED_GDT_ENTRY = FIRST_RESERVED_GDT_BYTE / 8;
+export const __HYPERVISOR_CS = 0xe008;
+export const __HYPERVISOR_DS = 0xe010;
+export const FLAT_RING1_CS = 0xe019;
+export const FLAT_RING1_DS = 0xe021;
+export const FLAT_RING3_CS = 0xe02b;
+export const FLAT_RING3_DS = 0xe033;
+export const FLAT_KERNEL_CS = FLAT_RING1_CS;
+export const FLAT_KERNEL_DS = FLAT_RING1_DS;
+export const FLAT_KERNEL_SS = FLAT_RING1_DS;
+export const FLAT_USER_CS = FLAT_RING3_CS;
+export const FLAT_USER_DS = FLAT_RING3_DS;
+
+// --- The hole Xen keeps at the top of every PAE guest's address space (xen-abi §1.3).
+export const HYPERVISOR_VIRT_START = 0xf5800000;
+export const MACH2PHYS_VIRT_START = 0xf5800000;
+export const MACH2PHYS_VIRT_END = 0xf6800000;
+
+/** The hypercall trap vector; its gate has DPL 1 so only the guest kernel can use it. */
+export const HYPERCALL_VECTOR = 0x82;
+
+// --- start_info (xen-abi §2.3): 1112 bytes, offsets of each field.
+export const START_INFO_SIZE = 1112;
+export const START_INFO = {
+  magic: 0,
+  nr_pages: 32,
+  shared_info: 36,
+  flags: 40,
+  store_mfn: 44,
+  store_evtchn: 48,
+  console_domU_mfn: 52,
+  console_domU_evtchn: 56,
+  pt_base: 60,
+  nr_pt_frames: 64,
+  mfn_list: 68,
+  mod_start: 72,
+  mod_len: 76,
+  cmd_line: 80,
+  first_p2m_pfn: 1104,
+  nr_p2m_frames: 1108,
+} as const;
+export const MAX_GUEST_CMDLINE = 1024;
+export const XEN_START_INFO_MAGIC_PAE = 'xen-3.0-x86_32p';
+
+// --- SIF_* flags (xen-abi §2.4).
+export const SIF_PRIVILEGED = 1 << 0;
+export const SIF_INITDOMAIN = 1 << 1;
+
+// --- shared_info and vcpu_info (xen-abi §3): only what chapter 02 initialises.
+export const XEN_LEGACY_MAX_VCPUS = 32;
+export const VCPU_INFO_SIZE = 64;
+export const VCPU_INFO_evtchn_upcall_pending = 0;
+export const VCPU_INFO_evtchn_upcall_mask = 1;
+
+// --- PTE bits and the bootstrap table protections (xen-abi §2.6).
+export const _PAGE_PRESENT = 0x001;
+export const _PAGE_RW = 0x002;
+export const _PAGE_USER = 0x004;
+export const _PAGE_ACCESSED = 0x020;
+export const _PAGE_DIRTY = 0x040;
+export const L1_PROT = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED;
+export const L2_PROT = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_USER;
+export const L3_PROT = _PAGE_PRESENT;
+
+// --- ELF notes (xen-abi §2.1, public/elfnote.h).
+export const XEN_ELFNOTE_INFO = 0;
+export const XEN_ELFNOTE_ENTRY = 1;
+export const XEN_ELFNOTE_HYPERCALL_PAGE = 2;
+export const XEN_ELFNOTE_VIRT_BASE = 3;
+export const XEN_ELFNOTE_PADDR_OFFSET = 4;
+export const XEN_ELFNOTE_XEN_VERSION = 5;
+export const XEN_ELFNOTE_GUEST_OS = 6;
+export const XEN_ELFNOTE_GUEST_VERSION = 7;
+export const XEN_ELFNOTE_LOADER = 8;
+export const XEN_ELFNOTE_PAE_MODE = 9;
+export const XEN_ELFNOTE_FEATURES = 10;
+export const XEN_ELFNOTE_BSD_SYMTAB = 11;
+export const XEN_ELFNOTE_HV_START_LOW = 12;
+
+// --- XENFEAT_* bits, submap 0 (xen-abi §8.5), by the names the FEATURES note uses.
+export const XENFEAT = {
+  writable_page_tables: 0,
+  writable_descriptor_tables: 1,
+  auto_translated_physmap: 2,
+  supervisor_mode_kernel: 3,
+  pae_pgdir_above_4gb: 4,
+  mmu_pt_update_preserve_ad: 5,
+  highmem_assist: 6,
+  gnttab_map_avail_bits: 7,
+  hvm_callback_vector: 8,
+  hvm_safe_pvclock: 9,
+  hvm_pirqs: 10,
+} as const;
+
+// --- vm_assist (xen-abi §5.6).
+export const VMASST_CMD_enable = 0;
+export const VMASST_CMD_disable = 1;
+export const VMASST_TYPE_4gb_segments = 0;
+export const VMASST_TYPE_4gb_segments_notify = 1;
+export const VMASST_TYPE_writable_pagetables = 2;
+export const VMASST_TYPE_pae_extended_cr3 = 3;
+export const MAX_VMASST_TYPE = 3;
+
+// --- sched_op (xen-abi §8.1).
+export const SCHEDOP_yield = 0;
+export const SCHEDOP_block = 1;
+export const SCHEDOP_shutdown = 2;
+export const SCHEDOP_poll = 3;
+export const SCHEDOP_remote_shutdown = 4;
+export const SCHEDOP_shutdown_code = 5;
+export const SCHEDOP_watchdog = 6;
+
+export const SHUTDOWN_poweroff = 0;
+export const SHUTDOWN_reboot = 1;
+export const SHUTDOWN_suspend = 2;
+export const SHUTDOWN_crash = 3;
+export const SHUTDOWN_watchdog = 4;
+/** Names of the shutdown reasons, indexed by reason. */
+export const SHUTDOWN_NAMES: readonly string[] = [
+  'poweroff',
+  'reboot',
+  'suspend',
+  'crash',
+  'watchdog',
+];
+
+// --- console_io (xen-abi §8.4).
+export const CONSOLEIO_write = 0;
+export const CONSOLEIO_read = 1;
+
+// --- xen_version (xen-abi §8.5).
+export const XENVER_version = 0;
+export const XENVER_extraversion = 1;
+export const XENVER_compile_info = 2;
+export const XENVER_capabilities = 3;
+export const XENVER_changeset = 4;
+export const XENVER_platform_parameters = 5;
+export const XENVER_get_features = 6;
+export const XENVER_pagesize = 7;
+export const XENVER_guest_handle = 8;
+export const XENVER_commandline = 9;
+
+// --- Special domain ids (xen-abi §5.9).
+export const DOMID_SELF = 0x7ff0;
+
+// --- Memory management (xen-abi §5, public/xen.h, memory.h).
+export const MACH2PHYS_NR_ENTRIES = (MACH2PHYS_VIRT_END - MACH2PHYS_VIRT_START) / 4;
+export const DOMID_IO = 0x7ff1;
+export const DOMID_XEN = 0x7ff2;
+export const VCPU_INFO_arch_cr2 = 8;
+
+/** mmu_update commands: the low 2 bits of each request's ptr. */
+export const MMU_NORMAL_PT_UPDATE = 0;
+export const MMU_MACHPHYS_UPDATE = 1;
+export const MMU_PT_UPDATE_PRESERVE_AD = 2;
+/** struct mmu_update: ptr u64 @0, val u64 @8. */
+export const MMU_UPDATE_SIZE = 16;
+
+export const MMUEXT_PIN_L1_TABLE = 0;
+export const MMUEXT_PIN_L2_TABLE = 1;
+export const MMUEXT_PIN_L3_TABLE = 2;
+export const MMUEXT_PIN_L4_TABLE = 3;
+export const MMUEXT_UNPIN_TABLE = 4;
+export const MMUEXT_NEW_BASEPTR = 5;
+export const MMUEXT_TLB_FLUSH_LOCAL = 6;
+export const MMUEXT_INVLPG_LOCAL = 7;
+export const MMUEXT_TLB_FLUSH_MULTI = 8;
+export const MMUEXT_INVLPG_MULTI = 9;
+export const MMUEXT_TLB_FLUSH_ALL = 10;
+export const MMUEXT_INVLPG_ALL = 11;
+export const MMUEXT_FLUSH_CACHE = 12;
+export const MMUEXT_SET_LDT = 13;
+export const MMUEXT_NEW_USER_BASEPTR = 15;
+export const MMUEXT_CLEAR_PAGE = 16;
+export const MMUEXT_COPY_PAGE = 17;
+export const MMUEXT_FLUSH_CACHE_GLOBAL = 18;
+export const MMUEXT_MARK_SUPER = 19;
+export const MMUEXT_UNMARK_SUPER = 20;
+/** struct mmuext_op: cmd u32 @0, arg1 u32 @4, arg2 u32 @8. */
+export const MMUEXT_OP_SIZE = 12;
+
+export const UVMF_NONE = 0;
+export const UVMF_TLB_FLUSH = 1;
+export const UVMF_INVLPG = 2;
+export const UVMF_FLUSHTYPE_MASK = 3;
+export const UVMF_LOCAL = 0;
+export const UVMF_ALL = 4;
+
+export const XENMEM_increase_reservation = 0;
+export const XENMEM_decrease_reservation = 1;
+export const XENMEM_maximum_ram_page = 2;
+export const XENMEM_current_reservation = 3;
+export const XENMEM_maximum_reservation = 4;
+export const XENMEM_machphys_mfn_list = 5;
+export const XENMEM_populate_physmap = 6;
+export const XENMEM_add_to_physmap = 7;
+export const XENMEM_memory_map = 9;
+export const XENMEM_machine_memory_map = 10;
+export const XENMEM_exchange = 11;
+export const XENMEM_machphys_mapping = 12;
+export const XENMEM_set_memory_map = 13;
+export const XENMEM_maximum_gpfn = 14;
+/** The low 6 bits of memory_op's cmd select the operation; the rest is a restart index. */
+export const MEMOP_CMD_MASK = 0x3f;
+export const MEMOP_EXTENT_SHIFT = 6;
+/** xen_memory_reservation: extent_start @0, nr_extents @4, extent_order @8, mem_flags @12,
+ * domid @16 (20 bytes). */
+export const XEN_MEMORY_RESERVATION_SIZE = 20;
+export const E820_RAM = 1;
+
+/** multicall_entry: op @0, result @4, args[6] @8 (32 bytes). */
+export const MULTICALL_ENTRY_SIZE = 32;
+
+/** trap_info: vector u8 @0, flags u8 @1, cs u16 @2, address u32 @4 (8 bytes). */
+export const TRAP_INFO_SIZE = 8;
+/** trap_info.flags bit 2: mask events on entry, as through an interrupt gate. */
+export const TI_MASK_EVENTS = 4;

@@ -1,0 +1,96 @@
+// Your working copy for chapter 05, generated from solutions/xen/bounce.ts by npx xenlab stage.
+// Delivering an exception to the guest kernel's own handler with a bounce frame: book §5.7.2,
+// appendix A.3; Xen xen/arch/x86/x86_32/entry.S (create_bounce_frame), traps.c (do_trap,
+// do_general_protection, propagate_page_fault), xen-abi §4.1, §4.6.
+//
+// The frame Xen builds on the guest's kernel stack, from the new ESP upward:
+//
+//   [error code]                       for #DF, #TS, #NP, #SS, #GP, #PF, #AC
+//   EIP                                where the guest was
+//   CS | saved upcall mask << 16       the guest's "interrupts were disabled" flag rides along
+//   EFLAGS with IF = !saved mask
+//   [ESP, SS]                          only when ring 3 was interrupted: the user stack
+//
+// From ring 1 the frame goes on the current stack; from ring 3 on the stack stack_switch named.
+// A page fault's address goes to vcpu_info.arch.cr2, since a ring-1 guest cannot read CR2.
+
+import { NotImplemented } from '../exercise.ts';
+import {
+  type Cpu,
+  CS,
+  ESP,
+  FLAG_IF,
+  FLAG_NT,
+  FLAG_RF,
+  FLAG_TF,
+  FLAG_VM,
+  SS,
+  VEC_GP,
+  VEC_PF,
+} from '../../../../sim/cpu/cpu.ts';
+import { FAULT } from '../../../../sim/cpu/fault.ts';
+import { getEflags, setEflags } from '../../../../sim/cpu/flags.ts';
+import { translateForHost } from '../../../../sim/cpu/paging.ts';
+import { descBase, descHi, descLo, fetchDescriptor, setCache } from '../../../../sim/cpu/segments.ts';
+import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import {
+  TI_MASK_EVENTS,
+  VCPU_INFO_arch_cr2,
+  VCPU_INFO_evtchn_upcall_mask,
+  VCPU_INFO_SIZE,
+} from './abi.ts';
+import type { TrapInfo, Vcpu } from './domain.ts';
+
+/** The descriptor of `selector` as the CPU would read it, or null if it cannot be read. */
+function descriptorOf(cpu: Cpu, selector: number): [number, number] | null {
+  try {
+    return fetchDescriptor(cpu, selector) ? [descLo, descHi] : null;
+  } catch (e) {
+    if (e === FAULT) return null;
+    throw e;
+  }
+}
+
+/** Machine address of this vCPU's vcpu_info in the shared info page. */
+export function vcpuInfoAddress(v: Vcpu): number {
+  return v.domain.sharedInfoMfn * PAGE_SIZE + v.id * VCPU_INFO_SIZE;
+}
+
+/**
+ * create_bounce_frame: pushes the frame above on the guest's kernel stack and enters the
+ * handler `ti` in ring 1. Returns false, changing nothing, when the stack cannot be written.
+ */
+export function createBounceFrame(v: Vcpu, ti: TrapInfo, errorCode: number): boolean {
+  throw new NotImplemented('05-bounce-frame', '5.7.2');
+}
+
+export enum Bounce {
+  Delivered,
+  /** The guest registered no handler for the vector: Xen crashes the domain. */
+  NoHandler,
+  /** The guest's kernel stack cannot take the frame: Xen crashes the domain. */
+  BadStack,
+}
+
+/**
+ * Hands the exception `v` exited with to the guest's handler. A #GP that an `INT n` raised
+ * (error code n*8+2) becomes vector n when the guest's entry allows INT n from this ring.
+ */
+export function bounceException(v: Vcpu): Bounce {
+  const cpu = v.cpu;
+  let vector = cpu.exitVector;
+  let errorCode = cpu.exitHasErrorCode ? cpu.exitErrorCode : -1;
+  const table = v.trapTable ?? [];
+  if (!cpu.exitSoftware && vector === VEC_GP && (errorCode & 7) === 2) {
+    const soft = table[errorCode >>> 3];
+    if (soft !== undefined && (soft.flags & 3) >= cpu.cpl) {
+      vector = errorCode >>> 3;
+      errorCode = -1;
+      cpu.eip = (cpu.eip + 2) >>> 0;
+    }
+  }
+  const ti = table[vector];
+  if (ti === undefined || ti.address === 0) return Bounce.NoHandler;
+  if (vector === VEC_PF) cpu.mem.write32(vcpuInfoAddress(v) + VCPU_INFO_arch_cr2, cpu.cr2);
+  return createBounceFrame(v, ti, errorCode) ? Bounce.Delivered : Bounce.BadStack;
+}

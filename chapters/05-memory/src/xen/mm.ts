@@ -1,0 +1,398 @@
+// Your working copy for chapter 05, generated from solutions/xen/mm.ts by npx xenlab stage.
+// Page ownership, page types and reference counts, and PAE page-table validation: book §5.2,
+// §5.7; Xen xen/arch/x86/mm.c (get_page_type, put_page_type, alloc_l1_table, get_page_from_l1e,
+// mod_l1_entry, create_pae_xen_mappings), xen-abi §5.2.
+//
+// A PV guest writes machine frame numbers into its own page tables, so Xen must make sure every
+// table only ever maps frames the guest owns, and that the guest can never write a page table
+// behind Xen's back. Each machine frame carries (in the Heap, Xen's frame table):
+//
+//   owner       the domain it belongs to (heap.ts)
+//   count       general references: every present entry pointing at it, a pin, a CR3
+//   type        what it is used as: PGT_none, an L1/L2/L3 table, a descriptor page, writable
+//   typeCount   references that need that type; the type can change only when it is 0
+//
+// Taking the first reference of a table type validates the frame (every entry is checked and
+// takes its own references); dropping the last one releases them. A writable mapping needs a
+// writable-type reference, so a validated table can never be mapped writable and a writably
+// mapped frame can never become a table.
+
+import type { Cpu } from '../../../../sim/cpu/cpu.ts';
+import { flushTlb } from '../../../../sim/cpu/paging.ts';
+import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import { _PAGE_PRESENT, _PAGE_RW, HYPERVISOR_VIRT_START } from './abi.ts';
+import { EINVAL } from './errno.ts';
+import type { Heap } from './heap.ts';
+
+// --- Page types (Xen's PGT_* values, shifted down to a byte).
+export const PGT_none = 0;
+export const PGT_l1_page_table = 1;
+export const PGT_l2_page_table = 2;
+export const PGT_l3_page_table = 3;
+export const PGT_seg_desc_page = 5;
+export const PGT_writable_page = 7;
+/** Flag on an L2: it sits under L3 slot 3 and holds Xen's own mappings (one L3 only). */
+export const PGT_pae_xen_l2 = 0x10;
+const PGT_type_mask = 0x0f;
+
+export const PGT_NAMES: Readonly<Record<number, string>> = {
+  [PGT_none]: 'none',
+  [PGT_l1_page_table]: 'L1',
+  [PGT_l2_page_table]: 'L2',
+  [PGT_l2_page_table | PGT_pae_xen_l2]: 'L2 (Xen slot)',
+  [PGT_l3_page_table]: 'L3',
+  [PGT_seg_desc_page]: 'descriptor',
+  [PGT_writable_page]: 'writable',
+};
+
+/** Entries per PAE table page; a PAE L3 uses only its first 4. */
+export const PAE_ENTRIES = 512;
+export const L3_ENTRIES = 4;
+/** First slot of the slot-3 L2 that belongs to Xen: 0xF5800000 (the M2P) and up. */
+export const XEN_L2_FIRST_SLOT = ((HYPERVISOR_VIRT_START - 0xc0000000) / 0x200000) | 0;
+
+// Flag bits a guest may not set in a present entry (xen-abi §5.2 rule 6).
+const L1_DISALLOW = 0x100; // G
+const L1_DISALLOW_NO_IO = 0x098; // PWT, PCD, PAT: only for I/O-capable domains
+const L2_DISALLOW = 0x198; // PWT, PCD, PSE (no superpages), G
+// A PAE L3 entry: 64-bit Xen, which runs every 32-bit PAE guest since Xen 4.3, accepts the
+// compat mask (RW, User, Accessed, Dirty allowed; GRUB sets RW). A 32-bit PAE CPU reserves
+// those bits in a PDPTE, so Xen stores the entry with them cleared (PDPTE_STRIP).
+const L3_DISALLOW = 0x198; // COMPAT_L3_DISALLOW_MASK's low bits
+const PDPTE_STRIP = 0x066;
+const HI_DISALLOW = 0x7ffff000; // bits 44–62
+const L3_HI_DISALLOW = 0xfffff000; // and NX
+
+/** The machine frame a PAE entry points at (address bits 12–43). */
+export function pteMfn(lo: number, hi: number): number {
+  return (lo >>> 12) + (hi & 0xfff) * 0x100000;
+}
+
+export function isPageTableType(type: number): boolean {
+  const t = type & PGT_type_mask;
+  return t >= PGT_l1_page_table && t <= PGT_l3_page_table;
+}
+
+// --- The M2P: machine frame → pseudo-physical frame, one u32 per frame in Xen's frames.
+
+/** M2P[mfn], or 0xFFFFFFFF (INVALID_M2P_ENTRY) when unset. */
+export function getM2p(heap: Heap, mfn: number): number {
+  const frame = heap.m2pMfns[mfn >>> 10]!;
+  return heap.mem.read32(frame * PAGE_SIZE + (mfn & 1023) * 4) >>> 0;
+}
+
+export function setM2p(heap: Heap, mfn: number, pfn: number): void {
+  const frame = heap.m2pMfns[mfn >>> 10]!;
+  heap.mem.write32(frame * PAGE_SIZE + (mfn & 1023) * 4, pfn >>> 0);
+}
+
+export const INVALID_M2P_ENTRY = 0xffffffff;
+
+// --- General references (count_info) and type references (type_info).
+
+/** get_page: a reference to `mfn` on behalf of domain `domid`, which must own it. */
+export function getPage(heap: Heap, mfn: number, domid: number): boolean {
+  if (mfn < 0 || mfn >= heap.owner.length || heap.owner[mfn] !== domid) return false;
+  heap.count[mfn]!++;
+  return true;
+}
+
+export function putPage(heap: Heap, mfn: number): void {
+  if (heap.count[mfn]! <= 0) throw new Error(`putPage: mfn ${mfn} has no references`);
+  heap.count[mfn]!--;
+}
+
+/**
+ * get_page_type: one more reference of `type` to a frame the caller already holds a general
+ * reference to. A frame with type references keeps its type; one without may take a new type,
+ * and becoming a page table validates it. Returns 0 or -EINVAL.
+ */
+export function getPageType(heap: Heap, mfn: number, type: number): number {
+  // TODO(05-page-type): refuse a second type, validate a frame that becomes a table (§5.2)
+  heap.type[mfn] = type;
+  heap.typeCount[mfn]!++;
+  return 0;
+}
+
+/** put_page_type: the last reference of a table type releases what its entries hold. */
+export function putPageType(heap: Heap, mfn: number): void {
+  const count = heap.typeCount[mfn]! - 1;
+  if (count < 0) throw new Error(`putPageType: mfn ${mfn} has no type references`);
+  heap.typeCount[mfn] = count;
+  const type = heap.type[mfn]!;
+  if (count === 0 && isPageTableType(type)) {
+    freePageTable(heap, mfn, type);
+    heap.type[mfn] = PGT_none;
+  }
+}
+
+export function getPageAndType(heap: Heap, mfn: number, domid: number, type: number): number {
+  if (!getPage(heap, mfn, domid)) return -EINVAL;
+  const rc = getPageType(heap, mfn, type);
+  if (rc !== 0) putPage(heap, mfn);
+  return rc;
+}
+
+export function putPageAndType(heap: Heap, mfn: number): void {
+  putPageType(heap, mfn);
+  putPage(heap, mfn);
+}
+
+// --- What one entry holds: get_page_from_lNe / put_page_from_lNe.
+
+/**
+ * get_page_from_l1e: a present L1 entry maps a frame `domid` owns, with no forbidden flag;
+ * a writable mapping takes a writable-type reference, a read-only one a general reference.
+ */
+export function getPageFromL1e(heap: Heap, lo: number, hi: number, domid: number): number {
+  // TODO(05-validate-l1e): check flags and ownership, take the references (§5.2)
+  return 0;
+}
+
+export function putPageFromL1e(heap: Heap, lo: number, hi: number): void {
+  if ((lo & _PAGE_PRESENT) === 0) return;
+  const mfn = pteMfn(lo, hi);
+  if ((lo & _PAGE_RW) !== 0) putPageAndType(heap, mfn);
+  else putPage(heap, mfn);
+}
+
+/** get_page_from_l2e: the entry points at a frame that validates as an L1. */
+function getPageFromL2e(heap: Heap, lo: number, hi: number, domid: number): number {
+  if ((lo & _PAGE_PRESENT) === 0) return 0;
+  if ((lo & L2_DISALLOW) !== 0 || (hi & HI_DISALLOW) !== 0) return -EINVAL;
+  return getPageAndType(heap, pteMfn(lo, hi), domid, PGT_l1_page_table);
+}
+
+/** get_page_from_l3e: an L2; the one in slot 3 also holds Xen's mappings. */
+function getPageFromL3e(heap: Heap, lo: number, hi: number, domid: number, slot: number) {
+  if ((lo & _PAGE_PRESENT) === 0) return 0;
+  if ((lo & L3_DISALLOW) !== 0 || (hi & L3_HI_DISALLOW) !== 0) return -EINVAL;
+  const type = slot === 3 ? PGT_l2_page_table | PGT_pae_xen_l2 : PGT_l2_page_table;
+  return getPageAndType(heap, pteMfn(lo, hi), domid, type);
+}
+
+/** put_page_from_l2e / l3e: a present entry held a table reference. */
+function putTableEntry(heap: Heap, lo: number, hi: number): void {
+  if ((lo & _PAGE_PRESENT) !== 0) putPageAndType(heap, pteMfn(lo, hi));
+}
+
+// --- Validating and releasing a whole table: alloc_lN_table / free_lN_table.
+
+/** The entries of a table of `type` that belong to the guest (Xen's slots and L3 4–511 not). */
+export function guestSlots(type: number): number {
+  if ((type & PGT_type_mask) === PGT_l3_page_table) return L3_ENTRIES;
+  return (type & PGT_pae_xen_l2) !== 0 ? XEN_L2_FIRST_SLOT : PAE_ENTRIES;
+}
+
+function getEntry(heap: Heap, mfn: number, type: number, slot: number, domid: number): number {
+  const ma = mfn * PAGE_SIZE + slot * 8;
+  const lo = heap.mem.read32(ma) >>> 0;
+  const hi = heap.mem.read32(ma + 4) >>> 0;
+  switch (type & PGT_type_mask) {
+    case PGT_l1_page_table:
+      return getPageFromL1e(heap, lo, hi, domid);
+    case PGT_l2_page_table:
+      return getPageFromL2e(heap, lo, hi, domid);
+    default:
+      return getPageFromL3e(heap, lo, hi, domid, slot);
+  }
+}
+
+function putEntry(heap: Heap, mfn: number, type: number, slot: number): void {
+  const ma = mfn * PAGE_SIZE + slot * 8;
+  const lo = heap.mem.read32(ma) >>> 0;
+  const hi = heap.mem.read32(ma + 4) >>> 0;
+  if ((type & PGT_type_mask) === PGT_l1_page_table) putPageFromL1e(heap, lo, hi);
+  else putTableEntry(heap, lo, hi);
+}
+
+/** Validates frame `mfn` as `type`; on failure every reference taken is given back. */
+function allocPageTable(heap: Heap, mfn: number, type: number): number {
+  const domid = heap.owner[mfn]!;
+  const slots = guestSlots(type);
+  if ((type & PGT_type_mask) === PGT_l3_page_table) {
+    // Xen's mappings hang under slot 3, so a PAE L3 without it cannot be used.
+    if ((heap.mem.read32(mfn * PAGE_SIZE + 3 * 8) & _PAGE_PRESENT) === 0) return -EINVAL;
+  }
+  for (let slot = 0; slot < slots; slot++) {
+    const rc = getEntry(heap, mfn, type, slot, domid);
+    if (rc === 0) continue;
+    for (let undo = slot - 1; undo >= 0; undo--) putEntry(heap, mfn, type, undo);
+    return rc;
+  }
+  if ((type & PGT_type_mask) === PGT_l3_page_table) {
+    const l2 = pteMfn(
+      heap.mem.read32(mfn * PAGE_SIZE + 24) >>> 0,
+      heap.mem.read32(mfn * PAGE_SIZE + 28),
+    );
+    if (heap.typeCount[l2] !== 1) {
+      // The slot-3 L2 is already under another L3 (create_pae_xen_mappings refuses sharing).
+      for (let undo = slots - 1; undo >= 0; undo--) putEntry(heap, mfn, type, undo);
+      return -EINVAL;
+    }
+  }
+  if ((type & PGT_pae_xen_l2) !== 0) installXenSlots(heap, mfn);
+  if ((type & PGT_type_mask) === PGT_l3_page_table) {
+    for (let slot = 0; slot < L3_ENTRIES; slot++) {
+      const ma = mfn * PAGE_SIZE + slot * 8;
+      heap.mem.write32(ma, heap.mem.read32(ma) & ~PDPTE_STRIP);
+    }
+  }
+  return 0;
+}
+
+function freePageTable(heap: Heap, mfn: number, type: number): void {
+  for (let slot = guestSlots(type) - 1; slot >= 0; slot--) putEntry(heap, mfn, type, slot);
+}
+
+/** create_pae_xen_mappings: Xen's slots of the slot-3 L2 — the M2P, Xen's area — the rest 0. */
+function installXenSlots(heap: Heap, mfn: number): void {
+  for (let slot = XEN_L2_FIRST_SLOT; slot < PAE_ENTRIES; slot++) {
+    const ma = mfn * PAGE_SIZE + slot * 8;
+    heap.mem.write32(ma, heap.xenL2Slots.get(slot) ?? 0);
+    heap.mem.write32(ma + 4, 0);
+  }
+}
+
+// --- Changing one entry of a validated table: mod_l1_entry, mod_l2_entry, mod_l3_entry.
+
+/**
+ * Replaces the entry at machine address `ma` (8-byte aligned) of a validated table with
+ * (lo, hi): the new entry is checked and takes its references before the old one's are
+ * dropped. Data frames mapped by an L1 must belong to `pgOwner`. Returns 0 or -EINVAL.
+ */
+export function modPageTableEntry(
+  heap: Heap,
+  ma: number,
+  lo: number,
+  hi: number,
+  pgOwner: number,
+): number {
+  const mfn = Math.floor(ma / PAGE_SIZE);
+  const type = heap.type[mfn]!;
+  const slot = (ma % PAGE_SIZE) >>> 3;
+  // Xen's slots, the L3's slot 3 and the unused rest of an L3 page are not the guest's.
+  if (slot >= guestSlots(type)) return -EINVAL;
+  if ((type & PGT_type_mask) === PGT_l3_page_table && slot === 3) return -EINVAL;
+  const oldLo = heap.mem.read32(ma) >>> 0;
+  const oldHi = heap.mem.read32(ma + 4) >>> 0;
+  const owner = heap.owner[mfn]!;
+  let rc: number;
+  switch (type & PGT_type_mask) {
+    case PGT_l1_page_table:
+      rc = getPageFromL1e(heap, lo, hi, pgOwner);
+      break;
+    case PGT_l2_page_table:
+      rc = getPageFromL2e(heap, lo, hi, owner);
+      break;
+    default:
+      rc = getPageFromL3e(heap, lo, hi, owner, slot);
+  }
+  if (rc !== 0) return rc;
+  if ((type & PGT_type_mask) === PGT_l3_page_table) lo &= ~PDPTE_STRIP;
+  heap.mem.write32(ma, lo);
+  heap.mem.write32(ma + 4, hi);
+  if ((type & PGT_type_mask) === PGT_l1_page_table) putPageFromL1e(heap, oldLo, oldHi);
+  else putTableEntry(heap, oldLo, oldHi);
+  return 0;
+}
+
+// --- Pinning and the page-table base.
+
+/** MMUEXT_PIN_Lx_TABLE: validate `mfn` as `type` and keep it so until unpinned. */
+export function pinTable(heap: Heap, mfn: number, domid: number, type: number): number {
+  // TODO(05-pin-table): take a type reference that lasts until MMUEXT_UNPIN_TABLE (§5.7)
+  return 0;
+}
+
+/** MMUEXT_UNPIN_TABLE: drop the pin's reference; a table still in use stays validated. */
+export function unpinTable(heap: Heap, mfn: number, domid: number): number {
+  if (mfn < 0 || mfn >= heap.owner.length || heap.owner[mfn] !== domid) return -EINVAL;
+  if (heap.pinned[mfn] === 0) return -EINVAL;
+  heap.pinned[mfn] = 0;
+  putPageAndType(heap, mfn);
+  return 0;
+}
+
+/** MMUEXT_NEW_BASEPTR: CR3 takes an L3 reference on the new table and drops the old one's. */
+export function newBaseptr(heap: Heap, cpu: Cpu, mfn: number, domid: number): number {
+  const rc = getPageAndType(heap, mfn, domid, PGT_l3_page_table);
+  if (rc !== 0) return rc;
+  const old = Math.floor(cpu.cr3 / PAGE_SIZE);
+  cpu.cr3 = mfn * PAGE_SIZE;
+  flushTlb(cpu, false);
+  putPageAndType(heap, old);
+  return 0;
+}
+
+/**
+ * guest_map_l1e: the machine address of the L1 entry that maps `va` in the tables `cpu` runs
+ * on, or -1 when there is none (no L2 or L1 present, or the L1 is not a validated L1).
+ */
+export function guestL1eAddress(heap: Heap, cpu: Cpu, va: number): number {
+  const mem = heap.mem;
+  const l3e = (cpu.cr3 & ~0xfff) + (va >>> 30) * 8;
+  const l3lo = mem.read32(l3e) >>> 0;
+  if ((l3lo & _PAGE_PRESENT) === 0) return -1;
+  const l2e = pteMfn(l3lo, mem.read32(l3e + 4)) * PAGE_SIZE + ((va >>> 21) & 511) * 8;
+  const l2lo = mem.read32(l2e) >>> 0;
+  if ((l2lo & _PAGE_PRESENT) === 0) return -1;
+  const l1 = pteMfn(l2lo, mem.read32(l2e + 4));
+  if (heap.type[l1] !== PGT_l1_page_table || heap.typeCount[l1] === 0) return -1;
+  return l1 * PAGE_SIZE + ((va >>> 12) & 511) * 8;
+}
+
+/** Runs a flush the type changes asked for (a frame that stopped being writable). */
+export function flushDeferred(heap: Heap, cpus: Iterable<Cpu>): void {
+  if (!heap.deferredTlbFlush) return;
+  heap.deferredTlbFlush = false;
+  for (const cpu of cpus) flushTlb(cpu, false);
+}
+
+// --- The invariants, checked from scratch (tests and `xenlab invariants` call this).
+
+/**
+ * Recounts every reference from what the tables, pins and CR3s hold and compares with the
+ * frame table: type counts equal the references that need the type, general counts equal all
+ * references, no writable mapping of a table or descriptor page, every mapped frame owned by
+ * the table's owner. Returns the violations found, empty when the frame table is consistent.
+ */
+export function auditFrameTable(heap: Heap, cr3s: Iterable<number>): string[] {
+  const frames = heap.owner.length;
+  const count = new Int32Array(frames);
+  const typeCount = new Int32Array(frames);
+  const problems: string[] = [];
+  const hold = (mfn: number, typed: boolean) => {
+    if (mfn >= frames) return;
+    count[mfn]!++;
+    if (typed) typeCount[mfn]!++;
+  };
+  for (let mfn = 0; mfn < frames; mfn++) if (heap.pinned[mfn] !== 0) hold(mfn, true);
+  for (const cr3 of cr3s) hold(Math.floor(cr3 / PAGE_SIZE), true);
+  for (let mfn = 0; mfn < frames; mfn++) {
+    const type = heap.type[mfn]!;
+    if (!isPageTableType(type) || heap.typeCount[mfn] === 0) continue;
+    for (let slot = 0; slot < guestSlots(type); slot++) {
+      const lo = heap.mem.read32(mfn * PAGE_SIZE + slot * 8) >>> 0;
+      if ((lo & _PAGE_PRESENT) === 0) continue;
+      const target = pteMfn(lo, heap.mem.read32(mfn * PAGE_SIZE + slot * 8 + 4));
+      const l1 = (type & PGT_type_mask) === PGT_l1_page_table;
+      const writable = l1 && (lo & _PAGE_RW) !== 0;
+      hold(target, !l1 || writable);
+      const where = `mfn ${mfn} (${PGT_NAMES[type]}) slot ${slot} → mfn ${target}`;
+      if (heap.owner[target] !== heap.owner[mfn]) problems.push(`${where}: not the same owner`);
+      if (writable && heap.type[target] !== PGT_writable_page) {
+        problems.push(`${where}: writable mapping of a ${PGT_NAMES[heap.type[target]!]} page`);
+      }
+    }
+  }
+  for (let mfn = 0; mfn < frames; mfn++) {
+    if (count[mfn] !== heap.count[mfn] || typeCount[mfn] !== heap.typeCount[mfn]) {
+      problems.push(
+        `mfn ${mfn} (${PGT_NAMES[heap.type[mfn]!]}): counts ${heap.count[mfn]}/` +
+          `${heap.typeCount[mfn]}, references ${count[mfn]}/${typeCount[mfn]}`,
+      );
+    }
+  }
+  return problems;
+}
