@@ -30,6 +30,7 @@ import { Bounce, bounceException } from './bounce.ts';
 // xenlab: end bounce-import
 import type { Vcpu } from './domain.ts';
 import { doHypercall } from './hypercall.ts';
+import { ptwrDoPageFault } from './ptwr.ts';
 import type { Xen } from './xen.ts';
 
 /** Exception mnemonics and names, by vector (Intel SDM vol. 3A table 6-1). */
@@ -154,7 +155,9 @@ export function handleHostTrap(xen: Xen, v: Vcpu): void {
     return;
   }
   // xenlab: region bounce-to-guest from 05
-  // With a trap table (chapter 05), the guest's own handler gets the exception.
+  // A store to an L1 under the writable-pagetables assist is committed by Xen (chapter 05);
+  // with a trap table, the guest's own handler gets any other exception.
+  if (cpu.exitVector === VEC_PF && !cpu.exitSoftware && ptwrDoPageFault(xen.heap, v)) return;
   const bounce = bounceException(v);
   if (bounce === Bounce.Delivered) return;
   if (bounce === Bounce.BadStack) {
