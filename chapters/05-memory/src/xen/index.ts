@@ -14,6 +14,7 @@
 //   mmu-update, mmuext,   changing page tables; pinning, CR3, flushes
 //   memory-op, multicall  reservations and the balloon; batches of hypercalls
 //   trap-table, bounce    the virtual IDT and the bounce frame (#PF to the guest)
+//   ptwr                  the writable-pagetables assist
 
 export * from './abi.ts';
 export * from './bounce.ts';
@@ -31,6 +32,7 @@ export * from './mm.ts';
 export * from './mmu-update.ts';
 export * from './mmuext.ts';
 export * from './multicall.ts';
+export * from './ptwr.ts';
 export * from './sched.ts';
 export * from './schedule.ts';
 export * from './trap-table.ts';

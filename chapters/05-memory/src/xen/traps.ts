@@ -28,6 +28,7 @@ import { HYPERCALL_VECTOR } from './abi.ts';
 import { Bounce, bounceException } from './bounce.ts';
 import type { Vcpu } from './domain.ts';
 import { doHypercall } from './hypercall.ts';
+import { ptwrDoPageFault } from './ptwr.ts';
 import type { Xen } from './xen.ts';
 
 /** Exception mnemonics and names, by vector (Intel SDM vol. 3A table 6-1). */
@@ -151,7 +152,9 @@ export function handleHostTrap(xen: Xen, v: Vcpu): void {
     doHypercall({ xen, domain: v.domain, vcpu: v }, xen.traceSink);
     return;
   }
-  // With a trap table (chapter 05), the guest's own handler gets the exception.
+  // A store to an L1 under the writable-pagetables assist is committed by Xen (chapter 05);
+  // with a trap table, the guest's own handler gets any other exception.
+  if (cpu.exitVector === VEC_PF && !cpu.exitSoftware && ptwrDoPageFault(xen.heap, v)) return;
   const bounce = bounceException(v);
   if (bounce === Bounce.Delivered) return;
   if (bounce === Bounce.BadStack) {
