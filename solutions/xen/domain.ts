@@ -37,6 +37,8 @@ export interface Vcpu {
   /** The ring-1 stack for bounces that interrupt ring 3 (stack_switch). */
   kernelSs?: number;
   kernelSp?: number;
+  /** The LDT MMUEXT_SET_LDT loaded: its address, entries, and the frames validated for it. */
+  ldt?: { base: number; ents: number; mfns: number[] };
   // xenlab: end vcpu-trap-state
   /** Waiting in SCHEDOP_block for an event. */
   blocked: boolean;

@@ -33,8 +33,9 @@ import {
   XENVER_version,
 } from './abi.ts';
 import { doConsoleIo } from './console.ts';
-import type { HypercallHandler } from './hypercall.ts';
 // xenlab: region memory-handler-imports from 05
+import { doUpdateDescriptor } from './descriptor.ts';
+import type { HypercallHandler } from './hypercall.ts';
 import { doMemoryOp } from './memory-op.ts';
 import { doMmuUpdate, doUpdateVaMapping, doUpdateVaMappingOtherdomain } from './mmu-update.ts';
 import { doMmuextOp } from './mmuext.ts';
@@ -153,6 +154,7 @@ const MEMORY_HANDLERS: Readonly<Record<number, HypercallHandler>> = {
   0: doSetTrapTable,
   1: doMmuUpdate,
   3: doStackSwitch,
+  10: doUpdateDescriptor,
   12: doMemoryOp,
   13: doMulticall,
   14: doUpdateVaMapping,

@@ -1,0 +1,100 @@
+// xenlab: file from 05
+import { describe, expect, it } from 'vitest';
+import { DS, LDTR } from '../../sim/cpu/cpu.ts';
+import { loadSegment } from '../../sim/cpu/segments.ts';
+import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import { DOMID_SELF, MMUEXT_SET_LDT } from './abi.ts';
+import { checkDescriptor } from './descriptor.ts';
+import { EINVAL } from './errno.ts';
+import { auditFrameTable, PGT_seg_desc_page } from './mm.ts';
+import { bootTestDomain } from './testing/boot.ts';
+
+/** A data descriptor: base, limit, DPL, page-granular or not. */
+function data(base: number, limit: number, dpl: number, granular: boolean): [number, number] {
+  const lo = ((limit & 0xffff) | ((base & 0xffff) << 16)) >>> 0;
+  const access = 0x80 | (dpl << 5) | 0x13;
+  const flags = (granular ? 0x8 : 0) | 0x4;
+  const hi =
+    ((base >>> 16) & 0xff) |
+    (access << 8) |
+    (limit & 0xf0000) |
+    (flags << 20) |
+    (base & 0xff000000);
+  return [lo, hi >>> 0];
+}
+
+describe('check_descriptor', () => {
+  it('raises DPL 0 to 1 and cuts a page-granular limit at the hole', () => {
+    const [, hi] = checkDescriptor(...data(0, 0xfffff, 0, true))!;
+    expect((hi >>> 13) & 3).toBe(1);
+    const [lo2, hi2] = checkDescriptor(...data(0x1000, 0xfffff, 1, true))!;
+    const limit = (lo2 & 0xffff) | (hi2 & 0xf0000);
+    expect(0x1000 + limit * PAGE_SIZE + PAGE_SIZE).toBeLessThanOrEqual(0xf5800000);
+  });
+
+  it('refuses segments in the hole, byte-granular ones reaching it, and gates into Xen', () => {
+    expect(checkDescriptor(...data(0xf6000000, 0xff, 1, false))).toBe(null);
+    expect(checkDescriptor(...data(0xf57fff00, 0xfffff, 1, false))).toBe(null);
+    const gate = (cs: number) => [(cs << 16) >>> 0, 0x8000 | (1 << 13) | 0x0c00] as const;
+    expect(checkDescriptor(...gate(0xe008))).toBe(null);
+    expect(checkDescriptor(...gate(0xe019))).not.toBe(null);
+    expect(checkDescriptor(0, 0x8900)).toBe(null); // a TSS
+    expect(checkDescriptor(0x1234, 0x00ff)).toEqual([0x1234, 0x00ff]); // not present
+  });
+});
+
+describe('MMUEXT_SET_LDT and update_descriptor', () => {
+  function setup() {
+    const g = bootTestDomain();
+    const va = 0x50000;
+    const mfn = g.domain.p2m[3000]!;
+    const [lo, hi] = data(0x12345000, 0xff, 0, false);
+    g.xen.mem.write32(mfn * PAGE_SIZE + 8, lo);
+    g.xen.mem.write32(mfn * PAGE_SIZE + 12, hi);
+    const setLdt = (base: number, ents: number) => {
+      g.poke(0x20000, [MMUEXT_SET_LDT, 0, 0, 0, ...le(base), ...le(ents)]);
+      return g.hypercall(26, [0x20000, 1, 0, DOMID_SELF]);
+    };
+    const audit = () => auditFrameTable(g.xen.heap, [g.cpu.cr3], g.vcpu.ldt?.mfns ?? []);
+    return { ...g, va, mfn, setLdt, audit };
+  }
+  const le = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
+
+  it('takes pages mapped read-only as descriptor pages, checked, and loads LDTR', () => {
+    const g = setup();
+    expect(g.hypercall(14, [g.va, g.mfn * PAGE_SIZE + 3, 0, 2])).toBe(0);
+    expect(g.setLdt(g.va, 16), 'a writable mapping: no').toBe(-EINVAL);
+    expect(g.hypercall(14, [g.va, g.mfn * PAGE_SIZE + 1, 0, 2])).toBe(0);
+    expect(g.setLdt(g.va, 16)).toBe(0);
+    expect(g.xen.heap.type[g.mfn]).toBe(PGT_seg_desc_page);
+    expect((g.xen.mem.read32(g.mfn * PAGE_SIZE + 12) >>> 13) & 3, 'DPL raised to 1').toBe(1);
+    expect([g.cpu.segBase[LDTR], g.cpu.segLimit[LDTR]]).toEqual([g.va, 127]);
+    loadSegment(g.cpu, DS, 0x0d); // LDT entry 1, RPL 1
+    expect(g.cpu.segBase[DS]! >>> 0).toBe(0x12345000);
+    expect(g.hypercall(14, [0x60000, g.mfn * PAGE_SIZE + 3, 0, 2]), 'never writable now').toBe(
+      -EINVAL,
+    );
+    expect(g.audit()).toEqual([]);
+  });
+
+  it('unloads the LDT when its address comes to map another frame', () => {
+    const g = setup();
+    g.hypercall(14, [g.va, g.mfn * PAGE_SIZE + 1, 0, 2]);
+    expect(g.setLdt(g.va, 16)).toBe(0);
+    expect(g.hypercall(14, [g.va, g.domain.p2m[3001]! * PAGE_SIZE + 1, 0, 2])).toBe(0);
+    expect([g.vcpu.ldt, g.cpu.segAccess[LDTR]]).toEqual([undefined, 0]);
+    expect(g.xen.heap.typeCount[g.mfn]).toBe(0);
+    expect(g.audit()).toEqual([]);
+  });
+
+  it('update_descriptor checks what it writes into a descriptor page', () => {
+    const g = setup();
+    g.hypercall(14, [g.va, g.mfn * PAGE_SIZE + 1, 0, 2]);
+    expect(g.setLdt(g.va, 16)).toBe(0);
+    const ma = g.mfn * PAGE_SIZE + 16;
+    expect(g.hypercall(10, [ma, 0, ...data(0xf6000000, 0xff, 1, false)])).toBe(-EINVAL);
+    expect(g.hypercall(10, [ma, 0, ...data(0x1000, 0xff, 1, false)])).toBe(0);
+    expect(g.xen.mem.read32(ma + 4) >>> 0).toBe(data(0x1000, 0xff, 1, false)[1]);
+    expect(g.hypercall(10, [g.xen.area.idtMfn * PAGE_SIZE, 0, 0, 0]), "Xen's frame").toBe(-EINVAL);
+  });
+});
