@@ -36,6 +36,8 @@ export interface Vcpu {
   /** The ring-1 stack for bounces that interrupt ring 3 (stack_switch). */
   kernelSs?: number;
   kernelSp?: number;
+  /** The LDT MMUEXT_SET_LDT loaded: its address, entries, and the frames validated for it. */
+  ldt?: { base: number; ents: number; mfns: number[] };
   /** Waiting in SCHEDOP_block for an event. */
   blocked: boolean;
   /** Asked to give up its time slice (SCHEDOP_yield); the scheduler clears it. */

@@ -33,6 +33,7 @@ import {
   XENVER_version,
 } from './abi.ts';
 import { doConsoleIo } from './console.ts';
+import { doUpdateDescriptor } from './descriptor.ts';
 import type { HypercallHandler } from './hypercall.ts';
 import { doMemoryOp } from './memory-op.ts';
 import { doMmuUpdate, doUpdateVaMapping, doUpdateVaMappingOtherdomain } from './mmu-update.ts';
@@ -148,6 +149,7 @@ const MEMORY_HANDLERS: Readonly<Record<number, HypercallHandler>> = {
   0: doSetTrapTable,
   1: doMmuUpdate,
   3: doStackSwitch,
+  10: doUpdateDescriptor,
   12: doMemoryOp,
   13: doMulticall,
   14: doUpdateVaMapping,

@@ -15,11 +15,13 @@
 //   memory-op, multicall  reservations and the balloon; batches of hypercalls
 //   trap-table, bounce    the virtual IDT and the bounce frame (#PF to the guest)
 //   ptwr                  the writable-pagetables assist
+//   descriptor, ldt       guest descriptors: update_descriptor, MMUEXT_SET_LDT
 
 export * from './abi.ts';
 export * from './bounce.ts';
 export * from './builder.ts';
 export * from './console.ts';
+export * from './descriptor.ts';
 export * from './domain.ts';
 export * from './elf.ts';
 export * from './errno.ts';
@@ -27,6 +29,7 @@ export * from './guest-access.ts';
 export * from './heap.ts';
 export * from './hypercall.ts';
 export * from './hypercall-table.ts';
+export * from './ldt.ts';
 export * from './memory-op.ts';
 export * from './mm.ts';
 export * from './mmu-update.ts';

@@ -21,6 +21,7 @@ import type { Cpu } from '../../../../sim/cpu/cpu.ts';
 import { flushTlb } from '../../../../sim/cpu/paging.ts';
 import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
 import { _PAGE_PRESENT, _PAGE_RW, HYPERVISOR_VIRT_START } from './abi.ts';
+import { allocSegDescPage } from './descriptor.ts';
 import { EINVAL } from './errno.ts';
 import type { Heap } from './heap.ts';
 
@@ -206,6 +207,13 @@ function putEntry(heap: Heap, mfn: number, type: number, slot: number): void {
   else putTableEntry(heap, lo, hi);
 }
 
+/** alloc_page_type: a table is checked entry by entry, a descriptor page descriptor by one. */
+function allocPageType(heap: Heap, mfn: number, type: number): number {
+  if (isPageTableType(type)) return allocPageTable(heap, mfn, type);
+  if (type === PGT_seg_desc_page) return allocSegDescPage(heap, mfn) ? 0 : -EINVAL;
+  return 0;
+}
+
 /** Validates frame `mfn` as `type`; on failure every reference taken is given back. */
 function allocPageTable(heap: Heap, mfn: number, type: number): number {
   const domid = heap.owner[mfn]!;
@@ -357,7 +365,11 @@ export function flushDeferred(heap: Heap, cpus: Iterable<Cpu>): void {
  * references, no writable mapping of a table or descriptor page, every mapped frame owned by
  * the table's owner. Returns the violations found, empty when the frame table is consistent.
  */
-export function auditFrameTable(heap: Heap, cr3s: Iterable<number>): string[] {
+export function auditFrameTable(
+  heap: Heap,
+  cr3s: Iterable<number>,
+  ldtFrames: Iterable<number> = [],
+): string[] {
   const frames = heap.owner.length;
   const count = new Int32Array(frames);
   const typeCount = new Int32Array(frames);
@@ -369,6 +381,7 @@ export function auditFrameTable(heap: Heap, cr3s: Iterable<number>): string[] {
   };
   for (let mfn = 0; mfn < frames; mfn++) if (heap.pinned[mfn] !== 0) hold(mfn, true);
   for (const cr3 of cr3s) hold(Math.floor(cr3 / PAGE_SIZE), true);
+  for (const mfn of ldtFrames) hold(mfn, true);
   for (let mfn = 0; mfn < frames; mfn++) {
     const type = heap.type[mfn]!;
     if (!isPageTableType(type) || heap.typeCount[mfn] === 0) continue;

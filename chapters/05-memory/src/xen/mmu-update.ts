@@ -33,8 +33,8 @@ import { EFAULT, EINVAL, ENOSYS, ESRCH } from './errno.ts';
 import { copyFromGuest, readGuestU32, writeGuestU32 } from './guest-access.ts';
 import type { Heap } from './heap.ts';
 import type { HypercallContext } from './hypercall.ts';
+import { afterPageTableChange } from './ldt.ts';
 import {
-  flushDeferred,
   getPage,
   getPageType,
   guestL1eAddress,
@@ -154,7 +154,7 @@ export function doMmuUpdate(ctx: HypercallContext, args: Uint32Array): number {
     }
     if (rc !== 0) break;
   }
-  flushDeferred(heap, domainCpus(pt));
+  afterPageTableChange(heap, pt);
   if (donePtr !== 0 && writeGuestU32(cpu, donePtr, done) !== 0) return -EFAULT;
   return rc;
 }
@@ -204,7 +204,7 @@ function updateVaMapping(
 export function doUpdateVaMapping(ctx: HypercallContext, args: Uint32Array): number {
   const [va, lo, hi, flags] = [args[0]!, args[1]!, args[2]!, args[3]!];
   const rc = updateVaMapping(ctx, va, lo, hi, ctx.domain);
-  flushDeferred(ctx.xen.heap, domainCpus(ctx.domain));
+  afterPageTableChange(ctx.xen.heap, ctx.domain);
   const flushed = flushByFlags(ctx, va, flags);
   return rc !== 0 ? rc : flushed;
 }
@@ -215,7 +215,7 @@ export function doUpdateVaMappingOtherdomain(ctx: HypercallContext, args: Uint32
   const pg = pgOwner(ctx, domid & 0xffff);
   if (typeof pg === 'number') return pg;
   const rc = updateVaMapping(ctx, va, lo, hi, pg);
-  flushDeferred(ctx.xen.heap, domainCpus(ctx.domain));
+  afterPageTableChange(ctx.xen.heap, ctx.domain);
   const flushed = flushByFlags(ctx, va, flags);
   return rc !== 0 ? rc : flushed;
 }

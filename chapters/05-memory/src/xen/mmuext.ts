@@ -22,6 +22,7 @@ import {
   MMUEXT_PIN_L2_TABLE,
   MMUEXT_PIN_L3_TABLE,
   MMUEXT_PIN_L4_TABLE,
+  MMUEXT_SET_LDT,
   MMUEXT_TLB_FLUSH_ALL,
   MMUEXT_TLB_FLUSH_LOCAL,
   MMUEXT_TLB_FLUSH_MULTI,
@@ -31,8 +32,8 @@ import type { Domain } from './domain.ts';
 import { EFAULT, EINVAL, ENOSYS } from './errno.ts';
 import { copyFromGuest, writeGuestU32 } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';
+import { afterPageTableChange, setLdt } from './ldt.ts';
 import {
-  flushDeferred,
   getPage,
   getPageAndType,
   newBaseptr,
@@ -115,13 +116,15 @@ function mmuextOne(ctx: HypercallContext, pg: Domain, cmd: number, arg1: number,
     case MMUEXT_FLUSH_CACHE_GLOBAL:
       // WBINVD is for domains with hardware access; caches are not modelled, so it is a no-op.
       return ctx.domain.privileged ? 0 : -EINVAL;
+    case MMUEXT_SET_LDT:
+      return setLdt(heap, ctx.vcpu, arg1, arg2);
     case MMUEXT_CLEAR_PAGE:
       return clearOrCopy(ctx, pg, arg1, -1);
     case MMUEXT_COPY_PAGE:
       return clearOrCopy(ctx, pg, arg1, arg2);
     default:
       // MMUEXT_PIN_L4_TABLE and NEW_USER_BASEPTR are 64-bit only, MARK/UNMARK_SUPER need
-      // superpages (which Xen disallows by default), SET_LDT is described in the chapter text.
+      // superpages (which Xen disallows by default).
       return cmd === MMUEXT_PIN_L4_TABLE ? -EINVAL : -ENOSYS;
   }
 }
@@ -150,7 +153,7 @@ export function doMmuextOp(ctx: HypercallContext, args: Uint32Array): number {
     );
     if (rc !== 0) break;
   }
-  flushDeferred(ctx.xen.heap, domainCpus(ctx.domain));
+  afterPageTableChange(ctx.xen.heap, ctx.domain);
   if (donePtr !== 0 && writeGuestU32(cpu, donePtr, done) !== 0) return -EFAULT;
   return rc;
 }

@@ -17,13 +17,8 @@ import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
 import { _PAGE_PRESENT, _PAGE_RW, VMASST_TYPE_writable_pagetables } from './abi.ts';
 import type { Vcpu } from './domain.ts';
 import type { Heap } from './heap.ts';
-import {
-  flushDeferred,
-  guestL1eAddress,
-  modPageTableEntry,
-  PGT_l1_page_table,
-  pteMfn,
-} from './mm.ts';
+import { afterPageTableChange } from './ldt.ts';
+import { guestL1eAddress, modPageTableEntry, PGT_l1_page_table, pteMfn } from './mm.ts';
 
 /**
  * A write fault of `v`'s kernel on a present page: if the page is one of its validated L1s and
@@ -103,9 +98,6 @@ export function ptwrDoPageFault(heap: Heap, v: Vcpu): boolean {
     rc = modPageTableEntry(heap, ma, lo, hi, d.domid);
   }
   if (rc !== 0) return undo();
-  flushDeferred(
-    heap,
-    d.vcpus.map((x) => x.cpu),
-  );
+  afterPageTableChange(heap, d);
   return true;
 }
