@@ -6,11 +6,20 @@ import { Cpu, CR0_PE, CR0_PG, CR0_WP, CR4_PAE, HostMode } from '../../../sim/cpu
 import { translateForHost } from '../../../sim/cpu/paging.ts';
 import { resetCpu } from '../../../sim/cpu/system.ts';
 import { PAGE_SIZE, PhysMemory } from '../../../sim/memory/memory.ts';
-import type { Prng } from '../../../sim/prng.ts';
+import { Prng } from '../../../sim/prng.ts';
 import { _PAGE_PRESENT, _PAGE_RW, L1_PROT, L2_PROT, L3_PROT } from '../src/xen/abi.ts';
+import { type BootLayout, type BuildConfig, planLayout } from '../src/xen/builder.ts';
 import { Domain, type Vcpu } from '../src/xen/domain.ts';
+import { guestParams, parseElf } from '../src/xen/elf.ts';
+import { Heap } from '../src/xen/heap.ts';
 import type { HypercallContext } from '../src/xen/hypercall.ts';
-import { XEN_AREA_L2_SLOT, xenAreaL2Entry } from '../src/xen/x86-desc.ts';
+import { makeElf, num, str } from '../src/xen/testing/make-elf.ts';
+import {
+  buildXenArea,
+  XEN_AREA_L2_SLOT,
+  type XenArea,
+  xenAreaL2Entry,
+} from '../src/xen/x86-desc.ts';
 import { Xen } from '../src/xen/xen.ts';
 
 export interface TestGuest {
@@ -113,4 +122,61 @@ export function randomBytes(rng: Prng, length: number): Uint8Array {
 /** Bytes of a string of 8-bit characters. */
 export function bytesOf(text: string): number[] {
   return [...text].map((c) => c.charCodeAt(0) & 0xff);
+}
+
+/** What the domain builder has done before its page-writing steps: a plan and the memory. */
+export interface PlannedDomain {
+  mem: PhysMemory;
+  heap: Heap;
+  area: XenArea;
+  d: Domain;
+  lay: BootLayout;
+  cfg: BuildConfig;
+}
+
+/**
+ * A domain as buildDomain has it just before it writes tables and pages: a kernel of a random
+ * size linked at 0 (as Mini-OS) or at 0xC0000000 (as Linux), planned with the builder's own
+ * planLayout, its memory allocated in a shuffled order, and a random build configuration.
+ */
+export function plannedDomain(rng: Prng): PlannedDomain {
+  const mem = new PhysMemory(80 << 20);
+  const heap = new Heap(mem);
+  const area = buildXenArea(heap);
+  const virtBase = rng.below(2) === 0 ? 0 : 0xc0000000;
+  const kernelPages = 3 + rng.below(700);
+  const image = makeElf({
+    entry: virtBase,
+    segments: [
+      { paddr: virtBase, data: new Uint8Array(2 * PAGE_SIZE), memsz: kernelPages * PAGE_SIZE },
+    ],
+    notes: [
+      { name: 'Xen', type: 6, desc: str('xenlab-test') },
+      { name: 'Xen', type: 8, desc: str('generic') },
+      { name: 'Xen', type: 5, desc: str('xen-3.0') },
+      { name: 'Xen', type: 9, desc: str('yes') },
+      { name: 'Xen', type: 3, desc: num(virtBase) },
+      { name: 'Xen', type: 4, desc: num(virtBase) },
+      { name: 'Xen', type: 2, desc: num(virtBase + PAGE_SIZE) },
+    ],
+  });
+  const domid = 1 + rng.below(200);
+  const nrPages = 4096 + rng.below(12 * 1024);
+  const d = new Domain(domid, 'test', false, new Uint8Array(16));
+  const lay = planLayout(guestParams(parseElf(image)), nrPages);
+  const frames = heap.alloc(nrPages, domid, new Prng(rng.nextU32()));
+  const shared = heap.alloc(1 + rng.below(8), domid);
+  if (frames === null || shared === null) throw new Error('plannedDomain: out of memory');
+  d.p2m = frames;
+  d.sharedInfoMfn = shared[shared.length - 1]!;
+  d.xenFrames.push(...shared);
+  const cfg: BuildConfig = {
+    nrPages,
+    cmdline: randomText(rng, rng.below(300)),
+    flags: rng.below(4),
+    storeEvtchn: 1 + rng.below(1023),
+    consoleEvtchn: 1 + rng.below(1023),
+    shuffle: null,
+  };
+  return { mem, heap, area, d, lay, cfg };
 }
