@@ -167,7 +167,8 @@ export const EXERCISES: Exercise[] = [
         'crlf. Each HYPERCALL may clobber EBX, ECX and EDX, so set all three every time.',
       'To power off, push the reason (SHUTDOWN_poweroff) so that struct sched_shutdown sits ' +
         'on the stack, then EBX = SCHEDOP_shutdown, ECX = ESP, HYPERCALL __HYPERVISOR_sched_op. ' +
-        '`npx xenlab run simplest --trace --cmdline "hi"` shows every hypercall you make.',
+        'The reference kernel’s trace, `npx xenlab run simplest --trace --cmdline hi`, shows ' +
+        'the calls to expect.',
     ],
     fuel: 200_000,
   },
