@@ -38,8 +38,8 @@ export const EXERCISES: Exercise[] = [
         'in a PAE PDPTE), L2 entries L2_PROT, L1 entries L1_PROT, except that the page-table ' +
         'frames are mapped without _PAGE_RW: a PV guest may never write its tables directly.',
       'When the region stays below 0xC0000000, L3 slot 3 still needs an L2 (the last of the ' +
-        'lay.l2Count L2 frames): Xen keeps its own mappings there. Finally write xenAreaL2Entry(area) into ' +
-        'slot XEN_AREA_L2_SLOT of the L2 that L3 slot 3 points to.',
+        'lay.l2Count L2 frames): Xen keeps its own mappings there. Finally write ' +
+        'xenAreaL2Entry(area) into slot XEN_AREA_L2_SLOT of the L2 that L3 slot 3 points to.',
     ],
     fuel: 100_000,
   },
