@@ -340,7 +340,6 @@ export function planLayout(params: GuestParams, nrPages: number): BootLayout {
   };
 }
 
-// xenlab: region build-domain from 02
 /**
  * Builds domain `d` from a kernel image: parses it, gives the domain `cfg.nrPages` frames, lays
  * out the bootstrap region, writes the tables and pages, and creates vCPU 0. The domain stays
@@ -402,4 +401,3 @@ export function buildDomain(
   createVcpu0(mem, d, lay, area);
   return lay;
 }
-// xenlab: end build-domain
