@@ -5,24 +5,6 @@ import type { Exercise } from '../exercise.ts';
 
 export const EXERCISES: Exercise[] = [
   {
-    id: '02-hypercall-page',
-    title: 'Write the hypercall page',
-    points: 10,
-    files: ['src/xen/builder.ts'],
-    section: '2.3',
-    hints: [
-      'writeHypercallPage gets the machine frame of the page the kernel reserved. Fill all ' +
-        '4096 bytes with 0xCC (int3) first, then write one 32-byte stub per hypercall number: ' +
-        'stub i starts at byte i * 32, so the page holds 128 of them.',
-      'Stub i is `mov eax, i` / `int 0x82` / `ret`: B8, then i as a little-endian 32-bit ' +
-        'immediate, then CD 82, then C3. The rest of its 32 bytes stay 0xCC.',
-      'Stub 23 is different: the guest jumps to iret instead of calling it, so the stub saves ' +
-        'EAX first and never returns: 50 (push eax), B8 17 00 00 00, CD 82. Write bytes with ' +
-        'mem.ram.set([...], address) at mfn * PAGE_SIZE + i * 32.',
-    ],
-    fuel: 100_000,
-  },
-  {
     id: '02-bootstrap-tables',
     title: 'Build the bootstrap PAE page tables',
     points: 15,
@@ -60,6 +42,24 @@ export const EXERCISES: Exercise[] = [
       'magic is the string XEN_START_INFO_MAGIC_PAE. nr_pages is d.p2m.length, ' +
         'nr_pt_frames lay.nrPtFrames, the event channels and flags come from cfg, mod_* are ' +
         '0. cmd_line holds at most MAX_GUEST_CMDLINE - 1 bytes of cfg.cmdline and a NUL.',
+    ],
+    fuel: 100_000,
+  },
+  {
+    id: '02-hypercall-page',
+    title: 'Write the hypercall page',
+    points: 10,
+    files: ['src/xen/builder.ts'],
+    section: '2.3',
+    hints: [
+      'writeHypercallPage gets the machine frame of the page the kernel reserved. Fill all ' +
+        '4096 bytes with 0xCC (int3) first, then write one 32-byte stub per hypercall number: ' +
+        'stub i starts at byte i * 32, so the page holds 128 of them.',
+      'Stub i is `mov eax, i` / `int 0x82` / `ret`: B8, then i as a little-endian 32-bit ' +
+        'immediate, then CD 82, then C3. The rest of its 32 bytes stay 0xCC.',
+      'Stub 23 is different: the guest jumps to iret instead of calling it, so the stub saves ' +
+        'EAX first and never returns: 50 (push eax), B8 17 00 00 00, CD 82. Write bytes with ' +
+        'mem.ram.set([...], address) at mfn * PAGE_SIZE + i * 32.',
     ],
     fuel: 100_000,
   },
