@@ -5,6 +5,26 @@ import type { Exercise } from '../exercise.ts';
 
 export const EXERCISES: Exercise[] = [
   {
+    id: '02-start-info',
+    title: 'Fill start_info in the domain builder',
+    points: 15,
+    files: ['src/xen/builder.ts'],
+    section: '2.1',
+    hints: [
+      'start_info lives in pseudo-physical page lay.startInfoPfn; write it at its machine ' +
+        'address (d.p2m[pfn] * PAGE_SIZE). The START_INFO table in src/xen/abi.ts gives every ' +
+        "field's offset; they are 32-bit little-endian (mem.write32).",
+      'Three kinds of address appear: shared_info is a machine ADDRESS (mfn * 4096); ' +
+        'store_mfn and console.domU.mfn are machine FRAMES of the xenstore and console pages; ' +
+        'pt_base and mfn_list are VIRTUAL addresses (lay.virtBase + pfn * PAGE_SIZE) the guest ' +
+        'can use at once.',
+      'magic is the string XEN_START_INFO_MAGIC_PAE. nr_pages is d.p2m.length, ' +
+        'nr_pt_frames lay.nrPtFrames, the event channels and flags come from cfg, mod_* are ' +
+        '0. cmd_line holds at most MAX_GUEST_CMDLINE - 1 bytes of cfg.cmdline and a NUL.',
+    ],
+    fuel: 100_000,
+  },
+  {
     id: '02-bootstrap-tables',
     title: 'Build the bootstrap PAE page tables',
     points: 15,
@@ -22,26 +42,6 @@ export const EXERCISES: Exercise[] = [
       'When the region stays below 0xC0000000, L3 slot 3 still needs an L2 (the last of the ' +
         'lay.l2Count L2 frames): Xen keeps its own mappings there. Finally write ' +
         'xenAreaL2Entry(area) into slot XEN_AREA_L2_SLOT of the L2 that L3 slot 3 points to.',
-    ],
-    fuel: 100_000,
-  },
-  {
-    id: '02-start-info',
-    title: 'Fill start_info in the domain builder',
-    points: 15,
-    files: ['src/xen/builder.ts'],
-    section: '2.1',
-    hints: [
-      'start_info lives in pseudo-physical page lay.startInfoPfn; write it at its machine ' +
-        'address (d.p2m[pfn] * PAGE_SIZE). The START_INFO table in src/xen/abi.ts gives every ' +
-        "field's offset; they are 32-bit little-endian (mem.write32).",
-      'Three kinds of address appear: shared_info is a machine ADDRESS (mfn * 4096); ' +
-        'store_mfn and console.domU.mfn are machine FRAMES of the xenstore and console pages; ' +
-        'pt_base and mfn_list are VIRTUAL addresses (lay.virtBase + pfn * PAGE_SIZE) the guest ' +
-        'can use at once.',
-      'magic is the string XEN_START_INFO_MAGIC_PAE. nr_pages is d.p2m.length, ' +
-        'nr_pt_frames lay.nrPtFrames, the event channels and flags come from cfg, mod_* are ' +
-        '0. cmd_line holds at most MAX_GUEST_CMDLINE - 1 bytes of cfg.cmdline and a NUL.',
     ],
     fuel: 100_000,
   },
