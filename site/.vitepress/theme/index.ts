@@ -1,0 +1,16 @@
+// The book's theme: VitePress's default theme, plus the interactive parts registered globally so
+// a chapter's README.md can use them as tags (`<GuestConsole guest="hello" />`).
+
+import type { Theme } from 'vitepress';
+import DefaultTheme from 'vitepress/theme';
+import GuestConsole from './components/GuestConsole.vue';
+import SimSpeed from './components/SimSpeed.vue';
+import './style.css';
+
+export default {
+  extends: DefaultTheme,
+  enhanceApp({ app }) {
+    app.component('GuestConsole', GuestConsole);
+    app.component('SimSpeed', SimSpeed);
+  },
+} satisfies Theme;

@@ -1,0 +1,231 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// DESIGN.md §5: the built book in a real browser. Serves site/.vitepress/dist (building it first
+// when it is missing or older than its sources), opens pages in Debian's Chromium, boots guests
+// in the page's Web Worker, and checks the console, the hypercall trace and the inspectors.
+// Prints the page weight of the page with the hello console and the sim's MIPS in the worker.
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'site/.vitepress/dist');
+const screenshots = join(root, 'site/.screenshots');
+const CHROMIUM = '/usr/bin/chromium';
+const required = process.env.XENLAB_REQUIRE_BROWSER === '1';
+const present = existsSync(CHROMIUM);
+if (!present && !required) {
+  console.warn(`site tier skipped: ${CHROMIUM} not found (apt-get install chromium)`);
+}
+
+/** The hello guest's greeting (solutions/guests/hello.asm). */
+const GREETING = 'Hello from a PV guest on xenlab!';
+/** The chapter whose text embeds the hello console, when it is written. */
+const CHAPTER_02 = join(root, 'chapters/02-architecture/README.md');
+
+/** Newest modification time of the files under `dir` (skipping build output and modules). */
+function newest(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let time = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (['node_modules', 'dist', 'cache', '.screenshots'].includes(entry.name)) continue;
+    const path = join(dir, entry.name);
+    time = Math.max(time, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return time;
+}
+
+function buildIfStale(): void {
+  const built = join(dist, 'index.html');
+  const sources = Math.max(
+    ...['site', 'chapters', 'solutions', 'sim'].map((d) => newest(join(root, d))),
+  );
+  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
+  const vitepress = join(root, 'node_modules/.bin/vitepress');
+  const result = spawnSync(vitepress, ['build', 'site'], { cwd: root, encoding: 'utf8' });
+  if (result.status !== 0)
+    throw new Error(`vitepress build failed:\n${result.stdout}${result.stderr}`);
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.svg': 'image/svg+xml',
+};
+
+/** Bytes served, by file extension, since the last reset. */
+const served = new Map<string, number>();
+
+/** A static server for the built site, with VitePress's clean URLs (/guests → guests.html). */
+function serve(): Server {
+  return createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    const candidates = [path, `${path}.html`, join(path, 'index.html')].map((p) => join(dist, p));
+    const file = candidates.find(
+      (f) => f.startsWith(dist) && existsSync(f) && statSync(f).isFile(),
+    );
+    if (file === undefined) {
+      console.warn(`site server: 404 ${req.url}`);
+      res.writeHead(404).end();
+      return;
+    }
+    const body = readFileSync(file);
+    const ext = extname(file);
+    served.set(ext, (served.get(ext) ?? 0) + body.length);
+    res.writeHead(200, { 'content-type': TYPES[ext] ?? 'application/octet-stream' });
+    res.end(body);
+  });
+}
+
+describe.skipIf(!present && !required)('the book in Chromium', () => {
+  let server: Server;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    buildIfStale();
+    server = serve();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  /** Opens `path`, collecting every error the page or its workers log. */
+  async function open(path: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(`${base}${path}`);
+    return { page, errors };
+  }
+
+  /** Boots the hello console on `path` to its end; returns what its terminal and trace show. */
+  async function runHello(path: string) {
+    served.clear();
+    const { page, errors } = await open(path);
+    const hello = page.locator('.guest-console[data-guest="hello"]').first();
+    await hello.locator('[data-status="booted"], :scope[data-status="booted"]').or(hello).waitFor();
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector('.guest-console[data-guest="hello"]')
+          ?.getAttribute('data-status') === 'booted',
+    );
+    await hello.locator('button.run').click();
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector('.guest-console[data-guest="hello"]')
+          ?.getAttribute('data-status') === 'ended',
+    );
+    const screen = await hello.locator('.xterm-rows').textContent();
+    const trace = await hello.locator('.hypercall-trace').textContent();
+    const status = await hello.locator('.guest-status').textContent();
+    const weight = Object.fromEntries(served);
+    return { page, errors, screen, trace, status, weight };
+  }
+
+  it('boots the hello guest in the guests page: console, trace, registers, memory', async () => {
+    const { page, errors, screen, trace, status } = await runHello('/guests');
+    expect(screen).toContain(GREETING);
+    expect(trace).toMatch(/d1v0 console_io\(cmd=CONSOLEIO_write, .*\) = 0/);
+    expect(trace).toMatch(/sched_op\(cmd=SCHEDOP_shutdown/);
+    expect(status).toContain('poweroff');
+    // The build-time quote above the console shows the same greeting.
+    expect(await page.locator('.xenlab-quote-caption + div pre').first().textContent()).toContain(
+      GREETING,
+    );
+
+    // Reset, then single-step: one instruction per click, and vCPU 0's registers follow.
+    const hello = page.locator('.guest-console[data-guest="hello"]');
+    await hello.locator('button.reset').click();
+    await page.waitForFunction(() =>
+      document
+        .querySelector('.guest-console[data-guest="hello"] .guest-status')
+        ?.textContent?.includes(' 0 instructions'),
+    );
+    await hello.locator('summary', { hasText: 'Registers and memory' }).click();
+    const eipBefore = await hello.locator('.register-view dt:text-is("eip") + dd').textContent();
+    await hello.locator('button.step').click();
+    await page.waitForFunction(() =>
+      document
+        .querySelector('.guest-console[data-guest="hello"] .guest-status')
+        ?.textContent?.includes(' 1 instruction'),
+    );
+    await expect
+      .poll(() => hello.locator('.register-view dt:text-is("eip") + dd').textContent())
+      .not.toBe(eipBefore);
+    expect(await hello.locator('.register-view').textContent()).toMatch(/cpl\s*1/);
+    // The memory view reads the guest's stack through its page tables: mapped, so hex bytes.
+    expect(await hello.locator('.memory-view pre').textContent()).toMatch(
+      /^[0-9a-f]{8} {2}[0-9a-f]{2} /,
+    );
+
+    mkdirSync(screenshots, { recursive: true });
+    await page.screenshot({ path: join(screenshots, 'guests.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it.skipIf(
+    !existsSync(CHAPTER_02) ||
+      !readFileSync(CHAPTER_02, 'utf8').includes('<GuestConsole guest="hello"'),
+  )(
+    'boots the hello guest in chapter 02',
+    async () => {
+      const { page, errors, screen, trace, weight } = await runHello('/02-architecture/');
+      expect(screen).toContain(GREETING);
+      expect(trace).toContain('console_io(cmd=CONSOLEIO_write');
+      mkdirSync(screenshots, { recursive: true });
+      await page.screenshot({ path: join(screenshots, '02-architecture.png'), fullPage: true });
+      const total = (weight['.html'] ?? 0) + (weight['.js'] ?? 0) + (weight['.css'] ?? 0);
+      console.log(
+        `site: chapter 02 page weight ${total} bytes (HTML+JS+CSS) ${JSON.stringify(weight)}`,
+      );
+      expect(errors).toEqual([]);
+      await page.close();
+    },
+    120_000,
+  );
+
+  it('runs bench/loop.asm in the worker and reports MIPS', async () => {
+    const { page, errors } = await open('/guests');
+    await page.locator('.sim-speed button').click();
+    await page.waitForFunction(
+      () => document.querySelector('.sim-speed')?.getAttribute('data-mips') !== '',
+      undefined,
+      { timeout: 60_000 },
+    );
+    const mips = Number(await page.locator('.sim-speed').getAttribute('data-mips'));
+    console.log(`site: loop MIPS in the browser worker ${mips}`);
+    expect(mips).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
