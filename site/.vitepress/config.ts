@@ -32,7 +32,7 @@ export default defineConfig({
   lastUpdated: false,
   markdown: {
     config(md) {
-      quotePlugin(md, { regions, consoles });
+      quotePlugin(md, { root, regions, consoles });
     },
   },
   vite: {

@@ -4,10 +4,13 @@
 //   <<< console:GUEST the guest's console as a terminal shows it, from a run at build time.
 // Quoting something that does not exist fails the build, naming the page and what was asked.
 
+import { relative } from 'node:path';
 import type { MarkdownRenderer } from 'vitepress';
 import type { Region } from './regions.ts';
 
 export interface QuoteSources {
+  /** The repository root: pages are named relative to it in errors. */
+  root: string;
   regions: ReadonlyMap<string, Region>;
   /** Each guest's rendered screen, one string per line. */
   consoles: ReadonlyMap<string, readonly string[]>;
@@ -33,8 +36,10 @@ export function quotePlugin(md: MarkdownRenderer, sources: QuoteSources): void {
       if (match === null) return false;
       if (silent) return true;
       const [, kind, name] = match as unknown as [string, 'region' | 'console', string];
-      const env = state.env as { relativePath?: string; path?: string };
-      const page = env.relativePath ?? env.path ?? '(unknown page)';
+      // realPath is the page's file before VitePress's rewrites (chapters/NN-slug/README.md).
+      const env = state.env as { realPath?: string; path?: string };
+      const file = env.realPath ?? env.path;
+      const page = file === undefined ? '(unknown page)' : relative(sources.root, file);
       let caption: string;
       let lang: string;
       let code: string;
