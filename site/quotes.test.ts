@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createMarkdownRenderer, disposeMdItInstance } from 'vitepress';
 import { describe, expect, it } from 'vitest';
 import { renderConsoles } from './.vitepress/consoles.ts';
+import { linkPlugin } from './.vitepress/links.ts';
 import { quotePlugin } from './.vitepress/quotes.ts';
 import { type Region, regionsOfFile, regionsUnder } from './.vitepress/regions.ts';
 
@@ -82,12 +83,17 @@ async function renderer(regions: Region[]) {
   const screens = await consoles;
   disposeMdItInstance(); // VitePress keeps one renderer; each test wants its own regions
   const md = await createMarkdownRenderer(root, {
-    config: (m) =>
+    config(m) {
       quotePlugin(m, {
         root,
         regions: new Map(regions.map((r) => [r.name, r])),
         consoles: screens,
-      }),
+      });
+      linkPlugin(m, {
+        root,
+        pages: new Map([['chapters/01-virtualization/README.md', '/01-virtualization/']]),
+      });
+    },
   });
   // As VitePress renders a chapter: its file, and the path it is rewritten to.
   const env = {
@@ -143,5 +149,24 @@ describe('quoting in a page', () => {
   it('leaves an indented or decorated <<< line alone', async () => {
     const render = await renderer([]);
     expect(render('    <<< region:x\n')).toContain('&lt;&lt;&lt; region:x');
+  });
+});
+
+describe('links in a chapter', () => {
+  it('sends a link to a written chapter to its page, keeping the anchor', async () => {
+    const render = await renderer([]);
+    expect(render('[one](../01-virtualization/README.md#1-4-the-problem)')).toContain(
+      'href="/01-virtualization/#1-4-the-problem"',
+    );
+  });
+
+  it('keeps the text of links to repository files and unwritten chapters, unlinked', async () => {
+    const render = await renderer([]);
+    const html = render('[b](../../solutions/xen/xen.ts) and [c](../03-shared-info/README.md)');
+    expect(html).toContain(
+      '<span class="repo-path" title="solutions/xen/xen.ts in the repository">b</span>',
+    );
+    expect(html).toContain('title="chapters/03-shared-info/README.md (not written yet)">c</span>');
+    expect(html).not.toContain('<a ');
   });
 });

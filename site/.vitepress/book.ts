@@ -51,6 +51,21 @@ export function rewrites(root: string): Record<string, string> {
   return pages;
 }
 
+/** Each page's file (relative to the root) → its URL, for links between pages. */
+export function pageUrls(root: string): Map<string, string> {
+  const urls = new Map<string, string>([
+    ['site/index.md', '/'],
+    ['README.md', '/'],
+  ]);
+  for (const file of readdirSync(join(root, 'site'))) {
+    if (file.endsWith('.md') && file !== 'README.md' && file !== 'index.md') {
+      urls.set(`site/${file}`, `/${file.slice(0, -3)}`);
+    }
+  }
+  for (const c of writtenChapters(root)) urls.set(`chapters/${c.slug}/README.md`, chapterLink(c));
+  return urls;
+}
+
 function markdownFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') return [];

@@ -5,8 +5,9 @@
 
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitepress';
-import { chapterLink, notPages, rewrites, sidebar, writtenChapters } from './book.ts';
+import { chapterLink, notPages, pageUrls, rewrites, sidebar, writtenChapters } from './book.ts';
 import { renderConsoles } from './consoles.ts';
+import { linkPlugin } from './links.ts';
 import { quotePlugin } from './quotes.ts';
 import { regionsUnder } from './regions.ts';
 
@@ -33,6 +34,7 @@ export default defineConfig({
   markdown: {
     config(md) {
       quotePlugin(md, { root, regions, consoles });
+      linkPlugin(md, { root, pages: pageUrls(root) });
     },
   },
   vite: {
