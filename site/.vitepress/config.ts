@@ -31,6 +31,13 @@ export default defineConfig({
   cleanUrls: true,
   head: [['link', { rel: 'icon', href: ICON }]],
   lastUpdated: false,
+  // The home page's "Start reading" opens the first written chapter.
+  transformPageData(page) {
+    const actions = page.frontmatter.hero?.actions as { link: string }[] | undefined;
+    if (page.relativePath === 'index.md' && actions?.[0] !== undefined) {
+      actions[0].link = first === undefined ? '/guests' : chapterLink(first);
+    }
+  },
   markdown: {
     config(md) {
       quotePlugin(md, { root, regions, consoles });

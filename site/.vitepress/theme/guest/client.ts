@@ -60,6 +60,10 @@ export class GuestWorker {
     return this.request({ kind: 'step', count });
   }
 
+  type(text: string): Promise<GuestState> {
+    return this.request({ kind: 'type', text });
+  }
+
   inspect<T>(name: string, args: InspectArgs = {}): Promise<T> {
     return this.request({ kind: 'inspect', name, args });
   }

@@ -12,6 +12,8 @@ export type Request =
   | { kind: 'pause' }
   /** Execute `count` guest instructions (hypercalls and traps they cause included). */
   | { kind: 'step'; count: number }
+  /** Keys typed at the console: Xen's console input, read by console_io(CONSOLEIO_read). */
+  | { kind: 'type'; text: string }
   /** Ask the inspector `name` (inspectors.ts) about the current guest. */
   | { kind: 'inspect'; name: string; args: InspectArgs }
   /** Time the sim on bench/loop.asm (`outer` passes of 4096 × 8 instructions). */

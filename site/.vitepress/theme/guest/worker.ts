@@ -110,6 +110,9 @@ function handle(request: Request): unknown {
       current().run(Math.max(1, request.count | 0));
       publish('paused');
       return state();
+    case 'type':
+      current().xen.consoleType(request.text);
+      return state();
     case 'inspect': {
       const inspector = INSPECTORS[request.name];
       if (inspector === undefined) throw new Error(`no inspector "${request.name}"`);
