@@ -45,6 +45,9 @@ export default defineConfig({
     },
   },
   vite: {
+    // ES2022 keeps class fields native: downlevelled to defineProperty calls (Vite's default
+    // target), the sim's Cpu runs several times slower in the worker.
+    build: { target: 'es2022' },
     worker: { format: 'es' },
     server: { fs: { allow: [root] } },
   },
