@@ -127,8 +127,11 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
   });
 
   /** Opens `path`, collecting every error the page or its workers log. */
-  async function open(path: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  async function open(
+    path: string,
+    colorScheme: 'light' | 'dark' = 'light',
+  ): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, colorScheme });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => {
@@ -230,6 +233,25 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
     },
     120_000,
   );
+
+  it('follows the dark theme, terminal included', async () => {
+    const { page, errors } = await open('/guests', 'dark');
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector('.guest-console[data-guest="hello"]')
+          ?.getAttribute('data-status') === 'booted',
+    );
+    expect(await page.locator('html').getAttribute('class')).toContain('dark');
+    const background = await page
+      .locator('.guest-console[data-guest="hello"] .xterm-scrollable-element')
+      .evaluate((e) => getComputedStyle(e).backgroundColor);
+    expect(background).toBe('rgb(27, 27, 31)'); // GuestConsole.vue's dark theme
+    mkdirSync(screenshots, { recursive: true });
+    await page.screenshot({ path: join(screenshots, 'guests-dark.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
 
   it('runs bench/loop.asm in the worker and reports MIPS', async () => {
     const { page, errors } = await open('/guests');
