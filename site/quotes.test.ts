@@ -137,6 +137,8 @@ describe('quoting in a page', () => {
     expect(html).toContain('<code>npx xenlab run hello</code>');
     expect(html).toContain('Hello from a PV guest on xenlab!');
     expect(html).toMatch(/start_info: xen-3\.0-x86_32p, \d+ pages/);
+    // Xen's log, as `xenlab run` shows it on the terminal beside the console.
+    expect(html).toContain('(XEN) domain 1 (hello) shut down: poweroff');
   });
 
   it('fails on a guest that does not exist', async () => {

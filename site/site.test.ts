@@ -176,7 +176,8 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
 
   it('boots the hello guest in the guests page: console, trace, registers, memory', async () => {
     const { page, errors, screen, trace, status, weight } = await runHello('/guests');
-    expect(screen[0]).toBe(GREETING);
+    expect(screen).toContain(GREETING);
+    expect(screen.at(-1)).toBe('(XEN) domain 1 (hello) shut down: poweroff');
     expect(trace).toMatch(/d1v0 console_io\(cmd=CONSOLEIO_write, .*\) = 0/);
     expect(trace).toMatch(/sched_op\(cmd=SCHEDOP_shutdown/);
     expect(status).toContain('poweroff');
@@ -233,6 +234,22 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
     },
     120_000,
   );
+
+  it('shows Xen’s crash report when the crash guest faults', async () => {
+    const { page, errors } = await open('/guests');
+    const crash = page.locator('.guest-console[data-guest="crash"]');
+    await crash.scrollIntoViewIfNeeded();
+    await expect.poll(() => crash.getAttribute('data-status'), { timeout: 30_000 }).toBe('booted');
+    await crash.locator('button.run').click();
+    await expect.poll(() => crash.getAttribute('data-status'), { timeout: 30_000 }).toBe('ended');
+    expect(await crash.locator('.guest-status').textContent()).toContain('crash');
+    await expect
+      .poll(() => crash.locator('.xterm-rows').textContent(), { timeout: 10_000 })
+      .toContain('(XEN) domain 1 (crash) crashed:');
+    expect(await crash.locator('.xterm-rows').textContent()).toContain('#PF, page fault');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
 
   it('follows the dark theme, terminal included', async () => {
     const { page, errors } = await open('/guests', 'dark');

@@ -1,6 +1,7 @@
 // `<<< console:GUEST` at build time: each guest boots on the reference hypervisor and its
-// console is rendered through a headless terminal (chapters/testing/screen.ts), so the book
-// shows what `xenlab run GUEST` shows in a terminal, never hand-typed output. Node-only.
+// console, with Xen's log lines, is rendered through a headless terminal (chapters/testing/
+// screen.ts), so the book shows what `xenlab run GUEST` shows in a terminal, never hand-typed
+// output. Node-only.
 
 import { join } from 'node:path';
 import { renderScreen } from '../../chapters/testing/screen.ts';
@@ -10,10 +11,10 @@ import { GuestSession, guestNames } from './theme/guest/session.ts';
 /** The same budget as `xenlab run`: enough for every guest to finish. */
 const FUEL = 200_000_000;
 
-/** Runs guest `name` to its end (or the fuel) and returns its console bytes. */
-export function consoleBytes(name: string, files: Record<string, string>): Uint8Array {
+/** Runs guest `name` to its end (or the fuel); returns its console bytes and Xen's log lines. */
+export function terminalBytes(name: string, files: Record<string, string>): Uint8Array {
   const chunks: number[] = [];
-  const session = new GuestSession(name, files, { console: (bytes) => chunks.push(...bytes) });
+  const session = new GuestSession(name, files, { output: (bytes) => chunks.push(...bytes) });
   session.run(FUEL);
   return Uint8Array.from(chunks);
 }
@@ -31,6 +32,6 @@ export async function renderConsoles(root: string): Promise<Map<string, string[]
   const files = asmSourcesUnder(join(root, 'solutions/guests'));
   const screens = new Map<string, string[]>();
   for (const name of guestNames())
-    screens.set(name, await renderScreen(throughTty(consoleBytes(name, files))));
+    screens.set(name, await renderScreen(throughTty(terminalBytes(name, files))));
   return screens;
 }

@@ -1,6 +1,6 @@
 // The messages between a page and its guest worker (worker.ts). The page sends requests, each
 // with an id, and gets exactly one reply per id; the worker also sends events on its own while
-// a guest runs (console bytes, hypercall trace lines, state changes).
+// a guest runs (terminal output, hypercall trace lines, state changes).
 
 import type { InspectArgs } from './inspectors.ts';
 
@@ -38,9 +38,9 @@ export interface GuestState {
 }
 
 export type WorkerEvent =
-  | { kind: 'console'; bytes: Uint8Array }
+  /** For the terminal: console bytes and Xen's log lines, in order (session.ts). */
+  | { kind: 'output'; bytes: Uint8Array }
   | { kind: 'trace'; lines: string[] }
-  | { kind: 'log'; lines: string[] }
   | { kind: 'state'; state: GuestState };
 
 export type FromWorker = { kind: 'reply'; reply: Reply } | WorkerEvent;

@@ -16,9 +16,19 @@ export const GUEST_MEMORY_MIB = 32;
 const XEN_RESERVE_MIB = 4;
 
 export interface SessionListeners {
-  console?(bytes: Uint8Array): void;
+  /**
+   * What a terminal running `xenlab run` shows, in order: the guest's console bytes, and Xen's
+   * log lines as `(XEN) …` (dimmed), which `xenlab run` writes to stderr.
+   */
+  output?(bytes: Uint8Array): void;
   trace?(t: HypercallTrace): void;
-  log?(line: string): void;
+}
+
+const encoder = new TextEncoder();
+
+/** A line of Xen's log as the terminal shows it: dim, with Xen's own prefix. */
+export function xenLogLine(line: string): Uint8Array {
+  return encoder.encode(`\x1b[2m(XEN) ${line}\x1b[0m\n`);
 }
 
 export class UnknownGuestError extends Error {
@@ -47,9 +57,9 @@ export class GuestSession {
     this.name = name;
     const image = buildGuest(guest.main, files);
     this.xen = new Xen(new PhysMemory((GUEST_MEMORY_MIB + XEN_RESERVE_MIB) << 20), {
-      console: (_d, bytes) => listeners.console?.(bytes),
+      console: (_d, bytes) => listeners.output?.(bytes),
       trace: listeners.trace,
-      log: listeners.log,
+      log: (line) => listeners.output?.(xenLogLine(line)),
     });
     this.toolstack = new Toolstack(this.xen);
     this.domain = this.toolstack.create(image, {

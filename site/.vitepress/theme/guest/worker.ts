@@ -1,6 +1,6 @@
 // The guest worker: runs the real sim and hypervisor off the page's main thread for
-// <GuestConsole>. It answers protocol.ts requests and streams console bytes, hypercall trace
-// lines and state changes. Guest sources are bundled as text, so nothing is fetched at run time.
+// <GuestConsole>. It answers protocol.ts requests and streams the terminal's output (console
+// bytes and Xen's log), hypercall trace lines and state changes. Guest sources are bundled as text, so nothing is fetched at run time.
 
 import loopSource from '../../../../bench/loop.asm?raw';
 import { shutdownName } from '../../../../solutions/xen/domain.ts';
@@ -27,23 +27,18 @@ const RUN_SLICE = 500_000;
 
 let session: GuestSession | null = null;
 let status: RunStatus = 'booted';
-let pendingConsole: number[] = [];
+let pendingOutput: number[] = [];
 let pendingTrace: string[] = [];
-let pendingLog: string[] = [];
 
 function post(message: FromWorker): void {
   self.postMessage(message);
 }
 
 function flush(): void {
-  if (pendingConsole.length > 0) {
-    post({ kind: 'console', bytes: Uint8Array.from(pendingConsole) });
-    pendingConsole = [];
-  }
+  if (pendingOutput.length > 0) post({ kind: 'output', bytes: Uint8Array.from(pendingOutput) });
   if (pendingTrace.length > 0) post({ kind: 'trace', lines: pendingTrace });
-  if (pendingLog.length > 0) post({ kind: 'log', lines: pendingLog });
+  pendingOutput = [];
   pendingTrace = [];
-  pendingLog = [];
 }
 
 function current(): GuestSession {
@@ -91,9 +86,8 @@ function handle(request: Request): unknown {
     case 'boot':
       status = 'booted';
       session = new GuestSession(request.guest, sources, {
-        console: (bytes) => pendingConsole.push(...bytes),
+        output: (bytes) => pendingOutput.push(...bytes),
         trace: (t) => pendingTrace.push(formatTrace(t)),
-        log: (line) => pendingLog.push(line),
       });
       publish('booted');
       return state();
