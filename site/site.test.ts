@@ -82,7 +82,12 @@ function serve(): Server {
     const ext = extname(file);
     served.set(ext, (served.get(ext) ?? 0) + body.length);
     servedGzip.set(ext, (servedGzip.get(ext) ?? 0) + gzipSync(body).length);
-    res.writeHead(200, { 'content-type': TYPES[ext] ?? 'application/octet-stream' });
+    // As static hosts serve VitePress's hashed assets: cached for good, fetched once.
+    const cache = path.startsWith('/assets/') ? 'max-age=31536000, immutable' : 'no-cache';
+    res.writeHead(200, {
+      'content-type': TYPES[ext] ?? 'application/octet-stream',
+      'cache-control': cache,
+    });
     res.end(body);
   });
 }
@@ -147,6 +152,8 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
     servedGzip.clear();
     const { page, errors } = await open(path);
     const hello = page.locator('.guest-console[data-guest="hello"]').first();
+    // A console starts its worker when it comes near the screen.
+    await hello.scrollIntoViewIfNeeded();
     await page.waitForFunction(
       () =>
         document
@@ -253,6 +260,7 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
 
   it('follows the dark theme, terminal included', async () => {
     const { page, errors } = await open('/guests', 'dark');
+    await page.locator('.guest-console[data-guest="hello"]').scrollIntoViewIfNeeded();
     await page.waitForFunction(
       () =>
         document
