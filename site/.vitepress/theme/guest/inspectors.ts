@@ -21,9 +21,8 @@ import {
   SS,
 } from '../../../../sim/cpu/cpu.ts';
 import { getEflags } from '../../../../sim/cpu/flags.ts';
-import { translateForHost } from '../../../../sim/cpu/paging.ts';
 import type { DomainInfo } from '../../../../solutions/dom0/toolstack.ts';
-import type { GuestSession } from './session.ts';
+import { type GuestSession, PvSession } from './session.ts';
 
 export type InspectArgs = Record<string, number | string | boolean>;
 export type Inspector = (session: GuestSession, args: InspectArgs) => unknown;
@@ -48,7 +47,6 @@ const SEGMENTS = [
 ] as const;
 
 export interface RegisterView {
-  vcpu: number;
   /** Name → unsigned value, in the order a debugger lists them. */
   registers: [name: string, value: number][];
   cpl: number;
@@ -67,44 +65,33 @@ const MAX_INSTRUCTION = 15;
 /** At most this many bytes per memory request. */
 const MAX_MEMORY_VIEW = 4096;
 
-function vcpu(session: GuestSession, args: InspectArgs) {
-  const id = typeof args.vcpu === 'number' ? args.vcpu : 0;
-  const v = session.domain.vcpus[id];
-  if (v === undefined) throw new RangeError(`d${session.domain.domid} has no vCPU ${id}`);
-  return v;
-}
-
 /**
- * Reads guest-linear memory the way Xen's copy_from_guest does: page by page through the
- * vCPU's page tables (the walk sets accessed bits, as Xen's own access would).
+ * Reads guest-linear memory the way Xen's copy_from_guest does: page by page through vCPU 0's
+ * page tables (the walk sets accessed bits, as Xen's own access would).
  */
-function readLinear(session: GuestSession, args: InspectArgs, address: number, length: number) {
-  const cpu = vcpu(session, args).cpu;
+function readLinear(session: GuestSession, address: number, length: number): (number | null)[] {
   const bytes: (number | null)[] = [];
-  let phys = -1;
+  let page = -1;
   for (let i = 0; i < length; i++) {
     const linear = (address + i) >>> 0;
-    if (i === 0 || (linear & 0xfff) === 0)
-      phys = translateForHost(cpu, (linear & ~0xfff) >>> 0, false);
-    const inRam = phys >= 0 && phys < session.xen.mem.frames * 0x1000;
-    bytes.push(inRam ? session.xen.mem.read8(phys + (linear & 0xfff)) : null);
+    if (i === 0 || (linear & 0xfff) === 0) page = session.physical((linear & ~0xfff) >>> 0);
+    const inRam = page >= 0 && page < session.mem.frames * 0x1000;
+    bytes.push(inRam ? session.mem.read8(page + (linear & 0xfff)) : null);
   }
   return bytes;
 }
 
 export const INSPECTORS: Record<string, Inspector> = {
-  /** vCPU `vcpu` (default 0): general, segment and control registers, and the next instruction. */
-  registers(session, args): RegisterView {
-    const v = vcpu(session, args);
-    const cpu = v.cpu;
-    const code = readLinear(session, args, cpu.eip, MAX_INSTRUCTION);
+  /** vCPU 0: general, segment and control registers, and the next instruction. */
+  registers(session): RegisterView {
+    const cpu = session.cpu;
+    const code = readLinear(session, (cpu.segBase[CS]! + cpu.eip) >>> 0, MAX_INSTRUCTION);
     const mapped = code.indexOf(null) === -1 ? code.length : code.indexOf(null);
     const next =
       mapped === 0
         ? ''
         : disassembleOne(Uint8Array.from(code.slice(0, mapped) as number[]), 0, { bits: 32 }).text;
     return {
-      vcpu: v.id,
       registers: [
         ...GENERAL.map(([name, r]): [string, number] => [name, cpu.reg32[r]! >>> 0]),
         ['eip', cpu.eip >>> 0],
@@ -120,15 +107,15 @@ export const INSPECTORS: Record<string, Inspector> = {
     };
   },
 
-  /** `length` bytes (≤ 4096) at guest-linear `address`, as vCPU `vcpu` (default 0) sees them. */
+  /** `length` bytes (≤ 4096) at guest-linear `address`, as vCPU 0 sees them. */
   memory(session, args): MemoryView {
     const address = Number(args.address) >>> 0;
     const length = Math.min(Math.max(Number(args.length) | 0, 0), MAX_MEMORY_VIEW);
-    return { address, bytes: readLinear(session, args, address, length) };
+    return { address, bytes: readLinear(session, address, length) };
   },
 
-  /** What `xl list` shows. */
+  /** What `xl list` shows (a PV guest's hypervisor; none for other guests). */
   domains(session): DomainInfo[] {
-    return session.toolstack.list();
+    return session instanceof PvSession ? session.toolstack.list() : [];
   },
 };

@@ -3,13 +3,11 @@
 // bytes and Xen's log), hypercall trace lines and state changes. Guest sources are bundled as text, so nothing is fetched at run time.
 
 import loopSource from '../../../../bench/loop.asm?raw';
-import { shutdownName } from '../../../../solutions/xen/domain.ts';
 import { formatTrace } from '../../../../solutions/xen/hypercall.ts';
-import { RunOutcome } from '../../../../solutions/xen/schedule.ts';
 import { INSPECTORS } from './inspectors.ts';
 import { benchLoop } from './loop-bench.ts';
 import type { FromWorker, GuestState, Request, RequestMessage, RunStatus } from './protocol.ts';
-import { GuestSession } from './session.ts';
+import { type GuestSession, startGuest } from './session.ts';
 
 const GUEST_DIR = '../../../../solutions/guests/';
 const sources: Record<string, string> = Object.fromEntries(
@@ -48,18 +46,7 @@ function current(): GuestSession {
 
 function state(): GuestState {
   const s = current();
-  const reason = s.domain.shutdownReason;
-  return {
-    status,
-    instructions: s.instructions,
-    domain: s.domain.state,
-    outcome:
-      s.xen.panicReport !== null
-        ? s.xen.panicReport.join('\n')
-        : reason >= 0
-          ? shutdownName(reason)
-          : '',
-  };
+  return { status, instructions: s.instructions, domain: s.state, outcome: s.outcome };
 }
 
 function publish(next: RunStatus): void {
@@ -71,8 +58,7 @@ function publish(next: RunStatus): void {
 /** Runs slices until the guest ends, idles, or a pause request is read between slices. */
 function runSlice(): void {
   if (status !== 'running') return;
-  const result = current().run(RUN_SLICE);
-  if (result.outcome !== RunOutcome.FuelExhausted) {
+  if (!current().run(RUN_SLICE)) {
     publish('paused');
     return;
   }
@@ -85,7 +71,7 @@ function handle(request: Request): unknown {
   switch (request.kind) {
     case 'boot':
       status = 'booted';
-      session = new GuestSession(request.guest, sources, {
+      session = startGuest(request.guest, sources, {
         output: (bytes) => pendingOutput.push(...bytes),
         trace: (t) => pendingTrace.push(formatTrace(t)),
       });
@@ -105,7 +91,7 @@ function handle(request: Request): unknown {
       publish('paused');
       return state();
     case 'type':
-      current().xen.consoleType(request.text);
+      current().type(request.text);
       return state();
     case 'inspect': {
       const inspector = INSPECTORS[request.name];
