@@ -10,7 +10,7 @@ import { PhysMemory } from '../../../../sim/memory/memory.ts';
 import { Toolstack } from '../../../../solutions/dom0/toolstack.ts';
 import { buildGuest, GUESTS, type GuestInfo } from '../../../../solutions/guests/index.ts';
 import { type Domain, shutdownName } from '../../../../solutions/xen/domain.ts';
-import type { HypercallTrace } from '../../../../solutions/xen/hypercall.ts';
+import { formatTrace } from '../../../../solutions/xen/hypercall.ts';
 import { RunOutcome, runDomains } from '../../../../solutions/xen/schedule.ts';
 import { Xen } from '../../../../solutions/xen/xen.ts';
 
@@ -20,7 +20,8 @@ export interface SessionListeners {
    * the host says about it (Xen's log lines as `(XEN) …`, dimmed), which go to stderr there.
    */
   output?(bytes: Uint8Array): void;
-  trace?(t: HypercallTrace): void;
+  /** A line of the host's trace: for a PV guest, each hypercall (formatTrace). */
+  trace?(line: string): void;
 }
 
 /** A running guest, as the worker and the inspectors see it. */
@@ -80,7 +81,7 @@ export class PvSession implements GuestSession {
     const image = buildGuest(guest.main, files);
     this.xen = new Xen(new PhysMemory((GUEST_MEMORY_MIB + XEN_RESERVE_MIB) << 20), {
       console: (_d, bytes) => listeners.output?.(bytes),
-      trace: listeners.trace,
+      trace: listeners.trace === undefined ? undefined : (t) => listeners.trace?.(formatTrace(t)),
       log: (line) => listeners.output?.(hostLine('(XEN) ', line)),
     });
     this.toolstack = new Toolstack(this.xen);

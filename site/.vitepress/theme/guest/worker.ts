@@ -1,9 +1,9 @@
 // The guest worker: runs the real sim and hypervisor off the page's main thread for
 // <GuestConsole>. It answers protocol.ts requests and streams the terminal's output (console
-// bytes and Xen's log), hypercall trace lines and state changes. Guest sources are bundled as text, so nothing is fetched at run time.
+// bytes and the host's lines), trace lines and state changes. Guest sources are bundled as
+// text, so nothing is fetched at run time.
 
 import loopSource from '../../../../bench/loop.asm?raw';
-import { formatTrace } from '../../../../solutions/xen/hypercall.ts';
 import { INSPECTORS } from './inspectors.ts';
 import { benchLoop } from './loop-bench.ts';
 import type { FromWorker, GuestState, Request, RequestMessage, RunStatus } from './protocol.ts';
@@ -73,7 +73,7 @@ function handle(request: Request): unknown {
       status = 'booted';
       session = startGuest(request.guest, sources, {
         output: (bytes) => pendingOutput.push(...bytes),
-        trace: (t) => pendingTrace.push(formatTrace(t)),
+        trace: (line) => pendingTrace.push(line),
       });
       publish('booted');
       return state();
