@@ -31,7 +31,7 @@ export interface GuestState {
   status: RunStatus;
   /** Guest instructions executed since boot. */
   instructions: number;
-  /** The domain's state in Xen's terms (DomainState). */
+  /** The guest's state in its host's terms (a DomainState for a PV guest). */
   domain: string;
   /** Why it ended: the shutdown reason's name, or Xen's panic report. */
   outcome: string;
