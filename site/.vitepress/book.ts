@@ -28,6 +28,25 @@ function chapterLabel(c: Chapter): string {
   return /^\d/.test(c.id) ? `${Number(c.id)}. ${c.title}` : c.title;
 }
 
+/** A part of the book with all its chapters, written or not (the home page's contents). */
+export interface ContentsPart {
+  title: string;
+  chapters: { id: string; title: string; builds: string; link: string | null }[];
+}
+
+export function contents(root: string): ContentsPart[] {
+  const written = new Set(writtenChapters(root).map((c) => c.id));
+  return PARTS.map((part) => ({
+    title: part.title,
+    chapters: CHAPTERS.filter((c) => part.chapters.includes(c.id)).map((c) => ({
+      id: c.id,
+      title: chapterLabel(c),
+      builds: c.builds,
+      link: written.has(c.id) ? chapterLink(c) : null,
+    })),
+  }));
+}
+
 /** The sidebar: one group per part that has a written chapter. */
 export function sidebar(root: string): DefaultTheme.SidebarItem[] {
   const written = writtenChapters(root);

@@ -4,8 +4,17 @@
 // are resolved at build time (quotes.ts).
 
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitepress';
-import { chapterLink, notPages, pageUrls, rewrites, sidebar, writtenChapters } from './book.ts';
+import { type DefaultTheme, defineConfigWithTheme } from 'vitepress';
+import {
+  type ContentsPart,
+  chapterLink,
+  contents,
+  notPages,
+  pageUrls,
+  rewrites,
+  sidebar,
+  writtenChapters,
+} from './book.ts';
 import { renderConsoles } from './consoles.ts';
 import { linkPlugin } from './links.ts';
 import { quotePlugin } from './quotes.ts';
@@ -21,7 +30,10 @@ const ICON =
   "<rect width='16' height='16' rx='3' fill='%23e05d44'/><text x='8' y='12.5' font-size='12' " +
   "font-family='monospace' text-anchor='middle' fill='white'>x</text></svg>";
 
-export default defineConfig({
+/** The default theme's settings, and the book's contents for <BookContents>. */
+export type ThemeConfig = DefaultTheme.Config & { contents: ContentsPart[] };
+
+export default defineConfigWithTheme<ThemeConfig>({
   title: 'xenlab',
   description:
     'Build the Xen hypervisor in TypeScript, one chapter at a time: an interactive textbook.',
@@ -58,6 +70,7 @@ export default defineConfig({
       { text: 'Instructors', link: '/instructors' },
     ],
     sidebar: sidebar(root),
+    contents: contents(root),
     search: { provider: 'local' },
     outline: { level: [2, 3] },
     docFooter: { prev: 'Previous chapter', next: 'Next chapter' },

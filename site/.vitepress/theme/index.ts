@@ -3,6 +3,7 @@
 
 import type { Theme } from 'vitepress';
 import DefaultTheme from 'vitepress/theme';
+import BookContents from './components/BookContents.vue';
 import GuestConsole from './components/GuestConsole.vue';
 import SimSpeed from './components/SimSpeed.vue';
 import './style.css';
@@ -10,6 +11,7 @@ import './style.css';
 export default {
   extends: DefaultTheme,
   enhanceApp({ app }) {
+    app.component('BookContents', BookContents);
     app.component('GuestConsole', GuestConsole);
     app.component('SimSpeed', SimSpeed);
   },
