@@ -22,11 +22,14 @@ const sources: Record<string, string> = Object.fromEntries(
 
 /** Instructions per slice of a run; between slices the worker reads its messages. */
 const RUN_SLICE = 500_000;
+/** Trace lines sent per slice at most (the page keeps about as many): older ones are counted. */
+const TRACE_PER_SLICE = 1000;
 
 let session: GuestSession | null = null;
 let status: RunStatus = 'booted';
 let pendingOutput: number[] = [];
 let pendingTrace: string[] = [];
+let droppedTrace = 0;
 
 function post(message: FromWorker): void {
   self.postMessage(message);
@@ -34,7 +37,9 @@ function post(message: FromWorker): void {
 
 function flush(): void {
   if (pendingOutput.length > 0) post({ kind: 'output', bytes: Uint8Array.from(pendingOutput) });
+  if (droppedTrace > 0) pendingTrace.unshift(`… ${droppedTrace} more lines not shown`);
   if (pendingTrace.length > 0) post({ kind: 'trace', lines: pendingTrace });
+  droppedTrace = 0;
   pendingOutput = [];
   pendingTrace = [];
 }
@@ -73,7 +78,12 @@ function handle(request: Request): unknown {
       status = 'booted';
       session = startGuest(request.guest, sources, {
         output: (bytes) => pendingOutput.push(...bytes),
-        trace: (line) => pendingTrace.push(line),
+        trace: (line) => {
+          if (pendingTrace.push(line) > TRACE_PER_SLICE) {
+            pendingTrace.shift();
+            droppedTrace++;
+          }
+        },
       });
       publish('booted');
       return state();
