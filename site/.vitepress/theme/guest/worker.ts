@@ -29,7 +29,6 @@ let session: GuestSession | null = null;
 let status: RunStatus = 'booted';
 let pendingOutput: number[] = [];
 let pendingTrace: string[] = [];
-let droppedTrace = 0;
 
 function post(message: FromWorker): void {
   self.postMessage(message);
@@ -37,9 +36,11 @@ function post(message: FromWorker): void {
 
 function flush(): void {
   if (pendingOutput.length > 0) post({ kind: 'output', bytes: Uint8Array.from(pendingOutput) });
-  if (droppedTrace > 0) pendingTrace.unshift(`… ${droppedTrace} more lines not shown`);
+  const dropped = pendingTrace.length - TRACE_PER_SLICE;
+  if (dropped > 0) {
+    pendingTrace = [`… ${dropped} more lines not shown`, ...pendingTrace.slice(dropped)];
+  }
   if (pendingTrace.length > 0) post({ kind: 'trace', lines: pendingTrace });
-  droppedTrace = 0;
   pendingOutput = [];
   pendingTrace = [];
 }
@@ -78,12 +79,7 @@ function handle(request: Request): unknown {
       status = 'booted';
       session = startGuest(request.guest, sources, {
         output: (bytes) => pendingOutput.push(...bytes),
-        trace: (line) => {
-          if (pendingTrace.push(line) > TRACE_PER_SLICE) {
-            pendingTrace.shift();
-            droppedTrace++;
-          }
-        },
+        trace: (line) => pendingTrace.push(line),
       });
       publish('booted');
       return state();
