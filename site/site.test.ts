@@ -92,8 +92,15 @@ function serve(): Server {
   });
 }
 
+/** What the server has sent since the last reset. */
+function snapshot(): Weight {
+  return { plain: Object.fromEntries(served), gzip: Object.fromEntries(servedGzip) };
+}
+
+type Weight = Record<'plain' | 'gzip', Record<string, number>>;
+
 /** HTML + JS + CSS bytes as served and gzipped, and every kind served. */
-function pageWeight(weight: Record<'plain' | 'gzip', Record<string, number>>): string {
+function pageWeight(weight: Weight): string {
   const total = (w: Record<string, number>) =>
     (w['.html'] ?? 0) + (w['.js'] ?? 0) + (w['.css'] ?? 0);
   return (
@@ -151,6 +158,8 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
     served.clear();
     servedGzip.clear();
     const { page, errors } = await open(path);
+    await page.waitForLoadState('networkidle');
+    const initial = snapshot();
     const hello = page.locator('.guest-console[data-guest="hello"]').first();
     // A console starts its worker when it comes near the screen.
     await hello.scrollIntoViewIfNeeded();
@@ -177,12 +186,11 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
     while (screen.at(-1) === '') screen.pop();
     const trace = await hello.locator('.hypercall-trace').textContent();
     const status = await hello.locator('.guest-status').textContent();
-    const weight = { plain: Object.fromEntries(served), gzip: Object.fromEntries(servedGzip) };
-    return { page, errors, screen, trace, status, weight };
+    return { page, errors, screen, trace, status, initial, weight: snapshot() };
   }
 
   it('boots the hello guest in the guests page: console, trace, registers, memory', async () => {
-    const { page, errors, screen, trace, status, weight } = await runHello('/guests');
+    const { page, errors, screen, trace, status, initial, weight } = await runHello('/guests');
     expect(screen).toContain(GREETING);
     expect(screen.at(-1)).toBe('(XEN) domain 1 (hello) shut down: poweroff');
     expect(trace).toMatch(/d1v0 console_io\(cmd=CONSOLEIO_write, .*\) = 0/);
@@ -191,7 +199,8 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
     // The build-time quote above the console shows the same screen.
     const quoted = await page.locator('.xenlab-quote-caption + div pre').first().textContent();
     expect(quoted?.split('\n')).toEqual(screen);
-    console.log(`site: /guests page weight ${pageWeight(weight)}`);
+    console.log(`site: /guests page weight on load ${pageWeight(initial)}`);
+    console.log(`site: /guests page weight with the hello console run ${pageWeight(weight)}`);
 
     // Reset, then single-step: one instruction per click, and vCPU 0's registers follow.
     const hello = page.locator('.guest-console[data-guest="hello"]');
@@ -230,12 +239,13 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
   )(
     'boots the hello guest in chapter 02',
     async () => {
-      const { page, errors, screen, trace, weight } = await runHello('/02-architecture/');
+      const { page, errors, screen, trace, initial, weight } = await runHello('/02-architecture/');
       expect(screen).toContain(GREETING);
       expect(trace).toContain('console_io(cmd=CONSOLEIO_write');
       mkdirSync(screenshots, { recursive: true });
       await page.screenshot({ path: join(screenshots, '02-architecture.png'), fullPage: true });
-      console.log(`site: chapter 02 page weight ${pageWeight(weight)}`);
+      console.log(`site: chapter 02 page weight on load ${pageWeight(initial)}`);
+      console.log(`site: chapter 02 page weight with the hello console run ${pageWeight(weight)}`);
       expect(errors).toEqual([]);
       await page.close();
     },
