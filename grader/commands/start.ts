@@ -45,7 +45,9 @@ async function serveBook(options: StartOptions): Promise<void> {
 export function register(program: Command): void {
   program
     .command('start')
-    .description('serve the textbook on this machine (the chapters, their consoles and visualisers)')
+    .description(
+      'serve the textbook on this machine (the chapters, their consoles and visualisers)',
+    )
     .option('--list', 'only list the chapters and the next steps')
     .option('--host <host>', 'the address to serve on', '127.0.0.1')
     .option('--port <port>', 'the port to serve on', port, 5173)
