@@ -1,0 +1,11 @@
+// Chapter 1's virtual machine monitor, the one that comes before Xen (book ch. 1). Reading order:
+//   sensitive   the x86 problem: sensitive-but-unprivileged instructions, found by disassembly
+//   rewrite     binary rewriting: each one patched to trap (INT3 + NOPs), with a patch map
+//   vm          the monitor: a deprivileged guest, its virtual CPU, the run loop and the timer
+//   emulate     trap and emulate: privileged and patched instructions against the virtual CPU
+// xenlab: file from 01
+
+export * from './emulate.ts';
+export * from './rewrite.ts';
+export * from './sensitive.ts';
+export * from './vm.ts';
