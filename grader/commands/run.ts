@@ -7,7 +7,6 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { PhysMemory } from '../../sim/memory/memory.ts';
 import { Toolstack } from '../../solutions/dom0/toolstack.ts';
 import { buildGuest, GUESTS } from '../../solutions/guests/index.ts';
-import { HALTED, runGuestProgram } from '../../solutions/monitor/index.ts';
 import { shutdownName } from '../../solutions/xen/domain.ts';
 import { ImageError } from '../../solutions/xen/elf.ts';
 import { formatTrace } from '../../solutions/xen/hypercall.ts';
@@ -65,14 +64,6 @@ function exitCodeFor(reason: number): number {
 
 /** Boots `target` and runs it to its end or the fuel budget; returns the exit code. */
 export function runGuest(target: string, options: RunOptions): number {
-  // Chapter 1's guests run on the classic monitor of solutions/monitor, not on Xen.
-  const monitored = GUESTS.find((g) => g.name === target && g.monitor !== undefined);
-  if (monitored?.monitor !== undefined) {
-    const vm = runGuestProgram(monitored.main, monitored.monitor, guestSources());
-    process.stdout.write(vm.console);
-    if (vm.stopped !== HALTED) console.error(`xenlab run: ${vm.stopped ?? 'fuel exhausted'}`);
-    return vm.stopped === HALTED ? EXIT.ok : EXIT.failed;
-  }
   let image: Uint8Array;
   try {
     image = loadImage(target);
