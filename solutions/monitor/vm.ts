@@ -14,8 +14,9 @@
 //           └──────────────────────────┘
 //
 // The virtual timer: every `timerPeriod` guest instructions a tick becomes pending; it is
-// delivered as vector TIMER_VECTOR through the guest's own IDT as soon as the guest's
-// interrupt flag (virtual, or the real one on the bare machine) is set.
+// delivered as vector TIMER_VECTOR through the guest's own IDT the next time the monitor has
+// control (a trap, or the end of a period) with the guest's interrupt flag set (its virtual
+// IF, or the real one on the bare machine). Ticks that fall due meanwhile count as one.
 
 import { disassembleOne } from '../../sim/asm/disasm.ts';
 import { assemble, formatAsmError } from '../../sim/asm/index.ts';
