@@ -3,9 +3,11 @@
 //   rewrite     binary rewriting: each one patched to trap (INT3 + NOPs), with a patch map
 //   vm          the monitor: a deprivileged guest, its virtual CPU, the run loop and the timer
 //   emulate     trap and emulate: privileged and patched instructions against the virtual CPU
+//   program     a guest assembled, rewritten and run in one of three modes
 // xenlab: file from 01
 
 export * from './emulate.ts';
+export * from './program.ts';
 export * from './rewrite.ts';
 export * from './sensitive.ts';
 export * from './vm.ts';
