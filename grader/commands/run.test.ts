@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { minimalKernel } from '../../solutions/xen/testing/boot.ts';
-import { RUN_EXIT } from './run.ts';
+import { RUN_EXIT, runTree } from './run.ts';
 
 const bin = fileURLToPath(new URL('../../bin/xenlab.js', import.meta.url));
 
@@ -70,5 +70,18 @@ describe('xenlab run', () => {
     const refused = xenlab('run', notXen);
     expect(refused.err).toMatch(/domain builder refused .*not an ELF image/);
     expect(refused.code).toBe(1);
+  });
+
+  it('boots on another hypervisor tree with --src', () => {
+    const tree = fileURLToPath(new URL('../../solutions', import.meta.url));
+    const r = xenlab('run', 'hello', '--src', tree, '--memory', '16');
+    expect(r.out).toMatch(/^Hello from a PV guest on xenlab!\n/);
+    expect(r.code).toBe(RUN_EXIT.poweroff);
+  });
+
+  it('says so when the reference is not there (a student handout)', async () => {
+    await expect(runTree({}, join(tmpdir(), 'no-such-reference'))).rejects.toThrow(
+      /reference hypervisor \(solutions\/\) is not included in this handout.*--chapter NN/,
+    );
   });
 });
