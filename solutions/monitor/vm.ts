@@ -138,7 +138,7 @@ export function createVm(image: Uint8Array, options: VmOptions): Vm {
   if (image.length > GUEST_SIZE) throw new RangeError(`createVm: image of ${image.length} bytes`);
   const cpu = new Cpu(new PhysMemory(MEMORY_BYTES));
   resetCpu(cpu);
-  cpu.mem.ram.set(image, 0);
+  cpu.mem.writeBytes(0, image);
   writeHostTables(cpu);
   const { ring } = options;
   const selectors = GUEST_SELECTORS[ring];
