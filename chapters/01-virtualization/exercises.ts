@@ -49,9 +49,10 @@ export const EXERCISES: Exercise[] = [
       'EIP is already past the instruction; only IRET sets it (pop EIP, CS, EFLAGS). Use ' +
         'guestPush/guestPop for the stack and the operand() helper for a ModRM operand: a ' +
         'register number or the guest address of the memory operand.',
-      'POPF at the virtual CPL 0 loads every flag the guest may change: setEflags with ' +
-        'GUEST_FLAGS for the real ones, and IF (bit 9) into the virtual CPU. PUSHF pushes ' +
-        'flagsImage(vm): the real flags with the virtual IF.',
+      'POPF is `loadFlags(vm, guestPop(vm))`: at the virtual CPL 0 every flag the guest may ' +
+        'change loads, IF (bit 9) into the virtual CPU. PUSHF is `guestPush(vm, ' +
+        'flagsImage(vm))`: the real flags with the virtual IF. LGDT reads a limit (16 bits) ' +
+        'then a base (32 bits) at the operand; SGDT writes them back.',
     ],
     fuel: 1_000_000,
   },
