@@ -32,19 +32,6 @@ export class Toolstack {
     return this.xen.createDomain(image, config).domain;
   }
 
-  // xenlab: region toolstack-memory-target from 05
-  /**
-   * Builds a domain that should shrink to `targetMiB` once it runs (`xl mem-set` from the
-   * start). The target is for the guest's balloon driver; Xen enforces only the maximum. In
-   * Xen it is XenStore's memory/target (chapter 08); until then it goes on the kernel command
-   * line as balloon_target=<KiB>.
-   */
-  createWithTarget(image: Uint8Array, config: DomainConfig, targetMiB: number): Domain {
-    const cmdline = `${config.cmdline} balloon_target=${targetMiB * 1024}`.trim();
-    return this.create(image, { ...config, cmdline });
-  }
-  // xenlab: end toolstack-memory-target
-
   /** Lets a freshly built domain run for the first time. */
   start(d: Domain): void {
     this.xen.unpauseDomain(d);
@@ -62,6 +49,19 @@ export class Toolstack {
     this.xen.destroyDomain(d);
   }
   // xenlab: end toolstack-lifecycle
+
+  // xenlab: region toolstack-memory-target from 05
+  /**
+   * Builds a domain that should shrink to `targetMiB` once it runs (`xl mem-set` from the
+   * start). The target is for the guest's balloon driver; Xen enforces only the maximum. In
+   * Xen it is XenStore's memory/target (chapter 08); until then it goes on the kernel command
+   * line as balloon_target=<KiB>.
+   */
+  createWithTarget(image: Uint8Array, config: DomainConfig, targetMiB: number): Domain {
+    const cmdline = `${config.cmdline} balloon_target=${targetMiB * 1024}`.trim();
+    return this.create(image, { ...config, cmdline });
+  }
+  // xenlab: end toolstack-memory-target
 
   /** Everything the domain has written to its console so far. */
   console(d: Domain): string {

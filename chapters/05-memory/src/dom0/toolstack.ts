@@ -31,17 +31,6 @@ export class Toolstack {
     return this.xen.createDomain(image, config).domain;
   }
 
-  /**
-   * Builds a domain that should shrink to `targetMiB` once it runs (`xl mem-set` from the
-   * start). The target is for the guest's balloon driver; Xen enforces only the maximum. In
-   * Xen it is XenStore's memory/target (chapter 08); until then it goes on the kernel command
-   * line as balloon_target=<KiB>.
-   */
-  createWithTarget(image: Uint8Array, config: DomainConfig, targetMiB: number): Domain {
-    const cmdline = `${config.cmdline} balloon_target=${targetMiB * 1024}`.trim();
-    return this.create(image, { ...config, cmdline });
-  }
-
   /** Lets a freshly built domain run for the first time. */
   start(d: Domain): void {
     this.xen.unpauseDomain(d);
@@ -57,6 +46,17 @@ export class Toolstack {
 
   destroy(d: Domain): void {
     this.xen.destroyDomain(d);
+  }
+
+  /**
+   * Builds a domain that should shrink to `targetMiB` once it runs (`xl mem-set` from the
+   * start). The target is for the guest's balloon driver; Xen enforces only the maximum. In
+   * Xen it is XenStore's memory/target (chapter 08); until then it goes on the kernel command
+   * line as balloon_target=<KiB>.
+   */
+  createWithTarget(image: Uint8Array, config: DomainConfig, targetMiB: number): Domain {
+    const cmdline = `${config.cmdline} balloon_target=${targetMiB * 1024}`.trim();
+    return this.create(image, { ...config, cmdline });
   }
 
   /** Everything the domain has written to its console so far. */

@@ -1,18 +1,23 @@
 // Your working copy for chapter 05, generated from solutions/xen/domain.ts by npx xenlab stage.
 // Domains and vCPUs and the VM lifecycle: book §2.7; Xen xen/common/domain.c, xen/include/xen/
 // sched.h (struct domain, struct vcpu, domain_pause/unpause, domain_shutdown, domain_crash).
+
+import type { Cpu } from '../../../../sim/cpu/cpu.ts';
+import { SHUTDOWN_NAMES } from './abi.ts';
+
+// The VM lifecycle. The toolstack creates, unpauses, pauses and destroys; the guest chooses
+// shutdown itself (sched_op), and Xen chooses it for a guest that crashes.
 //
-//   created ──unpause──▶ running ⇄ blocked        (pause/unpause from any live state)
-//      │                    │
-//      └──────pause─────▶ paused
+//   created ──unpause──▶ running ⇄ blocked          pause ⇅ unpause: paused (nests)
+//                           │
 //                           │ shutdown(poweroff | reboot | suspend | crash | watchdog)
 //                           ▼
 //                        shutdown ──destroy──▶ dying ──(frames freed)──▶ destroyed
 //
-// The state is derived from a few fields rather than stored, so it can never disagree with them.
-
-import type { Cpu } from '../../../../sim/cpu/cpu.ts';
-import { SHUTDOWN_NAMES } from './abi.ts';
+// The state is derived from a few fields rather than stored, so it can never disagree with
+// them: destroyed, dying and shutdown win over everything; a domain never unpaused is
+// created; a paused one is paused; one whose online vCPUs all wait in SCHEDOP_block is
+// blocked; otherwise it is running. Destroy may also come from any earlier state.
 
 export enum DomainState {
   Created = 'created',
@@ -88,6 +93,7 @@ export class Domain {
     this.handle = handle;
   }
 
+  /** Where the domain is in its lifecycle, derived from the fields above (diagram at the top). */
   get state(): DomainState {
     if (this.destroyed) return DomainState.Destroyed;
     if (this.dying) return DomainState.Dying;

@@ -2,7 +2,7 @@
 // Xen's own x86 tables — GDT with the flat guest selectors, IDT with the hypercall gate, TSS —
 // and where they sit in the hole every guest leaves to Xen: book §2.3; Xen
 // xen/arch/x86/x86_32/mm.c, xen/include/asm-x86/desc.h, xen/arch/x86/traps.c (trap_init).
-//
+
 // The hole, 0xF5800000–0xFFFFFFFF, is what the guest's L3 slot 3 L2 maps from slot 428 up:
 //
 //   0xF5800000 ┌──────────────────────────┐ L2 slot 428
