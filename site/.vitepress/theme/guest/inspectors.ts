@@ -22,6 +22,7 @@ import {
 } from '../../../../sim/cpu/cpu.ts';
 import { getEflags } from '../../../../sim/cpu/flags.ts';
 import type { DomainInfo } from '../../../../solutions/dom0/toolstack.ts';
+import { PGT_NAMES, pteMfn } from '../../../../solutions/xen/mm.ts';
 import { type GuestSession, PvSession } from './session.ts';
 
 export type InspectArgs = Record<string, number | string | boolean>;
@@ -81,6 +82,73 @@ function readLinear(session: GuestSession, address: number, length: number): (nu
   return bytes;
 }
 
+/** One level of a PAE walk: the entry the CPU reads and the frame it leads to. */
+export interface WalkStep {
+  level: 'L3' | 'L2' | 'L1';
+  /** Machine address of the entry, its slot, and its 64-bit value as two hex words. */
+  entryAddress: number;
+  slot: number;
+  value: [number, number];
+  present: boolean;
+  writable: boolean;
+  user: boolean;
+  /** The frame the entry points at, and what Xen's frame table says of it (chapter 05). */
+  frame: number;
+  owner: number;
+  type: string;
+  typeCount: number;
+  count: number;
+  pinned: boolean;
+}
+
+/** The page-table walk for a linear address through vCPU 0's tables (book §5.1, §5.2). */
+export interface PageWalkView {
+  address: number;
+  cr3: number;
+  steps: WalkStep[];
+  /** The machine address it reaches, or null where a level is not present. */
+  machine: number | null;
+}
+
+/** Walks `address` the way the CPU does, level by level, reading Xen's frame table beside it. */
+function pageWalk(session: PvSession, address: number): PageWalkView {
+  const { mem, cpu } = session;
+  const heap = session.xen.heap;
+  const levels = [
+    ['L3', address >>> 30],
+    ['L2', (address >>> 21) & 511],
+    ['L1', (address >>> 12) & 511],
+  ] as const;
+  const steps: WalkStep[] = [];
+  let table = Math.floor(cpu.cr3 / 0x1000);
+  for (const [level, slot] of levels) {
+    if (table >= mem.frames) return { address, cr3: cpu.cr3, steps, machine: null };
+    const entryAddress = table * 0x1000 + slot * 8;
+    const lo = mem.read32(entryAddress) >>> 0;
+    const hi = mem.read32(entryAddress + 4) >>> 0;
+    const frame = pteMfn(lo, hi);
+    const known = frame < heap.owner.length;
+    steps.push({
+      level,
+      entryAddress,
+      slot,
+      value: [hi, lo],
+      present: (lo & 1) !== 0,
+      writable: (lo & 2) !== 0,
+      user: (lo & 4) !== 0,
+      frame,
+      owner: known ? heap.owner[frame]! : -1,
+      type: known ? (PGT_NAMES[heap.type[frame]!] ?? '?') : '-',
+      typeCount: known ? heap.typeCount[frame]! : 0,
+      count: known ? heap.count[frame]! : 0,
+      pinned: known && heap.pinned[frame] !== 0,
+    });
+    if ((lo & 1) === 0) return { address, cr3: cpu.cr3, steps, machine: null };
+    table = frame;
+  }
+  return { address, cr3: cpu.cr3, steps, machine: table * 0x1000 + (address & 0xfff) };
+}
+
 export const INSPECTORS: Record<string, Inspector> = {
   /** vCPU 0: general, segment and control registers, and the next instruction. */
   registers(session): RegisterView {
@@ -112,6 +180,12 @@ export const INSPECTORS: Record<string, Inspector> = {
     const address = Number(args.address) >>> 0;
     const length = Math.min(Math.max(Number(args.length) | 0, 0), MAX_MEMORY_VIEW);
     return { address, bytes: readLinear(session, address, length) };
+  },
+
+  /** The PAE walk of guest-linear `address` with each frame's owner, type and counts. */
+  'page-walk'(session, args): PageWalkView | null {
+    if (!(session instanceof PvSession)) return null;
+    return pageWalk(session, Number(args.address) >>> 0);
   },
 
   /** What `xl list` shows (a PV guest's hypervisor; none for other guests). */
