@@ -63,7 +63,7 @@ main:
 section .data
 says_step: db "step ", 0
 says_sum:  db ": ", 0
-newline:   db 10, 0
+newline:   db 13, 10, 0
 step:      dd 0
 
 section .bss

@@ -58,9 +58,9 @@ map_shared_info:
 
 section .data
 mapped:  db "shared info mapped: ", 0
-masked:  db " of 32 vCPUs have events masked", 10, 0
+masked:  db " of 32 vCPUs have events masked", 13, 10, 0
 refused: db "update_va_mapping refused: -", 0
-newline: db 10, 0
+newline: db 13, 10, 0
 
 section .bss
 alignb 4096

@@ -117,8 +117,8 @@ read_back:  db "read back ", 0
 faults:     db " after page faults: ", 0
 fault_at:   db "page fault at ", 0
 error_code: db " (error code ", 0
-closing:    db "), mapping it", 10, 0
-newline:    db 10, 0
+closing:    db "), mapping it", 13, 10, 0
+newline:    db 13, 10, 0
 hex_digits: db "0123456789abcdef"
 hex_buffer: db "0x00000000", 0
 fault_count: dd 0

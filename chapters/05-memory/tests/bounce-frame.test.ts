@@ -127,9 +127,7 @@ describe('05-bounce-frame', () => {
     const { domain } = xen.createDomain(image, { name: 'pagefault', memoryMiB: 16, cmdline: '' });
     domain.unpause();
     runDomains(xen, FUEL);
-    const screen = await renderScreen(
-      (xen.consoleOutput.get(domain.domid) ?? '').replace(/\n/g, '\r\n'),
-    );
+    const screen = await renderScreen(xen.consoleOutput.get(domain.domid) ?? '');
     const mismatch = screenMismatch(screen, [
       'page fault at 0x{{va}} (error code 2), mapping it',
       'read back 1234567 after page faults: 1',

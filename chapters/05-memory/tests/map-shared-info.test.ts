@@ -23,7 +23,7 @@ describe('05-map-shared-info', () => {
     }
     domain.unpause();
     runDomains(xen, FUEL);
-    const out = (xen.consoleOutput.get(domain.domid) ?? '').replace(/\n/g, '\r\n');
+    const out = xen.consoleOutput.get(domain.domid) ?? '';
     const mismatch = screenMismatch(await renderScreen(out), [
       `shared info mapped: ${masked} of 32 vCPUs have events masked`,
     ]);

@@ -120,12 +120,9 @@ describe('05-memory-reservation', () => {
     toolstack.start(d);
     runDomains(xen, FUEL);
     const given = Math.min(1024, 4096 - targetMiB * 256);
-    const mismatch = screenMismatch(
-      await renderScreen(toolstack.console(d).replace(/\n/g, '\r\n')),
-      [
-        `balloon: target ${targetMiB * 1024} KiB, gave back ${given} pages, now ${4096 - given} pages`,
-      ],
-    );
+    const mismatch = screenMismatch(await renderScreen(toolstack.console(d)), [
+      `balloon: target ${targetMiB * 1024} KiB, gave back ${given} pages, now ${4096 - given} pages`,
+    ]);
     expect(mismatch, `${mismatch}\n${xen.logLines.join('\n')}`).toBeUndefined();
     expect(xen.heap.free, `${given} frames went back to Xen`).toBe(free + given);
     expect(d.totPages).toBe(4096 - given);

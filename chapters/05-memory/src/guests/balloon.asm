@@ -134,8 +134,8 @@ key:          db "balloon_target=", 0
 says_target:  db "balloon: target ", 0
 says_gave:    db " KiB, gave back ", 0
 says_now:     db " pages, now ", 0
-says_pages:   db " pages", 10, 0
-says_none:    db "balloon: no target", 10, 0
+says_pages:   db " pages", 13, 10, 0
+says_none:    db "balloon: no target", 13, 10, 0
 self:         dw DOMID_SELF
 align 4
 ; struct xen_memory_reservation: extent_start, nr_extents, extent_order, mem_flags, domid.
