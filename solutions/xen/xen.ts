@@ -188,22 +188,20 @@ export class Xen implements HypervisorServices {
     if (d.destroyed) return;
     d.dying = true;
     for (const v of d.vcpus) v.online = false;
+    // xenlab: region relinquish-frames from 05
+    // Ballooning changes which frames a domain holds: what it owns now is what goes back.
+    const shared = new Set(d.xenFrames);
+    d.p2m = [];
+    this.heap.owner.forEach((owner, mfn) => {
+      if (owner === d.domid && !shared.has(mfn)) d.p2m.push(mfn);
+    });
+    // xenlab: end relinquish-frames
     this.releaseFrames(d);
     d.destroyed = true;
     this.log(`domain ${d.domid} (${d.name}) destroyed`);
   }
 
   private releaseFrames(d: Domain): void {
-    // xenlab: region release-owned-frames from 05
-    // Ballooning changes which frames a domain holds, so release whatever it owns now.
-    const owned: number[] = [];
-    this.heap.owner.forEach((owner, mfn) => {
-      if (owner === d.domid) owned.push(mfn);
-    });
-    this.heap.release(owned);
-    d.p2m = [];
-    d.xenFrames = [];
-    // xenlab: end release-owned-frames
     this.heap.release([...d.p2m, ...d.xenFrames]);
     d.p2m = [];
     d.xenFrames = [];
