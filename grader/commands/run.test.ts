@@ -24,9 +24,9 @@ describe('xenlab run', () => {
   it('boots hello, streams its console and exits 0 on poweroff', () => {
     const r = xenlab('run', 'hello');
     expect(r.out).toBe(
-      'Hello from a PV guest on xenlab!\n' +
-        'Running on Xen 4.1.0-xenlab\n' +
-        'start_info: xen-3.0-x86_32p, 8192 pages\n',
+      'Hello from a PV guest on xenlab!\r\n' +
+        'Running on Xen 4.1.0-xenlab\r\n' +
+        'start_info: xen-3.0-x86_32p, 8192 pages\r\n',
     );
     expect(r.err).toMatch(/\(XEN\) domain 1 \(hello\) shut down: poweroff/);
     expect(r.code).toBe(RUN_EXIT.poweroff);
@@ -63,7 +63,7 @@ describe('xenlab run', () => {
 
   it('explains what it cannot load', () => {
     const missing = xenlab('run', 'no-such-guest');
-    expect(missing.err).toMatch(/cannot load "no-such-guest" \(guests: hello, crash\)/);
+    expect(missing.err).toMatch(/cannot load "no-such-guest" \(guests: hello, simplest, crash\)/);
     expect(missing.code).toBe(1);
     const notXen = join(mkdtempSync(join(tmpdir(), 'xenlab-run-')), 'x.elf');
     writeFileSync(notXen, new Uint8Array(64));
