@@ -32,7 +32,12 @@ const ROOT_FILES = [
 ];
 /** Folders copied whole (less what `skipped` leaves out). */
 const TREES = ['bin', 'sim', 'grader', 'chapters/testing'];
-const CHAPTER_FILES = ['chapters/index.ts', 'chapters/exercise.ts', 'chapters/README.md'];
+const CHAPTER_FILES = [
+  'chapters/index.ts',
+  'chapters/exercise.ts',
+  'chapters/README.md',
+  'chapters/tsconfig.json',
+];
 
 /** Files a folder copy leaves out: the grader's own tests and fixtures, and anything reaching
  * into solutions/ (the reference's own tests, the browser tier), which a handout has not. */
@@ -104,10 +109,15 @@ reference hypervisor, so \`xenlab run\` needs \`--chapter NN\` or \`--src DIR\`.
 `;
 }
 
-export interface HandoutResult {
-  student: string;
-  instructor: string;
-  files: string[];
+/** Adds `item` at the end of the list `"key": [ … ]` of a JSON file, keeping its layout. */
+export function appendToJsonList(file: string, key: string, item: string): void {
+  if (!existsSync(file)) return;
+  const text = readFileSync(file, 'utf8');
+  const list = new RegExp(`("${key}":\\s*\\[[^\\]]*?)(\\n[ \\t]*)\\]`).exec(text);
+  if (list === null) return;
+  const indent = /\n([ \t]*)"[^"\n]*"\s*$/.exec(list[1]!)?.[1] ?? '  ';
+  const edited = `${list[1]},\n${indent}${JSON.stringify(item)}${list[2]}]`;
+  writeFileSync(file, text.replace(list[0], edited));
 }
 
 /** Builds the student repository in `out` (its files are returned, relative). */
@@ -132,6 +142,10 @@ export function buildStudentTree(
   const chosen: PristineRecord = {};
   for (const c of chapters) if (record[c.slug] !== undefined) chosen[c.slug] = record[c.slug]!;
   writeFileSync(join(out, 'grader', 'pristine.json'), `${JSON.stringify(chosen, null, 2)}\n`);
+  // The shipped starters are generated code, checked like chapters/*/src: not by the root
+  // type-check and linter.
+  appendToJsonList(join(out, 'tsconfig.json'), 'exclude', 'grader/starters');
+  appendToJsonList(join(out, 'biome.json'), 'includes', '!grader/starters');
   writeFileSync(join(out, 'README.md'), studentReadme(chapters));
   mkdirSync(join(out, '.github', 'workflows'), { recursive: true });
   writeFileSync(join(out, '.github', 'workflows', 'classroom.yml'), classroomWorkflow(chapters));

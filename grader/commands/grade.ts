@@ -104,7 +104,8 @@ function render(report: GradeReport, options: GradeCommandOptions, title: string
     case 'gradescope':
       return `${JSON.stringify(toGradescope(report), null, 2)}\n`;
     default: {
-      const tree = relative(process.cwd(), report.src) || '.';
+      const rel = relative(process.cwd(), report.src);
+      const tree = rel === '' ? '.' : rel.startsWith('..') ? report.src : rel;
       const header = `Chapter ${report.chapter} — ${title} (seed ${report.seed}, grading ${tree})\n\n`;
       return header + formatText(report, { reproduceWith: reproduceWith(options) });
     }
