@@ -2,7 +2,7 @@
 // with --src, a folder of submissions with --submissions — with the chapter's pristine tests
 // (DESIGN.md §4). Scoring is described in grading.ts; output formats in report/.
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CHAPTERS } from '../../chapters/index.ts';
@@ -150,6 +150,13 @@ export async function gradeCommand(
   // --src may name a tree, or a repository or submission holding one (as --submissions finds it).
   const src =
     options.src === undefined ? learnerSrc(chapter) : submissionTree(resolve(options.src), chapter);
+  if (!existsSync(src)) {
+    throw new UsageError(
+      options.src === undefined
+        ? `${src} does not exist: generate the starter with \`npx xenlab stage ${chapter.id}\``
+        : `--src ${options.src}: no such folder`,
+    );
+  }
   const progress = progressPrinter();
   let shown = 0;
   const gradeOptions: GradeOptions = {
