@@ -135,7 +135,9 @@ export function buildStudentTree(
     const rel = relative(root, c.dir).split('\\').join('/');
     copyTree(root, out, rel, copied);
     // The starter as handed out, for `xenlab reset` and `grade`'s choice of chapter (starter.ts).
-    copyTree(join(root, rel, 'src'), join(out, 'grader', 'starters', c.slug), '', []);
+    const starters: string[] = [];
+    copyTree(join(root, rel, 'src'), join(out, 'grader', 'starters', c.slug), '', starters);
+    copied.push(...starters.map((f) => `grader/starters/${c.slug}/${f}`));
   }
   // Only the chosen chapters' test hashes: the others are not there.
   const record = readPristine(join(root, 'grader', 'pristine.json'));
@@ -195,7 +197,8 @@ function distinctive(body: SolutionBody): boolean {
 
 /**
  * Solution bodies found in the student tree, as `file: exercise` lines. A body may appear only in
- * the src/ of a chosen chapter after its own (each chapter starts from the previous one solved).
+ * the src/ (and shipped starter) of a chosen chapter after its own: each chapter starts from the
+ * previous one solved.
  */
 export function leakedSolutions(
   student: string,
@@ -220,7 +223,7 @@ export function leakedSolutions(
     const needle = body.lines.join('\n');
     const allowed = chapters
       .filter((c) => order.indexOf(c.id) > order.indexOf(body.chapter))
-      .map((c) => `chapters/${c.slug}/src/`);
+      .flatMap((c) => [`chapters/${c.slug}/src/`, `grader/starters/${c.slug}/`]);
     for (const [file, text] of texts) {
       if (allowed.some((a) => file.startsWith(a))) continue;
       if (text.includes(needle)) leaks.push(`${file}: the solution of ${body.id}`);
