@@ -8,7 +8,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { CHAPTERS } from '../../chapters/index.ts';
 import { type GradedChapter, gradedChapters, loadChapter, UsageError } from '../chapters.ts';
 import { EXIT } from '../exit-codes.ts';
-import { type GradeOptions, type GradeReport, grade } from '../grading.ts';
+import { type GradeOptions, type GradeReport, grade, scoreResults } from '../grading.ts';
 import { checkPristine, pristineFailure } from '../pristine.ts';
 import { toGradescope, writeJsonAtomic } from '../report/gradescope.ts';
 import { toJson } from '../report/json.ts';
@@ -177,6 +177,10 @@ export async function gradeCommand(
       }
     },
   };
+  if (options.format === 'gradescope' && options.out !== undefined) {
+    // Valid from the start: a run stopped before its first test still leaves a results.json.
+    writeJsonAtomic(options.out, toGradescope(scoreResults(gradeOptions, [], undefined, false)));
+  }
   const report = await grade(gradeOptions);
   progress.done();
   const ownTree =
