@@ -227,6 +227,13 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
       /^[0-9a-f]{8} {2}[0-9a-f]{2} /,
     );
 
+    // The page-tables visualiser inside the console: the bootstrap tables, read-only, and Xen's.
+    await hello.locator('summary', { hasText: 'Page tables' }).click();
+    const tables = hello.locator('.page-tables');
+    await expect.poll(() => tables.textContent()).toMatch(/CR3 → L3 at machine [0-9a-f]{8}/);
+    expect(await tables.textContent()).toMatch(/RO S/);
+    expect(await tables.textContent()).toContain('Xen');
+
     mkdirSync(screenshots, { recursive: true });
     await page.screenshot({ path: join(screenshots, 'guests.png'), fullPage: true });
     expect(errors).toEqual([]);

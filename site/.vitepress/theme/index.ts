@@ -5,6 +5,7 @@ import type { Theme } from 'vitepress';
 import DefaultTheme from 'vitepress/theme';
 import BookContents from './components/BookContents.vue';
 import GuestConsole from './components/GuestConsole.vue';
+import PageTables from './components/PageTables.vue';
 import SimSpeed from './components/SimSpeed.vue';
 import './style.css';
 
@@ -13,6 +14,7 @@ export default {
   enhanceApp({ app }) {
     app.component('BookContents', BookContents);
     app.component('GuestConsole', GuestConsole);
+    app.component('PageTables', PageTables);
     app.component('SimSpeed', SimSpeed);
   },
 } satisfies Theme;
