@@ -94,4 +94,22 @@ describe('the guest worker’s sessions and inspectors', () => {
       [1, 'hello'],
     ]);
   });
+
+  it('runs a chapter-1 guest on the classic monitor, its traps in the trace', () => {
+    const output: number[] = [];
+    const trace: string[] = [];
+    const session = startGuest('popf-guard', files, {
+      output: (bytes) => output.push(...bytes),
+      trace: (line) => trace.push(line),
+    });
+    expect(session.cpu.cpl).toBe(1);
+    expect(session.run(session.budget)).toBe(false);
+    expect(session.outcome).toBe('halted');
+    expect(new TextDecoder().decode(Uint8Array.from(output))).toContain('critical section');
+    // In ring 1, STI traps to the monitor; POPF does not (the x86 problem, book §1.4).
+    expect(trace).toContain('trapped and emulated: sti ×1');
+    expect(trace.some((l) => l.includes('popf'))).toBe(false);
+    const tables = INSPECTORS['page-tables']!(session, {}) as PageTablesView;
+    expect(tables.note).toBe('paging is off');
+  });
 });

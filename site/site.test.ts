@@ -259,6 +259,32 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
     120_000,
   );
 
+  it.skipIf(!existsSync(join(root, 'chapters/01-virtualization/README.md')))(
+    'runs a chapter-1 guest on the monitor in chapter 01',
+    async () => {
+      const { page, errors } = await open('/01-virtualization/');
+      const guest = page.locator('.guest-console[data-guest="popf-guard"]').first();
+      await guest.scrollIntoViewIfNeeded();
+      await expect
+        .poll(() => guest.getAttribute('data-status'), { timeout: 30_000 })
+        .toBe('booted');
+      await guest.locator('button.run').click();
+      await expect.poll(() => guest.getAttribute('data-status'), { timeout: 30_000 }).toBe('ended');
+      expect(await guest.locator('.guest-status').textContent()).toContain('halted');
+      expect(await guest.locator('.hypercall-trace').textContent()).toContain(
+        'trapped and emulated: sti',
+      );
+      await expect
+        .poll(() => guest.locator('.xterm-rows').textContent(), { timeout: 10_000 })
+        .toContain('critical section');
+      mkdirSync(screenshots, { recursive: true });
+      await page.screenshot({ path: join(screenshots, '01-virtualization.png') });
+      expect(errors).toEqual([]);
+      await page.close();
+    },
+    120_000,
+  );
+
   it('shows Xen’s crash report when the crash guest faults', async () => {
     const { page, errors } = await open('/guests');
     const crash = page.locator('.guest-console[data-guest="crash"]');
