@@ -58,7 +58,8 @@ export function register(program: Command): void {
       console.log('xenlab — build the Xen hypervisor, one chapter at a time.\n');
       console.log(`Chapters:\n${chapterList()}\n`);
       console.log('Next steps:');
-      console.log('  read the book at the address below (Ctrl-C stops it)');
+      if (options.list !== true)
+        console.log('  read the book at the address below (Ctrl-C stops it)');
       console.log('  npx xenlab check-setup   check that this machine is ready');
       console.log('  npx xenlab --help        every command');
       console.log('  npm test                 run the test suite\n');
