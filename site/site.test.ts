@@ -285,6 +285,17 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
     120_000,
   );
 
+  it('finds chapter text with the local search', async () => {
+    const { page, errors } = await open('/');
+    await page.locator('.VPNavBarSearch button').click();
+    await page.locator('#localsearch-input').fill('console_io');
+    const results = page.locator('.VPLocalSearchBox .result');
+    await expect.poll(() => results.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await results.first().getAttribute('href')).toMatch(/^\/(\d\d-[a-z-]+\/|guests)/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('shows Xen’s crash report when the crash guest faults', async () => {
     const { page, errors } = await open('/guests');
     const crash = page.locator('.guest-console[data-guest="crash"]');
