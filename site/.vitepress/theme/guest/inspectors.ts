@@ -22,6 +22,7 @@ import {
 } from '../../../../sim/cpu/cpu.ts';
 import { getEflags } from '../../../../sim/cpu/flags.ts';
 import type { DomainInfo } from '../../../../solutions/dom0/toolstack.ts';
+import { pageTables } from './page-tables.ts';
 import { type GuestSession, PvSession } from './session.ts';
 
 export type InspectArgs = Record<string, number | string | boolean>;
@@ -113,6 +114,9 @@ export const INSPECTORS: Record<string, Inspector> = {
     const length = Math.min(Math.max(Number(args.length) | 0, 0), MAX_MEMORY_VIEW);
     return { address, bytes: readLinear(session, address, length) };
   },
+
+  /** vCPU 0's PAE page tables and the mappings they make (page-tables.ts). */
+  'page-tables': pageTables,
 
   /** What `xl list` shows (a PV guest's hypervisor; none for other guests). */
   domains(session): DomainInfo[] {
