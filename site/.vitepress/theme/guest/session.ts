@@ -13,6 +13,7 @@ import { type Domain, shutdownName } from '../../../../solutions/xen/domain.ts';
 import { formatTrace } from '../../../../solutions/xen/hypercall.ts';
 import { RunOutcome, runDomains } from '../../../../solutions/xen/schedule.ts';
 import { Xen } from '../../../../solutions/xen/xen.ts';
+import { MonitorSession } from './monitor-session.ts';
 
 export interface SessionListeners {
   /**
@@ -140,5 +141,6 @@ export function startGuest(
   if (guest === undefined) {
     throw new UnknownGuestError(`no guest "${name}" (guests: ${guestNames().join(', ')})`);
   }
+  if (guest.monitor !== undefined) return new MonitorSession(guest, files, listeners);
   return new PvSession(guest, files, listeners);
 }
