@@ -5,6 +5,8 @@ import type { Theme } from 'vitepress';
 import DefaultTheme from 'vitepress/theme';
 import BookContents from './components/BookContents.vue';
 import GuestConsole from './components/GuestConsole.vue';
+import GuestList from './components/GuestList.vue';
+import PageTables from './components/PageTables.vue';
 import PageTableWalk from './components/PageTableWalk.vue';
 import SimSpeed from './components/SimSpeed.vue';
 import './style.css';
@@ -15,6 +17,8 @@ export default {
     app.component('BookContents', BookContents);
     app.component('GuestConsole', GuestConsole);
     app.component('PageTableWalk', PageTableWalk);
+    app.component('GuestList', GuestList);
+    app.component('PageTables', PageTables);
     app.component('SimSpeed', SimSpeed);
   },
 } satisfies Theme;

@@ -23,6 +23,7 @@ import {
 import { getEflags } from '../../../../sim/cpu/flags.ts';
 import type { DomainInfo } from '../../../../solutions/dom0/toolstack.ts';
 import { PGT_NAMES, pteMfn } from '../../../../solutions/xen/mm.ts';
+import { pageTables } from './page-tables.ts';
 import { type GuestSession, PvSession } from './session.ts';
 
 export type InspectArgs = Record<string, number | string | boolean>;
@@ -187,6 +188,8 @@ export const INSPECTORS: Record<string, Inspector> = {
     if (!(session instanceof PvSession)) return null;
     return pageWalk(session, Number(args.address) >>> 0);
   },
+  /** vCPU 0's PAE page tables and the mappings they make (page-tables.ts). */
+  'page-tables': pageTables,
 
   /** What `xl list` shows (a PV guest's hypervisor; none for other guests). */
   domains(session): DomainInfo[] {
