@@ -1,6 +1,7 @@
 // 05-map-shared-info: the book's exercise (§5.8) — the guest maps the shared info page, whose
 // machine address start_info gives it, with update_va_mapping, and reads it. The test leaves
-// a seeded number of vCPU slots with events masked; the guest counts them.
+// a seeded number of vCPU slots with events masked; the guest counts them. Then the guest reads
+// Xen's read-only M2P through its own page tables.
 
 import { describe, expect, test } from 'vitest';
 import { PAGE_SIZE, PhysMemory } from '../../../sim/memory/memory.ts';
@@ -26,6 +27,7 @@ describe('05-map-shared-info', () => {
     const out = xen.consoleOutput.get(domain.domid) ?? '';
     const mismatch = screenMismatch(await renderScreen(out), [
       `shared info mapped: ${masked} of 32 vCPUs have events masked`,
+      'pfn 4095 is mfn {{mfn}}; the M2P at 0xF5800000 says pfn 4095',
     ]);
     expect(
       mismatch,

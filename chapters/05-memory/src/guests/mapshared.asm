@@ -30,6 +30,26 @@ main:
   call print_dec
   mov esi, masked
   call print
+  ; Xen's M2P, read-only at MACH2PHYS_VIRT_START: the last pfn's frame maps back to it.
+  mov edx, [start_info]
+  mov ebx, [edx + START_INFO_nr_pages]
+  dec ebx
+  mov ecx, [edx + START_INFO_mfn_list]
+  mov ecx, [ecx + ebx * 4]
+  mov esi, says_pfn
+  call print
+  mov eax, ebx
+  call print_dec
+  mov esi, says_mfn
+  call print
+  mov eax, ecx
+  call print_dec
+  mov esi, says_m2p
+  call print
+  mov eax, [MACH2PHYS_VIRT_START + ecx * 4]
+  call print_dec
+  mov esi, newline
+  call print
   ret
 .failed:
   neg eax
@@ -52,6 +72,9 @@ section .data
 mapped:  db "shared info mapped: ", 0
 masked:  db " of 32 vCPUs have events masked", 13, 10, 0
 refused: db "update_va_mapping refused: -", 0
+says_pfn: db "pfn ", 0
+says_mfn: db " is mfn ", 0
+says_m2p: db "; the M2P at 0xF5800000 says pfn ", 0
 newline: db 13, 10, 0
 
 section .bss
