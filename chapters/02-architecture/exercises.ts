@@ -58,9 +58,8 @@ export const EXERCISES: Exercise[] = [
       'Stub i is `mov eax, i` / `int 0x82` / `ret`: B8, then i as a little-endian 32-bit ' +
         'immediate, then CD 82, then C3. The rest of its 32 bytes stay 0xCC.',
       'Stub 23 is different: the guest jumps to iret instead of calling it, so the stub saves ' +
-        'EAX first and never returns: 50 (push eax), B8 17 00 00 00, CD 82. Write through ' +
-        'the PhysMemory methods (mem.fill(address, length, value), mem.writeBytes(address, ' +
-        '[...])) at mfn * PAGE_SIZE + i * 32, never into mem.ram directly.',
+        'EAX first and never returns: 50 (push eax), B8 17 00 00 00, CD 82. Write bytes with ' +
+        'mem.writeBytes(address, [...]) at mfn * PAGE_SIZE + i * 32.',
     ],
     fuel: 100_000,
   },
