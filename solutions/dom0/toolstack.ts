@@ -26,12 +26,12 @@ export class Toolstack {
     this.xen = xen;
   }
 
-  // xenlab: region toolstack-lifecycle from 02
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
     return this.xen.createDomain(image, config).domain;
   }
 
+  // xenlab: region toolstack-lifecycle from 02
   /** Lets a freshly built domain run for the first time. */
   start(d: Domain): void {
     this.xen.unpauseDomain(d);
