@@ -34,6 +34,9 @@ import { copyFromGuest, copyToGuest, readGuestU32, writeGuestU32 } from './guest
 import type { HypercallContext } from './hypercall.ts';
 import { getM2p, INVALID_M2P_ENTRY, setM2p } from './mm.ts';
 
+/** The pfns populate_physmap accepts here: 4 GiB of pseudo-physical memory. */
+const MAX_GPFN = 1 << 20;
+
 /** struct xen_memory_reservation, decoded. */
 export interface Reservation {
   extentStart: number;
@@ -74,7 +77,7 @@ export function reservationOp(
       continue;
     }
     const gpfn = op === XENMEM_populate_physmap ? readGuestU32(cpu, slot) : 0;
-    if (gpfn === null || d.totPages >= d.maxPages) break;
+    if (gpfn === null || gpfn >= MAX_GPFN || d.totPages >= d.maxPages) break;
     const mfns = heap.alloc(1, d.domid);
     if (mfns === null) break;
     const mfn = mfns[0]!;

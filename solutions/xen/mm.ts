@@ -393,7 +393,7 @@ export function newBaseptr(heap: Heap, cpu: Cpu, mfn: number, domid: number): nu
  */
 export function guestL1eAddress(heap: Heap, cpu: Cpu, va: number): number {
   const mem = heap.mem;
-  const l3e = (cpu.cr3 & ~0xfff) + (va >>> 30) * 8;
+  const l3e = ((cpu.cr3 & ~0xfff) >>> 0) + (va >>> 30) * 8;
   const l3lo = mem.read32(l3e) >>> 0;
   if ((l3lo & _PAGE_PRESENT) === 0) return -1;
   const l2e = pteMfn(l3lo, mem.read32(l3e + 4)) * PAGE_SIZE + ((va >>> 21) & 511) * 8;

@@ -125,7 +125,7 @@ export function doMmuUpdate(ctx: HypercallContext, args: Uint32Array): number {
     const ptrHi = view.getUint32(4, true);
     const valLo = view.getUint32(8, true);
     const valHi = view.getUint32(12, true);
-    const ma = ptrHi === 0 ? ptrLo & ~7 : Number.MAX_SAFE_INTEGER;
+    const ma = ptrHi === 0 ? (ptrLo & ~7) >>> 0 : Number.MAX_SAFE_INTEGER;
     switch (ptrLo & 3) {
       case MMU_NORMAL_PT_UPDATE:
       case MMU_PT_UPDATE_PRESERVE_AD:

@@ -35,6 +35,9 @@ import { copyFromGuest, copyToGuest, readGuestU32, writeGuestU32 } from './guest
 import type { HypercallContext } from './hypercall.ts';
 import { getM2p, INVALID_M2P_ENTRY, setM2p } from './mm.ts';
 
+/** The pfns populate_physmap accepts here: 4 GiB of pseudo-physical memory. */
+const MAX_GPFN = 1 << 20;
+
 /** struct xen_memory_reservation, decoded. */
 export interface Reservation {
   extentStart: number;

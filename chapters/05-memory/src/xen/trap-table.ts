@@ -13,6 +13,9 @@ import { EFAULT } from './errno.ts';
 import { copyFromGuest } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';
 
+/** How many trap_info entries one set_trap_table reads (16 per vector). */
+const MAX_TRAP_ENTRIES = 4096;
+
 /** A guest code or stack selector as Xen keeps it: ring 0 becomes ring 1. */
 export function fixupGuestSelector(selector: number): number {
   selector &= 0xffff;
@@ -33,7 +36,8 @@ export function doSetTrapTable(ctx: HypercallContext, args: Uint32Array): number
   // Entries read before a bad one stay, as Xen copies one at a time.
   const table: TrapInfo[] = v.trapTable ?? [];
   v.trapTable = table;
-  for (let i = 0; ; i++) {
+  // Xen walks an endless list with continuations; one call here reads at most MAX_TRAP_ENTRIES.
+  for (let i = 0; i < MAX_TRAP_ENTRIES; i++) {
     const entry = copyFromGuest(v.cpu, traps + i * TRAP_INFO_SIZE, TRAP_INFO_SIZE);
     if (typeof entry === 'number') return -EFAULT;
     const view = new DataView(entry.buffer);
