@@ -34,7 +34,13 @@ import {
 } from './abi.ts';
 import { doConsoleIo } from './console.ts';
 import type { HypercallHandler } from './hypercall.ts';
+// xenlab: region platform-op-import from 03
+import { doPlatformOp } from './platform.ts';
+// xenlab: end platform-op-import
 import { doSchedOp, doSchedOpCompat } from './sched.ts';
+// xenlab: region update-va-mapping-shared-info-import from 03 until 05
+import { doUpdateVaMappingSharedInfo } from './shared-info.ts';
+// xenlab: end update-va-mapping-shared-info-import
 import { doXenVersion } from './version.ts';
 import { doVmAssist } from './vm-assist.ts';
 
@@ -194,5 +200,13 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
 export const HYPERCALL_TABLE: ReadonlyArray<HypercallEntry | undefined> = (() => {
   const table: Array<HypercallEntry | undefined> = [];
   for (const entry of HYPERCALLS) table[entry.number] = entry;
+  // xenlab: region platform-op-entry from 03
+  table[7] = Object.freeze({ ...table[7]!, handler: doPlatformOp, chapter: '03' });
+  // xenlab: end platform-op-entry
+  // xenlab: region update-va-mapping-shared-info-entry from 03 until 05
+  if (table[14]!.handler === null) {
+    table[14] = Object.freeze({ ...table[14]!, handler: doUpdateVaMappingSharedInfo });
+  }
+  // xenlab: end update-va-mapping-shared-info-entry
   return Object.freeze(table);
 })();
