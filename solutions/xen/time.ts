@@ -174,8 +174,9 @@ export function publishVcpuTimeInfo(mem: PhysMemory, ma: number, t: VcpuTimeReco
  * we take the stamp now, which also exercises the version protocol at every switch.
  */
 export function updateVcpuSystemTime(time: XenTime, mem: PhysMemory, v: Vcpu): void {
+  const stime = getSTime(time);
   time.tscStamp = pcpuTsc(time);
-  time.stimeStamp = getSTime(time);
+  time.stimeStamp = stime;
   publishVcpuTimeInfo(mem, vcpuTimeInfoMa(v.domain, v.id), {
     tscTimestamp: time.tscStamp,
     systemTime: time.stimeStamp,

@@ -91,6 +91,8 @@ export interface ConsoleWrite {
   domid: number;
   text: string;
   stime: number;
+  /** Xen's time of day then, in ns since 1970: the wall clock plus system time. */
+  timeOfDay: bigint;
 }
 
 export interface TimeWorld {
@@ -107,12 +109,16 @@ export interface TimeWorld {
 export function timeWorld(testUrl: string): TimeWorld {
   const writes: ConsoleWrite[] = [];
   const xen: Xen = new Xen(new PhysMemory(96 << 20), {
-    console: (d, bytes) =>
+    console: (d, bytes) => {
+      const stime = getSTime(xen.time);
+      const wc = BigInt(xen.time.wcSec) * 1_000_000_000n + BigInt(xen.time.wcNsec);
       writes.push({
         domid: d.domid,
         text: String.fromCharCode(...bytes),
-        stime: getSTime(xen.time),
-      }),
+        stime,
+        timeOfDay: wc + BigInt(stime),
+      });
+    },
   });
   const toolstack = new Toolstack(xen);
   const sources = guestSources(testUrl);
