@@ -14,7 +14,7 @@ export const EXERCISES: Exercise[] = [
     hints: [
       'ns = ((ticks << shift) * mul) >> 32, with mul a 32-bit fraction. Choose shift first so ' +
         'that the shifted frequency, rate = hz · 2^shift, lies in (1e9, 2e9]; then ' +
-        'mul = ⌊1e9 · 2^32 / rate⌋ lies in (2^31, 2^32).',
+        'mul = ⌊1e9 · 2^32 / rate⌋ lies in [2^31, 2^32).',
       'Halve the frequency (rate >>= 1, shift − 1) while it is above 2e9, then double it ' +
         '(rate <<= 1, shift + 1) while it is at most 1e9. Halving drops the low bit: that is ' +
         'what Xen does, and the test checks it exactly.',

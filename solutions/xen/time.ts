@@ -30,7 +30,7 @@ const TWO_32 = 0x1_0000_0000;
 
 /** A 32.32 fixed-point scale from TSC ticks to ns: ns = ((ticks << shift) * mul) >> 32. */
 export interface TimeScale {
-  /** tsc_to_system_mul: the fraction, in (2^31, 2^32) for any real frequency. */
+  /** tsc_to_system_mul: the fraction, in [2^31, 2^32) for any real frequency. */
   mul: number;
   /** tsc_shift: applied to the tick count first; negative shifts right. */
   shift: number;
