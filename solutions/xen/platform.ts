@@ -23,6 +23,7 @@ import { EACCES, EFAULT, EINVAL, ENOSYS, EPERM } from './errno.ts';
 import { copyFromGuest } from './guest-access.ts';
 import type { HypercallContext, HypervisorServices } from './hypercall.ts';
 
+// xenlab: region platform-op from 03
 /** platform_op(op): EBX = the guest address of a struct xen_platform_op. */
 export function doPlatformOp(ctx: HypercallContext, args: Uint32Array): number {
   if (!ctx.domain.privileged) return -EPERM;
@@ -60,6 +61,7 @@ export function platformOp(xen: HypervisorServices, caller: Domain, op: Uint8Arr
       return -ENOSYS;
   }
 }
+// xenlab: end platform-op
 
 /** A xen_platform_op asking for XENPF_settime64, as a toolstack builds it. */
 export function settimeOp(secs: number, nsecs: number, systemTime: number): Uint8Array {

@@ -23,6 +23,7 @@ import type { Domain } from './domain.ts';
 import { EINVAL } from './errno.ts';
 import type { HypercallContext } from './hypercall.ts';
 
+// xenlab: region shared-info-addresses from 03
 /** Machine address of `d`'s shared_info page. */
 export function sharedInfoMa(d: Domain): number {
   return d.sharedInfoMfn * PAGE_SIZE;
@@ -37,6 +38,7 @@ export function vcpuInfoMa(d: Domain, vcpuId: number): number {
 export function vcpuTimeInfoMa(d: Domain, vcpuId: number): number {
   return vcpuInfoMa(d, vcpuId) + VCPU_INFO_time;
 }
+// xenlab: end shared-info-addresses
 
 // xenlab: region update-va-mapping-shared-info from 03 until 05
 // Until chapter 05 teaches page types and reference counts, update_va_mapping does the one

@@ -28,6 +28,7 @@ import { sharedInfoMa, vcpuTimeInfoMa } from './shared-info.ts';
 const NS_PER_SEC = 1_000_000_000;
 const TWO_32 = 0x1_0000_0000;
 
+// xenlab: region time-scale from 03
 /** A 32.32 fixed-point scale from TSC ticks to ns: ns = ((ticks << shift) * mul) >> 32. */
 export interface TimeScale {
   /** tsc_to_system_mul: the fraction, in [2^31, 2^32) for any real frequency. */
@@ -71,7 +72,9 @@ export function scaleDelta(ticks: number, scale: TimeScale): number {
   t = scale.shift >= 0 ? t << BigInt(scale.shift) : t >> BigInt(-scale.shift);
   return Number((t * BigInt(scale.mul)) >> 32n);
 }
+// xenlab: end time-scale
 
+// xenlab: region xen-clock from 03
 /**
  * Xen's clock on our one pCPU (struct cpu_time): the TSC scale, the (TSC, system time) pair
  * the scale extrapolates from, the pCPU's TSC as the last vCPU left it, the vCPU running now,
@@ -113,7 +116,9 @@ export function pcpuTsc(time: XenTime): number {
 export function getSTime(time: XenTime): number {
   return time.stimeStamp + scaleDelta(pcpuTsc(time) - time.tscStamp, time.scale);
 }
+// xenlab: end xen-clock
 
+// xenlab: region version-update from 03
 /** version_update_begin: odd, so a reader knows the record is being rewritten. */
 export function versionUpdateBegin(version: number): number {
   return ((version + 1) | 1) >>> 0;
@@ -123,6 +128,7 @@ export function versionUpdateBegin(version: number): number {
 export function versionUpdateEnd(version: number): number {
   return (version + 1) >>> 0;
 }
+// xenlab: end version-update
 
 /** The fields of vcpu_time_info other than its version. */
 export interface VcpuTimeRecord {
@@ -143,6 +149,7 @@ export function read64(mem: PhysMemory, ma: number): number {
   return mem.read32(ma + 4) * TWO_32 + mem.read32(ma);
 }
 
+// xenlab: region publish-vcpu-time-info from 03
 /**
  * Publishes `t` in the vcpu_time_info at machine address `ma` with the version protocol: the
  * version goes odd before any field changes and even (two past the old one) after the last,
@@ -167,7 +174,9 @@ export function publishVcpuTimeInfo(mem: PhysMemory, ma: number, t: VcpuTimeReco
   // mem.write8(ma + VCPU_TIME_INFO.flags, t.flags);
   // xenlab: end 03-publish-time
 }
+// xenlab: end publish-vcpu-time-info
 
+// xenlab: region update-vcpu-system-time from 03
 /**
  * update_vcpu_system_time: gives `v` a fresh (TSC, system time) pair and the scale. Xen copies
  * its pCPU's calibration stamp, refreshed once a second; our one pCPU's TSC never drifts, so
@@ -203,7 +212,9 @@ export function scheduleTime(time: XenTime, mem: PhysMemory, next: Vcpu): void {
 function setTsc(cpu: Cpu, tsc: number): void {
   cpu.tscOffset = tsc - cpu.instructions;
 }
+// xenlab: end update-vcpu-system-time
 
+// xenlab: region update-domain-wallclock-time from 03
 /**
  * update_domain_wallclock_time: publishes the wall clock in `d`'s shared_info with wc_version,
  * the same odd/even protocol as vcpu_time_info.
@@ -222,7 +233,9 @@ export function updateDomainWallclockTime(time: XenTime, mem: PhysMemory, d: Dom
   // mem.write32(si + SHARED_INFO.wc_nsec, time.wcNsec);
   // xenlab: end 03-wallclock
 }
+// xenlab: end update-domain-wallclock-time
 
+// xenlab: region do-settime from 03
 /**
  * do_settime: the clock reads `secs`.`nsecs` (since 1970) at system time `systemTime`, so the
  * wall clock at system time 0 is that minus `systemTime`. Every domain sees the new wall clock.
@@ -243,3 +256,4 @@ export function doSettime(
   time.wcNsec = Number(at0 % ns);
   for (const d of domains) if (d.sharedInfoMfn >= 0) updateDomainWallclockTime(time, mem, d);
 }
+// xenlab: end do-settime

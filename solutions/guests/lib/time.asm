@@ -9,6 +9,7 @@
 
 section .text
 
+; xenlab: region guest-map-shared-info from 03
 ; map_shared_info: maps the shared info page (start_info.shared_info is its machine address)
 ; over the page `shared_info` of this image, as Mini-OS's arch_init does. EAX = 0 or -errno.
 map_shared_info:
@@ -28,7 +29,9 @@ map_shared_info:
   pop ecx
   pop ebx
   ret
+; xenlab: end guest-map-shared-info
 
+; xenlab: region guest-system-time from 03
 ; get_system_time: EDX:EAX = Xen system time in ns (since Xen booted), read from vCPU 0's
 ; vcpu_time_info: system_time + (((TSC - tsc_timestamp) << tsc_shift) * tsc_to_system_mul >> 32),
 ; the shift to the right when tsc_shift is negative. Preserves every other register.
@@ -78,7 +81,9 @@ get_system_time:
   pop ecx
   pop ebx
   ret
+; xenlab: end guest-system-time
 
+; xenlab: region guest-gettimeofday from 03
 ; gettimeofday: EAX = seconds since 1970-01-01 UTC, EDX = microseconds: the wall clock (the
 ; time of day at system time 0) plus the system time. Preserves every other register.
 gettimeofday:
@@ -110,6 +115,7 @@ gettimeofday:
   pop ecx
   pop ebx
   ret
+; xenlab: end guest-gettimeofday
 
 ; print_padded: writes EAX in decimal with leading zeros to ECX digits (at most 10).
 ; Preserves every register but EAX.
