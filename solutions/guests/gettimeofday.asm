@@ -45,7 +45,7 @@ main:
 
 section .data
 system_time_is: db "Xen system time: ", 0
-seconds:        db " s", 10, 0
+seconds:        db " s", 13, 10, 0
 time_of_day_is: db "Time of day:     ", 0
-newline:        db 10, 0
+newline:        db 13, 10, 0
 cannot_map:     db "update_va_mapping(shared_info) failed: -", 0

@@ -21,7 +21,7 @@ describe('the chapter-03 guests', () => {
     });
     ts.start(d);
     runDomains(xen, 2_000_000);
-    const lines = ts.console(d).split('\n');
+    const lines = ts.console(d).split('\r\n');
     expect(lines).toHaveLength(7);
     expect(lines[0]).toMatch(/^Xen system time: 0\.0000\d{5} s$/);
     expect(lines[1]).toMatch(/^Time of day: {5}1700000000\.0000\d\d$/);

@@ -55,7 +55,7 @@ section .data
 read_it:    db "read the system time ", 0
 went_back:  db " times; it went backwards ", 0
 last_was:   db " times; last reading ", 0
-seconds:    db " s", 10, 0
-cannot_map: db "update_va_mapping(shared_info) failed", 10, 0
+seconds:    db " s", 13, 10, 0
+cannot_map: db "update_va_mapping(shared_info) failed", 13, 10, 0
 previous:   dd 0, 0
 backwards:  dd 0

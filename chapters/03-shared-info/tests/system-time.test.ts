@@ -9,7 +9,7 @@ import { runSwitchedAtRandom, timeWorld } from './fixtures.ts';
 
 const fuel = EXERCISES.find((e) => e.id === '03-system-time')!.fuel;
 const LINE =
-  /^read the system time (\d+) times; it went backwards (\d+) times; last reading (\d+)\.(\d{9}) s\n$/;
+  /^read the system time (\d+) times; it went backwards (\d+) times; last reading (\d+)\.(\d{9}) s\r\n$/;
 const NS = 1_000_000_000n;
 
 /** The scale Xen would derive for a TSC at `hz` (exact, by the definition of §3.3). */
@@ -67,7 +67,7 @@ describe('03-system-time', () => {
       const d = world.start('gettimeofday.asm');
       runSwitchedAtRandom(world.toolstack, [d], rng, fuel);
       const label = world.writes.findIndex((w) => w.text === 'Xen system time: ');
-      const line = /^Xen system time: (\d+)\.(\d{9}) s\n/.exec(world.console(d));
+      const line = /^Xen system time: (\d+)\.(\d{9}) s\r\n/.exec(world.console(d));
       expect(
         line,
         `the guest should print "Xen system time: S.NNNNNNNNN s"; it printed ` +
