@@ -116,6 +116,21 @@ const VMASST_TYPE_NAMES = {
   [VMASST_TYPE_pae_extended_cr3]: 'VMASST_TYPE_pae_extended_cr3',
 };
 
+// xenlab: region later-handlers from 03
+/**
+ * Handlers that chapters after 02 give to rows of the table, by hypercall number, each in the
+ * chapter's own region below. A row keeps its name and arguments; the handler and the chapter
+ * come from here. A later chapter that replaces a handler sets its number again, further down.
+ */
+const LATER_HANDLERS = new Map<number, { chapter: string; handler: HypercallHandler }>();
+// xenlab: end later-handlers
+// xenlab: region platform-op-handler from 03
+LATER_HANDLERS.set(7, { chapter: '03', handler: doPlatformOp });
+// xenlab: end platform-op-handler
+// xenlab: region update-va-mapping-shared-info-handler from 03 until 05
+LATER_HANDLERS.set(14, { chapter: '03', handler: doUpdateVaMappingSharedInfo });
+// xenlab: end update-va-mapping-shared-info-handler
+
 function row(
   number: number,
   name: string,
@@ -123,6 +138,10 @@ function row(
   args: readonly ArgSpec[],
   handler: HypercallHandler | null = null,
 ): HypercallEntry {
+  // xenlab: region later-handler-lookup from 03
+  const later = LATER_HANDLERS.get(number);
+  if (later !== undefined) return Object.freeze({ number, name, args, ...later });
+  // xenlab: end later-handler-lookup
   return Object.freeze({ number, name, handler, chapter, args });
 }
 
@@ -147,7 +166,7 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
   row(12, 'memory_op', '05', [a('cmd'), a('arg')]),
   row(13, 'multicall', '05', [a('call_list'), dec('nr_calls')]),
   row(14, 'update_va_mapping', '05', [a('va'), a('val_lo'), a('val_hi'), a('flags')]),
-  row(15, 'set_timer_op', '03', [a('timeout_lo'), a('timeout_hi')]),
+  row(15, 'set_timer_op', '07', [a('timeout_lo'), a('timeout_hi')]),
   row(16, 'event_channel_op_compat', '07', [a('op')]),
   row(17, 'xen_version', '02', [named('cmd', XENVER_NAMES), a('arg')], doXenVersion),
   row(
@@ -200,13 +219,5 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
 export const HYPERCALL_TABLE: ReadonlyArray<HypercallEntry | undefined> = (() => {
   const table: Array<HypercallEntry | undefined> = [];
   for (const entry of HYPERCALLS) table[entry.number] = entry;
-  // xenlab: region platform-op-entry from 03
-  table[7] = Object.freeze({ ...table[7]!, handler: doPlatformOp, chapter: '03' });
-  // xenlab: end platform-op-entry
-  // xenlab: region update-va-mapping-shared-info-entry from 03 until 05
-  if (table[14]!.handler === null) {
-    table[14] = Object.freeze({ ...table[14]!, handler: doUpdateVaMappingSharedInfo });
-  }
-  // xenlab: end update-va-mapping-shared-info-entry
   return Object.freeze(table);
 })();
