@@ -120,6 +120,16 @@ describe('the wall clock (do_settime)', () => {
     }
   });
 
+  it('leaves a destroyed domain’s old shared_info frame alone', () => {
+    const { xen, ts, a, b } = twoDomains();
+    ts.destroy(a);
+    const freed = sharedInfoMa(a);
+    const before = xen.mem.readBytes(freed, 4096);
+    ts.setWallclock(1_700_000_000, 0);
+    expect(xen.mem.readBytes(freed, 4096)).toEqual(before);
+    expect(xen.mem.read32(sharedInfoMa(b) + SHARED_INFO.wc_sec)).toBe(1_700_000_000);
+  });
+
   it('wraps a time before the epoch as Xen’s unsigned arithmetic does, without failing', () => {
     const { xen, ts, a } = twoDomains();
     runDomains(xen, 2_000_000_000 % 1_000_003);

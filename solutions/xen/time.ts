@@ -15,8 +15,8 @@
 // writes, but a Xen on several pCPUs updates a record that another pCPU may be reading; the
 // tests play that reader between each of our writes, so the order of the writes is the lesson.
 //
-// Single-shot timers (set_timer_op) and the periodic VIRQ_TIMER need event channels: they
-// arrive with chapter 07 (xen/timer, beside evtchn), built on getSTime below.
+// Single-shot timers (set_timer_op) and the periodic VIRQ_TIMER deliver events: they arrive
+// with event channels in chapter 07, built on getSTime below.
 
 import type { Cpu } from '../../sim/cpu/cpu.ts';
 import { TSC_HZ } from '../../sim/machine.ts';
@@ -238,7 +238,7 @@ export function updateDomainWallclockTime(time: XenTime, mem: PhysMemory, d: Dom
 // xenlab: region do-settime from 03
 /**
  * do_settime: the clock reads `secs`.`nsecs` (since 1970) at system time `systemTime`, so the
- * wall clock at system time 0 is that minus `systemTime`. Every domain sees the new wall clock.
+ * wall clock at system time 0 is that minus `systemTime`. Every live domain sees it.
  */
 export function doSettime(
   time: XenTime,
@@ -254,6 +254,9 @@ export function doSettime(
   const at0 = BigInt.asUintN(64, BigInt(secs) * ns + BigInt(nsecs) - BigInt(systemTime));
   time.wcSec = Number(BigInt.asUintN(32, at0 / ns));
   time.wcNsec = Number(at0 % ns);
-  for (const d of domains) if (d.sharedInfoMfn >= 0) updateDomainWallclockTime(time, mem, d);
+  // A destroyed domain's shared_info frame is back in the heap, perhaps another domain's now.
+  for (const d of domains) {
+    if (d.sharedInfoMfn >= 0 && !d.destroyed) updateDomainWallclockTime(time, mem, d);
+  }
 }
 // xenlab: end do-settime
