@@ -21,7 +21,7 @@ export const EXERCISES: Exercise[] = [
       '1e9 · 2^32 does not fit a double exactly: compute in BigInt — (1_000_000_000n << 32n) / ' +
         'BigInt(rate) — and return { mul: Number(mul), shift }. For 1 GHz: { mul 2^31, shift 1 }.',
     ],
-    fuel: 0,
+    fuel: 100_000,
   },
   {
     id: '03-publish-time',
