@@ -116,21 +116,6 @@ const VMASST_TYPE_NAMES = {
   [VMASST_TYPE_pae_extended_cr3]: 'VMASST_TYPE_pae_extended_cr3',
 };
 
-// xenlab: region later-handlers from 03
-/**
- * Handlers that chapters after 02 give to rows of the table, by hypercall number, each in the
- * chapter's own region below. A row keeps its name and arguments; the handler and the chapter
- * come from here. A later chapter that replaces a handler sets its number again, further down.
- */
-const LATER_HANDLERS = new Map<number, { chapter: string; handler: HypercallHandler }>();
-// xenlab: end later-handlers
-// xenlab: region platform-op-handler from 03
-LATER_HANDLERS.set(7, { chapter: '03', handler: doPlatformOp });
-// xenlab: end platform-op-handler
-// xenlab: region update-va-mapping-shared-info-handler from 03 until 05
-LATER_HANDLERS.set(14, { chapter: '03', handler: doUpdateVaMappingSharedInfo });
-// xenlab: end update-va-mapping-shared-info-handler
-
 function row(
   number: number,
   name: string,
@@ -138,12 +123,29 @@ function row(
   args: readonly ArgSpec[],
   handler: HypercallHandler | null = null,
 ): HypercallEntry {
-  // xenlab: region later-handler-lookup from 03
-  const later = LATER_HANDLERS.get(number);
-  if (later !== undefined) return Object.freeze({ number, name, args, ...later });
-  // xenlab: end later-handler-lookup
+  // xenlab: region time-handlers-lookup from 03
+  handler ??= TIME_HANDLERS[number] ?? null;
+  // xenlab: end time-handlers-lookup
+  // xenlab: region early-handlers-lookup from 03 until 05
+  // The last lookup: a handler a later chapter gives the same number comes first and wins.
+  handler ??= EARLY_HANDLERS[number] ?? null;
+  // xenlab: end early-handlers-lookup
   return Object.freeze({ number, name, handler, chapter, args });
 }
+
+// xenlab: region time-handlers from 03
+/** Chapter 03's handlers, by hypercall number. */
+const TIME_HANDLERS: Readonly<Record<number, HypercallHandler>> = {
+  7: doPlatformOp,
+};
+// xenlab: end time-handlers
+
+// xenlab: region early-handlers from 03 until 05
+/** Stand-ins until the chapter that owns the hypercall: update_va_mapping of shared_info. */
+const EARLY_HANDLERS: Readonly<Record<number, HypercallHandler>> = {
+  14: doUpdateVaMappingSharedInfo,
+};
+// xenlab: end early-handlers
 
 /** Every hypercall number Xen defines, in number order. */
 export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
@@ -159,7 +161,7 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
   ]),
   row(5, 'fpu_taskswitch', 'A', [dec('set')]),
   row(6, 'sched_op_compat', '02', [named('cmd', SCHEDOP_NAMES), a('arg')], doSchedOpCompat),
-  row(7, 'platform_op', null, [a('op')]),
+  row(7, 'platform_op', '03', [a('op')]),
   row(8, 'set_debugreg', 'A', [dec('reg'), a('value')]),
   row(9, 'get_debugreg', 'A', [dec('reg')]),
   row(10, 'update_descriptor', '05', [a('ma_lo'), a('ma_hi'), a('desc_lo'), a('desc_hi')]),
