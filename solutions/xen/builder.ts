@@ -107,14 +107,14 @@ const PAGE_SHIFT = 12;
 function writeHypercallPage(mem: PhysMemory, mfn: number): void {
   // xenlab: exercise 02-hypercall-page
   const base = mfn * PAGE_SIZE;
-  mem.ram.fill(0xcc, base, base + PAGE_SIZE);
+  mem.fill(base, PAGE_SIZE, 0xcc);
   for (let i = 0; i < PAGE_SIZE / 32; i++) {
     const p = base + i * 32;
     if (i === 23) {
       // iret: the guest jumps here with an iret frame; EAX is saved on its stack first.
-      mem.ram.set([0x50, 0xb8, 23, 0, 0, 0, 0xcd, HYPERCALL_VECTOR], p);
+      mem.writeBytes(p, [0x50, 0xb8, 23, 0, 0, 0, 0xcd, HYPERCALL_VECTOR]);
     } else {
-      mem.ram.set([0xb8, i, 0, 0, 0, 0xcd, HYPERCALL_VECTOR, 0xc3], p);
+      mem.writeBytes(p, [0xb8, i, 0, 0, 0, 0xcd, HYPERCALL_VECTOR, 0xc3]);
     }
   }
   // xenlab: end 02-hypercall-page
@@ -185,7 +185,7 @@ function loadKernel(mem: PhysMemory, d: Domain, elf: ElfImage, p: GuestParams): 
   for (const seg of elf.segments) {
     const pa = seg.paddr + virtOffset - p.virtBase;
     for (let i = 0; i < seg.filesz; i++) {
-      mem.ram[machineAddress(d, pa + i)] = elf.bytes[seg.offset + i]!;
+      mem.write8(machineAddress(d, pa + i), elf.bytes[seg.offset + i]!);
     }
   }
 }
