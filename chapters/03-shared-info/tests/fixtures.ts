@@ -13,8 +13,9 @@ import { getSTime } from '../src/xen/time.ts';
 import { Xen } from '../src/xen/xen.ts';
 
 /**
- * Machine memory that calls `onStore` after every store Xen makes with write8, write16 or
- * write32 (each one store, as an aligned store is on x86), never in the middle of one.
+ * Machine memory that calls `onStore` after every store Xen makes: each write8, write16 or
+ * write32 is one store (as an aligned store is on x86), never interrupted; writeBytes and fill
+ * store byte by byte.
  */
 export class WatchedMemory extends PhysMemory {
   onStore: (address: number) => void = () => {};
@@ -40,6 +41,15 @@ export class WatchedMemory extends PhysMemory {
 
   override write32(addr: number, value: number): void {
     this.store(addr, () => super.write32(addr, value));
+  }
+
+  /** A copy is a store per byte, as a memcpy's may be seen from another CPU. */
+  override writeBytes(addr: number, bytes: Uint8Array | readonly number[]): void {
+    for (let i = 0; i < bytes.length; i++) this.write8(addr + i, bytes[i]!);
+  }
+
+  override fill(addr: number, length: number, value: number): void {
+    for (let i = 0; i < length; i++) this.write8(addr + i, value);
   }
 }
 
