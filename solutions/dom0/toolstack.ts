@@ -30,6 +30,7 @@ export class Toolstack {
     this.xen = xen;
   }
 
+  // xenlab: region toolstack-lifecycle from 02
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
     return this.xen.createDomain(image, config).domain;
@@ -51,6 +52,7 @@ export class Toolstack {
   destroy(d: Domain): void {
     this.xen.destroyDomain(d);
   }
+  // xenlab: end toolstack-lifecycle
 
   // xenlab: region toolstack-settime from 03
   /**

@@ -33,6 +33,7 @@ export interface HypervisorServices {
   // xenlab: end services-settime
 }
 
+// xenlab: region hypercall-handler from 02
 export interface HypercallContext {
   xen: HypervisorServices;
   domain: Domain;
@@ -41,6 +42,7 @@ export interface HypercallContext {
 
 /** A handler: arguments are the six argument registers, unsigned. */
 export type HypercallHandler = (ctx: HypercallContext, args: Uint32Array) => number;
+// xenlab: end hypercall-handler
 
 /** One traced hypercall: what a learner sees in `xenlab run --trace` and on the site. */
 export interface HypercallTrace {
