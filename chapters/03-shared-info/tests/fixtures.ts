@@ -113,6 +113,8 @@ export interface TimeWorld {
   start(main: string, name?: string): Domain;
   /** All a domain wrote. */
   console(d: Domain): string;
+  /** What a domain printed and, if it crashed, Xen's report: for failure messages. */
+  story(d: Domain): string;
 }
 
 /** A Xen whose console writes are stamped with system time, and a toolstack. */
@@ -137,7 +139,16 @@ export function timeWorld(testUrl: string): TimeWorld {
     toolstack.start(d);
     return d;
   };
-  return { xen, toolstack, writes, start, console: (d) => toolstack.console(d) };
+  const story = (d: Domain) => {
+    const printed = `it printed ${JSON.stringify(toolstack.console(d))}`;
+    const from = xen.logLines.findIndex(
+      (l) => l.startsWith(`domain ${d.domid} (`) && /crashed/.test(l),
+    );
+    if (from < 0) return printed;
+    const end = xen.logLines.findIndex((l, i) => i > from && l.startsWith(`domain ${d.domid} (`));
+    return `${printed}; Xen's log:\n${xen.logLines.slice(from, end < 0 ? undefined : end).join('\n')}`;
+  };
+  return { xen, toolstack, writes, start, console: (d) => toolstack.console(d), story };
 }
 
 /**

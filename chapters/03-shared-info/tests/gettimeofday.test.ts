@@ -50,7 +50,7 @@ describe('03-gettimeofday', () => {
     const d = world.start('gettimeofday.asm');
     runSwitchedAtRandom(world.toolstack, [d], rng, fuel);
     const got = readings(world, d.domid);
-    expect(got.length, `three readings expected; the guest printed ${world.console(d)}`).toBe(3);
+    expect(got.length, `three readings expected; ${world.story(d)}`).toBe(3);
     for (const r of got) check(r, 'time of day');
   });
 
@@ -66,7 +66,7 @@ describe('03-gettimeofday', () => {
     world.toolstack.setWallclock(secs + jump, rng.below(1e9));
     runDomains(world.xen, fuel);
     const got = readings(world, d.domid);
-    expect(got.length, `three readings expected; the guest printed ${world.console(d)}`).toBe(3);
+    expect(got.length, `three readings expected; ${world.story(d)}`).toBe(3);
     check(got[1]!, `after dom0 moved the clock by ${jump} s`);
     check(got[2]!, 'third reading');
   });

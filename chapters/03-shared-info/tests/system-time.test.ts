@@ -38,8 +38,7 @@ describe('03-system-time', () => {
       const m = LINE.exec(text);
       expect(
         m,
-        `timeloop should print its count and last reading; it printed ${JSON.stringify(text)} ` +
-          '(a guest fault is explained in Xen’s log)',
+        `timeloop should print its count and last reading; ${world.story(d)}`,
       ).not.toBeNull();
       expect(
         Number(m![2]),
@@ -70,8 +69,7 @@ describe('03-system-time', () => {
       const line = /^Xen system time: (\d+)\.(\d{9}) s\r\n/.exec(world.console(d));
       expect(
         line,
-        `the guest should print "Xen system time: S.NNNNNNNNN s"; it printed ` +
-          JSON.stringify(world.console(d)),
+        `the guest should print "Xen system time: S.NNNNNNNNN s"; ${world.story(d)}`,
       ).not.toBeNull();
       const reading = BigInt(line![1]!) * NS + BigInt(line![2]!);
       const truth = BigInt(world.writes[label + 1]!.stime);
