@@ -6,6 +6,7 @@ import DefaultTheme from 'vitepress/theme';
 import BookContents from './components/BookContents.vue';
 import GuestConsole from './components/GuestConsole.vue';
 import SimSpeed from './components/SimSpeed.vue';
+import VcpuTimeInfo from './components/VcpuTimeInfo.vue';
 import './style.css';
 
 export default {
@@ -14,5 +15,6 @@ export default {
     app.component('BookContents', BookContents);
     app.component('GuestConsole', GuestConsole);
     app.component('SimSpeed', SimSpeed);
+    app.component('VcpuTimeInfo', VcpuTimeInfo);
   },
 } satisfies Theme;
