@@ -5,6 +5,8 @@ import type { Theme } from 'vitepress';
 import DefaultTheme from 'vitepress/theme';
 import BookContents from './components/BookContents.vue';
 import GuestConsole from './components/GuestConsole.vue';
+import GuestList from './components/GuestList.vue';
+import PageTables from './components/PageTables.vue';
 import SimSpeed from './components/SimSpeed.vue';
 import VcpuTimeInfo from './components/VcpuTimeInfo.vue';
 import './style.css';
@@ -14,6 +16,8 @@ export default {
   enhanceApp({ app }) {
     app.component('BookContents', BookContents);
     app.component('GuestConsole', GuestConsole);
+    app.component('GuestList', GuestList);
+    app.component('PageTables', PageTables);
     app.component('SimSpeed', SimSpeed);
     app.component('VcpuTimeInfo', VcpuTimeInfo);
   },

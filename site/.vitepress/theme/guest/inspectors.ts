@@ -22,10 +22,9 @@ import {
 } from '../../../../sim/cpu/cpu.ts';
 import { getEflags } from '../../../../sim/cpu/flags.ts';
 import type { DomainInfo } from '../../../../solutions/dom0/toolstack.ts';
-import { SHARED_INFO, VCPU_TIME_INFO } from '../../../../solutions/xen/abi.ts';
-import { sharedInfoMa, vcpuTimeInfoMa } from '../../../../solutions/xen/shared-info.ts';
-import { getSTime, read64, scaleDelta } from '../../../../solutions/xen/time.ts';
+import { pageTables } from './page-tables.ts';
 import { type GuestSession, PvSession } from './session.ts';
+import { vcpuTimeInfo } from './vcpu-time-info.ts';
 
 export type InspectArgs = Record<string, number | string | boolean>;
 export type Inspector = (session: GuestSession, args: InspectArgs) => unknown;
@@ -61,31 +60,6 @@ export interface RegisterView {
 export interface MemoryView {
   address: number;
   bytes: (number | null)[];
-}
-
-/**
- * vCPU 0's vcpu_time_info and the wall clock as Xen published them in shared_info (chapter 03),
- * the system time a guest computes from them at the vCPU's TSC now, and Xen's own clock.
- */
-export interface VcpuTimeInfoView {
-  version: number;
-  tscTimestamp: number;
-  systemTime: number;
-  mul: number;
-  shift: number;
-  flags: number;
-  /** The vCPU's TSC now. */
-  tsc: number;
-  /** system_time + scale(TSC − tsc_timestamp), in ns. */
-  guestSystemTime: number;
-  /** Xen's NOW(), in ns. */
-  xenSystemTime: number;
-  wcVersion: number;
-  wcSec: number;
-  wcNsec: number;
-  /** The wall clock plus the guest's system time: seconds and ns since 1970. */
-  timeOfDaySec: number;
-  timeOfDayNsec: number;
 }
 
 /** The longest instruction x86 allows. */
@@ -142,41 +116,11 @@ export const INSPECTORS: Record<string, Inspector> = {
     return { address, bytes: readLinear(session, address, length) };
   },
 
-  /** The time records of the guest's shared info page (chapter 03); null for other guests. */
-  'vcpu-time-info'(session): VcpuTimeInfoView | null {
-    if (!(session instanceof PvSession)) return null;
-    const { domain, xen } = session;
-    const mem = xen.mem;
-    const time = vcpuTimeInfoMa(domain, 0);
-    const si = sharedInfoMa(domain);
-    const scale = {
-      mul: mem.read32(time + VCPU_TIME_INFO.tsc_to_system_mul),
-      shift: (mem.read8(time + VCPU_TIME_INFO.tsc_shift) << 24) >> 24,
-    };
-    const tscTimestamp = read64(mem, time + VCPU_TIME_INFO.tsc_timestamp);
-    const systemTime = read64(mem, time + VCPU_TIME_INFO.system_time);
-    const cpu = session.cpu;
-    const tsc = cpu.tscOffset + cpu.instructions;
-    const guestSystemTime = systemTime + scaleDelta(Math.max(0, tsc - tscTimestamp), scale);
-    const wcSec = mem.read32(si + SHARED_INFO.wc_sec);
-    const wcNsec = mem.read32(si + SHARED_INFO.wc_nsec);
-    const ns = BigInt(wcSec) * 1_000_000_000n + BigInt(wcNsec) + BigInt(guestSystemTime);
-    return {
-      version: mem.read32(time + VCPU_TIME_INFO.version),
-      tscTimestamp,
-      systemTime,
-      ...scale,
-      flags: mem.read8(time + VCPU_TIME_INFO.flags),
-      tsc,
-      guestSystemTime,
-      xenSystemTime: getSTime(xen.time),
-      wcVersion: mem.read32(si + SHARED_INFO.wc_version),
-      wcSec,
-      wcNsec,
-      timeOfDaySec: Number(ns / 1_000_000_000n),
-      timeOfDayNsec: Number(ns % 1_000_000_000n),
-    };
-  },
+  /** vCPU 0's PAE page tables and the mappings they make (page-tables.ts). */
+  'page-tables': pageTables,
+
+  /** vCPU 0's time records in shared_info, and the clocks they give (vcpu-time-info.ts). */
+  'vcpu-time-info': vcpuTimeInfo,
 
   /** What `xl list` shows (a PV guest's hypervisor; none for other guests). */
   domains(session): DomainInfo[] {
