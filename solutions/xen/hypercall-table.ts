@@ -33,18 +33,34 @@ import {
   XENVER_version,
 } from './abi.ts';
 import { doConsoleIo } from './console.ts';
-// xenlab: region memory-handler-imports from 05
+// xenlab: region update-descriptor-import from 05
 import { doUpdateDescriptor } from './descriptor.ts';
+// xenlab: end update-descriptor-import
 import type { HypercallHandler } from './hypercall.ts';
+// xenlab: region memory-op-import from 05
 import { doMemoryOp } from './memory-op.ts';
+// xenlab: end memory-op-import
+// xenlab: region mmu-update-import from 05
 import { doMmuUpdate, doUpdateVaMapping, doUpdateVaMappingOtherdomain } from './mmu-update.ts';
+// xenlab: end mmu-update-import
+// xenlab: region mmuext-op-import from 05
 import { doMmuextOp } from './mmuext.ts';
+// xenlab: end mmuext-op-import
+// xenlab: region multicall-import from 05
 import { doMulticall } from './multicall.ts';
+// xenlab: end multicall-import
+// xenlab: region platform-op-import from 03
+import { doPlatformOp } from './platform.ts';
+// xenlab: end platform-op-import
 import { doSchedOp, doSchedOpCompat } from './sched.ts';
+// xenlab: region update-va-mapping-shared-info-import from 03 until 05
+import { doUpdateVaMappingSharedInfo } from './shared-info.ts';
+// xenlab: end update-va-mapping-shared-info-import
+// xenlab: region trap-table-import from 05
 import { doSetTrapTable, doStackSwitch } from './trap-table.ts';
+// xenlab: end trap-table-import
 import { doXenVersion } from './version.ts';
 import { doVmAssist } from './vm-assist.ts';
-// xenlab: end memory-handler-imports
 
 /** How the trace shows one argument: a hex value unless `format` or `names` says otherwise. */
 export interface ArgSpec {
@@ -109,23 +125,6 @@ const GNTTABOP_NAMES = {
   9: 'GNTTABOP_get_status_frames',
   10: 'GNTTABOP_get_version',
 };
-// memory_op sub-commands (xen-abi §5.7), named in traces before chapter 05 implements them.
-const XENMEM_NAMES = {
-  0: 'XENMEM_increase_reservation',
-  1: 'XENMEM_decrease_reservation',
-  2: 'XENMEM_maximum_ram_page',
-  3: 'XENMEM_current_reservation',
-  4: 'XENMEM_maximum_reservation',
-  5: 'XENMEM_machphys_mfn_list',
-  6: 'XENMEM_populate_physmap',
-  7: 'XENMEM_add_to_physmap',
-  9: 'XENMEM_memory_map',
-  10: 'XENMEM_machine_memory_map',
-  11: 'XENMEM_exchange',
-  12: 'XENMEM_machphys_mapping',
-  13: 'XENMEM_set_memory_map',
-  14: 'XENMEM_maximum_gpfn',
-};
 const VMASST_CMD_NAMES = {
   [VMASST_CMD_enable]: 'VMASST_CMD_enable',
   [VMASST_CMD_disable]: 'VMASST_CMD_disable',
@@ -144,11 +143,25 @@ function row(
   args: readonly ArgSpec[],
   handler: HypercallHandler | null = null,
 ): HypercallEntry {
+  // xenlab: region time-handlers-lookup from 03
+  handler ??= TIME_HANDLERS[number] ?? null;
+  // xenlab: end time-handlers-lookup
   // xenlab: region memory-handlers-lookup from 05
   handler ??= MEMORY_HANDLERS[number] ?? null;
   // xenlab: end memory-handlers-lookup
+  // xenlab: region early-handlers-lookup from 03 until 05
+  // The last lookup: a handler a later chapter gives the same number comes first and wins.
+  handler ??= EARLY_HANDLERS[number] ?? null;
+  // xenlab: end early-handlers-lookup
   return Object.freeze({ number, name, handler, chapter, args });
 }
+
+// xenlab: region time-handlers from 03
+/** Chapter 03's handlers, by hypercall number. */
+const TIME_HANDLERS: Readonly<Record<number, HypercallHandler>> = {
+  7: doPlatformOp,
+};
+// xenlab: end time-handlers
 
 // xenlab: region memory-handlers from 05
 /** Chapter 05's handlers, by hypercall number: memory management and the virtual IDT. */
@@ -165,12 +178,19 @@ const MEMORY_HANDLERS: Readonly<Record<number, HypercallHandler>> = {
 };
 // xenlab: end memory-handlers
 
+// xenlab: region early-handlers from 03 until 05
+/** Stand-ins until the chapter that owns the hypercall: update_va_mapping of shared_info. */
+const EARLY_HANDLERS: Readonly<Record<number, HypercallHandler>> = {
+  14: doUpdateVaMappingSharedInfo,
+};
+// xenlab: end early-handlers
+
 /** Every hypercall number Xen defines, in number order. */
 export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
-  row(0, 'set_trap_table', '05', [a('traps')]),
+  row(0, 'set_trap_table', 'A', [a('traps')]),
   row(1, 'mmu_update', '05', [a('reqs'), dec('count'), a('done'), a('foreigndom')]),
   row(2, 'set_gdt', '05', [a('frame_list'), dec('entries')]),
-  row(3, 'stack_switch', '05', [a('ss'), a('esp')]),
+  row(3, 'stack_switch', 'A', [a('ss'), a('esp')]),
   row(4, 'set_callbacks', '07', [
     a('event_cs'),
     a('event_eip'),
@@ -179,14 +199,14 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
   ]),
   row(5, 'fpu_taskswitch', 'A', [dec('set')]),
   row(6, 'sched_op_compat', '02', [named('cmd', SCHEDOP_NAMES), a('arg')], doSchedOpCompat),
-  row(7, 'platform_op', null, [a('op')]),
+  row(7, 'platform_op', '03', [a('op')]),
   row(8, 'set_debugreg', 'A', [dec('reg'), a('value')]),
   row(9, 'get_debugreg', 'A', [dec('reg')]),
   row(10, 'update_descriptor', '05', [a('ma_lo'), a('ma_hi'), a('desc_lo'), a('desc_hi')]),
-  row(12, 'memory_op', '05', [named('cmd', XENMEM_NAMES), a('arg')]),
+  row(12, 'memory_op', '05', [a('cmd'), a('arg')]),
   row(13, 'multicall', '05', [a('call_list'), dec('nr_calls')]),
   row(14, 'update_va_mapping', '05', [a('va'), a('val_lo'), a('val_hi'), a('flags')]),
-  row(15, 'set_timer_op', '03', [a('timeout_lo'), a('timeout_hi')]),
+  row(15, 'set_timer_op', '07', [a('timeout_lo'), a('timeout_hi')]),
   row(16, 'event_channel_op_compat', '07', [a('op')]),
   row(17, 'xen_version', '02', [named('cmd', XENVER_NAMES), a('arg')], doXenVersion),
   row(

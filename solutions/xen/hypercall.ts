@@ -12,8 +12,8 @@ import type { Domain, Vcpu } from './domain.ts';
 import { ENOSYS, formatResult } from './errno.ts';
 // xenlab: region services-heap-import from 05
 import type { Heap } from './heap.ts';
-import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';
 // xenlab: end services-heap-import
+import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';
 
 /** Size of Xen's dispatch table: numbers at or above it are -ENOSYS. */
 export const NR_hypercalls = 64;
@@ -34,6 +34,10 @@ export interface HypervisorServices {
   /** Machine frames with their owners, types and counts, and the M2P (mm.ts). */
   readonly heap: Heap;
   // xenlab: end services-heap
+  // xenlab: region services-settime from 03
+  /** do_settime: the clock reads secs.nsecs (since 1970) at system time `systemTime`. */
+  settime(secs: number, nsecs: number, systemTime: number): void;
+  // xenlab: end services-settime
 }
 
 // xenlab: region hypercall-handler from 02

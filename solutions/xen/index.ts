@@ -10,6 +10,10 @@
 //   version, vm-assist
 //   schedule              running the vCPUs
 // xenlab: file from 02
+// xenlab: region time-contents from 03
+//   shared-info, time     the shared info page, system time, vcpu_time_info, the wall clock
+//   platform              platform_op: the toolstack sets the time of day (chapter 03)
+// xenlab: end time-contents
 // xenlab: region mm-contents from 05
 //   mm                    page types, counts and PAE validation; the M2P       (chapter 05)
 //   mmu-update, mmuext,   changing page tables; pinning, CR3, flushes
@@ -20,11 +24,14 @@
 // xenlab: end mm-contents
 
 export * from './abi.ts';
-// xenlab: region mm-exports from 05
+// xenlab: region bounce-export from 05
 export * from './bounce.ts';
+// xenlab: end bounce-export
 export * from './builder.ts';
 export * from './console.ts';
+// xenlab: region descriptor-export from 05
 export * from './descriptor.ts';
+// xenlab: end descriptor-export
 export * from './domain.ts';
 export * from './elf.ts';
 export * from './errno.ts';
@@ -32,19 +39,31 @@ export * from './guest-access.ts';
 export * from './heap.ts';
 export * from './hypercall.ts';
 export * from './hypercall-table.ts';
+// xenlab: region mm-exports from 05
 export * from './ldt.ts';
 export * from './memory-op.ts';
 export * from './mm.ts';
 export * from './mmu-update.ts';
 export * from './mmuext.ts';
 export * from './multicall.ts';
+// xenlab: end mm-exports
+// xenlab: region platform-export from 03
+export * from './platform.ts';
+// xenlab: end platform-export
+// xenlab: region ptwr-export from 05
 export * from './ptwr.ts';
+// xenlab: end ptwr-export
 export * from './sched.ts';
 export * from './schedule.ts';
+// xenlab: region time-exports from 03
+export * from './shared-info.ts';
+export * from './time.ts';
+// xenlab: end time-exports
+// xenlab: region trap-table-export from 05
 export * from './trap-table.ts';
+// xenlab: end trap-table-export
 export * from './traps.ts';
 export * from './version.ts';
 export * from './vm-assist.ts';
 export * from './x86-desc.ts';
 export * from './xen.ts';
-// xenlab: end mm-exports

@@ -30,7 +30,9 @@ import { Bounce, bounceException } from './bounce.ts';
 // xenlab: end bounce-import
 import type { Vcpu } from './domain.ts';
 import { doHypercall } from './hypercall.ts';
+// xenlab: region ptwr-import from 05
 import { ptwrDoPageFault } from './ptwr.ts';
+// xenlab: end ptwr-import
 import type { Xen } from './xen.ts';
 
 /** Exception mnemonics and names, by vector (Intel SDM vol. 3A table 6-1). */

@@ -9,6 +9,7 @@ import GuestList from './components/GuestList.vue';
 import PageTables from './components/PageTables.vue';
 import PageTableWalk from './components/PageTableWalk.vue';
 import SimSpeed from './components/SimSpeed.vue';
+import VcpuTimeInfo from './components/VcpuTimeInfo.vue';
 import './style.css';
 
 export default {
@@ -20,5 +21,6 @@ export default {
     app.component('GuestList', GuestList);
     app.component('PageTables', PageTables);
     app.component('SimSpeed', SimSpeed);
+    app.component('VcpuTimeInfo', VcpuTimeInfo);
   },
 } satisfies Theme;

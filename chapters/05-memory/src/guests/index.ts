@@ -97,6 +97,18 @@ export const GUESTS: readonly GuestInfo[] = [
     description: 'fills and sums its pages for twelve steps: saved and restored, it carries on',
     chapter: '05',
   },
+  {
+    name: 'gettimeofday',
+    main: 'gettimeofday.asm',
+    description: 'maps shared_info, prints Xen system time and the time of day three times',
+    chapter: '03',
+  },
+  {
+    name: 'timeloop',
+    main: 'timeloop.asm',
+    description: 'reads the system time 2000 times and counts readings that went backwards',
+    chapter: '03',
+  },
 ];
 
 /** A guest that did not assemble: the assembler's messages, one per line. */

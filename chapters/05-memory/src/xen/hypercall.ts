@@ -30,6 +30,8 @@ export interface HypervisorServices {
   readonly commandLine: string;
   /** Machine frames with their owners, types and counts, and the M2P (mm.ts). */
   readonly heap: Heap;
+  /** do_settime: the clock reads secs.nsecs (since 1970) at system time `systemTime`. */
+  settime(secs: number, nsecs: number, systemTime: number): void;
 }
 
 export interface HypercallContext {

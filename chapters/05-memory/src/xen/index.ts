@@ -10,6 +10,8 @@
 //   console, sched,       the chapter-02 hypercalls
 //   version, vm-assist
 //   schedule              running the vCPUs
+//   shared-info, time     the shared info page, system time, vcpu_time_info, the wall clock
+//   platform              platform_op: the toolstack sets the time of day (chapter 03)
 //   mm                    page types, counts and PAE validation; the M2P       (chapter 05)
 //   mmu-update, mmuext,   changing page tables; pinning, CR3, flushes
 //   memory-op, multicall  reservations and the balloon; batches of hypercalls
@@ -35,9 +37,12 @@ export * from './mm.ts';
 export * from './mmu-update.ts';
 export * from './mmuext.ts';
 export * from './multicall.ts';
+export * from './platform.ts';
 export * from './ptwr.ts';
 export * from './sched.ts';
 export * from './schedule.ts';
+export * from './shared-info.ts';
+export * from './time.ts';
 export * from './trap-table.ts';
 export * from './traps.ts';
 export * from './version.ts';
