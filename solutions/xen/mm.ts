@@ -389,9 +389,10 @@ export function newBaseptr(heap: Heap, cpu: Cpu, mfn: number, domid: number): nu
 
 /**
  * guest_map_l1e: the machine address of the L1 entry that maps `va` in the tables `cpu` runs
- * on, or -1 when there is none (no L2 or L1 present, or the L1 is not a validated L1).
+ * on, or -1 when there is none (no L2 or L1 present, or — unless `validated` is false — the
+ * L1 is not a validated L1).
  */
-export function guestL1eAddress(heap: Heap, cpu: Cpu, va: number): number {
+export function guestL1eAddress(heap: Heap, cpu: Cpu, va: number, validated = true): number {
   const mem = heap.mem;
   const l3e = ((cpu.cr3 & ~0xfff) >>> 0) + (va >>> 30) * 8;
   const l3lo = mem.read32(l3e) >>> 0;
@@ -400,7 +401,8 @@ export function guestL1eAddress(heap: Heap, cpu: Cpu, va: number): number {
   const l2lo = mem.read32(l2e) >>> 0;
   if ((l2lo & _PAGE_PRESENT) === 0) return -1;
   const l1 = pteMfn(l2lo, mem.read32(l2e + 4));
-  if (heap.type[l1] !== PGT_l1_page_table || heap.typeCount[l1] === 0) return -1;
+  const isL1 = heap.type[l1] === PGT_l1_page_table && heap.typeCount[l1] !== 0;
+  if (validated && !isL1) return -1;
   return l1 * PAGE_SIZE + ((va >>> 12) & 511) * 8;
 }
 

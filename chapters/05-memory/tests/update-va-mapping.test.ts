@@ -40,6 +40,9 @@ describe('05-update-va-mapping', () => {
     const noL1 = 0x40000000 + rng.below(0x40000000);
     expect(g.uvm(noL1, mfn * PAGE_SIZE + 1), `${hex(noL1)} has no L1`).toBe(-EINVAL);
     expect(g.heap.count[mfn]).toBe(0);
+    const va = g.freeVa(rng);
+    expect(g.uvm(va, mfn * PAGE_SIZE + 1), 'where there is an L1, the mapping is made').toBe(0);
+    expect(g.heap.count[mfn], 'and counted: one read-only mapping, one reference').toBe(1);
   });
 
   test('a multi-vCPU flush mask that cannot be read is -EFAULT', () => {
@@ -47,8 +50,11 @@ describe('05-update-va-mapping', () => {
     const g = guest();
     const va = g.freeVa(rng);
     const badMask = HYPERVISOR_VIRT_START + 0x1000 * rng.below(16);
-    expect(g.uvm(va, g.mfn(va / PAGE_SIZE) * PAGE_SIZE + 0x3, 0, UVMF_INVLPG | badMask)).toBe(
-      -EFAULT,
-    );
+    const mfn = g.mfn(g.unmappedPfn(rng));
+    expect(g.uvm(va, mfn * PAGE_SIZE + 0x3, 0, UVMF_INVLPG | badMask)).toBe(-EFAULT);
+    expect(
+      [g.heap.count[mfn], g.heap.typeCount[mfn]],
+      'the mapping itself was made (and counted) before the flush failed, as in Xen',
+    ).toEqual([1, 1]);
   });
 });
