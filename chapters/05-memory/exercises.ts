@@ -32,9 +32,10 @@ export const EXERCISES: Exercise[] = [
       'A frame with type references (heap.typeCount[mfn] > 0) keeps its type: a request for ' +
         'the same type just counts one more, any other type is -EINVAL.',
       'A frame with no type references may take the new type. Set heap.type and a count of 1 ' +
-        'before validating, so that an entry pointing back at the frame sees it in use. If the ' +
-        'type is a page table (isPageTableType), allocPageTable checks every entry; on failure ' +
-        'reset the frame to PGT_none with count 0 and return the error.',
+        'before validating, so that an entry pointing back at the frame sees it in use. Then ' +
+        'allocPageType(heap, mfn, type) validates it — a table entry by entry, a descriptor ' +
+        'page descriptor by descriptor; on failure reset the frame to PGT_none with count 0 ' +
+        'and return the error.',
       'A frame that stops being writable may still be writable in some TLB: set ' +
         'heap.deferredTlbFlush when the old type was PGT_writable_page and the new one is not.',
     ],
