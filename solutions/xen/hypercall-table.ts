@@ -33,6 +33,9 @@ import {
   XENVER_version,
 } from './abi.ts';
 import { doConsoleIo } from './console.ts';
+// xenlab: region hypercall-table-grant-import from 04
+import { doGrantTableOp } from './grant-table-op.ts';
+// xenlab: end hypercall-table-grant-import
 import type { HypercallHandler } from './hypercall.ts';
 import { doSchedOp, doSchedOpCompat } from './sched.ts';
 import { doXenVersion } from './version.ts';
@@ -152,7 +155,18 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
     doConsoleIo,
   ),
   row(19, 'physdev_op_compat', '09', [a('op')]),
+  // xenlab: region hypercall-row-grant-table-op-empty from 02 until 04
   row(20, 'grant_table_op', '04', [named('cmd', GNTTABOP_NAMES), a('uop'), dec('count')]),
+  // xenlab: end hypercall-row-grant-table-op-empty
+  // xenlab: region hypercall-row-grant-table-op from 04
+  row(
+    20,
+    'grant_table_op',
+    '04',
+    [named('cmd', GNTTABOP_NAMES), a('uop'), dec('count')],
+    doGrantTableOp,
+  ),
+  // xenlab: end hypercall-row-grant-table-op
   row(
     21,
     'vm_assist',

@@ -17,7 +17,13 @@ export * from './console.ts';
 export * from './domain.ts';
 export * from './elf.ts';
 export * from './errno.ts';
+// xenlab: region index-grant-tables from 04
+export * from './grant-copy.ts';
+export * from './grant-map.ts';
+export * from './grant-table.ts';
+export * from './grant-table-op.ts';
 export * from './guest-access.ts';
+// xenlab: end index-grant-tables
 export * from './heap.ts';
 export * from './hypercall.ts';
 export * from './hypercall-table.ts';
