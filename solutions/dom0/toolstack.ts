@@ -6,13 +6,7 @@
 // In chapter 02 the toolstack calls Xen's domain-control operations directly; the domctl
 // hypercall it will issue instead arrives with the Xen API chapter (11).
 
-// xenlab: region toolstack-grant-table-imports from 04
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, START_INFO } from '../xen/abi.ts';
-// xenlab: end toolstack-grant-table-imports
 import type { Domain, DomainState } from '../xen/domain.ts';
-import { l1EntryAddress } from '../xen/grant-map.ts';
-import { gnttabSetupTable, INITIAL_NR_GRANT_FRAMES } from '../xen/grant-table.ts';
 import type { DomainConfig, Xen } from '../xen/xen.ts';
 
 /** What `xl list` shows for a domain. */
@@ -53,35 +47,6 @@ export class Toolstack {
   destroy(d: Domain): void {
     this.xen.destroyDomain(d);
   }
-
-  // xenlab: region toolstack-map-grant-table from 04
-  /**
-   * Sets up a freshly built domain's grant table (version 1, INITIAL_NR_GRANT_FRAMES frames)
-   * and maps its frames writable into the guest, from the first page after the boot stack —
-   * start_info.pt_base + (nr_pt_frames + 1) pages, inside the bootstrap region. A real guest
-   * maps the frames GNTTABOP_setup_table lists itself, with update_va_mapping (chapter 05);
-   * until then the toolstack, which wrote the guest's page tables, does it. Returns the frames.
-   */
-  mapGrantTable(d: Domain): number[] {
-    const { heap } = this.xen;
-    const dom0 = this.xen.findDomain(0)!;
-    const find = (id: number) => this.xen.findDomain(id);
-    const setup = gnttabSetupTable(heap, find, dom0, d.domid, INITIAL_NR_GRANT_FRAMES);
-    if (setup.frames.length === 0) throw new Error(`mapGrantTable: d${d.domid}: ${setup.status}`);
-    const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
-    const ptBase = heap.mem.read32(startInfo + START_INFO.pt_base);
-    const ptFrames = heap.mem.read32(startInfo + START_INFO.nr_pt_frames);
-    const va = ptBase + (ptFrames + 1) * PAGE_SIZE;
-    const cr3 = d.vcpus[0]!.cpu.cr3;
-    setup.frames.forEach((mfn, i) => {
-      const pte = l1EntryAddress(heap, cr3, va + i * PAGE_SIZE);
-      const flags = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;
-      heap.mem.write32(pte, mfn * PAGE_SIZE + flags);
-      heap.mem.write32(pte + 4, 0);
-    });
-    return setup.frames;
-  }
-  // xenlab: end toolstack-map-grant-table
 
   /** Everything the domain has written to its console so far. */
   console(d: Domain): string {
