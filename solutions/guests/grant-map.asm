@@ -65,8 +65,10 @@ main:
   jmp print_status
 
 .failed:
+  push eax
   mov esi, map_failed
   call print
+  pop eax
   jmp print_status
 
 ; map_grant: GNTTABOP_map_grant_ref of [ref] from domain [granter] at `window`, host_map,
@@ -88,13 +90,17 @@ map_grant:
 
 ; print_status: prints the GNTST_* code in EAX (0 or negative) and a new line.
 print_status:
+  push eax
   mov esi, status_is
   call print
+  pop eax
   test eax, eax
   jns .positive
-  neg eax
+  push eax
   mov esi, minus
   call print
+  pop eax
+  neg eax
 .positive:
   call print_dec
   mov esi, crlf
