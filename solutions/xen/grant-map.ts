@@ -374,13 +374,12 @@ export function gnttabReleaseMappings(heap: Heap, ld: Domain): void {
  * received) that no other domain has mapped.
  */
 export function gnttabDomainDestroy(heap: Heap, d: Domain): void {
-  const gt = d.grantTable;
-  if (gt === null) return;
   gnttabReleaseMappings(heap, d);
+  const gt = d.grantTable;
   const pinned = new Set<number>();
-  for (const act of gt.active) if (act !== undefined && act.pin !== 0) pinned.add(act.frame);
+  for (const act of gt?.active ?? []) if (act !== undefined && act.pin !== 0) pinned.add(act.frame);
   const owned = (mfn: number) => heap.owner[mfn] === d.domid;
-  d.p2m = [...d.p2m, ...gt.received].filter((mfn) => owned(mfn) && !pinned.has(mfn));
+  d.p2m = [...d.p2m, ...(gt?.received ?? [])].filter((mfn) => owned(mfn) && !pinned.has(mfn));
   d.xenFrames = d.xenFrames.filter(owned);
-  gt.received = [];
+  if (gt !== null) gt.received = [];
 }
