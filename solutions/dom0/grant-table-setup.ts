@@ -14,6 +14,7 @@ import type { Domain } from '../xen/domain.ts';
 import { l1EntryAddress } from '../xen/grant-map.ts';
 import { gnttabSetupTable, INITIAL_NR_GRANT_FRAMES } from '../xen/grant-table.ts';
 import type { Xen } from '../xen/xen.ts';
+// xenlab: region toolstack-map-grant-table from 04
 
 /** Where the guest finds its grant table: the page after its boot stack. */
 export function grantTableVa(xen: Xen, d: Domain): number {
@@ -46,3 +47,4 @@ export function mapGrantTable(xen: Xen, d: Domain): number[] {
   });
   return setup.frames;
 }
+// xenlab: end toolstack-map-grant-table

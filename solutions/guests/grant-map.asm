@@ -1,6 +1,7 @@
 ; grant-map: maps a page another domain granted it, reads the message there, answers in the
-; same page and, once the granter has read the answer, unmaps it. Which grant: `dom=` and `ref=` on its command line (passed out of
-; band by the toolstack; chapter 08's XenStore is the usual way): book §4.4.
+; same page and, once the granter has read the answer, unmaps it. Which grant: `dom=` and
+; `ref=` on its command line (passed out of band by the toolstack; chapter 08's XenStore is
+; the usual way): book §4.4.
 ; xenlab: file from 04
 
 %include "lib/head.asm"
@@ -9,6 +10,7 @@ REPLY         equ 2048                         ; where in the page the answer go
 ACK           equ 4092                         ; the granter sets it when it has read it
 
 section .text
+; xenlab: region grant-map-main from 04
 main:
   mov esi, dom_key
   call cmdline_number
@@ -70,7 +72,9 @@ main:
   call print
   pop eax
   jmp print_status
+; xenlab: end grant-map-main
 
+; xenlab: region grant-map-call from 04
 ; map_grant: GNTTABOP_map_grant_ref of [ref] from domain [granter] at `window`, host_map,
 ; read-write. The status and handle come back in map_op.
 map_grant:
@@ -87,6 +91,7 @@ map_grant:
   HYPERCALL __HYPERVISOR_grant_table_op
 ; xenlab: end 04-guest-map
   ret
+; xenlab: end grant-map-call
 
 ; print_status: prints the GNTST_* code in EAX (0 or negative) and a new line.
 print_status:

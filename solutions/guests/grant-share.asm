@@ -11,6 +11,7 @@ REPLY         equ 2048                         ; where in the page the peer answ
 ACK           equ 4092                         ; set when we have read the reply
 
 section .text
+; xenlab: region grant-share-main from 04
 main:
   ; How big is our grant table? (The toolstack has set it up and mapped it for us.)
   mov dword [query + QUERY_dom], DOMID_SELF
@@ -90,6 +91,7 @@ main:
   mov esi, ended
   call print
   ret
+; xenlab: end grant-share-main
 
 section .data
 table_is:     db "grant table: ", 0

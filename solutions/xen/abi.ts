@@ -149,8 +149,8 @@ export const XENVER_commandline = 9;
 
 // --- Special domain ids (xen-abi §5.9).
 export const DOMID_SELF = 0x7ff0;
+// xenlab: region grant-table-ops-abi from 04
 
-// xenlab: region grant-table-abi from 04
 // --- Grant tables (xen-abi §6, public/grant_table.h): v1 entries, sub-commands, flags, status.
 export const GNTTABOP_map_grant_ref = 0;
 export const GNTTABOP_unmap_grant_ref = 1;
@@ -163,6 +163,8 @@ export const GNTTABOP_unmap_and_replace = 7;
 export const GNTTABOP_set_version = 8;
 export const GNTTABOP_get_status_frames = 9;
 export const GNTTABOP_get_version = 10;
+// xenlab: end grant-table-ops-abi
+// xenlab: region grant-entry-abi from 04
 
 /** grant_entry_v1: flags u16 @0, domid u16 @2, frame u32 @4 — 512 entries per page. */
 export const GRANT_ENTRY_V1 = { flags: 0, domid: 2, frame: 4, size: 8 } as const;
@@ -181,6 +183,8 @@ export const GTF_sub_page = 1 << 8;
 /** accept_transfer entries reuse bits 2 and 3. */
 export const GTF_transfer_committed = 1 << 2;
 export const GTF_transfer_completed = 1 << 3;
+// xenlab: end grant-entry-abi
+// xenlab: region grant-flags-abi from 04
 
 export const GNTMAP_device_map = 1 << 0;
 export const GNTMAP_host_map = 1 << 1;
@@ -190,6 +194,8 @@ export const GNTMAP_contains_pte = 1 << 4;
 
 export const GNTCOPY_source_gref = 1 << 0;
 export const GNTCOPY_dest_gref = 1 << 1;
+// xenlab: end grant-flags-abi
+// xenlab: region grant-status-abi from 04
 
 export const GNTST_okay = 0;
 export const GNTST_general_error = -1;
@@ -204,23 +210,8 @@ export const GNTST_bad_page = -9;
 export const GNTST_bad_copy_arg = -10;
 export const GNTST_address_too_big = -11;
 export const GNTST_eagain = -12;
-
-/** Xen's messages for each GNTST_* code (GNTTABOP_error_msgs), indexed by -status. */
-export const GNTST_MESSAGES: readonly string[] = [
-  'okay',
-  'undefined error',
-  'unrecognised domain id',
-  'invalid grant reference',
-  'invalid mapping handle',
-  'invalid virtual address',
-  'invalid device address',
-  'no spare translation slot in the I/O MMU',
-  'permission denied',
-  'bad page',
-  'copy arguments cross page boundary',
-  'page address size too large',
-  'could not map at the moment, retry',
-];
+// xenlab: end grant-status-abi
+// xenlab: region grant-op-structs-abi from 04
 
 // The operation structures, x86_32 (xen-abi §6.4): field offsets and sizes in bytes.
 export const GNTTAB_MAP_GRANT_REF = {
@@ -269,4 +260,4 @@ export const GNTTAB_COPY = {
 } as const;
 export const GNTTAB_SET_VERSION = { version: 0, size: 4 } as const;
 export const GNTTAB_GET_VERSION = { dom: 0, version: 4, size: 8 } as const;
-// xenlab: end grant-table-abi
+// xenlab: end grant-op-structs-abi

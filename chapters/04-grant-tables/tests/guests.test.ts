@@ -120,7 +120,7 @@ describe('04-guest-grant', () => {
     );
   });
 
-  test('two VMs share a page: message, reply, refused end while mapped, end after unmap', async () => {
+  test('two VMs share a page: message, reply, no end while mapped, end after unmap', async () => {
     const rng = testRng('guest-share');
     const xen = new Xen(new PhysMemory(64 << 20));
     const granter = xen.createDomain(guestImage('grant-share.asm'), {

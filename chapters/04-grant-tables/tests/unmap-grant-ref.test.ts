@@ -66,7 +66,7 @@ describe('04-unmap-grant-ref', () => {
     }
   });
 
-  test('writable and read-only mappings of one grant: GTF_writing goes with the last writer', () => {
+  test('writable and read-only mappings: GTF_writing goes with the last writer', () => {
     const rng = testRng('unmap-writing-flag');
     const { xen, domains } = grantWorld(['granter', 'mapper'], rng.nextU32());
     const [granter, mapper] = domains as [Domain, Domain];

@@ -9,6 +9,7 @@
 
 section .text
 
+; xenlab: region guest-gnttab-table from 04
 ; gnttab_table: EAX = the virtual address of grant entry 0.
 gnttab_table:
   push ebx
@@ -30,7 +31,9 @@ virt_to_mfn:
   mov eax, [ebx + eax * 4]
   pop ebx
   ret
+; xenlab: end guest-gnttab-table
 
+; xenlab: region guest-gnttab-grant-access from 04
 ; gnttab_grant_access: grants domain ECX access to frame EDX through entry EBX, read-only if
 ; ESI is not 0. The order matters: domid and frame first, flags last, because the entry is
 ; live for Xen the moment its type says permit_access. Preserves every register but EAX.
@@ -50,7 +53,9 @@ gnttab_grant_access:
   pop ecx
 ; xenlab: end 04-guest-grant
   ret
+; xenlab: end guest-gnttab-grant-access
 
+; xenlab: region guest-gnttab-end-access from 04
 ; gnttab_end_access: ends grant EBX if nobody uses it. EAX = 1 when the entry is now invalid,
 ; 0 when Xen shows it mapped or copied (GTF_reading / GTF_writing) and it must stay. The flags
 ; change with a compare-and-swap, so a mapping Xen sets up meanwhile is never lost.
@@ -74,6 +79,7 @@ gnttab_end_access:
   pop edx
   pop ecx
   ret
+; xenlab: end guest-gnttab-end-access
 
 ; cmdline_number: EAX = the decimal number after the key at ESI (e.g. "peer=") on the command
 ; line, or -1 when the key is absent. Preserves every register but EAX.
