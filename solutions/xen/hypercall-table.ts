@@ -155,18 +155,15 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
     doConsoleIo,
   ),
   row(19, 'physdev_op_compat', '09', [a('op')]),
-  // xenlab: region hypercall-row-grant-table-op-empty from 02 until 04
-  row(20, 'grant_table_op', '04', [named('cmd', GNTTABOP_NAMES), a('uop'), dec('count')]),
-  // xenlab: end hypercall-row-grant-table-op-empty
-  // xenlab: region hypercall-row-grant-table-op from 04
   row(
     20,
     'grant_table_op',
     '04',
     [named('cmd', GNTTABOP_NAMES), a('uop'), dec('count')],
+    // xenlab: region hypercall-row-grant-table-op from 04
     doGrantTableOp,
+    // xenlab: end hypercall-row-grant-table-op
   ),
-  // xenlab: end hypercall-row-grant-table-op
   row(
     21,
     'vm_assist',

@@ -35,12 +35,15 @@ describe('hypercall table (xen-abi §1.6)', () => {
     const implemented = HYPERCALLS.filter((h) => h.handler !== null).map((h) => h.name);
     expect(implemented.sort()).toEqual([
       'console_io',
+      // xenlab: region hypercall-test-grant-table-op from 04
+      'grant_table_op',
+      // xenlab: end hypercall-test-grant-table-op
       'sched_op',
       'sched_op_compat',
       'vm_assist',
       'xen_version',
     ]);
-    expect(HYPERCALLS.filter((h) => h.handler !== null).every((h) => h.chapter === '02')).toBe(
+    expect(HYPERCALLS.filter((h) => h.handler !== null).every((h) => h.chapter !== null)).toBe(
       true,
     );
   });
