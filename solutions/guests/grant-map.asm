@@ -18,6 +18,9 @@ main:
   mov esi, ref_key
   call cmdline_number
   mov [ref], eax
+  or eax, [granter]
+  cmp eax, -1
+  je .no_grant
   mov esi, mapping
   call print
   mov eax, [ref]
@@ -65,6 +68,10 @@ main:
   call print
   movsx eax, word [unmap_op + UNMAP_status]
   jmp print_status
+
+.no_grant:
+  mov esi, usage
+  jmp print
 
 .failed:
   push eax
@@ -124,6 +131,7 @@ map_failed: db "map_grant_ref failed, ", 0
 status_is:  db "status ", 0
 minus:      db "-", 0
 crlf:       db 13, 10, 0
+usage:      db "no grant: boot with dom=DOMID ref=REF on the command line", 13, 10, 0
 
 section .bss
 granter:  resd 1

@@ -40,6 +40,8 @@ main:
   jnz .copy
   mov esi, peer_key
   call cmdline_number
+  cmp eax, -1
+  je .no_peer
   mov [peer], eax
   mov eax, shared_page
   call virt_to_mfn
@@ -91,6 +93,10 @@ main:
   mov esi, ended
   call print
   ret
+.no_peer:
+  mov esi, usage
+  call print
+  ret
 ; xenlab: end grant-share-main
 
 section .data
@@ -105,6 +111,7 @@ reply_is:     db "reply: ", 0
 still_mapped: db "end_access refused: the page is still mapped", 13, 10, 0
 ended:        db "grant ended", 13, 10, 0
 crlf:         db 13, 10, 0
+usage:        db "no peer: boot with peer=DOMID on the command line", 13, 10, 0
 
 section .bss
 peer:  resd 1

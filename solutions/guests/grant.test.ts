@@ -69,4 +69,21 @@ describe('grant-share and grant-map', () => {
       'd2v0 grant_table_op(cmd=GNTTABOP_unmap_grant_ref, uop=…, count=1) = 0',
     ]);
   });
+
+  it('booted alone (as the book's console does), each says what it needs', () => {
+    const xen = new Xen(new PhysMemory(64 << 20));
+    const ts = new Toolstack(xen);
+    const config = { memoryMiB: 8, cmdline: '' };
+    const share = ts.create(buildGuest('grant-share.asm', sources()), { name: 's', ...config });
+    const map = ts.create(buildGuest('grant-map.asm', sources()), { name: 'm', ...config });
+    ts.start(share);
+    ts.start(map);
+    expect(runDomains(xen, 1_000_000).outcome).toBe(RunOutcome.Idle);
+    expect(ts.console(share)).toBe(
+      'grant table: 4 frames of at most 32\r\n' +
+        'no peer: boot with peer=DOMID on the command line\r\n',
+    );
+    expect(ts.console(map)).toBe('no grant: boot with dom=DOMID ref=REF on the command line\r\n');
+    expect([share.shutdownReason, map.shutdownReason]).toEqual([0, 0]);
+  });
 });
