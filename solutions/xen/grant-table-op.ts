@@ -37,7 +37,6 @@ import {
   gnttabQuerySize,
   gnttabSetupTable,
   gnttabSetVersion,
-  grantTableOf,
   targetDomain,
 } from './grant-table.ts';
 import { accessOk, copyFromGuest, copyToGuest } from './guest-access.ts';
@@ -207,7 +206,7 @@ function getVersion(ctx: HypercallContext, uop: number): number {
   const s = new GuestStruct(bytes);
   const d = targetDomain((id) => ctx.xen.findDomain(id), ctx.domain, s.u16(GNTTAB_GET_VERSION.dom));
   if (typeof d === 'number') return d === GNTST_bad_domain ? -ESRCH : -EPERM;
-  s.set32(GNTTAB_GET_VERSION.version, grantTableOf(ctx.xen.heap, d)?.version ?? 0);
+  s.set32(GNTTAB_GET_VERSION.version, d.grantTable?.version ?? 0);
   return copyToGuest(ctx.vcpu.cpu, uop, s.bytes) < 0 ? -EFAULT : 0;
 }
 
