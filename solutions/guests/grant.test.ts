@@ -70,7 +70,7 @@ describe('grant-share and grant-map', () => {
     ]);
   });
 
-  it('booted alone (as the book's console does), each says what it needs', () => {
+  it('booted alone, as the book console does, each says what it needs', () => {
     const xen = new Xen(new PhysMemory(64 << 20));
     const ts = new Toolstack(xen);
     const config = { memoryMiB: 8, cmdline: '' };
