@@ -272,7 +272,7 @@ export function gnttabMapGrantRef(
   if (act.pin === 0 || (!readonly && writers === 0)) {
     const status = grantPermission(heap, rd, rgt, op.ref, ld.domid, readonly, true);
     if (status !== GNTST_okay) {
-      lgt.maptrackFree.push(handle);
+      putMaptrackHandle(lgt, handle);
       return fail(status);
     }
     if (act.pin === 0) {
@@ -287,7 +287,7 @@ export function gnttabMapGrantRef(
     if (status !== GNTST_okay) {
       act.pin -= inc;
       clearStatusFlags(heap, rd, rgt, op.ref);
-      lgt.maptrackFree.push(handle);
+      putMaptrackHandle(lgt, handle);
       return fail(status);
     }
   }
