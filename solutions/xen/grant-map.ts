@@ -391,7 +391,9 @@ export function gnttabDomainDestroy(heap: Heap, d: Domain): void {
   const pinned = new Set<number>();
   for (const act of gt?.active ?? []) if (act !== undefined && act.pin !== 0) pinned.add(act.frame);
   const owned = (mfn: number) => heap.owner[mfn] === d.domid;
-  d.p2m = [...d.p2m, ...(gt?.received ?? [])].filter((mfn) => owned(mfn) && !pinned.has(mfn));
+  // A frame can be in both lists (given away and back), so each is released once.
+  const frames = new Set([...d.p2m, ...(gt?.received ?? [])]);
+  d.p2m = [...frames].filter((mfn) => owned(mfn) && !pinned.has(mfn));
   d.xenFrames = d.xenFrames.filter(owned);
   if (gt !== null) gt.received = [];
 }

@@ -1,6 +1,7 @@
 // xenlab: file from 04
 import { describe, expect, it } from 'vitest';
 import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import { Prng } from '../../sim/prng.ts';
 import { mapGrantTable } from '../dom0/grant-table-setup.ts';
 import {
   DOMID_SELF,
@@ -143,5 +144,44 @@ describe('grant_table_op', () => {
     t.xen.destroyDomain(t.domain);
     t.xen.destroyDomain(receiver);
     expect([...heap.owner].filter((o) => o >= 0)).toEqual([]);
+  });
+
+  it('survives random calls from two domains and gives every frame back', () => {
+    const t = world();
+    const other = t.xen.createDomain(minimalKernel(), {
+      name: 'o',
+      memoryMiB: 16,
+      cmdline: '',
+    }).domain;
+    mapGrantTable(t.xen, t.domain);
+    mapGrantTable(t.xen, other);
+    const rng = new Prng(2024);
+    const pick = <T>(xs: readonly T[]) => xs[rng.below(xs.length)]!;
+    const frames = [...t.domain.p2m.slice(0, 8), ...other.p2m.slice(0, 8), 0, 1 << 20];
+    const domids = [DOMID_SELF, t.domain.domid, other.domid, 0, 99];
+    // Both tables get a few entries of every type, naming both domains.
+    for (const d of [t.domain, other]) {
+      for (let ref = 8; ref < 24; ref++) {
+        const ma = sharedEntryAddress(d.grantTable!, ref);
+        t.xen.mem.write16(ma + 2, pick(domids));
+        t.xen.mem.write32(ma + 4, pick(frames));
+        t.xen.mem.write16(ma, rng.below(8));
+      }
+    }
+    for (let i = 0; i < 3000; i++) {
+      const bytes = Array.from({ length: 64 }, () => rng.below(256));
+      const word = (at: number, v: number) => bytes.splice(at, 4, ...u32(v));
+      word(0, pick([0x200000, 0x201000, 0x40000000, OP]));
+      word(8, rng.below(64));
+      word(12, 6 + rng.below(20));
+      bytes.splice(16, 2, ...u16(pick(domids)));
+      const cmd = rng.below(12);
+      const count = pick([0, 1, 1, 2, -1]);
+      const rc = t.op(cmd, bytes, count);
+      expect(rc <= 0, `cmd ${cmd} returned ${rc}`).toBe(true);
+    }
+    t.xen.destroyDomain(t.domain);
+    t.xen.destroyDomain(other);
+    expect([...t.xen.heap.owner].filter((o) => o >= 0)).toEqual([]);
   });
 });
