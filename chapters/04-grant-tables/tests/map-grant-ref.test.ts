@@ -6,6 +6,7 @@ import { EAX, EBX, ECX, EDX } from '../../../sim/cpu/cpu.ts';
 import { testRng } from '../../testing/index.ts';
 import {
   copyToGuest,
+  type Domain,
   EFAULT,
   EINVAL,
   GNTMAP_device_map,
@@ -32,6 +33,62 @@ import { minimalKernel } from '../src/xen/testing/boot.ts';
 import { frameAt, grantWorld, hostVa, mapOp, randomGrant, readGrant, writeGrant } from './world.ts';
 
 describe('04-map-grant-ref', () => {
+  test('a domain maps exactly the frame granted to it, read-only where granted read-only', () => {
+    const rng = testRng('map-what-was-granted');
+    for (let round = 0; round < 8; round++) {
+      const { xen, domains } = grantWorld(['granter', 'mapper'], rng.nextU32());
+      const [granter, mapper] = domains as [Domain, Domain];
+      const readonly = rng.below(2) === 1;
+      const { ref, entry } = randomGrant(rng, granter, mapper, readonly);
+      writeGrant(xen, granter, ref, entry);
+      const va = hostVa(rng);
+      const flags = GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0);
+      const r = gnttabMapGrantRef(
+        xen,
+        mapper,
+        mapper.vcpus[0]!.cpu,
+        mapOp(granter, ref, va, flags),
+      );
+      expect(r.status, `map of ref ${ref} granted to d${mapper.domid} (book §4.4)`).toBe(
+        GNTST_okay,
+      );
+      expect(frameAt(mapper, va, false), 'the mapper reads the granted frame at host_addr').toBe(
+        entry.frame,
+      );
+      expect(frameAt(mapper, va, true), 'writable exactly when granted and mapped writable').toBe(
+        readonly ? -1 : entry.frame,
+      );
+    }
+  });
+
+  test('attacks: no map without a grant, of a grant for another domain, of a frame not owned', () => {
+    const rng = testRng('map-attacks');
+    const { xen, domains } = grantWorld(['granter', 'intended', 'thief'], rng.nextU32());
+    const [granter, intended, thief] = domains as [Domain, Domain, Domain];
+    const cpu = thief.vcpus[0]!.cpu;
+    const forOther = randomGrant(rng, granter, intended, false);
+    writeGrant(xen, granter, forOther.ref, forOther.entry);
+    let stolen = randomGrant(rng, granter, thief, false);
+    while (stolen.ref === forOther.ref) stolen = randomGrant(rng, granter, thief, false);
+    const victimFrame = intended.p2m[rng.below(intended.p2m.length)]!;
+    writeGrant(xen, granter, stolen.ref, { ...stolen.entry, frame: victimFrame });
+    let empty = 8 + rng.below(2040);
+    while (empty === forOther.ref || empty === stolen.ref) empty = 8 + rng.below(2040);
+    const attempts: [string, number, number][] = [
+      ['a ref nobody granted', empty, -1],
+      ['a grant made to another domain', forOther.ref, forOther.entry.frame],
+      ['a grant of a frame the granter does not own', stolen.ref, victimFrame],
+    ];
+    for (const [what, ref, frame] of attempts) {
+      const va = hostVa(rng);
+      const r = gnttabMapGrantRef(xen, thief, cpu, mapOp(granter, ref, va));
+      expect(r.status, what).toBe(GNTST_general_error);
+      expect(frameAt(thief, va, false), `${what}: nothing mapped`).not.toBe(frame);
+      expect(granter.grantTable!.active[ref]?.pin ?? 0, `${what}: no pin`).toBe(0);
+    }
+    expect(readGrant(xen, granter, forOther.ref)).toEqual(forOther.entry);
+  });
+
   test('each mapping takes a pin of its kind and a fresh maptrack handle', () => {
     const rng = testRng('map-pins-and-handles');
     const { xen, domains } = grantWorld(['granter', 'mapper'], rng.nextU32());
