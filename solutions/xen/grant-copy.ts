@@ -42,7 +42,7 @@ import {
   writeSharedFrame,
 } from './grant-table.ts';
 import type { Heap } from './heap.ts';
-// xenlab: region gnttab-copy from 04
+// xenlab: region grant-copy-acquire from 04
 
 /** One side of a copy: a grant ref of `domid`, or (DOMID_SELF only) a frame of the caller. */
 export interface CopySide {
@@ -122,6 +122,9 @@ function copyFrame(
   return frame;
 }
 
+// xenlab: end grant-copy-acquire
+
+// xenlab: region gnttab-copy from 04
 /**
  * __gnttab_copy: copies `op.len` bytes from the source page at source.offset to the
  * destination page at dest.offset. Neither range may leave its page (GNTST_bad_copy_arg); a
