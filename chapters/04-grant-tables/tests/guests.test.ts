@@ -72,7 +72,7 @@ describe('04-guest-map', () => {
     ]);
     expect(mismatch, mismatch).toBeUndefined();
     expect(readGrant(xen, granter, ref), 'after the unmap the entry is as granted').toEqual(entry);
-    expect(granter.grantTable!.active[ref]!.pin).toBe(0);
+    expect(granter.grantTable!.active[ref]!.pin, 'no pins left after the unmap').toBe(0);
   });
 
   test('grant-map reports the refusal when the grant was made to someone else', async () => {

@@ -112,7 +112,9 @@ describe('04-map-grant-ref', () => {
       expect(r.handle, 'handles come from the maptrack, lowest first').toBe(i);
       expect(r.devBusAddr, "dev_bus_addr is the frame's machine address").toBe(entry.frame * 4096);
       expect(granter.grantTable!.active[ref]!.pin, 'pin counts of the active entry').toBe(pin);
-      expect(granter.grantTable!.active[ref]!.domid).toBe(mapper.domid);
+      expect(granter.grantTable!.active[ref]!.domid, "the pins are the mapper's").toBe(
+        mapper.domid,
+      );
     }
     expect(readGrant(xen, granter, ref).flags).toBe(GTF_permit_access | GTF_reading | GTF_writing);
   });

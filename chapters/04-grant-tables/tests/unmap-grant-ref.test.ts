@@ -134,7 +134,7 @@ describe('04-unmap-grant-ref', () => {
         mapper.vcpus[0]!.cpu,
         mapOp(granter, g.ref, hostVa(rng), flags),
       );
-      expect(r.status).toBe(GNTST_okay);
+      expect(r.status, `map of ref ${g.ref}`).toBe(GNTST_okay);
     }
     // The mapper dies with its mappings: the granter's pins and flags drop as if it unmapped.
     xen.destroyDomain(mapper);
