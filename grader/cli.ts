@@ -3,10 +3,19 @@
 import { Command, CommanderError } from 'commander';
 import * as asm from './commands/asm.ts';
 import * as checkSetup from './commands/check-setup.ts';
+import * as classroom from './commands/classroom.ts';
 import * as disasm from './commands/disasm.ts';
 import * as grade from './commands/grade.ts';
+import * as handout from './commands/handout.ts';
+import * as hint from './commands/hint.ts';
+import * as invariants from './commands/invariants.ts';
+import * as pristine from './commands/pristine.ts';
+import * as progress from './commands/progress.ts';
+import * as reset from './commands/reset.ts';
 import * as run from './commands/run.ts';
+import * as stage from './commands/stage.ts';
 import * as start from './commands/start.ts';
+import * as watch from './commands/watch.ts';
 import { EXIT } from './exit-codes.ts';
 
 /** Every subcommand, in the order --help lists them. */
@@ -14,9 +23,18 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   start,
   checkSetup,
   grade,
+  watch,
+  hint,
+  progress,
+  reset,
   run,
   asm,
   disasm,
+  handout,
+  classroom,
+  pristine,
+  stage,
+  invariants,
 ];
 
 export function buildProgram(): Command {

@@ -20,7 +20,7 @@ export interface Violation {
 }
 
 /** Blanks out comments so that prose explaining the rule does not trip it. */
-function stripComments(source: string): string {
+export function stripComments(source: string): string {
   return source
     .replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' '))
     .replace(/(^|[^:'"`])\/\/.*$/gm, '$1');

@@ -20,7 +20,8 @@ export async function renderScreen(
   await new Promise<void>((resolve) => term.write(data, resolve));
   const buffer = term.buffer.active;
   const lines: string[] = [];
-  for (let i = 0; i < buffer.length; i++) lines.push(buffer.getLine(i)?.translateToString(true) ?? '');
+  for (let i = 0; i < buffer.length; i++)
+    lines.push(buffer.getLine(i)?.translateToString(true) ?? '');
   term.dispose();
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;
@@ -31,9 +32,14 @@ export async function renderScreen(
  * characters that legitimately varies (a version, an address); the message shows both screens.
  */
 export function screenMismatch(actual: string[], expected: string[]): string | undefined {
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = (line: string) =>
-    new RegExp(`^${line.split(/\{\{\w+\}\}/).map(escape).join('.+?')}$`);
+    new RegExp(
+      `^${line
+        .split(/\{\{\w+\}\}/)
+        .map(escapeRegExp)
+        .join('.+?')}$`,
+    );
   const rows = Math.max(actual.length, expected.length);
   for (let i = 0; i < rows; i++) {
     const want = expected[i];

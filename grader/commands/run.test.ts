@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { minimalKernel } from '../../solutions/xen/testing/boot.ts';
-import { RUN_EXIT } from './run.ts';
+import { RUN_EXIT, runTree } from './run.ts';
 
 const bin = fileURLToPath(new URL('../../bin/xenlab.js', import.meta.url));
 
@@ -24,9 +24,9 @@ describe('xenlab run', () => {
   it('boots hello, streams its console and exits 0 on poweroff', () => {
     const r = xenlab('run', 'hello');
     expect(r.out).toBe(
-      'Hello from a PV guest on xenlab!\n' +
-        'Running on Xen 4.1.0-xenlab\n' +
-        'start_info: xen-3.0-x86_32p, 8192 pages\n',
+      'Hello from a PV guest on xenlab!\r\n' +
+        'Running on Xen 4.1.0-xenlab\r\n' +
+        'start_info: xen-3.0-x86_32p, 8192 pages\r\n',
     );
     expect(r.err).toMatch(/\(XEN\) domain 1 \(hello\) shut down: poweroff/);
     expect(r.code).toBe(RUN_EXIT.poweroff);
@@ -63,12 +63,25 @@ describe('xenlab run', () => {
 
   it('explains what it cannot load', () => {
     const missing = xenlab('run', 'no-such-guest');
-    expect(missing.err).toMatch(/cannot load "no-such-guest" \(guests: hello, crash\)/);
+    expect(missing.err).toMatch(/cannot load "no-such-guest" \(guests: hello, simplest, crash\)/);
     expect(missing.code).toBe(1);
     const notXen = join(mkdtempSync(join(tmpdir(), 'xenlab-run-')), 'x.elf');
     writeFileSync(notXen, new Uint8Array(64));
     const refused = xenlab('run', notXen);
     expect(refused.err).toMatch(/domain builder refused .*not an ELF image/);
     expect(refused.code).toBe(1);
+  });
+
+  it('boots on another hypervisor tree with --src', () => {
+    const tree = fileURLToPath(new URL('../../solutions', import.meta.url));
+    const r = xenlab('run', 'hello', '--src', tree, '--memory', '16');
+    expect(r.out).toMatch(/^Hello from a PV guest on xenlab!\n/);
+    expect(r.code).toBe(RUN_EXIT.poweroff);
+  });
+
+  it('says so when the reference is not there (a student handout)', async () => {
+    await expect(runTree({}, join(tmpdir(), 'no-such-reference'))).rejects.toThrow(
+      /reference hypervisor \(solutions\/\) is not included in this handout.*--chapter NN/,
+    );
   });
 });

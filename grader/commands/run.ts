@@ -1,18 +1,15 @@
-// `xenlab run <guest | kernel.elf>`: boot one PV guest on the reference hypervisor, stream its
-// console, and exit with a code that says how it ended (book §2.7; DESIGN.md §4).
+// `xenlab run <guest | kernel.elf>`: boot one PV guest on the reference hypervisor (or on the
+// learner's own tree: --chapter NN, --src DIR), stream its console, and exit with a code that
+// says how it ended (book §2.7; DESIGN.md §4).
 
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type Command, InvalidArgumentError } from 'commander';
 import { PhysMemory } from '../../sim/memory/memory.ts';
-import { Toolstack } from '../../solutions/dom0/toolstack.ts';
-import { buildGuest, GUESTS } from '../../solutions/guests/index.ts';
-import { shutdownName } from '../../solutions/xen/domain.ts';
-import { ImageError } from '../../solutions/xen/elf.ts';
-import { formatTrace } from '../../solutions/xen/hypercall.ts';
-import { RunOutcome, runDomains } from '../../solutions/xen/schedule.ts';
-import { Xen } from '../../solutions/xen/xen.ts';
 import { asmSourcesUnder } from '../asm-sources.ts';
+import { REPO_ROOT } from '../cache.ts';
+import { loadChapter, UsageError } from '../chapters.ts';
 import { EXIT } from '../exit-codes.ts';
 
 /** Exit codes of `xenlab run`: the guest's shutdown reason, or why it did not shut down. */
@@ -42,45 +39,146 @@ export interface RunOptions {
   seed?: number;
   memory: number;
   cmdline: string;
+  /** Boot on this chapter's src/ (the learner's hypervisor). */
+  chapter?: string;
+  /** Boot on this hypervisor tree (a folder holding xen/, guests/, dom0/). */
+  src?: string;
 }
 
-const guestsDir = fileURLToPath(new URL('../../solutions/guests/', import.meta.url));
+/** The reference hypervisor: the default tree, absent from a student handout. */
+export const REFERENCE_TREE = join(REPO_ROOT, 'solutions');
 
-function guestSources(): Record<string, string> {
-  return asmSourcesUnder(guestsDir);
+/** A domain, as far as run looks at one. */
+interface DomainView {
+  state: string;
+  shutdownReason: number;
 }
 
-/** The kernel image for a guest name (assembled) or a path to an ELF file. */
-export function loadImage(target: string): Uint8Array {
-  const guest = GUESTS.find((g) => g.name === target);
-  if (guest !== undefined) return buildGuest(guest.main, guestSources());
+/**
+ * What run uses of a hypervisor tree, loaded at run time from the reference or from a learner's
+ * tree, so the command never depends on one tree at compile time.
+ */
+export interface Hypervisor {
+  Xen: new (
+    mem: PhysMemory,
+    listeners: {
+      console(d: unknown, bytes: Uint8Array): void;
+      log(line: string): void;
+      trace?: (t: unknown) => void;
+    },
+  ) => unknown;
+  Toolstack: new (
+    xen: unknown,
+  ) => {
+    create(
+      image: Uint8Array,
+      config: { name: string; memoryMiB: number; cmdline: string; seed?: number },
+    ): DomainView;
+    start(d: DomainView): void;
+  };
+  /** A guest with `monitor` is one of chapter 1's, run on the monitor of monitor/, not on Xen. */
+  GUESTS: readonly { name: string; main: string; monitor?: string }[];
+  buildGuest(main: string, files: Record<string, string>): Uint8Array;
+  shutdownName(reason: number): string;
+  ImageError: new (...args: never[]) => Error;
+  formatTrace(t: unknown): string;
+  RunOutcome: { Panic: string; FuelExhausted: string };
+  runDomains(xen: unknown, fuel: number): { outcome: string; instructions: number };
+  /** Chapter 1's monitor (monitor/index.ts), in trees that have one. */
+  runGuestProgram?: (
+    main: string,
+    mode: string,
+    files: Record<string, string>,
+  ) => { console: string; stopped: string | undefined };
+  HALTED?: string;
+}
+
+/** Loads the hypervisor of `tree` (its xen/index.ts, guests/index.ts, dom0/toolstack.ts). */
+export async function loadHypervisor(tree: string): Promise<Hypervisor> {
+  const load = (path: string) => import(pathToFileURL(join(tree, path)).href);
+  const [xen, guests, toolstack, monitor] = await Promise.all([
+    load('xen/index.ts'),
+    load('guests/index.ts'),
+    load('dom0/toolstack.ts'),
+    existsSync(join(tree, 'monitor', 'index.ts')) ? load('monitor/index.ts') : {},
+  ]);
+  return { ...xen, ...guests, ...toolstack, ...monitor } as Hypervisor;
+}
+
+/** The tree `run` boots on: --src, else --chapter's src/, else the reference. */
+export async function runTree(
+  options: Pick<RunOptions, 'chapter' | 'src'>,
+  reference = REFERENCE_TREE,
+): Promise<string> {
+  if (options.src !== undefined) return mountTree(resolve(options.src));
+  if (options.chapter !== undefined) return join((await loadChapter(options.chapter)).dir, 'src');
+  if (!existsSync(reference)) {
+    throw new UsageError(
+      'the reference hypervisor (solutions/) is not included in this handout; boot a guest on ' +
+        'your own hypervisor with `--chapter NN` (your chapters/NN-slug/src) or `--src DIR`',
+    );
+  }
+  return reference;
+}
+
+/**
+ * A tree outside the repository (a submission, a solved snapshot in /tmp) is copied to where a
+ * chapter's src/ lies — three folders below the root, inside the package — so its imports of
+ * sim/ and chapters/ resolve and its files load as ES modules. Trees inside load in place.
+ */
+export function mountTree(tree: string, root = REPO_ROOT): string {
+  const rel = relative(root, tree);
+  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) return tree;
+  const mounted = join(root, '.xenlab', 'mounted', 'src');
+  rmSync(mounted, { recursive: true, force: true });
+  cpSync(tree, mounted, { recursive: true });
+  return mounted;
+}
+
+/** The kernel image for a guest name (assembled from the tree's guests/) or an ELF file. */
+export function loadImage(hv: Hypervisor, tree: string, target: string): Uint8Array {
+  const guest = hv.GUESTS.find((g) => g.name === target);
+  if (guest !== undefined) return hv.buildGuest(guest.main, asmSourcesUnder(join(tree, 'guests')));
   return new Uint8Array(readFileSync(target));
 }
 
-function exitCodeFor(reason: number): number {
-  const name = shutdownName(reason);
+function exitCodeFor(hv: Hypervisor, reason: number): number {
+  const name = hv.shutdownName(reason);
   return name in RUN_EXIT ? RUN_EXIT[name as keyof typeof RUN_EXIT] : RUN_EXIT.otherShutdown;
 }
 
-/** Boots `target` and runs it to its end or the fuel budget; returns the exit code. */
-export function runGuest(target: string, options: RunOptions): number {
+/** Boots `target` on `hv` and runs it to its end or the fuel budget; returns the exit code. */
+export function runGuest(
+  hv: Hypervisor,
+  tree: string,
+  target: string,
+  options: RunOptions,
+): number {
+  const monitored = hv.GUESTS.find((g) => g.name === target && g.monitor !== undefined);
+  if (monitored?.monitor !== undefined && hv.runGuestProgram !== undefined) {
+    const sources = asmSourcesUnder(join(tree, 'guests'));
+    const vm = hv.runGuestProgram(monitored.main, monitored.monitor, sources);
+    process.stdout.write(vm.console);
+    if (vm.stopped !== hv.HALTED) console.error(`xenlab run: ${vm.stopped ?? 'fuel exhausted'}`);
+    return vm.stopped === hv.HALTED ? EXIT.ok : EXIT.failed;
+  }
   let image: Uint8Array;
   try {
-    image = loadImage(target);
+    image = loadImage(hv, tree, target);
   } catch (e) {
-    const known = GUESTS.map((g) => g.name).join(', ');
+    const known = hv.GUESTS.map((g) => g.name).join(', ');
     const why = e instanceof Error ? e.message : String(e);
     console.error(`xenlab run: cannot load "${target}" (guests: ${known}):\n${why}`);
     return EXIT.failed;
   }
   const memoryBytes = (options.memory + XEN_RESERVE_MIB) * 1024 * 1024;
-  const xen = new Xen(new PhysMemory(memoryBytes), {
+  const xen = new hv.Xen(new PhysMemory(memoryBytes), {
     console: (_d, bytes) => process.stdout.write(bytes),
     log: (line) => console.error(`(XEN) ${line}`),
-    trace: options.trace === true ? (t) => console.error(formatTrace(t)) : undefined,
+    trace: options.trace === true ? (t) => console.error(hv.formatTrace(t)) : undefined,
   });
-  const toolstack = new Toolstack(xen);
-  let domain: ReturnType<Toolstack['create']>;
+  const toolstack = new hv.Toolstack(xen);
+  let domain: DomainView;
   try {
     domain = toolstack.create(image, {
       name: target.replace(/^.*\//, ''),
@@ -89,23 +187,23 @@ export function runGuest(target: string, options: RunOptions): number {
       seed: options.seed,
     });
   } catch (e) {
-    if (!(e instanceof ImageError)) throw e;
+    if (!(e instanceof hv.ImageError)) throw e;
     console.error(`xenlab run: the domain builder refused ${target}: ${e.message}`);
     return EXIT.failed;
   }
   toolstack.start(domain);
-  const result = runDomains(xen, options.fuel);
+  const result = hv.runDomains(xen, options.fuel);
   switch (result.outcome) {
-    case RunOutcome.Panic:
+    case hv.RunOutcome.Panic:
       return RUN_EXIT.panic;
-    case RunOutcome.FuelExhausted:
+    case hv.RunOutcome.FuelExhausted:
       console.error(
         `xenlab run: fuel exhausted after ${result.instructions} instructions with the guest ` +
           'still running (raise it with --fuel N)',
       );
       return RUN_EXIT.fuelExhausted;
     default:
-      if (domain.shutdownReason >= 0) return exitCodeFor(domain.shutdownReason);
+      if (domain.shutdownReason >= 0) return exitCodeFor(hv, domain.shutdownReason);
       console.error(`xenlab run: the guest is ${domain.state} with nothing left to wake it`);
       return RUN_EXIT.idle;
   }
@@ -126,8 +224,10 @@ function integer(value: string): number {
 export function register(program: Command): void {
   program
     .command('run')
-    .argument('<guest>', `a guest name (${GUESTS.map((g) => g.name).join(', ')}) or an ELF kernel`)
-    .description('boot a PV guest on the reference hypervisor and show its console')
+    .argument('<guest>', 'a guest name (hello, crash, … from the tree’s guests/) or an ELF kernel')
+    .description('boot a PV guest (on the reference hypervisor, or on yours) and show its console')
+    .option('--chapter <NN>', 'boot on your hypervisor: chapters/NN-slug/src')
+    .option('--src <dir>', 'boot on the hypervisor tree in DIR')
     .option('--trace', 'print every hypercall (to stderr)')
     .option('--fuel <n>', 'stop after n guest instructions', positiveInteger, DEFAULT_FUEL)
     .option('--seed <s>', 'shuffle the guest’s machine frames with this seed', integer)
@@ -140,7 +240,34 @@ export function register(program: Command): void {
         `${RUN_EXIT.otherShutdown} other shutdown, ${RUN_EXIT.fuelExhausted} fuel exhausted, ` +
         `${RUN_EXIT.idle} blocked forever, ${RUN_EXIT.panic} Xen panic.`,
     )
-    .action((target: string, options: RunOptions) => {
-      process.exitCode = runGuest(target, options);
+    .action(async (target: string, options: RunOptions) => {
+      let tree: string;
+      let hv: Hypervisor;
+      try {
+        tree = await runTree(options);
+        hv = await loadHypervisor(tree);
+      } catch (e) {
+        if (e instanceof UsageError) {
+          console.error(`xenlab run: ${e.message}`);
+          process.exitCode = EXIT.usage;
+          return;
+        }
+        const why = e instanceof Error ? e.message : String(e);
+        console.error(
+          `xenlab run: the hypervisor in ${options.src ?? options.chapter} does not load:\n${why}`,
+        );
+        process.exitCode = EXIT.failed;
+        return;
+      }
+      try {
+        process.exitCode = runGuest(hv, tree, target, options);
+      } catch (e) {
+        // The reference throwing is a bug of xenlab's; a learner's tree throwing is their work
+        // in progress (an unwritten exercise, say), reported as such.
+        if (tree === REFERENCE_TREE) throw e;
+        const why = e instanceof Error ? (e.stack ?? e.message) : String(e);
+        console.error(`xenlab run: your hypervisor (${tree}) stopped with an exception:\n${why}`);
+        process.exitCode = EXIT.failed;
+      }
     });
 }

@@ -6,6 +6,7 @@
 // allocate.
 
 import type { PhysMemory } from '../memory/memory.ts';
+import type { BlockStore } from './blocks.ts';
 import { FpuState } from './fpu-state.ts';
 
 /** General registers, in encoding order. */
@@ -90,6 +91,8 @@ export const VEC_AC = 17;
 
 /** Number of TLB entries (a power of two); see paging.ts. */
 export const TLB_ENTRIES = 2048;
+/** paging.ts's TLB_WRITE (supervisor) and its user twin: "a write may go straight to RAM". */
+const TLB_WRITE_BITS = 2 | (2 << 3);
 
 /** Why run() returned. Details of the exit are in Cpu.exit*. */
 export enum ExitReason {
@@ -240,10 +243,10 @@ export class Cpu {
   /** Optional trace hook, called before each instruction; null costs nothing. */
   trace: ((cpu: Cpu) => void) | null = null;
 
-  // --- x87/SSE-control state, owned by fpu.ts (engineer E).
+  // --- x87/SSE-control state, owned by fpu.ts.
   readonly fpu = new FpuState();
 
-  // --- System state owned by access.ts / paging.ts / system.ts (engineer B).
+  // --- System state owned by access.ts / paging.ts / system.ts.
   /**
    * The TLB: direct-mapped, TLB_ENTRIES entries indexed by linear page number. tlbTag holds the
    * linear page number (-1 = empty), tlbPhys the physical page base, tlbInfo the TLB_* bits of
@@ -268,9 +271,24 @@ export class Cpu {
   sysenterEsp = 0;
   sysenterEip = 0;
 
+  /** Decoded blocks (blocks.ts), allocated when the CPU first runs 32-bit code. */
+  blocks: BlockStore | null = null;
+
   constructor(mem: PhysMemory) {
     this.mem = mem;
     this.ram16 = new Uint16Array(mem.buffer, 0, mem.buffer.byteLength >>> 1);
     this.ram32 = new Int32Array(mem.buffer, 0, mem.buffer.byteLength >>> 2);
+    mem.onCode((frame) => this.dropWriteAccess(frame));
+  }
+
+  /**
+   * A frame now holds decoded instructions: writes to it must leave the TLB's direct path, so
+   * that PhysMemory sees them and drops the stale decoding.
+   */
+  private dropWriteAccess(frame: number): void {
+    const base = frame * 0x1000;
+    for (let i = 0; i < TLB_ENTRIES; i++) {
+      if (this.tlbPhys[i] === base) this.tlbInfo[i] = this.tlbInfo[i]! & ~TLB_WRITE_BITS;
+    }
   }
 }

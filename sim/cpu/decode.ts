@@ -319,3 +319,71 @@ export function writeRegV(cpu: Cpu, r: number, value: number): void {
 export function eaPlus(cpu: Cpu, delta: number): number {
   return cpu.addrsize32 ? (cpu.eaOffset + delta) >>> 0 : (cpu.eaOffset + delta) & 0xffff;
 }
+
+// --- Decoded effective-address forms, for blocks.ts: the ModRM/SIB/displacement of a 32-bit
+// memory operand parsed once into (base, index, scale, displacement, default segment), and
+// turned into an address from the registers each time the instruction runs.
+
+/** The form parsed by eaForm32At: -1 for an absent base or index. */
+export let formBase = -1;
+export let formIndex = -1;
+export let formScale = 0;
+export let formDisp = 0;
+export let formSegment = DS;
+
+/** Parses the 32-bit memory operand of `modrm` from ram[p…] into form*; returns the index after. */
+export function eaForm32At(ram: Uint8Array, p: number, modrm: number): number {
+  const mod = modrm >> 6;
+  let rm = modrm & 7;
+  formBase = -1;
+  formIndex = -1;
+  formScale = 0;
+  formDisp = 0;
+  formSegment = DS;
+  if (rm === 4) {
+    const sib = ram[p++]!;
+    const index = (sib >> 3) & 7;
+    if (index !== 4) {
+      formIndex = index;
+      formScale = sib >> 6;
+    }
+    rm = sib & 7;
+    if (rm === 5 && mod === 0) {
+      formDisp = dwordAt(ram, p);
+      p += 4;
+    } else {
+      formBase = rm;
+      if (rm === ESP || rm === EBP) formSegment = SS;
+    }
+  } else if (rm === 5 && mod === 0) {
+    formDisp = dwordAt(ram, p);
+    p += 4;
+  } else {
+    formBase = rm;
+    if (rm === EBP) formSegment = SS;
+  }
+  if (mod === 1) {
+    formDisp += (ram[p++]! << 24) >> 24;
+  } else if (mod === 2) {
+    formDisp += dwordAt(ram, p);
+    p += 4;
+  }
+  return p;
+}
+
+/** Sets eaOffset/eaSegment for a parsed form, as decodeEa32 would for the same bytes. */
+export function setEa32(
+  cpu: Cpu,
+  base: number,
+  index: number,
+  scale: number,
+  disp: number,
+  segment: number,
+): void {
+  let offset = disp;
+  if (index >= 0) offset += cpu.reg32[index]! << scale;
+  if (base >= 0) offset += cpu.reg32[base]!;
+  eaBaseIsEsp = base === ESP;
+  cpu.eaOffset = offset >>> 0;
+  cpu.eaSegment = segment;
+}

@@ -42,6 +42,7 @@ export const TLB_GLOBAL = 1 << 6;
 /** The entry came from a 4 MiB / 2 MiB page (INVLPG must drop every piece of it). */
 export const TLB_LARGE = 1 << 7;
 export const TLB_MASK = TLB_ENTRIES - 1;
+const TLB_WRITE_ANY = TLB_WRITE | (TLB_WRITE << TLB_USER_SHIFT);
 
 /** #PF error code bits (SDM §4.7). */
 export const PF_P = 1;
@@ -80,8 +81,10 @@ export function translate(cpu: Cpu, linear: number, access: number): number {
   const vpn = linear >>> 12;
   const i = vpn & TLB_MASK;
   cpu.tlbTag[i] = vpn;
-  cpu.tlbPhys[i] = phys - (phys % 0x1000);
-  cpu.tlbInfo[i] = walkInfo;
+  const base = phys - (phys % 0x1000);
+  cpu.tlbPhys[i] = base;
+  // Writes to a frame holding decoded instructions go through PhysMemory (cpu.ts).
+  cpu.tlbInfo[i] = cpu.mem.code[base / 0x1000] === 1 ? walkInfo & ~TLB_WRITE_ANY : walkInfo;
   if ((walkInfo & TLB_LARGE) !== 0) cpu.tlbHasLarge = true;
   return phys;
 }

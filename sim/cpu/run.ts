@@ -1,149 +1,29 @@
 // The instruction loop (Intel SDM vol. 2 ch. 2, instruction format; vol. 3A §6.5, fault
-// semantics): prefixes, opcode, ModRM/immediates, dispatch through handler arrays built once
-// from the opcode table, and exits. One try/catch surrounds the inner loop; a FAULT thrown by
+// semantics): prefixes, opcode, ModRM/immediates, dispatch through the handler arrays of
+// dispatch.ts, and exits. Straight-line 32-bit code runs as decoded blocks (blocks.ts); the
+// rest one instruction at a time. One try/catch surrounds the inner loop; a FAULT thrown by
 // any access or handler is delivered (interrupts.deliverFault) and the loop re-enters.
-//
-// Dispatch index: ((map << 8 | opcode) << 3 | ModRM.reg) << 1 | (mod === 3), where map is 0 for
-// the one-byte map and 1 for 0F xx. Opcodes without ModRM use reg 0 and the memory slot.
 
 import { fetch8 } from './access.ts';
+import { runBlock } from './blocks.ts';
+import { type Cpu, CS, ExitReason, FLAG_TF, VEC_DB, VEC_GP, VEC_UD } from './cpu.ts';
+import { decodeEa32At, decodeModrm, fetchImmediate, IMM_NONE, immediate32At } from './decode.ts';
 import {
-  type Cpu,
-  CS,
-  DS,
-  ES,
-  ExitReason,
-  FLAG_TF,
-  FS,
-  GS,
-  SS,
-  VEC_DB,
-  VEC_GP,
-  VEC_UD,
-} from './cpu.ts';
-import {
-  decodeEa32At,
-  decodeModrm,
-  fetchImmediate,
-  IMM_AP,
-  IMM_IB,
-  IMM_IBS,
-  IMM_IW,
-  IMM_IW_IB,
-  IMM_IZ,
-  IMM_JZ,
-  IMM_MOFFS,
-  IMM_NONE,
-  immediate32At,
-} from './decode.ts';
+  HANDLERS,
+  HAS_MODRM,
+  IMM_KIND,
+  LOCKABLE,
+  PREFIX_ADDRSIZE,
+  PREFIX_KIND,
+  PREFIX_LOCK,
+  PREFIX_NONE,
+  PREFIX_OPSIZE,
+  PREFIX_REP,
+  PREFIX_SEG,
+  PREFIX_SEGMENT,
+} from './dispatch.ts';
 import { FAULT, raiseFault } from './fault.ts';
-import { x87 as x87Handler } from './instructions/privileged.ts';
 import { deliverFault, deliverTrap } from './interrupts.ts';
-import { type Handler, OPCODE_TABLE, type OpcodeEntry } from './table.ts';
-
-const SLOTS = 512 * 16;
-
-/** Handler per dispatch index. */
-const HANDLERS: Handler[] = new Array<Handler>(SLOTS);
-/** 1 when the opcode (map << 8 | byte) has a ModRM byte. */
-const HAS_MODRM = new Uint8Array(512);
-/** IMM_* kind per dispatch index. */
-const IMM_KIND = new Uint8Array(SLOTS);
-/** 1 when LOCK is allowed at this dispatch index (memory form only). */
-const LOCKABLE = new Uint8Array(SLOTS);
-
-/** Prefix bytes: what each one does. */
-const PREFIX_NONE = 0;
-const PREFIX_SEG = 1;
-const PREFIX_OPSIZE = 2;
-const PREFIX_ADDRSIZE = 3;
-const PREFIX_LOCK = 4;
-const PREFIX_REP = 5;
-const PREFIX_KIND = new Uint8Array(256);
-const PREFIX_SEGMENT = new Int8Array(256);
-
-function undefinedOpcode(cpu: Cpu): void {
-  raiseFault(cpu, VEC_UD);
-}
-
-function immediateKind(operands: readonly string[]): number {
-  if (operands.includes('Ap')) return IMM_AP;
-  if (operands[0] === 'Iw' && operands[1] === 'Ib') return IMM_IW_IB;
-  for (const o of operands) {
-    switch (o) {
-      case 'Ib':
-        return IMM_IB;
-      case 'Ibs':
-      case 'Jb':
-        return IMM_IBS;
-      case 'Iw':
-        return IMM_IW;
-      case 'Iz':
-        return IMM_IZ;
-      case 'Jz':
-        return IMM_JZ;
-      case 'Ob':
-      case 'Ov':
-        return IMM_MOFFS;
-    }
-  }
-  return IMM_NONE;
-}
-
-function install(e: OpcodeEntry): void {
-  if (e.prefix !== 0) return; // selected by a prefix within another entry's handler (PAUSE)
-  const key = e.opcode >= 0x0f00 ? 0x100 | (e.opcode & 0xff) : e.opcode;
-  HAS_MODRM[key] = e.form === 'none' ? 0 : 1;
-  const imm = immediateKind(e.operands);
-  for (let reg = 0; reg < 8; reg++) {
-    if (e.extension >= 0 && reg !== e.extension) continue;
-    for (let isReg = 0; isReg < 2; isReg++) {
-      if (e.form === 'mem' && isReg === 1) continue;
-      if (e.form === 'reg' && isReg === 0) continue;
-      const index = (((key << 3) | reg) << 1) | isReg;
-      // A fixed-rm entry (DB E3) shares its slot with the rest of its group: the x87 escapes
-      // dispatch every ModRM to fpu.ts, so the first handler installed stands for all.
-      if (e.rm >= 0 && HANDLERS[index] !== undefinedOpcode) continue;
-      HANDLERS[index] = e.handler;
-      IMM_KIND[index] = imm;
-      LOCKABLE[index] = e.lockable && isReg === 0 ? 1 : 0;
-    }
-  }
-}
-
-function buildDispatch(): void {
-  HANDLERS.fill(undefinedOpcode);
-  for (const e of OPCODE_TABLE) install(e);
-  // Every x87 escape goes to the FPU, whatever the table spells out for the assemblers.
-  for (let op = 0xd8; op <= 0xdf; op++) {
-    HAS_MODRM[op] = 1;
-    const fpuEscape = x87Handler(op);
-    for (let i = 0; i < 16; i++) {
-      const index = (op << 4) | i;
-      HANDLERS[index] = fpuEscape;
-      IMM_KIND[index] = IMM_NONE;
-    }
-  }
-  const segs: [number, number][] = [
-    [0x26, ES],
-    [0x2e, CS],
-    [0x36, SS],
-    [0x3e, DS],
-    [0x64, FS],
-    [0x65, GS],
-  ];
-  for (const [byte, seg] of segs) {
-    PREFIX_KIND[byte] = PREFIX_SEG;
-    PREFIX_SEGMENT[byte] = seg;
-  }
-  PREFIX_KIND[0x66] = PREFIX_OPSIZE;
-  PREFIX_KIND[0x67] = PREFIX_ADDRSIZE;
-  PREFIX_KIND[0xf0] = PREFIX_LOCK;
-  PREFIX_KIND[0xf2] = PREFIX_REP;
-  PREFIX_KIND[0xf3] = PREFIX_REP;
-}
-
-buildDispatch();
 
 /** The opcode (map << 8 | byte) of the instruction step() last decoded. */
 let lastOpcode = 0;
@@ -269,11 +149,18 @@ export function run(cpu: Cpu, fuel: number): ExitReason {
   for (;;) {
     try {
       while (cpu.instructions < end) {
-        if (cpu.trace !== null) cpu.trace(cpu);
         const tf = cpu.flags & FLAG_TF;
-        step(cpu, tf);
-        cpu.instructions++;
-        if (tf !== 0) singleStepTrap(cpu);
+        if (tf === 0 && cpu.trace === null) {
+          if (!runBlock(cpu, end)) {
+            step(cpu, 0);
+            cpu.instructions++;
+          }
+        } else {
+          if (cpu.trace !== null) cpu.trace(cpu);
+          step(cpu, tf);
+          cpu.instructions++;
+          if (tf !== 0) singleStepTrap(cpu);
+        }
         if (cpu.pendingExit >= 0) return takeExit(cpu);
       }
       return ExitReason.Fuel;

@@ -37,6 +37,17 @@ export class PhysMemory {
   /** PageKind of each backed frame; frames at or above `frames` are Unbacked. */
   readonly kinds: Uint8Array;
   private readonly mmio = new Map<number, MmioHandler>();
+  /**
+   * Frames some CPU holds decoded instructions for (sim/cpu/blocks.ts): 1 = a write must drop
+   * them. Every write that does not go through this class's methods must be to a frame whose
+   * bit is clear — CPUs keep write access to such frames out of their TLBs for that reason.
+   */
+  readonly code: Uint8Array;
+  /** Bumped each time a frame's decoded instructions are dropped: a block is valid while the
+   * generation it was decoded in is current. */
+  readonly codeGen: Uint32Array;
+  /** Called when a frame becomes code, so each CPU can drop direct write access to it. */
+  private readonly codeListeners: ((frame: number) => void)[] = [];
 
   constructor(bytes: number) {
     if (bytes <= 0 || bytes % PAGE_SIZE !== 0 || bytes > 0x1_0000_0000) {
@@ -46,6 +57,26 @@ export class PhysMemory {
     this.buffer = new ArrayBuffer(bytes);
     this.ram = new Uint8Array(this.buffer);
     this.kinds = new Uint8Array(this.frames);
+    this.code = new Uint8Array(this.frames);
+    this.codeGen = new Uint32Array(this.frames);
+  }
+
+  /** Registers a CPU's hook for frames that become code (see `code`). */
+  onCode(listener: (frame: number) => void): void {
+    this.codeListeners.push(listener);
+  }
+
+  /** Marks a RAM frame as holding decoded instructions. */
+  markCode(frame: number): void {
+    if (this.code[frame] === 1) return;
+    this.code[frame] = 1;
+    for (const listener of this.codeListeners) listener(frame);
+  }
+
+  /** A write reached `frame`: drops what CPUs decoded from it. */
+  private wrote(frame: number): void {
+    this.code[frame] = 0;
+    this.codeGen[frame] = (this.codeGen[frame]! + 1) >>> 0;
   }
 
   kindOf(frame: number): PageKind {
@@ -90,6 +121,7 @@ export class PhysMemory {
     switch (this.kindOf(frame)) {
       case PageKind.Ram:
         this.ram[addr] = value;
+        if (this.code[frame] === 1) this.wrote(frame);
         return;
       case PageKind.Mmio:
         this.mmio.get(frame)!.write(addr, 1, value & 0xff);
@@ -146,11 +178,56 @@ export class PhysMemory {
     const frames = Math.ceil(bytes.length / PAGE_SIZE);
     this.setKind(addr >>> PAGE_SHIFT, frames, PageKind.Rom);
     this.ram.set(bytes, addr);
+    for (let f = addr >>> PAGE_SHIFT; f < (addr >>> PAGE_SHIFT) + frames; f++) this.wrote(f);
   }
 
   /** Copies bytes into memory, honouring page kinds (used by loaders and the host). */
-  writeBytes(addr: number, bytes: Uint8Array): void {
-    for (let i = 0; i < bytes.length; i++) this.write8(addr + i, bytes[i]!);
+  writeBytes(addr: number, bytes: Uint8Array | readonly number[]): void {
+    this.eachRamChunk(
+      addr,
+      bytes.length,
+      (at, from, count) => {
+        for (let i = 0; i < count; i++) this.ram[at + i] = bytes[from + i]!;
+      },
+      (a, i) => this.write8(a, bytes[i]!),
+    );
+  }
+
+  /** Sets `length` bytes from `addr` to `value`, honouring page kinds (zeroing a frame). */
+  fill(addr: number, length: number, value: number): void {
+    this.eachRamChunk(
+      addr,
+      length,
+      (at, _from, count) => {
+        this.ram.fill(value, at, at + count);
+      },
+      (a) => this.write8(a, value),
+    );
+  }
+
+  /**
+   * Splits [addr, addr+length) at frame edges: RAM pieces go to `ram` (with `from` the offset
+   * into the range), the bytes of other frames one by one to `other`.
+   */
+  private eachRamChunk(
+    addr: number,
+    length: number,
+    ram: (at: number, from: number, count: number) => void,
+    other: (addr: number, from: number) => void,
+  ): void {
+    let done = 0;
+    while (done < length) {
+      const at = (addr + done) >>> 0;
+      const frame = at >>> PAGE_SHIFT;
+      const count = Math.min(length - done, PAGE_SIZE - (at & PAGE_MASK));
+      if (this.kindOf(frame) === PageKind.Ram) {
+        ram(at, done, count);
+        if (this.code[frame] === 1) this.wrote(frame);
+      } else {
+        for (let i = 0; i < count; i++) other(at + i, done + i);
+      }
+      done += count;
+    }
   }
 
   /** Copies `length` bytes out of memory, honouring page kinds. */

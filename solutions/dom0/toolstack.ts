@@ -26,6 +26,7 @@ export class Toolstack {
     this.xen = xen;
   }
 
+  // xenlab: region toolstack-lifecycle from 02
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
     return this.xen.createDomain(image, config).domain;
@@ -47,6 +48,7 @@ export class Toolstack {
   destroy(d: Domain): void {
     this.xen.destroyDomain(d);
   }
+  // xenlab: end toolstack-lifecycle
 
   /** Everything the domain has written to its console so far. */
   console(d: Domain): string {

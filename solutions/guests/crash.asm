@@ -14,4 +14,4 @@ main:
   ret                           ; never reached
 
 section .data
-about_to_fault: db "Writing to an unmapped page...", 10, 0
+about_to_fault: db "Writing to an unmapped page...", 13, 10, 0

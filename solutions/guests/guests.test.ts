@@ -37,13 +37,27 @@ describe('guests', () => {
     ts.start(d);
     expect(runDomains(xen, 1_000_000).outcome).toBe(RunOutcome.Idle);
     expect(ts.console(d)).toBe(
-      'Hello from a PV guest on xenlab!\n' +
-        'Running on Xen 4.1.0-xenlab\n' +
-        'start_info: xen-3.0-x86_32p, 4096 pages\n',
+      'Hello from a PV guest on xenlab!\r\n' +
+        'Running on Xen 4.1.0-xenlab\r\n' +
+        'start_info: xen-3.0-x86_32p, 4096 pages\r\n',
     );
     expect(d.state).toBe(DomainState.Shutdown);
     expect(d.shutdownReason).toBe(0);
     expect(traces.at(-1)).toMatch(/^d1v0 sched_op\(cmd=SCHEDOP_shutdown, arg=0x[0-9a-f]+\) = 0$/);
+  });
+
+  it('simplest prints its command line from start_info and powers off', () => {
+    const xen = new Xen(new PhysMemory(64 << 20));
+    const ts = new Toolstack(xen);
+    const d = ts.create(buildGuest('simplest.asm', sources()), {
+      name: 'simplest',
+      memoryMiB: 16,
+      cmdline: 'root=/dev/xvda1 ro',
+    });
+    ts.start(d);
+    expect(runDomains(xen, 1_000_000).outcome).toBe(RunOutcome.Idle);
+    expect(ts.console(d)).toBe('Hello, Xen!\r\nCommand line: root=/dev/xvda1 ro\r\n');
+    expect(d.shutdownReason).toBe(0);
   });
 
   it('crash prints, then faults; Xen crashes it with a page-fault report', () => {
@@ -56,7 +70,7 @@ describe('guests', () => {
     });
     ts.start(d);
     expect(runDomains(xen, 1_000_000).outcome).toBe(RunOutcome.Idle);
-    expect(ts.console(d)).toBe('Writing to an unmapped page...\n');
+    expect(ts.console(d)).toBe('Writing to an unmapped page...\r\n');
     expect(d.shutdownReason).toBe(3);
     expect(xen.logLines.join('\n')).toMatch(
       /#PF, page fault\), error code 0x0002 .*CR2 0x40000000/,

@@ -46,13 +46,13 @@ main:
   ret
 
 section .data
-greeting:        db "Hello from a PV guest on xenlab!", 10, 0
+greeting:        db "Hello from a PV guest on xenlab!", 13, 10, 0
 running_on:      db "Running on Xen ", 0
 dot:             db ".", 0
-newline:         db 10, 0
+newline:         db 13, 10, 0
 start_info_says: db "start_info: ", 0
 comma:           db ", ", 0
-pages:           db " pages", 10, 0
+pages:           db " pages", 13, 10, 0
 
 section .bss
 version_buffer: resb 16

@@ -22,6 +22,12 @@ export const GUESTS: readonly GuestInfo[] = [
     chapter: '02',
   },
   {
+    name: 'simplest',
+    main: 'simplest.asm',
+    description: 'the smallest Xen kernel: prints its command line, powers off (book §2.8)',
+    chapter: '02',
+  },
+  {
     name: 'crash',
     main: 'crash.asm',
     description: 'writes to an unmapped page: Xen crashes the domain with a report',

@@ -104,17 +104,17 @@ export interface BootLayout {
 const PAGE_SHIFT = 12;
 
 /** The 32-byte stub for hypercall `i` (xen-abi §1.4): mov $i,%eax; int $0x82; ret; int3…. */
-function writeHypercallPage(mem: PhysMemory, mfn: number): void {
+export function writeHypercallPage(mem: PhysMemory, mfn: number): void {
   // xenlab: exercise 02-hypercall-page
   const base = mfn * PAGE_SIZE;
-  mem.ram.fill(0xcc, base, base + PAGE_SIZE);
+  mem.fill(base, PAGE_SIZE, 0xcc);
   for (let i = 0; i < PAGE_SIZE / 32; i++) {
     const p = base + i * 32;
     if (i === 23) {
       // iret: the guest jumps here with an iret frame; EAX is saved on its stack first.
-      mem.ram.set([0x50, 0xb8, 23, 0, 0, 0, 0xcd, HYPERCALL_VECTOR], p);
+      mem.writeBytes(p, [0x50, 0xb8, 23, 0, 0, 0, 0xcd, HYPERCALL_VECTOR]);
     } else {
-      mem.ram.set([0xb8, i, 0, 0, 0, 0xcd, HYPERCALL_VECTOR, 0xc3], p);
+      mem.writeBytes(p, [0xb8, i, 0, 0, 0, 0xcd, HYPERCALL_VECTOR, 0xc3]);
     }
   }
   // xenlab: end 02-hypercall-page
@@ -185,13 +185,13 @@ function loadKernel(mem: PhysMemory, d: Domain, elf: ElfImage, p: GuestParams): 
   for (const seg of elf.segments) {
     const pa = seg.paddr + virtOffset - p.virtBase;
     for (let i = 0; i < seg.filesz; i++) {
-      mem.ram[machineAddress(d, pa + i)] = elf.bytes[seg.offset + i]!;
+      mem.write8(machineAddress(d, pa + i), elf.bytes[seg.offset + i]!);
     }
   }
 }
 
 /** The bootstrap PAE tables (setup_pgtables_x86_32_pae), plus Xen's slot in L3 slot 3's L2. */
-function buildPaeTables(mem: PhysMemory, d: Domain, lay: BootLayout, area: XenArea): void {
+export function buildPaeTables(mem: PhysMemory, d: Domain, lay: BootLayout, area: XenArea): void {
   // xenlab: exercise 02-bootstrap-tables
   const mfnOf = (pfn: number) => d.p2m[pfn]!;
   const l3 = mfnOf(lay.pgtablesPfn) * PAGE_SIZE;
@@ -235,7 +235,12 @@ function buildPaeTables(mem: PhysMemory, d: Domain, lay: BootLayout, area: XenAr
 }
 
 /** start_info for a domU (start_info_x86_32), every field. */
-function writeStartInfo(mem: PhysMemory, d: Domain, lay: BootLayout, cfg: BuildConfig): void {
+export function writeStartInfo(
+  mem: PhysMemory,
+  d: Domain,
+  lay: BootLayout,
+  cfg: BuildConfig,
+): void {
   // xenlab: exercise 02-start-info
   const si = machineAddress(d, lay.startInfoPfn * PAGE_SIZE);
   const put = (field: number, value: number) => mem.write32(si + field, value);
@@ -263,6 +268,7 @@ function writeStartInfo(mem: PhysMemory, d: Domain, lay: BootLayout, cfg: BuildC
   // xenlab: end 02-start-info
 }
 
+// xenlab: region vcpu0-entry-state from 02
 /** vCPU 0 as Xen enters it (vcpu_x86_32 + arch_set_info_guest): ring 1, flat, ESI = start_info. */
 function createVcpu0(mem: PhysMemory, d: Domain, lay: BootLayout, area: XenArea): Vcpu {
   const cpu = new Cpu(mem);
@@ -285,32 +291,19 @@ function createVcpu0(mem: PhysMemory, d: Domain, lay: BootLayout, area: XenArea)
   d.vcpus.push(vcpu);
   return vcpu;
 }
+// xenlab: end vcpu0-entry-state
 
 /**
- * Builds domain `d` from a kernel image: parses it, gives the domain `cfg.nrPages` frames, lays
- * out the bootstrap region, writes the tables and pages, and creates vCPU 0. The domain stays
- * paused. Throws ImageError for an image or configuration that cannot boot.
+ * Plans the bootstrap region of a kernel with `params` in a domain of `nrPages` pages: where
+ * each part goes and how many page-table frames map it (xc_dom_build_image). Throws ImageError
+ * when the region does not fit.
  */
-export function buildDomain(
-  heap: Heap,
-  area: XenArea,
-  d: Domain,
-  image: Uint8Array,
-  cfg: BuildConfig,
-): BootLayout {
-  // 1. Parse the image and its Xen parameters.
-  const elf = parseElf(image);
-  const params = guestParams(elf);
-  if (params.pae === PaeMode.No) {
-    throw new ImageError('non-PAE kernels (xen-3.0-x86_32) need a non-PAE Xen; this is PAE only');
-  }
+export function planLayout(params: GuestParams, nrPages: number): BootLayout {
   const virtBase = params.virtBase;
-
-  // 2. Plan the region: kernel, P2M, start_info, xenstore, console, page tables, boot stack.
   const kernelEnd = Math.ceil(params.virtKend / PAGE_SIZE) * PAGE_SIZE;
   const kernelPfn = Math.floor((params.virtKstart - virtBase) / PAGE_SIZE);
   const region = new RegionAllocator(virtBase, kernelEnd);
-  const p2mPages = Math.ceil((cfg.nrPages * 4) / PAGE_SIZE);
+  const p2mPages = Math.ceil((nrPages * 4) / PAGE_SIZE);
   const p2mPfn = region.pages(p2mPages);
   const startInfoPfn = region.pages(1);
   const xenstorePfn = region.pages(1);
@@ -322,12 +315,10 @@ export function buildDomain(
   if (virtPgtabEnd > HYPERVISOR_VIRT_START) {
     throw new ImageError('the bootstrap region would reach into the hypervisor hole');
   }
-  if (regionPages > cfg.nrPages) {
-    throw new ImageError(
-      `${cfg.nrPages} pages are too few: the bootstrap region needs ${regionPages}`,
-    );
+  if (regionPages > nrPages) {
+    throw new ImageError(`${nrPages} pages are too few: the bootstrap region needs ${regionPages}`);
   }
-  const lay: BootLayout = {
+  return {
     params,
     virtBase,
     kernelPfn,
@@ -347,6 +338,30 @@ export function buildDomain(
     stackTop: virtBase + (bootstackPfn + 1) * PAGE_SIZE,
     hypercallPageVa: params.virtHypercall,
   };
+}
+
+/**
+ * Builds domain `d` from a kernel image: parses it, gives the domain `cfg.nrPages` frames, lays
+ * out the bootstrap region, writes the tables and pages, and creates vCPU 0. The domain stays
+ * paused. Throws ImageError for an image or configuration that cannot boot.
+ */
+export function buildDomain(
+  heap: Heap,
+  area: XenArea,
+  d: Domain,
+  image: Uint8Array,
+  cfg: BuildConfig,
+): BootLayout {
+  // 1. Parse the image and its Xen parameters.
+  const elf = parseElf(image);
+  const params = guestParams(elf);
+  if (params.pae === PaeMode.No) {
+    throw new ImageError('non-PAE kernels (xen-3.0-x86_32) need a non-PAE Xen; this is PAE only');
+  }
+
+  // 2. Plan the region: kernel, P2M, start_info, xenstore, console, page tables, boot stack.
+  const lay = planLayout(params, cfg.nrPages);
+  const virtBase = lay.virtBase;
 
   // 3. Memory: populate the physmap, plus the shared_info frame Xen shares with the guest.
   const mfns = heap.alloc(cfg.nrPages, d.domid, cfg.shuffle);
@@ -356,13 +371,13 @@ export function buildDomain(
   if (shared === null) throw new ImageError('not enough free memory for shared_info');
   d.xenFrames.push(...shared);
   d.sharedInfoMfn = shared[0]!;
-  d.startInfoPfn = startInfoPfn;
+  d.startInfoPfn = lay.startInfoPfn;
   const mem = heap.mem;
 
   // 4. Kernel image, then the P2M list.
   loadKernel(mem, d, elf, params);
   d.p2m.forEach((mfn, pfn) => {
-    mem.write32(machineAddress(d, p2mPfn * PAGE_SIZE + pfn * 4), mfn);
+    mem.write32(machineAddress(d, lay.p2mPfn * PAGE_SIZE + pfn * 4), mfn);
   });
 
   // 5. Bootstrap page tables, with Xen's area in L3 slot 3.

@@ -1,21 +1,27 @@
 // Domains and vCPUs and the VM lifecycle: book §2.7; Xen xen/common/domain.c, xen/include/xen/
 // sched.h (struct domain, struct vcpu, domain_pause/unpause, domain_shutdown, domain_crash).
 // xenlab: file from 02
-//
-//   created ──unpause──▶ running ⇄ blocked        (pause/unpause from any live state)
-//      │                    │
-//      └──────pause─────▶ paused
-//                           │ shutdown(poweroff | reboot | suspend | crash | watchdog)
-//                           ▼
-//                        shutdown ──destroy──▶ dying ──(frames freed)──▶ destroyed
-//
-// The state is derived from a few fields rather than stored, so it can never disagree with them.
 
 import type { Cpu } from '../../sim/cpu/cpu.ts';
 import { SHUTDOWN_NAMES } from './abi.ts';
 // xenlab: region domain-grant-table-import from 04
 import type { GrantTable } from './grant-table.ts';
 // xenlab: end domain-grant-table-import
+
+// xenlab: region domain-lifecycle from 02
+// The VM lifecycle. The toolstack creates, unpauses, pauses and destroys; the guest chooses
+// shutdown itself (sched_op), and Xen chooses it for a guest that crashes.
+//
+//   created ──unpause──▶ running ⇄ blocked          pause ⇅ unpause: paused (nests)
+//                           │
+//                           │ shutdown(poweroff | reboot | suspend | crash | watchdog)
+//                           ▼
+//                        shutdown ──destroy──▶ dying ──(frames freed)──▶ destroyed
+//
+// The state is derived from a few fields rather than stored, so it can never disagree with
+// them: destroyed, dying and shutdown win over everything; a domain never unpaused is
+// created; a paused one is paused; one whose online vCPUs all wait in SCHEDOP_block is
+// blocked; otherwise it is running. Destroy may also come from any earlier state.
 
 export enum DomainState {
   Created = 'created',
@@ -26,6 +32,7 @@ export enum DomainState {
   Dying = 'dying',
   Destroyed = 'destroyed',
 }
+// xenlab: end domain-lifecycle
 
 /** A virtual CPU: its architectural state is a whole sim Cpu, switched in by the scheduler. */
 export interface Vcpu {
@@ -77,7 +84,9 @@ export class Domain {
     this.handle = handle;
   }
 
+  /** Where the domain is in its lifecycle, derived from the fields above (diagram at the top). */
   get state(): DomainState {
+    // xenlab: exercise 02-vm-lifecycle
     if (this.destroyed) return DomainState.Destroyed;
     if (this.dying) return DomainState.Dying;
     if (this.shutdownReason >= 0) return DomainState.Shutdown;
@@ -86,6 +95,7 @@ export class Domain {
     const online = this.vcpus.filter((v) => v.online);
     if (online.length > 0 && online.every((v) => v.blocked)) return DomainState.Blocked;
     return DomainState.Running;
+    // xenlab: end 02-vm-lifecycle
   }
 
   /** Can `v` be given a physical CPU now? */

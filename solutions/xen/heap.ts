@@ -44,7 +44,7 @@ export class Heap {
     }
     for (const mfn of mfns) {
       this.owner[mfn] = owner;
-      this.mem.ram.fill(0, mfn * PAGE_SIZE, (mfn + 1) * PAGE_SIZE);
+      this.mem.fill(mfn * PAGE_SIZE, PAGE_SIZE, 0);
     }
     this.freeCount -= count;
     return mfns;

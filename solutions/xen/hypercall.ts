@@ -36,6 +36,7 @@ export interface HypervisorServices {
   // xenlab: end hypercall-services-heap
 }
 
+// xenlab: region hypercall-handler from 02
 export interface HypercallContext {
   xen: HypervisorServices;
   domain: Domain;
@@ -44,6 +45,7 @@ export interface HypercallContext {
 
 /** A handler: arguments are the six argument registers, unsigned. */
 export type HypercallHandler = (ctx: HypercallContext, args: Uint32Array) => number;
+// xenlab: end hypercall-handler
 
 /** One traced hypercall: what a learner sees in `xenlab run --trace` and on the site. */
 export interface HypercallTrace {

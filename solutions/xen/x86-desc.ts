@@ -2,7 +2,8 @@
 // and where they sit in the hole every guest leaves to Xen: book §2.3; Xen
 // xen/arch/x86/x86_32/mm.c, xen/include/asm-x86/desc.h, xen/arch/x86/traps.c (trap_init).
 // xenlab: file from 02
-//
+
+// xenlab: region xen-hole from 02
 // The hole, 0xF5800000–0xFFFFFFFF, is what the guest's L3 slot 3 L2 maps from slot 428 up:
 //
 //   0xF5800000 ┌──────────────────────────┐ L2 slot 428
@@ -19,6 +20,7 @@
 // The guest reaches none of it: its flat segments end below, so only the CPU's own table walks
 // (descriptor loads, gate lookups) read these pages. Ring 0 never runs x86 code here; the IDT
 // gates point at __HYPERVISOR_CS only so that the CPU hands every ring-0 transfer to Xen.
+// xenlab: end xen-hole
 
 import { type Cpu, CS, DS, ES, FS, GS, LDTR, SS, TR, VEC_BP, VEC_OF } from '../../sim/cpu/cpu.ts';
 import { PAGE_SIZE, type PhysMemory } from '../../sim/memory/memory.ts';

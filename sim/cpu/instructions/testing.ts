@@ -32,7 +32,7 @@ export function flatCpu(bits: 16 | 32 = 32): Cpu {
 
 /** Writes `bytes` followed by HLT at CODE and runs to the HLT (or the first exit). */
 export function exec(cpu: Cpu, bytes: readonly number[]): ExitReason {
-  cpu.mem.ram.set([...bytes, 0xf4], CODE);
+  cpu.mem.writeBytes(CODE, [...bytes, 0xf4]);
   cpu.eip = CODE;
   return run(cpu, 10_000);
 }

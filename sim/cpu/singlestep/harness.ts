@@ -40,8 +40,9 @@ function loadState(cpu: Cpu, state: MooState): void {
   }
   cpu.eip = state.regs[IP]!;
   setEflags(cpu, state.regs[FLAGS]! & FLAGS_286_REAL, 0xffffffff);
-  const ram = cpu.mem.ram;
-  for (let i = 0; i < state.ramAddress.length; i++) ram[state.ramAddress[i]!] = state.ramValue[i]!;
+  for (let i = 0; i < state.ramAddress.length; i++) {
+    cpu.mem.write8(state.ramAddress[i]!, state.ramValue[i]!);
+  }
 }
 
 function readRegister(cpu: Cpu, i: number): number {
@@ -112,6 +113,6 @@ export function runMooTest(cpu: Cpu, test: MooTest, flagsMask: number): string |
     }
   }
   // Leave RAM zeroed for the next test.
-  for (const address of finalRam.keys()) ram[address] = 0;
+  for (const address of finalRam.keys()) cpu.mem.write8(address, 0);
   return problems.length === 0 ? null : problems.slice(0, 6).join(', ');
 }

@@ -4,6 +4,7 @@
 
 section .text
 
+; xenlab: region console-print from 02
 ; print: writes the NUL-terminated string at ESI. Preserves every register but EAX.
 print:
   push ebx
@@ -23,6 +24,7 @@ print:
   pop ecx
   pop ebx
   ret
+; xenlab: end console-print
 
 ; print_dec: writes EAX as an unsigned decimal number. Preserves every register but EAX.
 print_dec:

@@ -6,11 +6,9 @@ section .text
 
 ; exit: shuts the domain down with reason EBX (SHUTDOWN_*). Does not return.
 exit:
-; xenlab: exercise 02-guest-exit
   push ebx                      ; struct sched_shutdown { reason } on the stack
   mov ecx, esp
   mov ebx, SCHEDOP_shutdown
   HYPERCALL __HYPERVISOR_sched_op
-; xenlab: end 02-guest-exit
 .hang:
   jmp .hang                     ; only reached if Xen refused the shutdown

@@ -8,6 +8,7 @@
 
 %include "lib/xen.inc"
 
+; xenlab: region elf-notes from 02
 ; One Xen note: namesz, descsz, type, "Xen\0", then the descriptor, each padded to 4 bytes.
 %macro ELFNOTE 2
   align 4
@@ -28,13 +29,16 @@ section .note.Xen
   ELFNOTE XEN_ELFNOTE_PADDR_OFFSET, {dd 0}
   ELFNOTE XEN_ELFNOTE_ENTRY, {dd _start}
   ELFNOTE XEN_ELFNOTE_HYPERCALL_PAGE, {dd hypercall_page}
+; xenlab: end elf-notes
 
+; xenlab: region guest-entry from 02
 section .text
 _start:
   mov [start_info], esi
   call main
   mov ebx, SHUTDOWN_poweroff
   call exit
+; xenlab: end guest-entry
 
 section .data
 ; The start_info page's address, as Xen passed it in ESI.

@@ -1,0 +1,99 @@
+// `xenlab stage [NN…]` regenerates chapters/NN-slug/src from solutions/ (every staged chapter
+// when none is named); `xenlab stage NN [--solved] --out DIR` writes one snapshot elsewhere.
+
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Chapter } from '../../chapters/index.ts';
+import { REPO_ROOT } from '../cache.ts';
+import { EXIT } from '../exit-codes.ts';
+import {
+  chapterById,
+  readMarkedTree,
+  StageError,
+  snapshot,
+  stagedChapters,
+  writeSnapshot,
+} from '../stage/index.ts';
+
+export interface StageOptions {
+  solved?: boolean;
+  out?: string;
+}
+
+/** Resolves chapter ids (all staged chapters when none); prints the mistake and returns undefined. */
+export function chaptersFromArgs(command: string, ids: readonly string[]): Chapter[] | undefined {
+  if (ids.length === 0) return stagedChapters();
+  const chapters: Chapter[] = [];
+  for (const id of ids) {
+    const chapter = chapterById(id);
+    if (chapter === undefined) {
+      console.error(`xenlab ${command}: no chapter "${id}"; chapters are listed by npm start`);
+      return undefined;
+    }
+    chapters.push(chapter);
+  }
+  return chapters;
+}
+
+export async function runStage(ids: readonly string[], options: StageOptions): Promise<number> {
+  const chapters = chaptersFromArgs('stage', ids);
+  if (chapters === undefined) return EXIT.usage;
+  if (options.out !== undefined && chapters.length !== 1) {
+    console.error('xenlab stage: --out writes one chapter; name exactly one');
+    return EXIT.usage;
+  }
+  if (options.solved && options.out === undefined) {
+    console.error('xenlab stage: --solved needs --out DIR (chapters/*/src always holds starters)');
+    return EXIT.usage;
+  }
+  if (!existsSync(join(REPO_ROOT, 'solutions'))) {
+    console.error(
+      `xenlab stage: there is no solutions/ here (a handout has none): nothing to generate from`,
+    );
+    return EXIT.failed;
+  }
+  let tree: Awaited<ReturnType<typeof readMarkedTree>>;
+  try {
+    tree = await readMarkedTree();
+  } catch (e) {
+    if (!(e instanceof StageError)) throw e;
+    console.error(e.message);
+    console.error(
+      `xenlab stage: ${e.errors.length} marker error(s) in solutions/; nothing written`,
+    );
+    return EXIT.failed;
+  }
+  const staged = new Set(stagedChapters().map((c) => c.id));
+  for (const chapter of chapters) {
+    if (!options.solved && !staged.has(chapter.id)) {
+      console.error(
+        `xenlab stage: chapter ${chapter.id} has no chapters/${chapter.slug}/exercises.ts yet`,
+      );
+      return EXIT.failed;
+    }
+    const solved = options.solved === true;
+    const dir = resolve(options.out ?? `${REPO_ROOT}chapters/${chapter.slug}/src`);
+    const files = snapshot(tree, chapter, solved);
+    const { written, removed } = writeSnapshot(dir, files);
+    const kind = solved ? 'solved snapshot' : 'starter';
+    console.log(
+      `chapter ${chapter.id}: ${kind} in ${dir}: ${Object.keys(files).length} files ` +
+        `(${written} written, ${removed} removed)`,
+    );
+  }
+  if (chapters.length === 0) console.log('no chapter has an exercises.ts yet: nothing to stage');
+  return EXIT.ok;
+}
+
+export function register(program: Command): void {
+  program
+    .command('stage')
+    .argument('[chapters...]', 'chapter ids, e.g. 02 03 (default: every chapter with exercises)')
+    .option('--solved', "the solved snapshot: the chapter's own exercises keep their solutions")
+    .option('--out <dir>', 'write the snapshot of one chapter into DIR instead of its src/')
+    .description('generate chapters/NN-slug/src from the marked master source in solutions/')
+    .action(async (ids: string[], options: StageOptions) => {
+      process.exitCode = await runStage(ids, options);
+    });
+}

@@ -1,0 +1,62 @@
+// What the learner loop remembers, in the cache folder (cache.ts): the last grade of each
+// chapter (for `xenlab progress`) and how many hints of each exercise were revealed. All of it
+// can be deleted: grades are rebuilt by re-grading, hints simply start over.
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir } from './cache.ts';
+import type { JsonGrade } from './report/json.ts';
+
+/** A cached grade: our JSON plus when it was made. */
+export interface CachedGrade extends JsonGrade {
+  gradedAt: string;
+}
+
+function resultsDir(): string {
+  return join(cacheDir(), 'results');
+}
+
+/** Stores the latest grade of a chapter's own src/ (never a --src, filtered or packed run). */
+export function saveGrade(grade: JsonGrade): void {
+  mkdirSync(resultsDir(), { recursive: true });
+  const cached: CachedGrade = { ...grade, gradedAt: new Date().toISOString() };
+  writeFileSync(
+    join(resultsDir(), `${grade.chapter}.json`),
+    `${JSON.stringify(cached, null, 2)}\n`,
+  );
+}
+
+/** Every cached grade, by chapter id. */
+export function loadGrades(): Map<string, CachedGrade> {
+  const out = new Map<string, CachedGrade>();
+  if (!existsSync(resultsDir())) return out;
+  for (const f of readdirSync(resultsDir()).sort()) {
+    if (!f.endsWith('.json')) continue;
+    try {
+      const grade = JSON.parse(readFileSync(join(resultsDir(), f), 'utf8')) as CachedGrade;
+      out.set(grade.chapter, grade);
+    } catch {
+      // A damaged entry is as good as none: re-grading rewrites it.
+    }
+  }
+  return out;
+}
+
+function hintsFile(): string {
+  return join(cacheDir(), 'hints.json');
+}
+
+/** exercise id → how many of its hints have been revealed. */
+export function loadRevealed(): Record<string, number> {
+  if (!existsSync(hintsFile())) return {};
+  try {
+    return JSON.parse(readFileSync(hintsFile(), 'utf8')) as Record<string, number>;
+  } catch {
+    return {};
+  }
+}
+
+export function saveRevealed(revealed: Record<string, number>): void {
+  mkdirSync(cacheDir(), { recursive: true });
+  writeFileSync(hintsFile(), `${JSON.stringify(revealed, null, 2)}\n`);
+}

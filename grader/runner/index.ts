@@ -1,0 +1,398 @@
+// The test runner every grading command uses (DESIGN.md §4): runs the chapter tests from the
+// grader's pristine test folders against a source tree mounted at chapters/*/src, in a child
+// process under a watchdog, so a learner's infinite loop, stack overflow or crash ends as a clear
+// failure and never as a hang. Results stream back as each test finishes.
+
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHAPTERS } from '../../chapters/index.ts';
+import { REPO_ROOT } from '../cache.ts';
+import { type ErrorInfo, failureMessage, stripAnsi } from './messages.ts';
+import { isInside } from './mount.ts';
+import type { ChildMessage, ChildRequest } from './protocol.ts';
+
+export interface TestResult {
+  /** Stable: '<chapter-folder>/<file>::<full test name>'. */
+  id: string;
+  /** The top-level describe name, e.g. '02-start-info'. */
+  exercise: string;
+  /** The test's own name (nested describes joined with ' › '). */
+  name: string;
+  /** Path of the test file, relative to the repo root or the pack folder. */
+  file: string;
+  status: 'passed' | 'failed';
+  /** '' when passed; otherwise the teaching message. */
+  message: string;
+  durationMs: number;
+}
+
+export interface RunTestsOptions {
+  /** The source tree mounted at every chapters/*\/src (absolute). */
+  src: string;
+  /** Folders of *.test.ts, e.g. chapters/02-architecture/tests or a hidden pack's NN-slug/tests. */
+  testDirs: string[];
+  /** Exported to the tests as XENLAB_SEED. */
+  seed: number;
+  /** Only tests whose full name contains this. */
+  filter?: string;
+  /** Backstop watchdog for the whole run (default 10 minutes). */
+  wallClockLimitMs?: number;
+  /** How long one test may run before it counts as hung (default 60 s). */
+  testTimeoutMs?: number;
+  /** Called as each test finishes (streamed). */
+  onResult?: (r: TestResult) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RunTestsOutcome {
+  results: TestResult[];
+  /** Set when the run itself broke. */
+  error?: string;
+}
+
+const DEFAULT_WALL_CLOCK_MS = 10 * 60_000;
+const DEFAULT_TEST_TIMEOUT_MS = 60_000;
+/** Beyond vitest's own timeout (which catches async hangs), a synchronous loop is ours to end. */
+const WATCHDOG_GRACE_MS = 5_000;
+const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+
+/** An exercise id: a chapter id of chapters/index.ts, a dash, kebab-case. */
+export function isExerciseId(name: string): boolean {
+  const m = /^([0-9]{2}|[A-Z])-[a-z0-9]+(?:-[a-z0-9]+)*$/.exec(name);
+  return m !== null && CHAPTERS.some((c) => c.id === m[1]);
+}
+
+/** Every *.test.ts under `dir`, sorted, absolute. */
+export function testFilesUnder(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...testFilesUnder(path));
+    else if (entry.name.endsWith('.test.ts')) files.push(path);
+  }
+  return files.sort();
+}
+
+interface Known {
+  testDir: string;
+  file: string;
+  path: string[];
+  /** Its place in the file, in declaration order. */
+  index?: number;
+}
+
+/** The result's identity fields for a test at `path` in `file`. */
+function identify(known: Known): Omit<TestResult, 'status' | 'message' | 'durationMs'> {
+  // A test outside any describe has no exercise.
+  const [top, ...rest] = known.path.length > 1 ? known.path : ['', ...known.path];
+  const chapterFolder = basename(dirname(known.testDir));
+  const inFolder = relative(known.testDir, known.file).split('\\').join('/');
+  const base = isInside(REPO_ROOT, known.file) ? REPO_ROOT : dirname(dirname(known.testDir));
+  return {
+    id: `${chapterFolder}/${inFolder}::${known.path.join(' › ')}`,
+    exercise: top!,
+    name: rest.join(' › '),
+    file: relative(base, known.file).split('\\').join('/'),
+  };
+}
+
+/**
+ * Test names a file declares, read from its text: used only when the file fails to load, so
+ * each of its tests still shows up (failed, with the load error).
+ */
+export function declaredTests(source: string): string[][] {
+  const tests: string[][] = [];
+  const stack: { name: string; depth: number }[] = [];
+  let depth = 0;
+  const token = /\b(describe|test|it)(?:\.\w+)*\(\s*(['"`])((?:\\.|(?!\2).)*)\2|[{}]/g;
+  for (let m = token.exec(source); m !== null; m = token.exec(source)) {
+    if (m[0] === '{') depth++;
+    else if (m[0] === '}') {
+      depth--;
+      while (stack.length > 0 && stack[stack.length - 1]!.depth > depth) stack.pop();
+    } else if (m[1] === 'describe') stack.push({ name: m[3]!, depth: depth + 1 });
+    else tests.push([...stack.map((s) => s.name), m[3]!]);
+  }
+  return tests;
+}
+
+/** Runs the tests of `testDirs` against `src`; never hangs, never throws for a learner's bug. */
+export async function runTests(opts: RunTestsOptions): Promise<RunTestsOutcome> {
+  const src = resolve(opts.src);
+  const testDirs = opts.testDirs.map((d) => resolve(d));
+  const testTimeoutMs = opts.testTimeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
+  const deadline = Date.now() + (opts.wallClockLimitMs ?? DEFAULT_WALL_CLOCK_MS);
+  const files = new Map<string, string>(); // test file → its test folder
+  for (const dir of testDirs) for (const f of testFilesUnder(dir)) files.set(f, dir);
+
+  const results = new Map<string, TestResult>(); // by TestResult.id
+  const known = new Map<string, Known>(); // vitest task id → where it is
+  const collected = new Set<string>(); // files whose tests are known
+  const errors: string[] = [];
+  let total = 0;
+
+  const fileOrder = [...files.keys()];
+  const sortKey = new Map<string, number>();
+  const report = (known: Known, status: 'passed' | 'failed', message: string, ms: number) => {
+    const r: TestResult = { ...identify(known), status, message, durationMs: ms };
+    if (results.has(r.id)) return;
+    sortKey.set(r.id, fileOrder.indexOf(known.file) * 100_000 + (known.index ?? 0));
+    if (status === 'passed' && !isExerciseId(r.exercise)) {
+      r.status = 'failed';
+      r.message =
+        `this test is not inside a top-level describe named by an exercise id ` +
+        `(found ${r.exercise === '' ? 'no describe' : `'${r.exercise}'`}); it cannot be graded`;
+    }
+    results.set(r.id, r);
+    opts.onResult?.(r);
+    opts.onProgress?.(results.size, Math.max(total, results.size));
+  };
+
+  // One child at a time; after a hang the child is killed and the unfinished tests run again in
+  // a fresh one, without the test that hung.
+  let pending: Record<string, string[]> | undefined;
+  let todo = [...files.keys()];
+  while (todo.length > 0) {
+    const end = await runChild({
+      request: {
+        repoRoot: REPO_ROOT,
+        src,
+        testDirs,
+        files: todo,
+        only: pending,
+        filter: opts.filter,
+        testTimeoutMs,
+      },
+      seed: opts.seed,
+      deadline,
+      testTimeoutMs,
+      fileOf: (taskId) => known.get(taskId)?.file,
+      onMessage(message) {
+        if (message.type === 'collected') {
+          if (collected.has(message.file) && message.tests.length === 0) return;
+          const testDir = files.get(message.file) ?? dirname(message.file);
+          if (!collected.has(message.file)) {
+            collected.add(message.file);
+            const loadError = message.errors.length > 0 && message.tests.length === 0;
+            if (loadError) {
+              const why = `the test file did not load:\n\n${failureMessage(message.errors, src)}`;
+              const declared = declaredTests(readFileSync(message.file, 'utf8'));
+              total += Math.max(declared.length, 1);
+              if (declared.length === 0) declared.push([`(${basename(message.file)})`]);
+              for (const [index, path] of declared.entries()) {
+                report({ testDir, file: message.file, path, index }, 'failed', why, 0);
+              }
+              return;
+            }
+            total += message.tests.length;
+          }
+          for (const [index, t] of message.tests.entries()) {
+            known.set(t.taskId, { testDir, file: t.file, path: t.path, index });
+          }
+        } else if (message.type === 'result') {
+          const where = known.get(message.taskId);
+          if (where === undefined || results.has(identify(where).id)) return;
+          if (message.status === 'skipped') {
+            // Left out by the filter (or skipped by the test itself): not part of this run.
+            known.delete(message.taskId);
+            total--;
+            return;
+          }
+          const text = message.status === 'passed' ? '' : failureMessage(message.errors, src);
+          report(where, message.status, text, message.durationMs);
+        } else if (message.type === 'done') {
+          for (const e of message.unhandled) errors.push(unhandledText(e, src));
+        }
+      },
+    });
+    const failAll = (ids: readonly string[], why: string, ms: number) => {
+      for (const id of ids) {
+        const where = known.get(id);
+        if (where !== undefined) report(where, 'failed', why, ms);
+      }
+    };
+    const unreported = (ids: readonly string[]) =>
+      ids.filter((id) => known.has(id) && !results.has(identify(known.get(id)!).id));
+    if (end.kind === 'finished') {
+      // A test whose worker died under it (process.kill, out of memory) started and never ended;
+      // the tests after it in its file never ran: they run again in a fresh child.
+      const died = unreported(end.stuck);
+      if (died.length === 0) break;
+      failAll(
+        died,
+        'did not finish: its test process died while it ran (a crash in your code?)',
+        0,
+      );
+    } else if (end.kind === 'hung') {
+      const why = `did not finish within ${Math.round(end.ms / 1000)} s: an infinite loop in your code?`;
+      failAll(end.stuck, why, end.ms);
+      const inHook = `${why} (it hung outside any test: in a beforeAll or afterAll hook?)`;
+      const inFiles = [...known].filter(([, k]) => end.stuckFiles.includes(k.file));
+      failAll(
+        inFiles.map(([id]) => id),
+        inHook,
+        end.ms,
+      );
+    } else {
+      const why =
+        end.kind === 'deadline'
+          ? 'did not finish: the whole run took longer than its limit'
+          : `did not finish: the test process ended unexpectedly (${end.detail})`;
+      failAll([...known.keys()], why, 0);
+      errors.push(
+        end.kind === 'deadline'
+          ? 'the run exceeded its wall-clock limit'
+          : `the test process ended unexpectedly: ${end.detail}`,
+      );
+      break;
+    }
+    // Run again what has not reported yet, file by file.
+    pending = {};
+    for (const [taskId, k] of known) {
+      if (results.has(identify(k).id)) continue;
+      pending[k.file] = [...(pending[k.file] ?? []), taskId];
+    }
+    todo = [...files.keys()].filter((f) => pending![f] !== undefined || !collected.has(f));
+  }
+  unfinished(known, results, (k) =>
+    report(k, 'failed', 'did not finish: the test never reported a result', 0),
+  );
+  // In a stable order: by test file, then as declared.
+  const list = [...results.values()].sort((a, b) => sortKey.get(a.id)! - sortKey.get(b.id)!);
+  return errors.length > 0 ? { results: list, error: errors.join('\n') } : { results: list };
+}
+
+function unfinished(
+  known: Map<string, Known>,
+  results: Map<string, TestResult>,
+  fail: (k: Known) => void,
+): void {
+  for (const k of known.values()) if (!results.has(identify(k).id)) fail(k);
+}
+
+function unhandledText(e: ErrorInfo, src: string): string {
+  return `an error escaped the tests: ${stripAnsi(failureMessage([e], src))}`;
+}
+
+type ChildEnd =
+  /** `stuck`: tests that started and never ended (their worker died). */
+  | { kind: 'finished'; stuck: string[] }
+  | { kind: 'hung'; stuck: string[]; stuckFiles: string[]; ms: number }
+  | { kind: 'deadline' }
+  | { kind: 'crashed'; detail: string };
+
+interface ChildRun {
+  request: ChildRequest;
+  seed: number;
+  deadline: number;
+  testTimeoutMs: number;
+  /** The test file of a vitest task id, when known. */
+  fileOf(taskId: string): string | undefined;
+  onMessage(message: ChildMessage): void;
+}
+
+/** One vitest child process, watched: ends it when a test outlives its time or the run its limit. */
+function runChild(run: ChildRun): Promise<ChildEnd> {
+  return new Promise((resolveEnd) => {
+    let stderr = '';
+    let done = false;
+    const logDir = mkdtempSync(join(tmpdir(), 'xenlab-run-'));
+    const log = join(logDir, 'tests.log');
+    const started = new Map<string, number>(); // task id → when the watchdog saw it start
+    const filesRunning = new Map<string, number>(); // test file → when it last showed progress
+    let logRead = 0;
+    /** Reads what the test workers noted since last time (setup.ts). */
+    const readLog = () => {
+      let text: string;
+      try {
+        text = readFileSync(log, 'utf8');
+      } catch {
+        return;
+      }
+      const end = text.lastIndexOf('\n') + 1;
+      const now = Date.now();
+      for (const line of text.slice(logRead, end).split('\n')) {
+        const space = line.indexOf(' ');
+        const what = line.slice(0, space);
+        const id = line.slice(space + 1);
+        if (what === 'start') started.set(id, now);
+        else if (what === 'end') started.delete(id);
+        else if (what === 'file-start') filesRunning.set(id, now);
+        else if (what === 'file-end') filesRunning.delete(id);
+        const file = what.startsWith('file') ? id : run.fileOf(id);
+        if (file !== undefined && filesRunning.has(file)) filesRunning.set(file, now);
+      }
+      logRead = end;
+    };
+    const child: ChildProcess = fork(CHILD, [], {
+      cwd: REPO_ROOT,
+      execArgv: ['--import', 'tsx'],
+      // Its own process group, so the watchdog ends the vitest workers with it.
+      detached: true,
+      env: {
+        ...process.env,
+        XENLAB_SEED: String(run.seed),
+        XENLAB_SRC: run.request.src,
+        XENLAB_RUNNER_LOG: log,
+        FORCE_COLOR: '0',
+        NO_COLOR: '1',
+      },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    let end: ChildEnd | undefined;
+    const finish = (e: ChildEnd) => {
+      if (end !== undefined) return;
+      end = e;
+      clearInterval(watchdog);
+      killTree(child);
+      rmSync(logDir, { recursive: true, force: true });
+    };
+    child.on('message', (message: ChildMessage) => {
+      if (message.type === 'done') done = true;
+      run.onMessage(message);
+    });
+    const watchdog = setInterval(() => {
+      readLog();
+      const now = Date.now();
+      const limit = run.testTimeoutMs + WATCHDOG_GRACE_MS;
+      const stuck = [...started].filter(([, t]) => now - t > limit).map(([id]) => id);
+      // A file making no progress with no test running is stuck in a hook (beforeAll, say).
+      const busy = new Set([...started.keys()].map(run.fileOf));
+      const stuckFiles = [...filesRunning]
+        .filter(([file, t]) => now - t > limit && !busy.has(file))
+        .map(([file]) => file);
+      if (stuck.length > 0 || stuckFiles.length > 0) {
+        finish({ kind: 'hung', stuck, stuckFiles, ms: run.testTimeoutMs });
+      } else if (now > run.deadline) finish({ kind: 'deadline' });
+    }, 250);
+    child.on('exit', (code, signal) => {
+      if (end === undefined) {
+        if (done && code === 0) {
+          readLog();
+          finish({ kind: 'finished', stuck: [...started.keys()] });
+        } else {
+          const detail = signal !== null ? `signal ${signal}` : `exit code ${code}`;
+          const last = stripAnsi(stderr).trim().split('\n').slice(-8).join('\n');
+          finish({ kind: 'crashed', detail: last === '' ? detail : `${detail}: ${last}` });
+        }
+      }
+      resolveEnd(end!);
+    });
+    child.send(run.request);
+  });
+}
+
+/** Ends the child and the vitest workers it forked: its whole process group. */
+function killTree(child: ChildProcess): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,230 @@
+// The stager (DESIGN.md §3): from the marked master source in solutions/, the snapshot of a
+// chapter — every file and region that exists by then, the chapter's exercise bodies replaced by
+// stubs (or their custom starters), imports that leave solutions/ rebased for chapters/NN-slug/src.
+// Pure: file texts in, file texts out, so the same code checks for drift and writes the tree.
+
+import { posix } from 'node:path';
+import {
+  commentOf,
+  type MarkedFile,
+  type MarkerError,
+  parseMarkers,
+  uncomment,
+} from './markers.ts';
+
+/** An exercise as the stager needs it from chapters/NN-slug/exercises.ts. */
+export interface ManifestEntry {
+  id: string;
+  section: string;
+}
+
+export interface StageSource {
+  /** Chapter ids in book order (chapters/index.ts). */
+  chapters: readonly string[];
+  /** Files of solutions/ by path relative to it (tests and unmarked files are skipped). */
+  files: Record<string, string>;
+  /** The manifests of the chapters that have one, by chapter id. */
+  manifests: Record<string, readonly ManifestEntry[]>;
+  /** Where a manifest lives, for error messages: chapter id → path. */
+  manifestPaths?: Record<string, string>;
+}
+
+export interface MarkedTree {
+  chapters: readonly string[];
+  files: MarkedFile[];
+  manifests: Record<string, readonly ManifestEntry[]>;
+}
+
+/** Whether solutions/<path> is a candidate for snapshots at all. */
+export function isStageable(path: string): boolean {
+  return commentOf(path) !== undefined && !/\.test\.[cm]?[jt]s$/.test(path);
+}
+
+/** Parses every file and checks what spans files: region names, exercise ids, manifests. */
+export function parseTree(source: StageSource): { tree: MarkedTree; errors: MarkerError[] } {
+  const errors: MarkerError[] = [];
+  const files: MarkedFile[] = [];
+  for (const path of Object.keys(source.files).sort()) {
+    if (!isStageable(path)) continue;
+    const parsed = parseMarkers(path, source.files[path]!, { chapters: source.chapters });
+    errors.push(...parsed.errors);
+    if (parsed.file !== undefined) files.push(parsed.file);
+  }
+  const regionAt = new Map<string, string>();
+  const marked = new Set<string>();
+  for (const file of files) {
+    for (const r of file.regions) {
+      const first = regionAt.get(r.name);
+      if (first !== undefined) {
+        errors.push({
+          file: file.path,
+          line: r.start,
+          message: `region ${r.name} again (first at ${first})`,
+        });
+      } else regionAt.set(r.name, `${file.path}:${r.start}`);
+    }
+    for (const e of file.exercises) {
+      marked.add(e.id);
+      const manifest = source.manifests[e.chapter];
+      if (manifest !== undefined && !manifest.some((m) => m.id === e.id)) {
+        const where = source.manifestPaths?.[e.chapter] ?? `the manifest of chapter ${e.chapter}`;
+        errors.push({
+          file: file.path,
+          line: e.start,
+          message: `exercise ${e.id} is not in ${where}`,
+        });
+      }
+    }
+  }
+  for (const [chapter, manifest] of Object.entries(source.manifests)) {
+    for (const m of manifest) {
+      if (marked.has(m.id)) continue;
+      const file = source.manifestPaths?.[chapter] ?? `chapter ${chapter}'s manifest`;
+      errors.push({
+        file,
+        line: 1,
+        message: `exercise ${m.id} has no exercise marker in solutions/`,
+      });
+    }
+  }
+  errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+  return { tree: { chapters: source.chapters, files, manifests: source.manifests }, errors };
+}
+
+export interface SnapshotOptions {
+  /** The chapter's slug (its folder), for the rebased imports: `02-architecture`. */
+  slug: string;
+  /** The solved snapshot: the chapter's own exercises keep their solutions. */
+  solved: boolean;
+}
+
+/** The snapshot of chapter `chapter`: output path (relative to src/) → text, sorted by path. */
+export function generateSnapshot(
+  tree: MarkedTree,
+  chapter: string,
+  options: SnapshotOptions,
+): Record<string, string> {
+  const order = (id: string) => tree.chapters.indexOf(id);
+  const n = order(chapter);
+  if (n < 0) throw new Error(`generateSnapshot: no chapter ${chapter}`);
+  const out: Record<string, string> = {};
+  for (const file of tree.files) {
+    if (order(file.from) > n) continue;
+    out[file.path] = snapshotFile(file, n, order, tree.manifests, chapter, options);
+  }
+  return out;
+}
+
+function snapshotFile(
+  file: MarkedFile,
+  n: number,
+  order: (id: string) => number,
+  manifests: Record<string, readonly ManifestEntry[]>,
+  chapter: string,
+  options: SnapshotOptions,
+): string {
+  const what = options.solved
+    ? `The solved snapshot of chapter ${chapter}`
+    : `Your working copy for chapter ${chapter}`;
+  const lines: string[] = [
+    `${file.comment} ${what}, generated from solutions/${file.path} by npx xenlab stage.`,
+  ];
+  let removed = false;
+  let needsNotImplemented = false;
+  const emit = (line: string) => {
+    // Dropping a block must not leave two blank lines where the master has one.
+    if (line.trim() === '' && removed && lines.at(-1)?.trim() === '') return;
+    lines.push(line);
+    removed = false;
+  };
+  const exists = (from: string, until?: string) =>
+    order(from) <= n && (until === undefined || n < order(until));
+
+  file.lines.forEach((text, i) => {
+    const owner = file.owners[i]!;
+    if (owner.kind === 'marker') {
+      const stubbed = file.exercises.find((e) => e.start === i + 1);
+      const region = stubbed?.region;
+      const present = region === undefined || exists(region.from, region.until);
+      if (stubbed !== undefined && present && isStub(stubbed.chapter)) {
+        const stub = stubLines(file, stubbed, manifests);
+        if (stub.throws) needsNotImplemented = true;
+        for (const line of stub.lines) emit(line);
+      }
+      return;
+    }
+    const inRegion = owner.region === undefined || exists(owner.region.from, owner.region.until);
+    const exercise = owner.exercise;
+    const keep =
+      inRegion && (exercise === undefined ? true : !isStub(exercise.chapter) && !owner.starter);
+    if (keep) emit(file.comment === '//' ? rebaseImports(text, file.path, options.slug) : text);
+    else removed = true;
+  });
+
+  function isStub(exerciseChapter: string): boolean {
+    return !options.solved && exerciseChapter === chapter;
+  }
+
+  if (needsNotImplemented) addNotImplementedImport(lines, file.path);
+  return lines.join('\n');
+}
+
+/** The lines that stand for an exercise body in its own chapter's starter. */
+function stubLines(
+  file: MarkedFile,
+  e: { id: string; chapter: string; start: number; end: number; starter?: number },
+  manifests: Record<string, readonly ManifestEntry[]>,
+): { lines: string[]; throws: boolean } {
+  if (e.starter !== undefined) {
+    const starter = file.lines.slice(e.starter, e.end - 1);
+    return { lines: starter.map((l) => uncomment(l, file.comment)), throws: false };
+  }
+  const body = file.lines.slice(e.start, e.end - 1);
+  // The body's indentation (in assembly, of its first instruction: labels sit at column 0).
+  const code = file.comment === ';' ? /^\s+[^\s;]/ : /\S/;
+  const first = body.find((l) => code.test(l)) ?? file.lines[e.start - 1]!;
+  const indent = first.slice(0, first.length - first.trimStart().length);
+  const section = manifests[e.chapter]?.find((m) => m.id === e.id)?.section ?? '?';
+  if (file.comment === ';') {
+    return {
+      lines: [
+        `${indent}; TODO(${e.id}): not implemented yet (book §${section}); npx xenlab hint ${e.id}`,
+        `${indent}ud2`,
+      ],
+      throws: false,
+    };
+  }
+  return { lines: [`${indent}throw new NotImplemented('${e.id}', '${section}');`], throws: true };
+}
+
+const IMPORT_SPEC = /(\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)(['"])(\.\.?\/[^'"]+)\2/g;
+
+/**
+ * An import that leaves solutions/ (to sim/, say), rewritten to reach the same file from
+ * chapters/SLUG/src/…; imports within solutions/ stay as they are.
+ */
+export function rebaseImports(line: string, path: string, slug: string): string {
+  return line.replace(IMPORT_SPEC, (whole, lead: string, quote: string, spec: string) => {
+    const target = posix.normalize(posix.join(posix.dirname(`solutions/${path}`), spec));
+    if (target.startsWith('solutions/')) return whole;
+    let rebased = posix.relative(posix.dirname(`chapters/${slug}/src/${path}`), target);
+    if (!rebased.startsWith('.')) rebased = `./${rebased}`;
+    return `${lead}${quote}${rebased}${quote}`;
+  });
+}
+
+/** Adds `import { NotImplemented } from '…/exercise.ts';` for the stubs of a TypeScript file. */
+function addNotImplementedImport(lines: string[], path: string): void {
+  if (lines.some((l) => /^import\b.*\bNotImplemented\b/.test(l))) return;
+  let spec = posix.relative(posix.dirname(path), 'exercise.ts');
+  if (!spec.startsWith('.')) spec = `./${spec}`;
+  const line = `import { NotImplemented } from '${spec}';`;
+  const firstImport = lines.findIndex((l) => /^import\b/.test(l));
+  if (firstImport >= 0) {
+    lines.splice(firstImport, 0, line);
+    return;
+  }
+  let after = 0;
+  while (after < lines.length && lines[after]!.startsWith('//')) after++;
+  lines.splice(after, 0, '', line);
+}
