@@ -148,8 +148,8 @@ export function gnttabCopy(xen: GrantServices, ld: Domain, op: GrantCopy): numbe
   const source = copyFrame(xen, ld, op.source, srcIsGref, true, held);
   const dest = source < 0 ? source : copyFrame(xen, ld, op.dest, destIsGref, false, held);
   if (dest >= 0) {
-    const from = source * PAGE_SIZE + op.source.offset;
-    xen.heap.mem.ram.copyWithin(dest * PAGE_SIZE + op.dest.offset, from, from + op.len);
+    const bytes = xen.heap.mem.readBytes(source * PAGE_SIZE + op.source.offset, op.len);
+    xen.heap.mem.writeBytes(dest * PAGE_SIZE + op.dest.offset, bytes);
   }
   for (const g of held) releaseGrantForCopy(xen.heap, g);
   return dest >= 0 ? GNTST_okay : dest;

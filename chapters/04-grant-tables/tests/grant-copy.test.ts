@@ -24,7 +24,7 @@ const PAGE = 4096;
 
 function fill(xen: Xen, frame: number, rng: { nextU32(): number }): Uint8Array {
   const bytes = new Uint8Array(PAGE).map(() => rng.nextU32() & 0xff);
-  xen.mem.ram.set(bytes, frame * PAGE);
+  xen.mem.writeBytes(frame * PAGE, bytes);
   return bytes;
 }
 const page = (xen: Xen, frame: number) => xen.mem.ram.slice(frame * PAGE, (frame + 1) * PAGE);

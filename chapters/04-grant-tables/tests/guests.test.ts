@@ -40,7 +40,7 @@ describe('04-guest-map', () => {
     const { ref, entry } = randomGrant(rng, granter, { domid: mapperId }, false);
     writeGrant(xen, granter, ref, entry);
     const page = entry.frame * PAGE_SIZE;
-    xen.mem.ram.fill(0, page, page + PAGE_SIZE);
+    xen.mem.fill(page, PAGE_SIZE, 0);
     for (let i = 0; i < message.length; i++) xen.mem.write8(page + i, message.charCodeAt(i));
     const mapper = xen.createDomain(guestImage('grant-map.asm'), {
       name: 'mapper',
