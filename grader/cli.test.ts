@@ -36,7 +36,7 @@ describe('the xenlab command', () => {
   });
 
   it('start lists every chapter', () => {
-    const r = xenlab('start');
+    const r = xenlab('start', '--list');
     expect(r.code).toBe(EXIT.ok);
     expect(r.out).toMatch(/Understanding the Shared Info Page/);
     expect(r.out).toMatch(/HVM Support/);

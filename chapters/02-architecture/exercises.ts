@@ -59,7 +59,7 @@ export const EXERCISES: Exercise[] = [
         'immediate, then CD 82, then C3. The rest of its 32 bytes stay 0xCC.',
       'Stub 23 is different: the guest jumps to iret instead of calling it, so the stub saves ' +
         'EAX first and never returns: 50 (push eax), B8 17 00 00 00, CD 82. Write bytes with ' +
-        'mem.ram.set([...], address) at mfn * PAGE_SIZE + i * 32.',
+        'mem.writeBytes(address, [...]) at mfn * PAGE_SIZE + i * 32.',
     ],
     fuel: 100_000,
   },

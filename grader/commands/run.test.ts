@@ -75,7 +75,7 @@ describe('xenlab run', () => {
   it('boots on another hypervisor tree with --src', () => {
     const tree = fileURLToPath(new URL('../../solutions', import.meta.url));
     const r = xenlab('run', 'hello', '--src', tree, '--memory', '16');
-    expect(r.out).toMatch(/^Hello from a PV guest on xenlab!\n/);
+    expect(r.out).toMatch(/^Hello from a PV guest on xenlab!\r\n/);
     expect(r.code).toBe(RUN_EXIT.poweroff);
   });
 

@@ -16,7 +16,7 @@ const IRET = 23;
 function page(rng: Prng) {
   const mem = new PhysMemory(1 << 20);
   const mfn = 16 + rng.below(mem.frames - 16);
-  mem.ram.set(randomBytes(rng, PAGE_SIZE), mfn * PAGE_SIZE);
+  mem.writeBytes(mfn * PAGE_SIZE, randomBytes(rng, PAGE_SIZE));
   writeHypercallPage(mem, mfn);
   const stub = (i: number) => [...mem.readBytes(mfn * PAGE_SIZE + i * 32, 32)];
   return { mem, mfn, stub };

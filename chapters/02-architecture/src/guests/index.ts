@@ -1,0 +1,55 @@
+// Your working copy for chapter 02, generated from solutions/guests/index.ts by npx xenlab stage.
+// The guest kernels: which programs exist and how one is assembled into a PV kernel image:
+// book §2.1. The sources are NASM-syntax assembly beside this file; the caller supplies them
+// (Node reads the folder, the site bundles it), so this module stays portable.
+
+import { assemble, formatAsmError } from '../../../../sim/asm/index.ts';
+
+export interface GuestInfo {
+  name: string;
+  /** The main source file, relative to solutions/guests. */
+  main: string;
+  description: string;
+  /** Chapter id from which it exists. */
+  chapter: string;
+}
+
+export const GUESTS: readonly GuestInfo[] = [
+  {
+    name: 'hello',
+    main: 'hello.asm',
+    description: 'greets, asks Xen its version, reads start_info, powers off',
+    chapter: '02',
+  },
+  {
+    name: 'simplest',
+    main: 'simplest.asm',
+    description: 'the smallest Xen kernel: prints its command line, powers off (book §2.8)',
+    chapter: '02',
+  },
+  {
+    name: 'crash',
+    main: 'crash.asm',
+    description: 'writes to an unmapped page: Xen crashes the domain with a report',
+    chapter: '02',
+  },
+];
+
+/** A guest that did not assemble: the assembler's messages, one per line. */
+export class GuestBuildError extends Error {
+  override name = 'GuestBuildError';
+}
+
+/**
+ * Assembles guest `main` from `files` (paths relative to solutions/guests → source text) into
+ * an ELF kernel image with its Xen notes.
+ */
+export function buildGuest(main: string, files: Record<string, string>): Uint8Array {
+  const source = files[main];
+  if (source === undefined) throw new GuestBuildError(`no guest source ${main}`);
+  const result = assemble(source, { fileName: main, files, format: 'elf' });
+  if (!result.ok) {
+    throw new GuestBuildError(result.errors.map((e) => formatAsmError(e)).join('\n'));
+  }
+  return result.bytes;
+}

@@ -1,0 +1,78 @@
+// The book site (DESIGN.md §5). Pages come from two places in the repository: site/*.md (home,
+// instructors) and each written chapter's chapters/NN-slug/README.md, so the source folder is
+// the repository root and everything else is excluded (book.ts). Code quotes and guest consoles
+// are resolved at build time (quotes.ts).
+
+import { fileURLToPath } from 'node:url';
+import { type DefaultTheme, defineConfigWithTheme } from 'vitepress';
+import {
+  type ContentsPart,
+  chapterLink,
+  contents,
+  notPages,
+  pageUrls,
+  rewrites,
+  sidebar,
+  writtenChapters,
+} from './book.ts';
+import { renderConsoles } from './consoles.ts';
+import { linkPlugin } from './links.ts';
+import { quotePlugin } from './quotes.ts';
+import { regionsUnder } from './regions.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const regions = regionsUnder(root);
+const consoles = await renderConsoles(root);
+const first = writtenChapters(root)[0];
+/** The tab icon, inline so the site has no file outside its pages and bundles. */
+const ICON =
+  "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'>" +
+  "<rect width='16' height='16' rx='3' fill='%23e05d44'/><text x='8' y='12.5' font-size='12' " +
+  "font-family='monospace' text-anchor='middle' fill='white'>x</text></svg>";
+
+/** The default theme's settings, and the book's contents for <BookContents>. */
+export type ThemeConfig = DefaultTheme.Config & { contents: ContentsPart[] };
+
+export default defineConfigWithTheme<ThemeConfig>({
+  title: 'xenlab',
+  description:
+    'Build the Xen hypervisor in TypeScript, one chapter at a time: an interactive textbook.',
+  srcDir: '..',
+  srcExclude: notPages(root),
+  rewrites: rewrites(root),
+  cleanUrls: true,
+  head: [['link', { rel: 'icon', href: ICON }]],
+  lastUpdated: false,
+  // The home page's "Start reading" opens the first written chapter.
+  transformPageData(page) {
+    const actions = page.frontmatter.hero?.actions as { link: string }[] | undefined;
+    if (page.relativePath === 'index.md' && actions?.[0] !== undefined) {
+      actions[0].link = first === undefined ? '/guests' : chapterLink(first);
+    }
+  },
+  markdown: {
+    config(md) {
+      quotePlugin(md, { root, regions, consoles });
+      linkPlugin(md, { root, pages: pageUrls(root) });
+    },
+  },
+  vite: {
+    // ES2022 keeps class fields native: downlevelled to defineProperty calls (Vite's default
+    // target), the sim's Cpu runs several times slower in the worker.
+    build: { target: 'es2022' },
+    worker: { format: 'es' },
+    server: { fs: { allow: [root] } },
+  },
+  themeConfig: {
+    nav: [
+      ...(first === undefined ? [] : [{ text: 'Chapters', link: chapterLink(first) }]),
+      { text: 'Guests', link: '/guests' },
+      { text: 'Instructors', link: '/instructors' },
+    ],
+    sidebar: sidebar(root),
+    contents: contents(root),
+    search: { provider: 'local' },
+    outline: { level: [2, 3] },
+    docFooter: { prev: 'Previous chapter', next: 'Next chapter' },
+  },
+});

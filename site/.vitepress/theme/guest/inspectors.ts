@@ -1,0 +1,121 @@
+// What the page can ask the guest worker about a running guest: a registry of named inspect
+// functions. Each takes the session and the page's arguments and returns plain data (it crosses
+// postMessage). A chapter's visualiser adds its function here and a Vue component that asks for
+// it by name (site/README.md, "Adding a visualiser").
+
+import { disassembleOne } from '../../../../sim/asm/disasm.ts';
+import {
+  CS,
+  DS,
+  EAX,
+  EBP,
+  EBX,
+  ECX,
+  EDI,
+  EDX,
+  ES,
+  ESI,
+  ESP,
+  FS,
+  GS,
+  SS,
+} from '../../../../sim/cpu/cpu.ts';
+import { getEflags } from '../../../../sim/cpu/flags.ts';
+import type { DomainInfo } from '../../../../solutions/dom0/toolstack.ts';
+import { type GuestSession, PvSession } from './session.ts';
+
+export type InspectArgs = Record<string, number | string | boolean>;
+export type Inspector = (session: GuestSession, args: InspectArgs) => unknown;
+
+const GENERAL = [
+  ['eax', EAX],
+  ['ebx', EBX],
+  ['ecx', ECX],
+  ['edx', EDX],
+  ['esi', ESI],
+  ['edi', EDI],
+  ['ebp', EBP],
+  ['esp', ESP],
+] as const;
+const SEGMENTS = [
+  ['cs', CS],
+  ['ds', DS],
+  ['es', ES],
+  ['fs', FS],
+  ['gs', GS],
+  ['ss', SS],
+] as const;
+
+export interface RegisterView {
+  /** Name → unsigned value, in the order a debugger lists them. */
+  registers: [name: string, value: number][];
+  cpl: number;
+  /** The instruction at EIP, disassembled, or '' when EIP is not mapped. */
+  next: string;
+}
+
+/** Bytes of guest memory through the guest's own page tables; null where nothing is mapped. */
+export interface MemoryView {
+  address: number;
+  bytes: (number | null)[];
+}
+
+/** The longest instruction x86 allows. */
+const MAX_INSTRUCTION = 15;
+/** At most this many bytes per memory request. */
+const MAX_MEMORY_VIEW = 4096;
+
+/**
+ * Reads guest-linear memory the way Xen's copy_from_guest does: page by page through vCPU 0's
+ * page tables (the walk sets accessed bits, as Xen's own access would).
+ */
+function readLinear(session: GuestSession, address: number, length: number): (number | null)[] {
+  const bytes: (number | null)[] = [];
+  let page = -1;
+  for (let i = 0; i < length; i++) {
+    const linear = (address + i) >>> 0;
+    if (i === 0 || (linear & 0xfff) === 0) page = session.physical((linear & ~0xfff) >>> 0);
+    const inRam = page >= 0 && page < session.mem.frames * 0x1000;
+    bytes.push(inRam ? session.mem.read8(page + (linear & 0xfff)) : null);
+  }
+  return bytes;
+}
+
+export const INSPECTORS: Record<string, Inspector> = {
+  /** vCPU 0: general, segment and control registers, and the next instruction. */
+  registers(session): RegisterView {
+    const cpu = session.cpu;
+    const code = readLinear(session, (cpu.segBase[CS]! + cpu.eip) >>> 0, MAX_INSTRUCTION);
+    const mapped = code.indexOf(null) === -1 ? code.length : code.indexOf(null);
+    const next =
+      mapped === 0
+        ? ''
+        : disassembleOne(Uint8Array.from(code.slice(0, mapped) as number[]), 0, { bits: 32 }).text;
+    return {
+      registers: [
+        ...GENERAL.map(([name, r]): [string, number] => [name, cpu.reg32[r]! >>> 0]),
+        ['eip', cpu.eip >>> 0],
+        ['eflags', getEflags(cpu)],
+        ...SEGMENTS.map(([name, s]): [string, number] => [name, cpu.segSelector[s]!]),
+        ['cr0', cpu.cr0 >>> 0],
+        ['cr2', cpu.cr2 >>> 0],
+        ['cr3', cpu.cr3 >>> 0],
+        ['cr4', cpu.cr4 >>> 0],
+      ],
+      cpl: cpu.cpl,
+      next,
+    };
+  },
+
+  /** `length` bytes (≤ 4096) at guest-linear `address`, as vCPU 0 sees them. */
+  memory(session, args): MemoryView {
+    const address = Number(args.address) >>> 0;
+    const length = Math.min(Math.max(Number(args.length) | 0, 0), MAX_MEMORY_VIEW);
+    return { address, bytes: readLinear(session, address, length) };
+  },
+
+  /** What `xl list` shows (a PV guest's hypervisor; none for other guests). */
+  domains(session): DomainInfo[] {
+    return session instanceof PvSession ? session.toolstack.list() : [];
+  },
+};

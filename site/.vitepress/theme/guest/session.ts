@@ -1,0 +1,144 @@
+// One guest as the site runs it: in the browser's Web Worker behind <GuestConsole>, and in Node
+// at build time for `<<< console:GUEST`. Portable: the caller passes the guest sources (the
+// worker bundles them, the build reads them from solutions/guests). A guest runs on whatever
+// its chapter runs it on — a PV guest on the reference hypervisor (PvSession, below) — behind
+// one interface, so the worker, the inspectors and the build need not know which.
+
+import type { Cpu } from '../../../../sim/cpu/cpu.ts';
+import { translateForHost } from '../../../../sim/cpu/paging.ts';
+import { PhysMemory } from '../../../../sim/memory/memory.ts';
+import { Toolstack } from '../../../../solutions/dom0/toolstack.ts';
+import { buildGuest, GUESTS, type GuestInfo } from '../../../../solutions/guests/index.ts';
+import { type Domain, shutdownName } from '../../../../solutions/xen/domain.ts';
+import { formatTrace } from '../../../../solutions/xen/hypercall.ts';
+import { RunOutcome, runDomains } from '../../../../solutions/xen/schedule.ts';
+import { Xen } from '../../../../solutions/xen/xen.ts';
+
+export interface SessionListeners {
+  /**
+   * What a terminal running `xenlab run` shows, in order: the guest's console bytes, and what
+   * the host says about it (Xen's log lines as `(XEN) …`, dimmed), which go to stderr there.
+   */
+  output?(bytes: Uint8Array): void;
+  /** A line of the host's trace: for a PV guest, each hypercall (formatTrace). */
+  trace?(line: string): void;
+}
+
+/** A running guest, as the worker and the inspectors see it. */
+export interface GuestSession {
+  readonly name: string;
+  /** The CPU state of vCPU 0 (the guest's only CPU so far). */
+  readonly cpu: Cpu;
+  readonly mem: PhysMemory;
+  /** Guest instructions executed so far. */
+  readonly instructions: number;
+  /** The guest can run no further (shut down, crashed, halted, or its host failed). */
+  readonly ended: boolean;
+  /** Its state in its host's terms (a DomainState for a PV guest). */
+  readonly state: string;
+  /** Why it ended ('' while it has not): the shutdown reason, or the host's report. */
+  readonly outcome: string;
+  /** Runs at most `fuel` instructions (1 steps one); false when it stopped before the fuel ran out. */
+  run(fuel: number): boolean;
+  /** Keys typed at its console. */
+  type(text: string): void;
+  /** The machine address of guest-linear `linear` as vCPU 0 sees it, or -1 when unmapped. */
+  physical(linear: number): number;
+}
+
+const encoder = new TextEncoder();
+
+/** A line the host prints about the guest, as the terminal shows it: dim, with its prefix. */
+export function hostLine(prefix: string, line: string): Uint8Array {
+  return encoder.encode(`\x1b[2m${prefix}${line}\x1b[0m\n`);
+}
+
+export class UnknownGuestError extends Error {
+  override name = 'UnknownGuestError';
+}
+
+/** The names `<GuestConsole guest=…>` and `<<< console:…` accept. */
+export function guestNames(): string[] {
+  return GUESTS.map((g) => g.name);
+}
+
+/** Guest memory, as `xenlab run` gives it by default. */
+export const GUEST_MEMORY_MIB = 32;
+/** Machine memory beyond the guest's: Xen's own frames and shared_info. */
+const XEN_RESERVE_MIB = 4;
+
+/** A PV guest on the reference hypervisor: Xen, a toolstack, one domain (`xenlab run`). */
+export class PvSession implements GuestSession {
+  readonly name: string;
+  readonly xen: Xen;
+  readonly toolstack: Toolstack;
+  readonly domain: Domain;
+  instructions = 0;
+
+  /** Assembles `guest` from `files` and builds its domain, ready at its first instruction. */
+  constructor(guest: GuestInfo, files: Record<string, string>, listeners: SessionListeners) {
+    this.name = guest.name;
+    const image = buildGuest(guest.main, files);
+    this.xen = new Xen(new PhysMemory((GUEST_MEMORY_MIB + XEN_RESERVE_MIB) << 20), {
+      console: (_d, bytes) => listeners.output?.(bytes),
+      trace: listeners.trace === undefined ? undefined : (t) => listeners.trace?.(formatTrace(t)),
+      log: (line) => listeners.output?.(hostLine('(XEN) ', line)),
+    });
+    this.toolstack = new Toolstack(this.xen);
+    this.domain = this.toolstack.create(image, {
+      name: guest.name,
+      memoryMiB: GUEST_MEMORY_MIB,
+      cmdline: '',
+    });
+    this.toolstack.start(this.domain);
+  }
+
+  get cpu(): Cpu {
+    return this.domain.vcpus[0]!.cpu;
+  }
+
+  get mem(): PhysMemory {
+    return this.xen.mem;
+  }
+
+  get ended(): boolean {
+    return this.domain.shutdownReason >= 0 || this.xen.panicReport !== null;
+  }
+
+  get state(): string {
+    return this.domain.state;
+  }
+
+  get outcome(): string {
+    if (this.xen.panicReport !== null) return this.xen.panicReport.join('\n');
+    const reason = this.domain.shutdownReason;
+    return reason >= 0 ? shutdownName(reason) : '';
+  }
+
+  run(fuel: number): boolean {
+    const result = runDomains(this.xen, fuel);
+    this.instructions += result.instructions;
+    return result.outcome === RunOutcome.FuelExhausted;
+  }
+
+  type(text: string): void {
+    this.xen.consoleType(text);
+  }
+
+  physical(linear: number): number {
+    return translateForHost(this.cpu, linear >>> 0, false);
+  }
+}
+
+/** Starts guest `name` on what its chapter runs it on. */
+export function startGuest(
+  name: string,
+  files: Record<string, string>,
+  listeners: SessionListeners = {},
+): GuestSession {
+  const guest = GUESTS.find((g) => g.name === name);
+  if (guest === undefined) {
+    throw new UnknownGuestError(`no guest "${name}" (guests: ${guestNames().join(', ')})`);
+  }
+  return new PvSession(guest, files, listeners);
+}

@@ -1,0 +1,18 @@
+// The book's theme: VitePress's default theme, plus the interactive parts registered globally so
+// a chapter's README.md can use them as tags (`<GuestConsole guest="hello" />`).
+
+import type { Theme } from 'vitepress';
+import DefaultTheme from 'vitepress/theme';
+import BookContents from './components/BookContents.vue';
+import GuestConsole from './components/GuestConsole.vue';
+import SimSpeed from './components/SimSpeed.vue';
+import './style.css';
+
+export default {
+  extends: DefaultTheme,
+  enhanceApp({ app }) {
+    app.component('BookContents', BookContents);
+    app.component('GuestConsole', GuestConsole);
+    app.component('SimSpeed', SimSpeed);
+  },
+} satisfies Theme;

@@ -1,0 +1,305 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// DESIGN.md §5: the built book in a real browser. Serves site/.vitepress/dist (building it first
+// when it is missing or older than its sources), opens pages in Debian's Chromium, boots guests
+// in the page's Web Worker, and checks the console, the hypercall trace and the inspectors.
+// Prints the page weight of the page with the hello console and the sim's MIPS in the worker.
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'site/.vitepress/dist');
+const screenshots = join(root, 'site/.screenshots');
+const CHROMIUM = '/usr/bin/chromium';
+const required = process.env.XENLAB_REQUIRE_BROWSER === '1';
+const present = existsSync(CHROMIUM);
+if (!present && !required) {
+  console.warn(`site tier skipped: ${CHROMIUM} not found (apt-get install chromium)`);
+}
+
+/** The hello guest's greeting (solutions/guests/hello.asm). */
+const GREETING = 'Hello from a PV guest on xenlab!';
+/** The chapter whose text embeds the hello console, when it is written. */
+const CHAPTER_02 = join(root, 'chapters/02-architecture/README.md');
+
+/** Newest modification time of the files under `dir` (skipping build output and modules). */
+function newest(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let time = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (['node_modules', 'dist', 'cache', '.screenshots'].includes(entry.name)) continue;
+    const path = join(dir, entry.name);
+    time = Math.max(time, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return time;
+}
+
+function buildIfStale(): void {
+  const built = join(dist, 'index.html');
+  const sources = Math.max(
+    ...['site', 'chapters', 'solutions', 'sim'].map((d) => newest(join(root, d))),
+  );
+  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
+  const vitepress = join(root, 'node_modules/.bin/vitepress');
+  const result = spawnSync(vitepress, ['build', 'site'], { cwd: root, encoding: 'utf8' });
+  if (result.status !== 0)
+    throw new Error(`vitepress build failed:\n${result.stdout}${result.stderr}`);
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.svg': 'image/svg+xml',
+};
+
+/** Bytes served, by file extension, since the last reset; and what gzip would make of them. */
+const served = new Map<string, number>();
+const servedGzip = new Map<string, number>();
+
+/** A static server for the built site, with VitePress's clean URLs (/guests → guests.html). */
+function serve(): Server {
+  return createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    const candidates = [path, `${path}.html`, join(path, 'index.html')].map((p) => join(dist, p));
+    const file = candidates.find(
+      (f) => f.startsWith(dist) && existsSync(f) && statSync(f).isFile(),
+    );
+    if (file === undefined) {
+      console.warn(`site server: 404 ${req.url}`);
+      res.writeHead(404).end();
+      return;
+    }
+    const body = readFileSync(file);
+    const ext = extname(file);
+    served.set(ext, (served.get(ext) ?? 0) + body.length);
+    servedGzip.set(ext, (servedGzip.get(ext) ?? 0) + gzipSync(body).length);
+    // As static hosts serve VitePress's hashed assets: cached for good, fetched once.
+    const cache = path.startsWith('/assets/') ? 'max-age=31536000, immutable' : 'no-cache';
+    res.writeHead(200, {
+      'content-type': TYPES[ext] ?? 'application/octet-stream',
+      'cache-control': cache,
+    });
+    res.end(body);
+  });
+}
+
+/** What the server has sent since the last reset. */
+function snapshot(): Weight {
+  return { plain: Object.fromEntries(served), gzip: Object.fromEntries(servedGzip) };
+}
+
+type Weight = Record<'plain' | 'gzip', Record<string, number>>;
+
+/** HTML + JS + CSS bytes as served and gzipped, and every kind served. */
+function pageWeight(weight: Weight): string {
+  const total = (w: Record<string, number>) =>
+    (w['.html'] ?? 0) + (w['.js'] ?? 0) + (w['.css'] ?? 0);
+  return (
+    `${total(weight.plain)} bytes of HTML+JS+CSS, ${total(weight.gzip)} gzipped ` +
+    `(by kind: ${JSON.stringify(weight.plain)})`
+  );
+}
+
+describe.skipIf(!present && !required)('the book in Chromium', () => {
+  let server: Server;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    buildIfStale();
+    server = serve();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  /** Opens `path`, collecting every error the page or its workers log. */
+  async function open(
+    path: string,
+    colorScheme: 'light' | 'dark' = 'light',
+  ): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, colorScheme });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(`${base}${path}`);
+    return { page, errors };
+  }
+
+  /** Boots the hello console on `path` to its end; returns what its terminal and trace show. */
+  async function runHello(path: string) {
+    served.clear();
+    servedGzip.clear();
+    const { page, errors } = await open(path);
+    await page.waitForLoadState('networkidle');
+    const initial = snapshot();
+    const hello = page.locator('.guest-console[data-guest="hello"]').first();
+    // A console starts its worker when it comes near the screen.
+    await hello.scrollIntoViewIfNeeded();
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector('.guest-console[data-guest="hello"]')
+          ?.getAttribute('data-status') === 'booted',
+    );
+    await hello.locator('button.run').click();
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector('.guest-console[data-guest="hello"]')
+          ?.getAttribute('data-status') === 'ended',
+    );
+    // xterm.js renders only while the terminal is on screen.
+    await hello.locator('.guest-screen').scrollIntoViewIfNeeded();
+    await expect
+      .poll(() => hello.locator('.xterm-rows').textContent(), { timeout: 10_000 })
+      .toContain(GREETING);
+    const rows = await hello.locator('.xterm-rows > div').allTextContents();
+    const screen = rows.map((r) => r.replace(/\u00a0/g, ' ').trimEnd());
+    while (screen.at(-1) === '') screen.pop();
+    const trace = await hello.locator('.hypercall-trace').textContent();
+    const status = await hello.locator('.guest-status').textContent();
+    return { page, errors, screen, trace, status, initial, weight: snapshot() };
+  }
+
+  it('boots the hello guest in the guests page: console, trace, registers, memory', async () => {
+    const { page, errors, screen, trace, status, initial, weight } = await runHello('/guests');
+    expect(screen).toContain(GREETING);
+    expect(screen.at(-1)).toBe('(XEN) domain 1 (hello) shut down: poweroff');
+    expect(trace).toMatch(/d1v0 console_io\(cmd=CONSOLEIO_write, .*\) = 0/);
+    expect(trace).toMatch(/sched_op\(cmd=SCHEDOP_shutdown/);
+    expect(status).toContain('poweroff');
+    // The build-time quote above the console shows the same screen.
+    const quoted = await page.locator('.xenlab-quote-caption + div pre').first().textContent();
+    expect(quoted?.split('\n')).toEqual(screen);
+    console.log(`site: /guests page weight on load ${pageWeight(initial)}`);
+    console.log(`site: /guests page weight with the hello console run ${pageWeight(weight)}`);
+
+    // Reset, then single-step: one instruction per click, and vCPU 0's registers follow.
+    const hello = page.locator('.guest-console[data-guest="hello"]');
+    await hello.locator('button.reset').click();
+    await page.waitForFunction(() =>
+      document
+        .querySelector('.guest-console[data-guest="hello"] .guest-status')
+        ?.textContent?.includes(' 0 instructions'),
+    );
+    await hello.locator('summary', { hasText: 'Registers and memory' }).click();
+    const eipBefore = await hello.locator('.register-view dt:text-is("eip") + dd').textContent();
+    await hello.locator('button.step').click();
+    await page.waitForFunction(() =>
+      document
+        .querySelector('.guest-console[data-guest="hello"] .guest-status')
+        ?.textContent?.includes(' 1 instruction'),
+    );
+    await expect
+      .poll(() => hello.locator('.register-view dt:text-is("eip") + dd').textContent())
+      .not.toBe(eipBefore);
+    expect(await hello.locator('.register-view').textContent()).toMatch(/cpl\s*1/);
+    // The memory view reads the guest's stack through its page tables: mapped, so hex bytes.
+    expect(await hello.locator('.memory-view pre').textContent()).toMatch(
+      /^[0-9a-f]{8} {2}[0-9a-f]{2} /,
+    );
+
+    mkdirSync(screenshots, { recursive: true });
+    await page.screenshot({ path: join(screenshots, 'guests.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it.skipIf(
+    !existsSync(CHAPTER_02) ||
+      !readFileSync(CHAPTER_02, 'utf8').includes('<GuestConsole guest="hello"'),
+  )(
+    'boots the hello guest in chapter 02',
+    async () => {
+      const { page, errors, screen, trace, initial, weight } = await runHello('/02-architecture/');
+      expect(screen).toContain(GREETING);
+      expect(trace).toContain('console_io(cmd=CONSOLEIO_write');
+      mkdirSync(screenshots, { recursive: true });
+      await page.screenshot({ path: join(screenshots, '02-architecture.png'), fullPage: true });
+      console.log(`site: chapter 02 page weight on load ${pageWeight(initial)}`);
+      console.log(`site: chapter 02 page weight with the hello console run ${pageWeight(weight)}`);
+      expect(errors).toEqual([]);
+      await page.close();
+    },
+    120_000,
+  );
+
+  it('shows Xen’s crash report when the crash guest faults', async () => {
+    const { page, errors } = await open('/guests');
+    const crash = page.locator('.guest-console[data-guest="crash"]');
+    await crash.scrollIntoViewIfNeeded();
+    await expect.poll(() => crash.getAttribute('data-status'), { timeout: 30_000 }).toBe('booted');
+    await crash.locator('button.run').click();
+    await expect.poll(() => crash.getAttribute('data-status'), { timeout: 30_000 }).toBe('ended');
+    expect(await crash.locator('.guest-status').textContent()).toContain('crash');
+    await expect
+      .poll(() => crash.locator('.xterm-rows').textContent(), { timeout: 10_000 })
+      .toContain('(XEN) domain 1 (crash) crashed:');
+    expect(await crash.locator('.xterm-rows').textContent()).toContain('#PF, page fault');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('follows the dark theme, terminal included', async () => {
+    const { page, errors } = await open('/guests', 'dark');
+    await page.locator('.guest-console[data-guest="hello"]').scrollIntoViewIfNeeded();
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector('.guest-console[data-guest="hello"]')
+          ?.getAttribute('data-status') === 'booted',
+    );
+    expect(await page.locator('html').getAttribute('class')).toContain('dark');
+    const background = await page
+      .locator('.guest-console[data-guest="hello"] .xterm-scrollable-element')
+      .evaluate((e) => getComputedStyle(e).backgroundColor);
+    expect(background).toBe('rgb(27, 27, 31)'); // GuestConsole.vue's dark theme
+    mkdirSync(screenshots, { recursive: true });
+    await page.screenshot({ path: join(screenshots, 'guests-dark.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('runs bench/loop.asm in the worker and reports MIPS', async () => {
+    const { page, errors } = await open('/guests');
+    await page.locator('.sim-speed button').click();
+    await page.waitForFunction(
+      () => document.querySelector('.sim-speed')?.getAttribute('data-mips') !== '',
+      undefined,
+      { timeout: 60_000 },
+    );
+    const mips = Number(await page.locator('.sim-speed').getAttribute('data-mips'));
+    console.log(`site: loop MIPS in the browser worker ${mips}`);
+    expect(mips).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+});
