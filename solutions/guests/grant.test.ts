@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PhysMemory } from '../../sim/memory/memory.ts';
 import { mapGrantTable } from '../dom0/grant-table-setup.ts';
+import { SCENARIOS, startScenario } from '../dom0/scenarios.ts';
 import { Toolstack } from '../dom0/toolstack.ts';
 import { DomainState } from '../xen/domain.ts';
 import { formatTrace } from '../xen/hypercall.ts';
@@ -85,5 +86,20 @@ describe('grant-share and grant-map', () => {
     );
     expect(ts.console(map)).toBe('no grant: boot with dom=DOMID ref=REF on the command line\r\n');
     expect([share.shutdownReason, map.shutdownReason]).toEqual([0, 0]);
+  });
+
+  it('as a scenario, started together, they run the same exchange', () => {
+    const xen = new Xen(new PhysMemory(80 << 20));
+    const ts = new Toolstack(xen);
+    const image = (guest: string) => buildGuest(`${guest}.asm`, sources());
+    const [granter, mapper] = startScenario(ts, SCENARIOS['grant-share']!, image, 32);
+    expect(runDomains(xen, 2_000_000).outcome).toBe(RunOutcome.Idle);
+    expect(ts.console(granter!)).toContain('end_access refused: the page is still mapped\r\n');
+    expect(ts.console(granter!)).toContain('grant ended\r\n');
+    expect(ts.console(mapper!)).toBe(
+      'mapping ref 8 of domain 1\r\n' +
+        'it says: Hello through a granted page!\r\n' +
+        'unmapped, status 0\r\n',
+    );
   });
 });
