@@ -277,6 +277,16 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
     await expect
       .poll(() => tables.locator('h4').allTextContents())
       .toEqual(['d1 grant-share: version 1, 4 frames', 'd2 grant-map: version 1, 4 frames']);
+    // The visualiser's own button steps until grant-map holds its mapping.
+    const mapped = tables.locator('p', { hasText: 'handle 0: ref 8 of d1' });
+    for (let i = 0; i < 40 && (await mapped.count()) === 0; i++) {
+      await share.locator('button.step-grants').click();
+      await expect.poll(() => share.getAttribute('data-status')).toBe('paused');
+    }
+    expect(await mapped.textContent()).toContain('host_map');
+    expect(await tables.locator('tbody tr').first().textContent()).toContain(
+      'permit_access | reading | writing',
+    );
     await share.locator('button.run').click();
     await expect.poll(() => share.getAttribute('data-status'), { timeout: 30_000 }).toBe('ended');
     await share.locator('.guest-screen').scrollIntoViewIfNeeded();
