@@ -22,7 +22,9 @@ function sources(): Record<string, string> {
 
 describe('guests', () => {
   it('every listed guest assembles into a PV kernel', () => {
-    for (const g of GUESTS) expect(buildGuest(g.main, sources()).length).toBeGreaterThan(4096);
+    for (const g of GUESTS.filter((guest) => guest.monitor === undefined)) {
+      expect(buildGuest(g.main, sources()).length).toBeGreaterThan(4096);
+    }
   });
 
   it('hello greets, reports the Xen version and its start_info, and powers off', () => {

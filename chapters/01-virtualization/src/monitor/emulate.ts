@@ -1,0 +1,61 @@
+// Your working copy for chapter 01, generated from solutions/monitor/emulate.ts by npx xenlab stage.
+// Trap and emulate: what the monitor does with an instruction that trapped, against the guest's
+// virtual CPU (its interrupt flag, descriptor-table registers, CR0): book §1.1.1, §1.3, §1.5.1.
+//
+// Two kinds of instruction reach here. Privileged ones (CLI, STI, LGDT, LIDT, OUT, HLT) trap by
+// themselves: at CPL > 0 (and above IOPL) they raise #GP. Sensitive-but-unprivileged ones
+// (PUSHF, POPF, IRET, SGDT, SIDT, SLDT, STR, SMSW) trap only because the rewriter put an INT3
+// where they stood. Either way the monitor has already moved EIP past the instruction.
+//
+// We emulate the plain 32-bit forms our guests use: no prefixes, operand size 32.
+
+import { NotImplemented } from '../exercise.ts';
+import { EAX, EDX, FLAG_AC, FLAG_ID, FLAG_IF, FLAG_NT } from '../../../../sim/cpu/cpu.ts';
+import { decodeEa32At } from '../../../../sim/cpu/decode.ts';
+import { setEflags } from '../../../../sim/cpu/flags.ts';
+import {
+  consoleWrite,
+  flagsImage,
+  guestPop,
+  guestPush,
+  guestRead16,
+  guestRead32,
+  guestWrite16,
+  guestWrite32,
+  HALTED,
+  setInterruptFlag,
+  type TrappedInstruction,
+  type Vm,
+} from './vm.ts';
+
+/** EFLAGS bits POPF and IRET load for the guest: all but IF and IOPL (kept virtual) and VM/RF. */
+const GUEST_FLAGS = 0x0dd5 | FLAG_NT | FLAG_AC | FLAG_ID;
+
+/**
+ * Emulates `insn` for the guest; returns false for an instruction this monitor does not
+ * emulate (the guest is then stopped). EIP is already past the instruction.
+ */
+export function emulate(vm: Vm, insn: TrappedInstruction): boolean {
+  throw new NotImplemented('01-trap-emulate', '1.5.1');
+}
+
+/** POPF and IRET at the guest's virtual CPL 0: every flag loads, IF into the virtual CPU. */
+function loadFlags(vm: Vm, value: number): void {
+  setEflags(vm.cpu, value, GUEST_FLAGS);
+  setInterruptFlag(vm, (value & FLAG_IF) !== 0);
+}
+
+/**
+ * The ModRM operand of a two-byte (0F xx /r) instruction: a register number, or the guest
+ * offset of its memory operand, computed from the guest's registers as the CPU would.
+ */
+function operand(
+  vm: Vm,
+  insn: TrappedInstruction,
+): { register: number; offset: 0 } | { register: undefined; offset: number } {
+  const modrm = insn.bytes[2]!;
+  if (modrm >= 0xc0) return { register: modrm & 7, offset: 0 };
+  vm.cpu.segOverride = -1;
+  decodeEa32At(vm.cpu, insn.bytes, 3, modrm);
+  return { register: undefined, offset: vm.cpu.eaOffset };
+}
