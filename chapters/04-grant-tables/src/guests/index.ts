@@ -12,9 +12,49 @@ export interface GuestInfo {
   description: string;
   /** Chapter id from which it exists. */
   chapter: string;
+  /**
+   * Chapter 1's guests are flat binaries for the monitor of solutions/monitor, not PV kernels:
+   * how that monitor runs this one (on the bare machine, deprivileged as it is, or rewritten).
+   */
+  monitor?: 'bare' | 'trap' | 'rewrite';
 }
 
 export const GUESTS: readonly GuestInfo[] = [
+  {
+    name: 'x86-problem',
+    main: 'x86-problem.asm',
+    description: 'asks SGDT, PUSHF and SMSW about its state in ring 1: they answer for the host',
+    chapter: '01',
+    monitor: 'trap',
+  },
+  {
+    name: 'x86-problem-rewritten',
+    main: 'x86-problem.asm',
+    description: 'the same, rewritten: the monitor answers from the virtual CPU',
+    chapter: '01',
+    monitor: 'rewrite',
+  },
+  {
+    name: 'popf-guard-bare',
+    main: 'popf-guard.asm',
+    description: 'a critical section entered with POPF (IF = 0), on the bare machine in ring 0',
+    chapter: '01',
+    monitor: 'bare',
+  },
+  {
+    name: 'popf-guard',
+    main: 'popf-guard.asm',
+    description: 'the same in ring 1: POPF ignores IF, timer ticks get into the critical section',
+    chapter: '01',
+    monitor: 'trap',
+  },
+  {
+    name: 'popf-guard-rewritten',
+    main: 'popf-guard.asm',
+    description: 'the same in ring 1, rewritten: the monitor emulates POPF, no tick gets in',
+    chapter: '01',
+    monitor: 'rewrite',
+  },
   {
     name: 'hello',
     main: 'hello.asm',
