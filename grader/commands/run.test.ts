@@ -63,7 +63,9 @@ describe('xenlab run', () => {
 
   it('explains what it cannot load', () => {
     const missing = xenlab('run', 'no-such-guest');
-    expect(missing.err).toMatch(/cannot load "no-such-guest" \(guests: [^)]*\bhello\b[^)]*\bcrash\)/);
+    expect(missing.err).toMatch(
+      /cannot load "no-such-guest" \(guests: [^)]*\bhello\b[^)]*\bcrash\)/,
+    );
     expect(missing.code).toBe(1);
     const notXen = join(mkdtempSync(join(tmpdir(), 'xenlab-run-')), 'x.elf');
     writeFileSync(notXen, new Uint8Array(64));
