@@ -25,8 +25,8 @@ export * from './grant-copy.ts';
 export * from './grant-map.ts';
 export * from './grant-table.ts';
 export * from './grant-table-op.ts';
-export * from './guest-access.ts';
 // xenlab: end index-grant-tables
+export * from './guest-access.ts';
 export * from './heap.ts';
 export * from './hypercall.ts';
 export * from './hypercall-table.ts';
