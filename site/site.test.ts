@@ -227,6 +227,13 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
       /^[0-9a-f]{8} {2}[0-9a-f]{2} /,
     );
 
+    // The page-tables visualiser inside the console: the bootstrap tables, read-only, and Xen's.
+    await hello.locator('summary', { hasText: 'Page tables' }).click();
+    const tables = hello.locator('.page-tables');
+    await expect.poll(() => tables.textContent()).toMatch(/CR3 → L3 at machine [0-9a-f]{8}/);
+    expect(await tables.textContent()).toMatch(/RO S/);
+    expect(await tables.textContent()).toContain('Xen');
+
     mkdirSync(screenshots, { recursive: true });
     await page.screenshot({ path: join(screenshots, 'guests.png'), fullPage: true });
     expect(errors).toEqual([]);
@@ -251,6 +258,72 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
     },
     120_000,
   );
+
+  it('shows chapter 03’s time records beside the gettimeofday console', async () => {
+    const { page, errors } = await open('/03-shared-info/');
+    const console03 = page.locator('.guest-console[data-guest="gettimeofday"]');
+    await console03.scrollIntoViewIfNeeded();
+    await expect
+      .poll(() => console03.getAttribute('data-status'), { timeout: 30_000 })
+      .toBe('booted');
+    const time = console03.locator('.vcpu-time-info');
+    // Before the first instruction no vCPU has been scheduled: nothing is published yet.
+    await expect.poll(() => time.textContent(), { timeout: 10_000 }).toMatch(/version\s*0\b/);
+    await console03.locator('button.run').click();
+    await expect
+      .poll(() => console03.getAttribute('data-status'), { timeout: 30_000 })
+      .toBe('ended');
+    await expect
+      .poll(() => console03.locator('.xterm-rows').textContent(), { timeout: 10_000 })
+      .toContain('Time of day:');
+    // Scheduled once: version 2, the 1 GHz scale, and a guest reading equal to Xen's clock.
+    await expect.poll(() => time.textContent(), { timeout: 10_000 }).toMatch(/version\s*2\b/);
+    const text = (await time.textContent()) ?? '';
+    expect(text).toContain('0x80000000');
+    const [guest, xen] = [...text.matchAll(/(\d+\.\d{9}) s/g)].map((m) => m[1]);
+    expect(guest).toBe(xen);
+    mkdirSync(screenshots, { recursive: true });
+    await time.screenshot({ path: join(screenshots, '03-vcpu-time-info.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it.skipIf(!existsSync(join(root, 'chapters/01-virtualization/README.md')))(
+    'runs a chapter-1 guest on the monitor in chapter 01',
+    async () => {
+      const { page, errors } = await open('/01-virtualization/');
+      const guest = page.locator('.guest-console[data-guest="popf-guard"]').first();
+      await guest.scrollIntoViewIfNeeded();
+      await expect
+        .poll(() => guest.getAttribute('data-status'), { timeout: 30_000 })
+        .toBe('booted');
+      await guest.locator('button.run').click();
+      await expect.poll(() => guest.getAttribute('data-status'), { timeout: 30_000 }).toBe('ended');
+      expect(await guest.locator('.guest-status').textContent()).toContain('halted');
+      expect(await guest.locator('.hypercall-trace').textContent()).toContain(
+        'trapped and emulated: sti',
+      );
+      await expect
+        .poll(() => guest.locator('.xterm-rows').textContent(), { timeout: 10_000 })
+        .toContain('critical section');
+      mkdirSync(screenshots, { recursive: true });
+      await page.screenshot({ path: join(screenshots, '01-virtualization.png') });
+      expect(errors).toEqual([]);
+      await page.close();
+    },
+    120_000,
+  );
+
+  it('finds chapter text with the local search', async () => {
+    const { page, errors } = await open('/');
+    await page.locator('.VPNavBarSearch button').click();
+    await page.locator('#localsearch-input').fill('console_io');
+    const results = page.locator('.VPLocalSearchBox .result');
+    await expect.poll(() => results.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await results.first().getAttribute('href')).toMatch(/^\/(\d\d-[a-z-]+\/|guests)/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
 
   it('shows Xen’s crash report when the crash guest faults', async () => {
     const { page, errors } = await open('/guests');

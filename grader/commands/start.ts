@@ -1,6 +1,8 @@
 // `xenlab start` (npm start): the way into the textbook. Lists the chapters, then serves the
 // book (site/, VitePress) on this machine with every interactive part, until interrupted.
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CHAPTERS } from '../../chapters/index.ts';
@@ -56,11 +58,17 @@ export function register(program: Command): void {
       console.log('xenlab — build the Xen hypervisor, one chapter at a time.\n');
       console.log(`Chapters:\n${chapterList()}\n`);
       console.log('Next steps:');
-      console.log('  read the book at the address below (Ctrl-C stops it)');
+      if (options.list !== true)
+        console.log('  read the book at the address below (Ctrl-C stops it)');
       console.log('  npx xenlab check-setup   check that this machine is ready');
       console.log('  npx xenlab --help        every command');
       console.log('  npm test                 run the test suite\n');
       if (options.list === true) return;
+      // A student handout carries the chapters' text but not the site, which quotes solutions/.
+      if (!existsSync(join(siteDir, '.vitepress/config.ts'))) {
+        console.log('This copy has no book site: read chapters/NN-slug/README.md.');
+        return;
+      }
       await serveBook(options);
     });
 }

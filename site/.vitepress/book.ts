@@ -6,6 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { DefaultTheme } from 'vitepress';
 import { CHAPTERS, type Chapter } from '../../chapters/index.ts';
+import { GUESTS } from '../../solutions/guests/index.ts';
 
 /** The book's four parts (reference/book-toc.md), by chapter id. */
 export const PARTS: readonly { title: string; chapters: readonly string[] }[] = [
@@ -45,6 +46,28 @@ export function contents(root: string): ContentsPart[] {
       link: written.has(c.id) ? chapterLink(c) : null,
     })),
   }));
+}
+
+/** A guest of solutions/guests, with the chapter it comes from (the guests page's table). */
+export interface GuestEntry {
+  name: string;
+  description: string;
+  chapter: string;
+  /** The chapter's page, when written. */
+  link: string | null;
+}
+
+export function guestEntries(root: string): GuestEntry[] {
+  const written = writtenChapters(root);
+  return GUESTS.map((g) => {
+    const c = written.find((w) => w.id === g.chapter);
+    return {
+      name: g.name,
+      description: g.description,
+      chapter: g.chapter,
+      link: c === undefined ? null : chapterLink(c),
+    };
+  });
 }
 
 /** The sidebar: one group per part that has a written chapter. */

@@ -9,6 +9,8 @@ import {
   type ContentsPart,
   chapterLink,
   contents,
+  type GuestEntry,
+  guestEntries,
   notPages,
   pageUrls,
   rewrites,
@@ -30,8 +32,11 @@ const ICON =
   "<rect width='16' height='16' rx='3' fill='%23e05d44'/><text x='8' y='12.5' font-size='12' " +
   "font-family='monospace' text-anchor='middle' fill='white'>x</text></svg>";
 
-/** The default theme's settings, and the book's contents for <BookContents>. */
-export type ThemeConfig = DefaultTheme.Config & { contents: ContentsPart[] };
+/** The default theme's settings, the book's contents (<BookContents>) and guests (<GuestList>). */
+export type ThemeConfig = DefaultTheme.Config & {
+  contents: ContentsPart[];
+  guests: GuestEntry[];
+};
 
 export default defineConfigWithTheme<ThemeConfig>({
   title: 'xenlab',
@@ -71,6 +76,7 @@ export default defineConfigWithTheme<ThemeConfig>({
     ],
     sidebar: sidebar(root),
     contents: contents(root),
+    guests: guestEntries(root),
     search: { provider: 'local' },
     outline: { level: [2, 3] },
     docFooter: { prev: 'Previous chapter', next: 'Next chapter' },

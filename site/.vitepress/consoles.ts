@@ -8,14 +8,11 @@ import { renderScreen } from '../../chapters/testing/screen.ts';
 import { asmSourcesUnder } from '../../grader/asm-sources.ts';
 import { guestNames, startGuest } from './theme/guest/session.ts';
 
-/** The same budget as `xenlab run`: enough for every guest to finish. */
-const FUEL = 200_000_000;
-
 /** Runs guest `name` to its end (or the fuel); returns its console bytes and its host's lines. */
 export function terminalBytes(name: string, files: Record<string, string>): Uint8Array {
   const chunks: number[] = [];
   const session = startGuest(name, files, { output: (bytes) => chunks.push(...bytes) });
-  session.run(FUEL);
+  session.run(session.budget);
   return Uint8Array.from(chunks);
 }
 

@@ -6,7 +6,10 @@ import DefaultTheme from 'vitepress/theme';
 import BookContents from './components/BookContents.vue';
 import GrantTable from './components/GrantTable.vue';
 import GuestConsole from './components/GuestConsole.vue';
+import GuestList from './components/GuestList.vue';
+import PageTables from './components/PageTables.vue';
 import SimSpeed from './components/SimSpeed.vue';
+import VcpuTimeInfo from './components/VcpuTimeInfo.vue';
 import './style.css';
 
 export default {
@@ -15,6 +18,9 @@ export default {
     app.component('BookContents', BookContents);
     app.component('GrantTable', GrantTable);
     app.component('GuestConsole', GuestConsole);
+    app.component('GuestList', GuestList);
+    app.component('PageTables', PageTables);
     app.component('SimSpeed', SimSpeed);
+    app.component('VcpuTimeInfo', VcpuTimeInfo);
   },
 } satisfies Theme;

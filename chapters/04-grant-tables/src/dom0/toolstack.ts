@@ -7,6 +7,8 @@
 // hypercall it will issue instead arrives with the Xen API chapter (11).
 
 import type { Domain, DomainState } from '../xen/domain.ts';
+import { platformOp, settimeOp } from '../xen/platform.ts';
+import { getSTime } from '../xen/time.ts';
 import type { DomainConfig, Xen } from '../xen/xen.ts';
 
 /** What `xl list` shows for a domain. */
@@ -46,6 +48,15 @@ export class Toolstack {
 
   destroy(d: Domain): void {
     this.xen.destroyDomain(d);
+  }
+
+  /**
+   * Sets the time of day to `secs`.`nsecs` since 1970 (as `date -s` does on a dom0): a
+   * XENPF_settime64 platform_op, stamped with the system time it is taken at.
+   */
+  setWallclock(secs: number, nsecs = 0): number {
+    const dom0 = this.xen.findDomain(0)!;
+    return platformOp(this.xen, dom0, settimeOp(secs, nsecs, getSTime(this.xen.time)));
   }
 
   /** Everything the domain has written to its console so far. */

@@ -74,6 +74,18 @@ export const GUESTS: readonly GuestInfo[] = [
     chapter: '02',
   },
   {
+    name: 'gettimeofday',
+    main: 'gettimeofday.asm',
+    description: 'maps shared_info, prints Xen system time and the time of day three times',
+    chapter: '03',
+  },
+  {
+    name: 'timeloop',
+    main: 'timeloop.asm',
+    description: 'reads the system time 2000 times and counts readings that went backwards',
+    chapter: '03',
+  },
+  {
     name: 'grant-share',
     main: 'grant-share.asm',
     description: 'grants a page to the domain peer=N, writes a message, waits for the reply',

@@ -28,6 +28,8 @@ export interface HypervisorServices {
   findDomain(domid: number): Domain | undefined;
   /** Xen's command line (XENVER_commandline). */
   readonly commandLine: string;
+  /** do_settime: the clock reads secs.nsecs (since 1970) at system time `systemTime`. */
+  settime(secs: number, nsecs: number, systemTime: number): void;
   /** Machine frames and their owners (grant tables hand frames between domains). */
   readonly heap: Heap;
 }

@@ -10,6 +10,8 @@
 //   console, sched,       the chapter-02 hypercalls
 //   version, vm-assist
 //   schedule              running the vCPUs
+//   shared-info, time     the shared info page, system time, vcpu_time_info, the wall clock
+//   platform              platform_op: the toolstack sets the time of day (chapter 03)
 
 export * from './abi.ts';
 export * from './builder.ts';
@@ -28,8 +30,11 @@ export * from './guest-access.ts';
 export * from './heap.ts';
 export * from './hypercall.ts';
 export * from './hypercall-table.ts';
+export * from './platform.ts';
 export * from './sched.ts';
 export * from './schedule.ts';
+export * from './shared-info.ts';
+export * from './time.ts';
 export * from './traps.ts';
 export * from './version.ts';
 export * from './vm-assist.ts';

@@ -17,6 +17,7 @@ import { gnttabDomainDestroy } from './grant-map.ts';
 import { Heap } from './heap.ts';
 import type { HypercallTrace, HypervisorServices } from './hypercall.ts';
 import { HYPERCALL_TABLE } from './hypercall-table.ts';
+import { doSettime, initXenTime, updateDomainWallclockTime, type XenTime } from './time.ts';
 import { buildXenArea, type XenArea } from './x86-desc.ts';
 
 /** What the toolstack passes to create a domain (libxl's domain config, reduced). */
@@ -55,6 +56,8 @@ export class Xen implements HypervisorServices {
   private nextDomid = 1;
   /** Set when Xen itself failed (a TypeScript exception in the hypervisor): the machine stops. */
   panicReport: string[] | null = null;
+  /** Xen's clock: the TSC scale, system time, the vCPU on the pCPU, the wall clock. */
+  readonly time: XenTime = initXenTime();
 
   constructor(mem: PhysMemory, listeners: XenListeners = {}, commandLine = '') {
     this.mem = mem;
@@ -114,6 +117,10 @@ export class Xen implements HypervisorServices {
     for (let i = 0; i < text.length; i++) this.consoleInput.push(text.charCodeAt(i) & 0xff);
   }
 
+  settime(secs: number, nsecs: number, systemTime: number): void {
+    doSettime(this.time, this.mem, this.domains.values(), secs, nsecs, systemTime);
+  }
+
   /** The id the next createDomain will give (the toolstack can tell a guest its peer's id). */
   get nextDomainId(): number {
     return this.nextDomid;
@@ -160,6 +167,8 @@ export class Xen implements HypervisorServices {
         shuffle: config.seed === undefined ? null : new Prng(config.seed),
       });
       this.domains.set(domid, d);
+      // Setting vCPU 0's context gives the domain the wall clock (arch_set_info_guest).
+      updateDomainWallclockTime(this.time, this.mem, d);
       this.log(`domain ${domid} (${config.name}) built: ${nrPages} pages`);
       return { domain: d, layout };
     } catch (e) {

@@ -22,10 +22,10 @@ import {
 } from '../../../../sim/cpu/cpu.ts';
 import { getEflags } from '../../../../sim/cpu/flags.ts';
 import type { DomainInfo } from '../../../../solutions/dom0/toolstack.ts';
-import type { Domain } from '../../../../solutions/xen/domain.ts';
-import { nrGrantEntries, readSharedEntry } from '../../../../solutions/xen/grant-table.ts';
-import type { Heap } from '../../../../solutions/xen/heap.ts';
+import { grantTables } from './grant-tables.ts';
+import { pageTables } from './page-tables.ts';
 import { type GuestSession, PvSession } from './session.ts';
+import { vcpuTimeInfo } from './vcpu-time-info.ts';
 
 export type InspectArgs = Record<string, number | string | boolean>;
 export type Inspector = (session: GuestSession, args: InspectArgs) => unknown;
@@ -84,54 +84,6 @@ function readLinear(session: GuestSession, address: number, length: number): (nu
   return bytes;
 }
 
-/** One grant entry in use: the shared entry as the granter wrote it, and Xen's pins. */
-export interface GrantEntryView {
-  ref: number;
-  flags: number;
-  domid: number;
-  frame: number;
-  /** The active entry's packed GNTPIN_* counters (0: not in use). */
-  pin: number;
-}
-
-/** A mapping the domain holds of another domain's grant (its maptrack). */
-export interface GrantMappingView {
-  handle: number;
-  granter: number;
-  ref: number;
-  flags: number;
-}
-
-/** A domain's grant table as the chapter 04 visualiser shows it. */
-export interface GrantTableView {
-  domid: number;
-  name: string;
-  /** 0 until setup_table or set_version. */
-  version: number;
-  frames: number;
-  /** Entries whose flags are not 0, or that Xen has pinned. */
-  entries: GrantEntryView[];
-  mappings: GrantMappingView[];
-}
-
-function grantTableView(heap: Heap, d: Domain): GrantTableView {
-  const gt = d.grantTable;
-  const view = { domid: d.domid, name: d.name, version: gt?.version ?? 0, frames: 0 };
-  if (gt === null || d.destroyed) return { ...view, entries: [], mappings: [] };
-  const entries: GrantEntryView[] = [];
-  for (let ref = 0; ref < nrGrantEntries(gt); ref++) {
-    const sha = readSharedEntry(heap, gt, ref);
-    const pin = gt.active[ref]?.pin ?? 0;
-    if (sha.flags !== 0 || pin !== 0) entries.push({ ref, ...sha, pin });
-  }
-  const mappings = gt.maptrack.flatMap((m, handle) =>
-    m.flags === 0 || m.granter === null
-      ? []
-      : [{ handle, granter: m.granter.domid, ref: m.ref, flags: m.flags }],
-  );
-  return { ...view, frames: gt.frames.length, entries, mappings };
-}
-
 export const INSPECTORS: Record<string, Inspector> = {
   /** vCPU 0: general, segment and control registers, and the next instruction. */
   registers(session): RegisterView {
@@ -165,11 +117,14 @@ export const INSPECTORS: Record<string, Inspector> = {
     return { address, bytes: readLinear(session, address, length) };
   },
 
-  /** Every domain's grant table: entries in use and mappings held (chapter 04). */
-  'grant-tables'(session): GrantTableView[] {
-    if (!(session instanceof PvSession)) return [];
-    return session.domains.map((d) => grantTableView(session.xen.heap, d));
-  },
+  /** vCPU 0's PAE page tables and the mappings they make (page-tables.ts). */
+  'page-tables': pageTables,
+
+  /** vCPU 0's time records in shared_info, and the clocks they give (vcpu-time-info.ts). */
+  'vcpu-time-info': vcpuTimeInfo,
+
+  /** Every domain's grant table: entries in use and mappings held (grant-tables.ts). */
+  'grant-tables': grantTables,
 
   /** What `xl list` shows (a PV guest's hypervisor; none for other guests). */
   domains(session): DomainInfo[] {

@@ -1,8 +1,9 @@
 // One guest as the site runs it: in the browser's Web Worker behind <GuestConsole>, and in Node
 // at build time for `<<< console:GUEST`. Portable: the caller passes the guest sources (the
 // worker bundles them, the build reads them from solutions/guests). A guest runs on whatever
-// its chapter runs it on — a PV guest on the reference hypervisor (PvSession, below) — behind
-// one interface, so the worker, the inspectors and the build need not know which.
+// its chapter runs it on — a PV guest on the reference hypervisor (PvSession), a chapter-1 guest
+// on the classic monitor (MonitorSession) — behind one interface, so the worker, the inspectors
+// and the build need not know which.
 
 import type { Cpu } from '../../../../sim/cpu/cpu.ts';
 import { translateForHost } from '../../../../sim/cpu/paging.ts';
@@ -10,6 +11,20 @@ import { PhysMemory } from '../../../../sim/memory/memory.ts';
 import { SCENARIOS, startScenario } from '../../../../solutions/dom0/scenarios.ts';
 import { Toolstack } from '../../../../solutions/dom0/toolstack.ts';
 import { buildGuest, GUESTS, type GuestInfo } from '../../../../solutions/guests/index.ts';
+import {
+  buildProgram,
+  GUEST_FUEL,
+  GUEST_TIMER_PERIOD,
+  rewriteProgram,
+} from '../../../../solutions/monitor/program.ts';
+import {
+  createVm,
+  GUEST_SIZE,
+  HALTED,
+  type MonitorMode,
+  runVm,
+  type Vm,
+} from '../../../../solutions/monitor/vm.ts';
 import { type Domain, shutdownName } from '../../../../solutions/xen/domain.ts';
 import { formatTrace } from '../../../../solutions/xen/hypercall.ts';
 import { RunOutcome, runDomains } from '../../../../solutions/xen/schedule.ts';
@@ -43,6 +58,8 @@ export interface GuestSession {
   run(fuel: number): boolean;
   /** Keys typed at its console. */
   type(text: string): void;
+  /** The instructions `xenlab run` gives this guest by default. */
+  readonly budget: number;
   /** The machine address of guest-linear `linear` as vCPU 0 sees it, or -1 when unmapped. */
   physical(linear: number): number;
 }
@@ -67,6 +84,8 @@ export function guestNames(): string[] {
 export const GUEST_MEMORY_MIB = 32;
 /** Machine memory beyond the guest's: Xen's own frames and shared_info. */
 const XEN_RESERVE_MIB = 4;
+/** `xenlab run`'s default fuel for a PV guest. */
+const PV_FUEL = 200_000_000;
 
 /**
  * A PV guest on the reference hypervisor: Xen, a toolstack, one domain (`xenlab run`) — or, for
@@ -82,6 +101,7 @@ export class PvSession implements GuestSession {
   /** Every domain of the session, the guest's first. */
   readonly domains: Domain[];
   instructions = 0;
+  readonly budget = PV_FUEL;
 
   /** Assembles `guest` from `files` and builds its domain, ready at its first instruction. */
   constructor(guest: GuestInfo, files: Record<string, string>, listeners: SessionListeners) {
@@ -152,6 +172,88 @@ export class PvSession implements GuestSession {
   }
 }
 
+/**
+ * A chapter-1 guest on the classic trap-and-emulate monitor of solutions/monitor: on the bare
+ * machine, deprivileged as it is, or rewritten (`xenlab run` runs them the same way).
+ */
+export class MonitorSession implements GuestSession {
+  readonly name: string;
+  readonly vm: Vm;
+  readonly budget = GUEST_FUEL;
+  private readonly listeners: SessionListeners;
+  /** Console characters already passed on, and each mnemonic's trap count so far. */
+  private shown = 0;
+  private readonly traps = new Map<string, number>();
+
+  constructor(
+    guest: GuestInfo,
+    mode: MonitorMode,
+    files: Record<string, string>,
+    listeners: SessionListeners,
+  ) {
+    this.name = guest.name;
+    this.listeners = listeners;
+    const program = buildProgram(guest.main, files);
+    const { image, patches } =
+      mode === 'rewrite' ? rewriteProgram(program) : { image: program.image, patches: undefined };
+    const ring = mode === 'bare' ? 0 : 1;
+    this.vm = createVm(image, { ring, patches, timerPeriod: GUEST_TIMER_PERIOD });
+  }
+
+  get cpu(): Cpu {
+    return this.vm.cpu;
+  }
+
+  get mem(): PhysMemory {
+    return this.vm.cpu.mem;
+  }
+
+  get instructions(): number {
+    return this.vm.cpu.instructions;
+  }
+
+  get ended(): boolean {
+    return this.vm.stopped !== undefined;
+  }
+
+  get state(): string {
+    return this.vm.stopped === undefined
+      ? 'running'
+      : this.vm.stopped === HALTED
+        ? 'halted'
+        : 'stopped';
+  }
+
+  get outcome(): string {
+    return this.vm.stopped ?? '';
+  }
+
+  run(fuel: number): boolean {
+    runVm(this.vm, fuel);
+    const text = this.vm.console.slice(this.shown);
+    this.shown = this.vm.console.length;
+    if (text !== '') this.listeners.output?.(Uint8Array.from(text, (c) => c.charCodeAt(0)));
+    for (const [mnemonic, count] of this.vm.trapCounts) {
+      const before = this.traps.get(mnemonic) ?? 0;
+      if (count > before)
+        this.listeners.trace?.(`trapped and emulated: ${mnemonic} ×${count - before}`);
+      this.traps.set(mnemonic, count);
+    }
+    if (this.ended && this.vm.stopped !== HALTED) {
+      this.listeners.output?.(hostLine('xenlab run: ', this.vm.stopped!));
+    }
+    return !this.ended;
+  }
+
+  /** The monitor's guests have no input device. */
+  type(): void {}
+
+  /** The guest's segments start at 0 and end at GUEST_SIZE; paging is off. */
+  physical(linear: number): number {
+    return linear < GUEST_SIZE ? linear : -1;
+  }
+}
+
 /** `bytes` of domain `domid`'s console with `(dN) ` at the start of each of its lines. */
 function prefixLines(domid: number, bytes: Uint8Array, atLineStart: Map<number, boolean>) {
   const out: number[] = [];
@@ -175,5 +277,7 @@ export function startGuest(
   if (guest === undefined) {
     throw new UnknownGuestError(`no guest "${name}" (guests: ${guestNames().join(', ')})`);
   }
+  if (guest.monitor !== undefined)
+    return new MonitorSession(guest, guest.monitor, files, listeners);
   return new PvSession(guest, files, listeners);
 }
