@@ -36,6 +36,9 @@ import { doConsoleIo } from './console.ts';
 // xenlab: region update-descriptor-import from 05
 import { doUpdateDescriptor } from './descriptor.ts';
 // xenlab: end update-descriptor-import
+// xenlab: region hypercall-table-grant-import from 04
+import { doGrantTableOp } from './grant-table-op.ts';
+// xenlab: end hypercall-table-grant-import
 import type { HypercallHandler } from './hypercall.ts';
 // xenlab: region memory-op-import from 05
 import { doMemoryOp } from './memory-op.ts';
@@ -217,7 +220,15 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
     doConsoleIo,
   ),
   row(19, 'physdev_op_compat', '09', [a('op')]),
-  row(20, 'grant_table_op', '04', [named('cmd', GNTTABOP_NAMES), a('uop'), dec('count')]),
+  row(
+    20,
+    'grant_table_op',
+    '04',
+    [named('cmd', GNTTABOP_NAMES), a('uop'), dec('count')],
+    // xenlab: region hypercall-row-grant-table-op from 04
+    doGrantTableOp,
+    // xenlab: end hypercall-row-grant-table-op
+  ),
   row(
     21,
     'vm_assist',

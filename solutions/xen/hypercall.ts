@@ -10,9 +10,9 @@
 import { EAX, EBP, EBX, ECX, EDI, EDX, ESI } from '../../sim/cpu/cpu.ts';
 import type { Domain, Vcpu } from './domain.ts';
 import { ENOSYS, formatResult } from './errno.ts';
-// xenlab: region services-heap-import from 05
+// xenlab: region hypercall-services-heap-import from 04
 import type { Heap } from './heap.ts';
-// xenlab: end services-heap-import
+// xenlab: end hypercall-services-heap-import
 import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';
 
 /** Size of Xen's dispatch table: numbers at or above it are -ENOSYS. */
@@ -30,14 +30,14 @@ export interface HypervisorServices {
   findDomain(domid: number): Domain | undefined;
   /** Xen's command line (XENVER_commandline). */
   readonly commandLine: string;
-  // xenlab: region services-heap from 05
-  /** Machine frames with their owners, types and counts, and the M2P (mm.ts). */
-  readonly heap: Heap;
-  // xenlab: end services-heap
   // xenlab: region services-settime from 03
   /** do_settime: the clock reads secs.nsecs (since 1970) at system time `systemTime`. */
   settime(secs: number, nsecs: number, systemTime: number): void;
   // xenlab: end services-settime
+  // xenlab: region hypercall-services-heap from 04
+  /** Machine frames and their owners (grant tables hand frames between domains). */
+  readonly heap: Heap;
+  // xenlab: end hypercall-services-heap
 }
 
 // xenlab: region hypercall-handler from 02

@@ -109,6 +109,18 @@ export const GUESTS: readonly GuestInfo[] = [
     description: 'reads the system time 2000 times and counts readings that went backwards',
     chapter: '03',
   },
+  {
+    name: 'grant-share',
+    main: 'grant-share.asm',
+    description: 'grants a page to the domain peer=N, writes a message, waits for the reply',
+    chapter: '04',
+  },
+  {
+    name: 'grant-map',
+    main: 'grant-map.asm',
+    description: 'maps grant ref=R of domain dom=D, reads it, answers, unmaps',
+    chapter: '04',
+  },
 ];
 
 /** A guest that did not assemble: the assembler's messages, one per line. */

@@ -4,6 +4,7 @@
 
 import type { Cpu } from '../../../../sim/cpu/cpu.ts';
 import { SHUTDOWN_NAMES } from './abi.ts';
+import type { GrantTable } from './grant-table.ts';
 
 // The VM lifecycle. The toolstack creates, unpauses, pauses and destroys; the guest chooses
 // shutdown itself (sched_op), and Xen chooses it for a guest that crashes.
@@ -85,6 +86,8 @@ export class Domain {
   shutdownCode = -1;
   dying = false;
   destroyed = false;
+  /** The domain's grant table, created by the first grant operation that needs it. */
+  grantTable: GrantTable | null = null;
 
   constructor(domid: number, name: string, privileged: boolean, handle: Uint8Array) {
     this.domid = domid;

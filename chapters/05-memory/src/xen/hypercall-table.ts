@@ -34,6 +34,7 @@ import {
 } from './abi.ts';
 import { doConsoleIo } from './console.ts';
 import { doUpdateDescriptor } from './descriptor.ts';
+import { doGrantTableOp } from './grant-table-op.ts';
 import type { HypercallHandler } from './hypercall.ts';
 import { doMemoryOp } from './memory-op.ts';
 import { doMmuUpdate, doUpdateVaMapping, doUpdateVaMappingOtherdomain } from './mmu-update.ts';
@@ -179,7 +180,13 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
     doConsoleIo,
   ),
   row(19, 'physdev_op_compat', '09', [a('op')]),
-  row(20, 'grant_table_op', '04', [named('cmd', GNTTABOP_NAMES), a('uop'), dec('count')]),
+  row(
+    20,
+    'grant_table_op',
+    '04',
+    [named('cmd', GNTTABOP_NAMES), a('uop'), dec('count')],
+    doGrantTableOp,
+  ),
   row(
     21,
     'vm_assist',

@@ -28,10 +28,10 @@ export interface HypervisorServices {
   findDomain(domid: number): Domain | undefined;
   /** Xen's command line (XENVER_commandline). */
   readonly commandLine: string;
-  /** Machine frames with their owners, types and counts, and the M2P (mm.ts). */
-  readonly heap: Heap;
   /** do_settime: the clock reads secs.nsecs (since 1970) at system time `systemTime`. */
   settime(secs: number, nsecs: number, systemTime: number): void;
+  /** Machine frames and their owners (grant tables hand frames between domains). */
+  readonly heap: Heap;
 }
 
 export interface HypercallContext {

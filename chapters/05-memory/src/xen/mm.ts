@@ -150,9 +150,15 @@ export function getPageFromL1e(heap: Heap, lo: number, hi: number, domid: number
   return 0;
 }
 
-export function putPageFromL1e(heap: Heap, lo: number, hi: number): void {
+/**
+ * put_page_from_l1e: what a present L1 entry of a table `tableOwner` owns held. An entry that
+ * maps another domain's frame was written by the grant code (chapter 04), which takes no
+ * references for it, so there is nothing to give back.
+ */
+export function putPageFromL1e(heap: Heap, lo: number, hi: number, tableOwner: number): void {
   if ((lo & _PAGE_PRESENT) === 0) return;
   const mfn = pteMfn(lo, hi);
+  if (heap.owner[mfn] !== tableOwner) return;
   if ((lo & _PAGE_RW) !== 0) putPageAndType(heap, mfn);
   else putPage(heap, mfn);
 }
@@ -203,7 +209,7 @@ function putEntry(heap: Heap, mfn: number, type: number, slot: number): void {
   const ma = mfn * PAGE_SIZE + slot * 8;
   const lo = heap.mem.read32(ma) >>> 0;
   const hi = heap.mem.read32(ma + 4) >>> 0;
-  if ((type & PGT_type_mask) === PGT_l1_page_table) putPageFromL1e(heap, lo, hi);
+  if ((type & PGT_type_mask) === PGT_l1_page_table) putPageFromL1e(heap, lo, hi, heap.owner[mfn]!);
   else putTableEntry(heap, lo, hi);
 }
 
@@ -300,7 +306,7 @@ export function modPageTableEntry(
   if ((type & PGT_type_mask) === PGT_l3_page_table) lo &= ~PDPTE_STRIP;
   heap.mem.write32(ma, lo);
   heap.mem.write32(ma + 4, hi);
-  if ((type & PGT_type_mask) === PGT_l1_page_table) putPageFromL1e(heap, oldLo, oldHi);
+  if ((type & PGT_type_mask) === PGT_l1_page_table) putPageFromL1e(heap, oldLo, oldHi, owner);
   else putTableEntry(heap, oldLo, oldHi);
   return 0;
 }
@@ -392,6 +398,15 @@ export function auditFrameTable(
       if ((lo & _PAGE_PRESENT) === 0) continue;
       const target = pteMfn(lo, heap.mem.read32(mfn * PAGE_SIZE + slot * 8 + 4));
       const l1 = (type & PGT_type_mask) === PGT_l1_page_table;
+      // A grant mapping (chapter 04) maps another domain's frame and holds no reference.
+      if (
+        l1 &&
+        target < frames &&
+        heap.owner[target]! >= 0 &&
+        heap.owner[target] !== heap.owner[mfn]
+      ) {
+        continue;
+      }
       const writable = l1 && (lo & _PAGE_RW) !== 0;
       hold(target, !l1 || writable);
       const where = `mfn ${mfn} (${PGT_NAMES[type]}) slot ${slot} → mfn ${target}`;

@@ -13,6 +13,7 @@ import { Prng } from '../../../../sim/prng.ts';
 import { HYPERCALL_VECTOR, SHUTDOWN_crash } from './abi.ts';
 import { type BootLayout, buildDomain } from './builder.ts';
 import { Domain, shutdownName, type Vcpu } from './domain.ts';
+import { gnttabDomainDestroy } from './grant-map.ts';
 import { Heap } from './heap.ts';
 import type { HypercallTrace, HypervisorServices } from './hypercall.ts';
 import { HYPERCALL_TABLE } from './hypercall-table.ts';
@@ -120,6 +121,11 @@ export class Xen implements HypervisorServices {
     doSettime(this.time, this.mem, this.domains.values(), secs, nsecs, systemTime);
   }
 
+  /** The id the next createDomain will give (the toolstack can tell a guest its peer's id). */
+  get nextDomainId(): number {
+    return this.nextDomid;
+  }
+
   findDomain(domid: number): Domain | undefined {
     const d = this.domains.get(domid);
     return d === undefined || d.destroyed ? undefined : d;
@@ -205,6 +211,8 @@ export class Xen implements HypervisorServices {
     this.heap.owner.forEach((owner, mfn) => {
       if (owner === d.domid && !shared.has(mfn)) d.p2m.push(mfn);
     });
+    // Mappings it holds are released; frames others still map stay out of the heap for now.
+    gnttabDomainDestroy(this.heap, d);
     this.releaseFrames(d);
     d.destroyed = true;
     this.log(`domain ${d.domid} (${d.name}) destroyed`);

@@ -23,6 +23,7 @@ import {
 import { getEflags } from '../../../../sim/cpu/flags.ts';
 import type { DomainInfo } from '../../../../solutions/dom0/toolstack.ts';
 import { PGT_NAMES, pteMfn } from '../../../../solutions/xen/mm.ts';
+import { grantTables } from './grant-tables.ts';
 import { pageTables } from './page-tables.ts';
 import { type GuestSession, PvSession } from './session.ts';
 import { vcpuTimeInfo } from './vcpu-time-info.ts';
@@ -194,6 +195,9 @@ export const INSPECTORS: Record<string, Inspector> = {
 
   /** vCPU 0's time records in shared_info, and the clocks they give (vcpu-time-info.ts). */
   'vcpu-time-info': vcpuTimeInfo,
+
+  /** Every domain's grant table: entries in use and mappings held (grant-tables.ts). */
+  'grant-tables': grantTables,
 
   /** What `xl list` shows (a PV guest's hypervisor; none for other guests). */
   domains(session): DomainInfo[] {
