@@ -32,7 +32,12 @@ const ROOT_FILES = [
 ];
 /** Folders copied whole (less what `skipped` leaves out). */
 const TREES = ['bin', 'sim', 'grader', 'chapters/testing'];
-const CHAPTER_FILES = ['chapters/index.ts', 'chapters/exercise.ts', 'chapters/README.md'];
+const CHAPTER_FILES = [
+  'chapters/index.ts',
+  'chapters/exercise.ts',
+  'chapters/README.md',
+  'chapters/tsconfig.json',
+];
 
 /** Files a folder copy leaves out: the grader's own tests and fixtures, and anything reaching
  * into solutions/ (the reference's own tests, the browser tier), which a handout has not. */
@@ -104,10 +109,15 @@ reference hypervisor, so \`xenlab run\` needs \`--chapter NN\` or \`--src DIR\`.
 `;
 }
 
-export interface HandoutResult {
-  student: string;
-  instructor: string;
-  files: string[];
+/** Adds `item` at the end of the list `"key": [ … ]` of a JSON file, keeping its layout. */
+export function appendToJsonList(file: string, key: string, item: string): void {
+  if (!existsSync(file)) return;
+  const text = readFileSync(file, 'utf8');
+  const list = new RegExp(`("${key}":\\s*\\[[^\\]]*?)(\\n[ \\t]*)\\]`).exec(text);
+  if (list === null) return;
+  const indent = /\n([ \t]*)"[^"\n]*"\s*$/.exec(list[1]!)?.[1] ?? '  ';
+  const edited = `${list[1]},\n${indent}${JSON.stringify(item)}${list[2]}]`;
+  writeFileSync(file, text.replace(list[0], edited));
 }
 
 /** Builds the student repository in `out` (its files are returned, relative). */
@@ -125,13 +135,19 @@ export function buildStudentTree(
     const rel = relative(root, c.dir).split('\\').join('/');
     copyTree(root, out, rel, copied);
     // The starter as handed out, for `xenlab reset` and `grade`'s choice of chapter (starter.ts).
-    copyTree(join(root, rel, 'src'), join(out, 'grader', 'starters', c.slug), '', []);
+    const starters: string[] = [];
+    copyTree(join(root, rel, 'src'), join(out, 'grader', 'starters', c.slug), '', starters);
+    copied.push(...starters.map((f) => `grader/starters/${c.slug}/${f}`));
   }
   // Only the chosen chapters' test hashes: the others are not there.
   const record = readPristine(join(root, 'grader', 'pristine.json'));
   const chosen: PristineRecord = {};
   for (const c of chapters) if (record[c.slug] !== undefined) chosen[c.slug] = record[c.slug]!;
   writeFileSync(join(out, 'grader', 'pristine.json'), `${JSON.stringify(chosen, null, 2)}\n`);
+  // The shipped starters are generated code, checked like chapters/*/src: not by the root
+  // type-check and linter.
+  appendToJsonList(join(out, 'tsconfig.json'), 'exclude', 'grader/starters');
+  appendToJsonList(join(out, 'biome.json'), 'includes', '!grader/starters');
   writeFileSync(join(out, 'README.md'), studentReadme(chapters));
   mkdirSync(join(out, '.github', 'workflows'), { recursive: true });
   writeFileSync(join(out, '.github', 'workflows', 'classroom.yml'), classroomWorkflow(chapters));
@@ -181,7 +197,8 @@ function distinctive(body: SolutionBody): boolean {
 
 /**
  * Solution bodies found in the student tree, as `file: exercise` lines. A body may appear only in
- * the src/ of a chosen chapter after its own (each chapter starts from the previous one solved).
+ * the src/ (and shipped starter) of a chosen chapter after its own: each chapter starts from the
+ * previous one solved.
  */
 export function leakedSolutions(
   student: string,
@@ -206,7 +223,7 @@ export function leakedSolutions(
     const needle = body.lines.join('\n');
     const allowed = chapters
       .filter((c) => order.indexOf(c.id) > order.indexOf(body.chapter))
-      .map((c) => `chapters/${c.slug}/src/`);
+      .flatMap((c) => [`chapters/${c.slug}/src/`, `grader/starters/${c.slug}/`]);
     for (const [file, text] of texts) {
       if (allowed.some((a) => file.startsWith(a))) continue;
       if (text.includes(needle)) leaks.push(`${file}: the solution of ${body.id}`);

@@ -10,6 +10,7 @@ import {
 } from './.vitepress/theme/guest/inspectors.ts';
 import type { PageTablesView } from './.vitepress/theme/guest/page-tables.ts';
 import { startGuest, UnknownGuestError } from './.vitepress/theme/guest/session.ts';
+import type { VcpuTimeInfoView } from './.vitepress/theme/guest/vcpu-time-info.ts';
 
 // What <GuestConsole>'s worker answers about a guest (site/.vitepress/theme/guest), run here in
 // Node on the hello guest as it stands at its first instruction.
@@ -111,5 +112,22 @@ describe('the guest worker’s sessions and inspectors', () => {
     expect(trace.some((l) => l.includes('popf'))).toBe(false);
     const tables = INSPECTORS['page-tables']!(session, {}) as PageTablesView;
     expect(tables.note).toBe('paging is off');
+    expect(INSPECTORS['vcpu-time-info']!(session, {})).toBeNull();
+  });
+
+  it('shows the time records of shared_info as gettimeofday runs (chapter 03)', () => {
+    const session = startGuest('gettimeofday', files);
+    const time = () => INSPECTORS['vcpu-time-info']!(session, {}) as VcpuTimeInfoView;
+    // Not yet scheduled: no record; the builder has published the (unset) wall clock.
+    expect(time()).toMatchObject({ version: 0, mul: 0, wcVersion: 2, wcSec: 0 });
+    session.run(1000);
+    const early = time();
+    expect(early).toMatchObject({ version: 2, mul: 0x80000000, shift: 1, flags: 1 });
+    expect(early.guestSystemTime).toBe(early.xenSystemTime);
+    expect(session.run(10_000_000)).toBe(false);
+    const late = time();
+    expect(late.guestSystemTime).toBe(late.xenSystemTime);
+    expect(late.guestSystemTime).toBeGreaterThan(early.guestSystemTime);
+    expect([late.timeOfDaySec, late.timeOfDayNsec]).toEqual([0, late.guestSystemTime]);
   });
 });

@@ -259,6 +259,35 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
     120_000,
   );
 
+  it('shows chapter 03’s time records beside the gettimeofday console', async () => {
+    const { page, errors } = await open('/03-shared-info/');
+    const console03 = page.locator('.guest-console[data-guest="gettimeofday"]');
+    await console03.scrollIntoViewIfNeeded();
+    await expect
+      .poll(() => console03.getAttribute('data-status'), { timeout: 30_000 })
+      .toBe('booted');
+    const time = console03.locator('.vcpu-time-info');
+    // Before the first instruction no vCPU has been scheduled: nothing is published yet.
+    await expect.poll(() => time.textContent(), { timeout: 10_000 }).toMatch(/version\s*0\b/);
+    await console03.locator('button.run').click();
+    await expect
+      .poll(() => console03.getAttribute('data-status'), { timeout: 30_000 })
+      .toBe('ended');
+    await expect
+      .poll(() => console03.locator('.xterm-rows').textContent(), { timeout: 10_000 })
+      .toContain('Time of day:');
+    // Scheduled once: version 2, the 1 GHz scale, and a guest reading equal to Xen's clock.
+    await expect.poll(() => time.textContent(), { timeout: 10_000 }).toMatch(/version\s*2\b/);
+    const text = (await time.textContent()) ?? '';
+    expect(text).toContain('0x80000000');
+    const [guest, xen] = [...text.matchAll(/(\d+\.\d{9}) s/g)].map((m) => m[1]);
+    expect(guest).toBe(xen);
+    mkdirSync(screenshots, { recursive: true });
+    await time.screenshot({ path: join(screenshots, '03-vcpu-time-info.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it.skipIf(!existsSync(join(root, 'chapters/01-virtualization/README.md')))(
     'runs a chapter-1 guest on the monitor in chapter 01',
     async () => {

@@ -2,13 +2,13 @@
 // with --src, a folder of submissions with --submissions — with the chapter's pristine tests
 // (DESIGN.md §4). Scoring is described in grading.ts; output formats in report/.
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CHAPTERS } from '../../chapters/index.ts';
 import { type GradedChapter, gradedChapters, loadChapter, UsageError } from '../chapters.ts';
 import { EXIT } from '../exit-codes.ts';
-import { type GradeOptions, type GradeReport, grade } from '../grading.ts';
+import { type GradeOptions, type GradeReport, grade, scoreResults } from '../grading.ts';
 import { checkPristine, pristineFailure } from '../pristine.ts';
 import { toGradescope, writeJsonAtomic } from '../report/gradescope.ts';
 import { toJson } from '../report/json.ts';
@@ -104,7 +104,8 @@ function render(report: GradeReport, options: GradeCommandOptions, title: string
     case 'gradescope':
       return `${JSON.stringify(toGradescope(report), null, 2)}\n`;
     default: {
-      const tree = relative(process.cwd(), report.src) || '.';
+      const rel = relative(process.cwd(), report.src);
+      const tree = rel === '' ? '.' : rel.startsWith('..') ? report.src : rel;
       const header = `Chapter ${report.chapter} — ${title} (seed ${report.seed}, grading ${tree})\n\n`;
       return header + formatText(report, { reproduceWith: reproduceWith(options) });
     }
@@ -149,6 +150,13 @@ export async function gradeCommand(
   // --src may name a tree, or a repository or submission holding one (as --submissions finds it).
   const src =
     options.src === undefined ? learnerSrc(chapter) : submissionTree(resolve(options.src), chapter);
+  if (!existsSync(src)) {
+    throw new UsageError(
+      options.src === undefined
+        ? `${src} does not exist: generate the starter with \`npx xenlab stage ${chapter.id}\``
+        : `--src ${options.src}: no such folder`,
+    );
+  }
   const progress = progressPrinter();
   let shown = 0;
   const gradeOptions: GradeOptions = {
@@ -169,6 +177,10 @@ export async function gradeCommand(
       }
     },
   };
+  if (options.format === 'gradescope' && options.out !== undefined) {
+    // Valid from the start: a run stopped before its first test still leaves a results.json.
+    writeJsonAtomic(options.out, toGradescope(scoreResults(gradeOptions, [], undefined, false)));
+  }
   const report = await grade(gradeOptions);
   progress.done();
   const ownTree =

@@ -64,7 +64,7 @@ describe('xenlab run', () => {
   it('explains what it cannot load', () => {
     const missing = xenlab('run', 'no-such-guest');
     expect(missing.err).toMatch(
-      /cannot load "no-such-guest" \(guests: [^)]*\bhello\b[^)]*\bcrash\)/,
+      /cannot load "no-such-guest" \(guests: [^)]*\bhello\b[^)]*\bcrash\b/,
     );
     expect(missing.code).toBe(1);
     const notXen = join(mkdtempSync(join(tmpdir(), 'xenlab-run-')), 'x.elf');

@@ -75,7 +75,8 @@ export async function runStage(ids: readonly string[], options: StageOptions): P
     const solved = options.solved === true;
     const dir = resolve(options.out ?? `${REPO_ROOT}chapters/${chapter.slug}/src`);
     const files = snapshot(tree, chapter, solved);
-    const { written, removed } = writeSnapshot(dir, files);
+    // A chapter's src/ is the stager's to prune; a folder named by --out keeps its other files.
+    const { written, removed } = writeSnapshot(dir, files, options.out === undefined);
     const kind = solved ? 'solved snapshot' : 'starter';
     console.log(
       `chapter ${chapter.id}: ${kind} in ${dir}: ${Object.keys(files).length} files ` +

@@ -84,6 +84,8 @@ async function main(request: ChildRequest): Promise<void> {
       config: false,
       root: request.repoRoot,
       watch: false,
+      // Nothing of a graded run is kept: no results cache in node_modules.
+      cache: false,
       reporters: [reporter],
       testTimeout: request.testTimeoutMs,
       hookTimeout: request.testTimeoutMs,

@@ -155,6 +155,7 @@ export async function runTests(opts: RunTestsOptions): Promise<RunTestsOutcome> 
   // a fresh one, without the test that hung.
   let pending: Record<string, string[]> | undefined;
   let todo = [...files.keys()];
+  let settled = -1;
   while (todo.length > 0) {
     const end = await runChild({
       request: {
@@ -249,7 +250,9 @@ export async function runTests(opts: RunTestsOptions): Promise<RunTestsOutcome> 
       );
       break;
     }
-    // Run again what has not reported yet, file by file.
+    // Run again what has not reported yet, file by file (each round settles at least one test).
+    if (results.size === settled) break;
+    settled = results.size;
     pending = {};
     for (const [taskId, k] of known) {
       if (results.has(identify(k).id)) continue;

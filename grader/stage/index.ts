@@ -98,12 +98,13 @@ export function snapshot(
 }
 
 /**
- * Makes `dir` hold exactly `files`: writes those that differ, removes the rest (and folders left
- * empty). Returns how many files it wrote and removed.
+ * Makes `dir` hold `files`: writes those that differ and, with `prune`, removes every other file
+ * (and folders left empty). Returns how many files it wrote and removed.
  */
 export function writeSnapshot(
   dir: string,
   files: Record<string, string>,
+  prune = true,
 ): { written: number; removed: number } {
   let written = 0;
   let removed = 0;
@@ -114,7 +115,7 @@ export function writeSnapshot(
     writeFileSync(path, text);
     written++;
   }
-  if (existsSync(dir)) {
+  if (prune && existsSync(dir)) {
     for (const rel of listFiles(dir)) {
       if (files[rel] !== undefined) continue;
       rmSync(join(dir, rel));

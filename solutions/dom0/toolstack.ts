@@ -7,6 +7,10 @@
 // hypercall it will issue instead arrives with the Xen API chapter (11).
 
 import type { Domain, DomainState } from '../xen/domain.ts';
+// xenlab: region toolstack-settime-import from 03
+import { platformOp, settimeOp } from '../xen/platform.ts';
+import { getSTime } from '../xen/time.ts';
+// xenlab: end toolstack-settime-import
 import type { DomainConfig, Xen } from '../xen/xen.ts';
 
 /** What `xl list` shows for a domain. */
@@ -26,12 +30,12 @@ export class Toolstack {
     this.xen = xen;
   }
 
-  // xenlab: region toolstack-lifecycle from 02
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
     return this.xen.createDomain(image, config).domain;
   }
 
+  // xenlab: region toolstack-lifecycle from 02
   /** Lets a freshly built domain run for the first time. */
   start(d: Domain): void {
     this.xen.unpauseDomain(d);
@@ -50,6 +54,17 @@ export class Toolstack {
   }
   // xenlab: end toolstack-lifecycle
 
+  // xenlab: region toolstack-settime from 03
+  /**
+   * Sets the time of day to `secs`.`nsecs` since 1970 (as `date -s` does on a dom0): a
+   * XENPF_settime64 platform_op, stamped with the system time it is taken at.
+   */
+  setWallclock(secs: number, nsecs = 0): number {
+    const dom0 = this.xen.findDomain(0)!;
+    return platformOp(this.xen, dom0, settimeOp(secs, nsecs, getSTime(this.xen.time)));
+  }
+
+  // xenlab: end toolstack-settime
   /** Everything the domain has written to its console so far. */
   console(d: Domain): string {
     return this.xen.consoleOutput.get(d.domid) ?? '';

@@ -73,6 +73,20 @@ export const GUESTS: readonly GuestInfo[] = [
     description: 'writes to an unmapped page: Xen crashes the domain with a report',
     chapter: '02',
   },
+  // xenlab: region time-guests from 03
+  {
+    name: 'gettimeofday',
+    main: 'gettimeofday.asm',
+    description: 'maps shared_info, prints Xen system time and the time of day three times',
+    chapter: '03',
+  },
+  {
+    name: 'timeloop',
+    main: 'timeloop.asm',
+    description: 'reads the system time 2000 times and counts readings that went backwards',
+    chapter: '03',
+  },
+  // xenlab: end time-guests
 ];
 
 /** A guest that did not assemble: the assembler's messages, one per line. */

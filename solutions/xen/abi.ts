@@ -58,6 +58,42 @@ export const XEN_LEGACY_MAX_VCPUS = 32;
 export const VCPU_INFO_SIZE = 64;
 export const VCPU_INFO_evtchn_upcall_pending = 0;
 export const VCPU_INFO_evtchn_upcall_mask = 1;
+// xenlab: region shared-info-abi from 03
+export const VCPU_INFO_time = 32;
+/** struct shared_info (xen-abi §3.1): offsets of its fields in the page. */
+export const SHARED_INFO = {
+  vcpu_info: 0,
+  evtchn_pending: 2048,
+  evtchn_mask: 2176,
+  wc_version: 2304,
+  wc_sec: 2308,
+  wc_nsec: 2312,
+  arch: 2316,
+} as const;
+/** struct vcpu_time_info (xen-abi §3.3): 32 bytes. `flags` (pvclock flags) came with Xen 4.7. */
+export const VCPU_TIME_INFO_SIZE = 32;
+export const VCPU_TIME_INFO = {
+  version: 0,
+  tsc_timestamp: 8,
+  system_time: 16,
+  tsc_to_system_mul: 24,
+  tsc_shift: 28,
+  flags: 29,
+} as const;
+/** The TSC is the same on every vCPU: readings from different vCPUs compare. */
+export const XEN_PVCLOCK_TSC_STABLE_BIT = 1 << 0;
+
+// --- platform_op (public/platform.h): dom0's operations on the platform.
+export const XENPF_INTERFACE_VERSION = 0x03000001;
+export const XENPF_settime32 = 17;
+export const XENPF_settime64 = 62;
+/** struct xen_platform_op: cmd, interface_version, then a 128-byte union. */
+export const XEN_PLATFORM_OP_SIZE = 136;
+export const XEN_PLATFORM_OP = { cmd: 0, interface_version: 4, u: 8 } as const;
+/** struct xenpf_settime32 and xenpf_settime64, offsets inside the union. */
+export const XENPF_SETTIME32 = { secs: 0, nsecs: 4, system_time: 8 } as const;
+export const XENPF_SETTIME64 = { secs: 0, nsecs: 8, mbz: 12, system_time: 16 } as const;
+// xenlab: end shared-info-abi
 
 // --- PTE bits and the bootstrap table protections (xen-abi §2.6).
 export const _PAGE_PRESENT = 0x001;

@@ -34,7 +34,13 @@ import {
 } from './abi.ts';
 import { doConsoleIo } from './console.ts';
 import type { HypercallHandler } from './hypercall.ts';
+// xenlab: region platform-op-import from 03
+import { doPlatformOp } from './platform.ts';
+// xenlab: end platform-op-import
 import { doSchedOp, doSchedOpCompat } from './sched.ts';
+// xenlab: region update-va-mapping-shared-info-import from 03 until 05
+import { doUpdateVaMappingSharedInfo } from './shared-info.ts';
+// xenlab: end update-va-mapping-shared-info-import
 import { doXenVersion } from './version.ts';
 import { doVmAssist } from './vm-assist.ts';
 
@@ -119,8 +125,29 @@ function row(
   args: readonly ArgSpec[],
   handler: HypercallHandler | null = null,
 ): HypercallEntry {
+  // xenlab: region time-handlers-lookup from 03
+  handler ??= TIME_HANDLERS[number] ?? null;
+  // xenlab: end time-handlers-lookup
+  // xenlab: region early-handlers-lookup from 03 until 05
+  // The last lookup: a handler a later chapter gives the same number comes first and wins.
+  handler ??= EARLY_HANDLERS[number] ?? null;
+  // xenlab: end early-handlers-lookup
   return Object.freeze({ number, name, handler, chapter, args });
 }
+
+// xenlab: region time-handlers from 03
+/** Chapter 03's handlers, by hypercall number. */
+const TIME_HANDLERS: Readonly<Record<number, HypercallHandler>> = {
+  7: doPlatformOp,
+};
+// xenlab: end time-handlers
+
+// xenlab: region early-handlers from 03 until 05
+/** Stand-ins until the chapter that owns the hypercall: update_va_mapping of shared_info. */
+const EARLY_HANDLERS: Readonly<Record<number, HypercallHandler>> = {
+  14: doUpdateVaMappingSharedInfo,
+};
+// xenlab: end early-handlers
 
 /** Every hypercall number Xen defines, in number order. */
 export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
@@ -136,14 +163,14 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
   ]),
   row(5, 'fpu_taskswitch', 'A', [dec('set')]),
   row(6, 'sched_op_compat', '02', [named('cmd', SCHEDOP_NAMES), a('arg')], doSchedOpCompat),
-  row(7, 'platform_op', null, [a('op')]),
+  row(7, 'platform_op', '03', [a('op')]),
   row(8, 'set_debugreg', 'A', [dec('reg'), a('value')]),
   row(9, 'get_debugreg', 'A', [dec('reg')]),
   row(10, 'update_descriptor', '05', [a('ma_lo'), a('ma_hi'), a('desc_lo'), a('desc_hi')]),
   row(12, 'memory_op', '05', [a('cmd'), a('arg')]),
   row(13, 'multicall', '05', [a('call_list'), dec('nr_calls')]),
   row(14, 'update_va_mapping', '05', [a('va'), a('val_lo'), a('val_hi'), a('flags')]),
-  row(15, 'set_timer_op', '03', [a('timeout_lo'), a('timeout_hi')]),
+  row(15, 'set_timer_op', '07', [a('timeout_lo'), a('timeout_hi')]),
   row(16, 'event_channel_op_compat', '07', [a('op')]),
   row(17, 'xen_version', '02', [named('cmd', XENVER_NAMES), a('arg')], doXenVersion),
   row(

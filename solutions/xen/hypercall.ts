@@ -27,6 +27,10 @@ export interface HypervisorServices {
   findDomain(domid: number): Domain | undefined;
   /** Xen's command line (XENVER_commandline). */
   readonly commandLine: string;
+  // xenlab: region services-settime from 03
+  /** do_settime: the clock reads secs.nsecs (since 1970) at system time `systemTime`. */
+  settime(secs: number, nsecs: number, systemTime: number): void;
+  // xenlab: end services-settime
 }
 
 // xenlab: region hypercall-handler from 02

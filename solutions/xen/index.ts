@@ -10,6 +10,10 @@
 //   version, vm-assist
 //   schedule              running the vCPUs
 // xenlab: file from 02
+// xenlab: region time-contents from 03
+//   shared-info, time     the shared info page, system time, vcpu_time_info, the wall clock
+//   platform              platform_op: the toolstack sets the time of day (chapter 03)
+// xenlab: end time-contents
 
 export * from './abi.ts';
 export * from './builder.ts';
@@ -21,8 +25,15 @@ export * from './guest-access.ts';
 export * from './heap.ts';
 export * from './hypercall.ts';
 export * from './hypercall-table.ts';
+// xenlab: region platform-export from 03
+export * from './platform.ts';
+// xenlab: end platform-export
 export * from './sched.ts';
 export * from './schedule.ts';
+// xenlab: region time-exports from 03
+export * from './shared-info.ts';
+export * from './time.ts';
+// xenlab: end time-exports
 export * from './traps.ts';
 export * from './version.ts';
 export * from './vm-assist.ts';

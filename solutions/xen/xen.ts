@@ -16,6 +16,9 @@ import { Domain, shutdownName, type Vcpu } from './domain.ts';
 import { Heap } from './heap.ts';
 import type { HypercallTrace, HypervisorServices } from './hypercall.ts';
 import { HYPERCALL_TABLE } from './hypercall-table.ts';
+// xenlab: region xen-time-import from 03
+import { doSettime, initXenTime, updateDomainWallclockTime, type XenTime } from './time.ts';
+// xenlab: end xen-time-import
 import { buildXenArea, type XenArea } from './x86-desc.ts';
 
 /** What the toolstack passes to create a domain (libxl's domain config, reduced). */
@@ -54,6 +57,10 @@ export class Xen implements HypervisorServices {
   private nextDomid = 1;
   /** Set when Xen itself failed (a TypeScript exception in the hypervisor): the machine stops. */
   panicReport: string[] | null = null;
+  // xenlab: region xen-time from 03
+  /** Xen's clock: the TSC scale, system time, the vCPU on the pCPU, the wall clock. */
+  readonly time: XenTime = initXenTime();
+  // xenlab: end xen-time
 
   constructor(mem: PhysMemory, listeners: XenListeners = {}, commandLine = '') {
     this.mem = mem;
@@ -113,6 +120,12 @@ export class Xen implements HypervisorServices {
     for (let i = 0; i < text.length; i++) this.consoleInput.push(text.charCodeAt(i) & 0xff);
   }
 
+  // xenlab: region xen-settime from 03
+  settime(secs: number, nsecs: number, systemTime: number): void {
+    doSettime(this.time, this.mem, this.domains.values(), secs, nsecs, systemTime);
+  }
+
+  // xenlab: end xen-settime
   findDomain(domid: number): Domain | undefined {
     const d = this.domains.get(domid);
     return d === undefined || d.destroyed ? undefined : d;
@@ -154,6 +167,10 @@ export class Xen implements HypervisorServices {
         shuffle: config.seed === undefined ? null : new Prng(config.seed),
       });
       this.domains.set(domid, d);
+      // xenlab: region build-wallclock from 03
+      // Setting vCPU 0's context gives the domain the wall clock (arch_set_info_guest).
+      updateDomainWallclockTime(this.time, this.mem, d);
+      // xenlab: end build-wallclock
       this.log(`domain ${domid} (${config.name}) built: ${nrPages} pages`);
       return { domain: d, layout };
     } catch (e) {

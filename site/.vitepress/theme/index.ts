@@ -8,6 +8,7 @@ import GuestConsole from './components/GuestConsole.vue';
 import GuestList from './components/GuestList.vue';
 import PageTables from './components/PageTables.vue';
 import SimSpeed from './components/SimSpeed.vue';
+import VcpuTimeInfo from './components/VcpuTimeInfo.vue';
 import './style.css';
 
 export default {
@@ -18,5 +19,6 @@ export default {
     app.component('GuestList', GuestList);
     app.component('PageTables', PageTables);
     app.component('SimSpeed', SimSpeed);
+    app.component('VcpuTimeInfo', VcpuTimeInfo);
   },
 } satisfies Theme;

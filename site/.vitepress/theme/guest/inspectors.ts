@@ -24,6 +24,7 @@ import { getEflags } from '../../../../sim/cpu/flags.ts';
 import type { DomainInfo } from '../../../../solutions/dom0/toolstack.ts';
 import { pageTables } from './page-tables.ts';
 import { type GuestSession, PvSession } from './session.ts';
+import { vcpuTimeInfo } from './vcpu-time-info.ts';
 
 export type InspectArgs = Record<string, number | string | boolean>;
 export type Inspector = (session: GuestSession, args: InspectArgs) => unknown;
@@ -117,6 +118,9 @@ export const INSPECTORS: Record<string, Inspector> = {
 
   /** vCPU 0's PAE page tables and the mappings they make (page-tables.ts). */
   'page-tables': pageTables,
+
+  /** vCPU 0's time records in shared_info, and the clocks they give (vcpu-time-info.ts). */
+  'vcpu-time-info': vcpuTimeInfo,
 
   /** What `xl list` shows (a PV guest's hypervisor; none for other guests). */
   domains(session): DomainInfo[] {
