@@ -39,16 +39,25 @@ export function rewriteProgram(program: Program): {
   return { image, patches };
 }
 
+/** A machine with `program` loaded for `mode` (rewritten first for 'rewrite'), not yet run. */
+export function startProgram(
+  program: Program,
+  mode: MonitorMode,
+  options: { timerPeriod?: number; ring?: 1 | 3 } = {},
+): Vm {
+  const ring = mode === 'bare' ? 0 : (options.ring ?? 1);
+  const { image, patches } =
+    mode === 'rewrite' ? rewriteProgram(program) : { image: program.image, patches: undefined };
+  return createVm(image, { ring, patches, timerPeriod: options.timerPeriod });
+}
+
 /** Runs `program` in `mode` for at most `fuel` instructions; returns the machine it ran on. */
 export function runProgram(
   program: Program,
   mode: MonitorMode,
   options: { fuel: number; timerPeriod?: number; ring?: 1 | 3 },
 ): Vm {
-  const ring = mode === 'bare' ? 0 : (options.ring ?? 1);
-  const { image, patches } =
-    mode === 'rewrite' ? rewriteProgram(program) : { image: program.image, patches: undefined };
-  const vm = createVm(image, { ring, patches, timerPeriod: options.timerPeriod });
+  const vm = startProgram(program, mode, options);
   runVm(vm, options.fuel);
   return vm;
 }
