@@ -72,7 +72,7 @@ describe('the sensitive forms', () => {
 
   it('ordinary and privileged instructions are not, even with sensitive opcodes inside', () => {
     const ordinary = [
-      'mov eax, 0x9d9c0f01',
+      'mov eax, 0x9d9c010f', // the bytes 0F 01 (SGDT's opcode) and 9C 9D (PUSHF, POPF)
       'add ebx, 0xcf0e',
       'push eax',
       'pop ecx',

@@ -270,6 +270,12 @@ describe('sched_op (xen-abi §8.1)', () => {
     expect(domain.shutdownCode).toBe(3);
     expect(domain.state).toBe(DomainState.Running);
     expect(hypercall(29, [5, UNMAPPED])).toBe(-EFAULT);
+    poke(BUF, [1, 0, 0, 0]);
+    expect(hypercall(29, [5, BUF])).toBe(0);
+    expect(domain.shutdownCode, 'the first code recorded sticks').toBe(3);
+    poke(BUF, [0, 0, 0, 0]);
+    expect(hypercall(29, [2, BUF])).toBe(0); // SCHEDOP_shutdown(poweroff)
+    expect(domain.shutdownReason, 'the recorded code replaces the reason').toBe(3);
   });
 
   it('SCHEDOP_remote_shutdown needs a domain that exists, and privilege', () => {

@@ -131,9 +131,13 @@ export class Xen implements HypervisorServices {
     return d === undefined || d.destroyed ? undefined : d;
   }
 
-  /** domain_shutdown: the domain stops; Xen logs why (the toolstack decides what follows). */
-  shutdownDomain(d: Domain, reason: number): void {
+  /**
+   * domain_shutdown: the domain stops; Xen logs why (the toolstack decides what follows). A
+   * code recorded earlier with SCHEDOP_shutdown_code replaces `reason`, crashes included.
+   */
+  shutdownDomain(d: Domain, requested: number): void {
     if (d.shutdownReason >= 0) return;
+    const reason = d.shutdownCode >= 0 ? d.shutdownCode : requested;
     d.shutdown(reason);
     this.log(`domain ${d.domid} (${d.name}) shut down: ${shutdownName(reason)}`);
   }

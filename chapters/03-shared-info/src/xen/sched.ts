@@ -60,7 +60,8 @@ export function doSchedOp(ctx: HypercallContext, args: Uint32Array): number {
     case SCHEDOP_shutdown_code: {
       const reason = readGuestU32(cpu, arg);
       if (reason === null) return -EFAULT;
-      ctx.domain.shutdownCode = reasonByte(reason);
+      // The first code recorded sticks; a later shutdown reports it in place of its own reason.
+      if (ctx.domain.shutdownCode < 0) ctx.domain.shutdownCode = reasonByte(reason);
       return 0;
     }
     case SCHEDOP_remote_shutdown: {
