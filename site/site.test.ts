@@ -341,6 +341,39 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('runs the chapter 04 two-domain console with both grant tables beside it', async () => {
+    const { page, errors } = await open('/04-grant-tables/');
+    const share = page.locator('.guest-console[data-guest="grant-share"]');
+    await share.scrollIntoViewIfNeeded();
+    await expect.poll(() => share.getAttribute('data-status'), { timeout: 30_000 }).toBe('booted');
+    const tables = share.locator('.grant-tables');
+    await expect
+      .poll(() => tables.locator('h4').allTextContents())
+      .toEqual(['d1 grant-share: version 1, 4 frames', 'd2 grant-map: version 1, 4 frames']);
+    // The visualiser's own button steps until grant-map holds its mapping.
+    const mapped = tables.locator('p', { hasText: 'handle 0: ref 8 of d1' });
+    for (let i = 0; i < 40 && (await mapped.count()) === 0; i++) {
+      await share.locator('button.step-grants').click();
+      await expect.poll(() => share.getAttribute('data-status')).toBe('paused');
+    }
+    expect(await mapped.textContent()).toContain('host_map');
+    expect(await tables.locator('tbody tr').first().textContent()).toContain(
+      'permit_access | reading | writing',
+    );
+    await share.locator('button.run').click();
+    await expect.poll(() => share.getAttribute('data-status'), { timeout: 30_000 }).toBe('ended');
+    await share.locator('.guest-screen').scrollIntoViewIfNeeded();
+    await expect
+      .poll(() => share.locator('.xterm-rows').textContent(), { timeout: 10_000 })
+      .toContain('(d1) grant ended');
+    expect(await share.locator('.xterm-rows').textContent()).toContain('(d2) unmapped, status 0');
+    await expect
+      .poll(() => tables.locator('p').allTextContents())
+      .toEqual(['no entry in use', 'no entry in use']);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('follows the dark theme, terminal included', async () => {
     const { page, errors } = await open('/guests', 'dark');
     await page.locator('.guest-console[data-guest="hello"]').scrollIntoViewIfNeeded();

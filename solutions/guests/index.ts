@@ -87,6 +87,20 @@ export const GUESTS: readonly GuestInfo[] = [
     chapter: '03',
   },
   // xenlab: end time-guests
+  // xenlab: region guests-grant-tables from 04
+  {
+    name: 'grant-share',
+    main: 'grant-share.asm',
+    description: 'grants a page to the domain peer=N, writes a message, waits for the reply',
+    chapter: '04',
+  },
+  {
+    name: 'grant-map',
+    main: 'grant-map.asm',
+    description: 'maps grant ref=R of domain dom=D, reads it, answers, unmaps',
+    chapter: '04',
+  },
+  // xenlab: end guests-grant-tables
 ];
 
 /** A guest that did not assemble: the assembler's messages, one per line. */

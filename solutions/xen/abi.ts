@@ -185,3 +185,115 @@ export const XENVER_commandline = 9;
 
 // --- Special domain ids (xen-abi §5.9).
 export const DOMID_SELF = 0x7ff0;
+// xenlab: region grant-table-ops-abi from 04
+
+// --- Grant tables (xen-abi §6, public/grant_table.h): v1 entries, sub-commands, flags, status.
+export const GNTTABOP_map_grant_ref = 0;
+export const GNTTABOP_unmap_grant_ref = 1;
+export const GNTTABOP_setup_table = 2;
+export const GNTTABOP_dump_table = 3;
+export const GNTTABOP_transfer = 4;
+export const GNTTABOP_copy = 5;
+export const GNTTABOP_query_size = 6;
+export const GNTTABOP_unmap_and_replace = 7;
+export const GNTTABOP_set_version = 8;
+export const GNTTABOP_get_status_frames = 9;
+export const GNTTABOP_get_version = 10;
+// xenlab: end grant-table-ops-abi
+// xenlab: region grant-entry-abi from 04
+
+/** grant_entry_v1: flags u16 @0, domid u16 @2, frame u32 @4 — 512 entries per page. */
+export const GRANT_ENTRY_V1 = { flags: 0, domid: 2, frame: 4, size: 8 } as const;
+/** Entries 0–7 belong to the toolstack (console and xenstore rings); guests start at 8. */
+export const GNTTAB_NR_RESERVED_ENTRIES = 8;
+
+export const GTF_invalid = 0;
+export const GTF_permit_access = 1;
+export const GTF_accept_transfer = 2;
+export const GTF_transitive = 3;
+export const GTF_type_mask = 3;
+export const GTF_readonly = 1 << 2;
+export const GTF_reading = 1 << 3;
+export const GTF_writing = 1 << 4;
+export const GTF_sub_page = 1 << 8;
+/** accept_transfer entries reuse bits 2 and 3. */
+export const GTF_transfer_committed = 1 << 2;
+export const GTF_transfer_completed = 1 << 3;
+// xenlab: end grant-entry-abi
+// xenlab: region grant-flags-abi from 04
+
+export const GNTMAP_device_map = 1 << 0;
+export const GNTMAP_host_map = 1 << 1;
+export const GNTMAP_readonly = 1 << 2;
+export const GNTMAP_application_map = 1 << 3;
+export const GNTMAP_contains_pte = 1 << 4;
+
+export const GNTCOPY_source_gref = 1 << 0;
+export const GNTCOPY_dest_gref = 1 << 1;
+// xenlab: end grant-flags-abi
+// xenlab: region grant-status-abi from 04
+
+export const GNTST_okay = 0;
+export const GNTST_general_error = -1;
+export const GNTST_bad_domain = -2;
+export const GNTST_bad_gntref = -3;
+export const GNTST_bad_handle = -4;
+export const GNTST_bad_virt_addr = -5;
+export const GNTST_bad_dev_addr = -6;
+export const GNTST_no_device_space = -7;
+export const GNTST_permission_denied = -8;
+export const GNTST_bad_page = -9;
+export const GNTST_bad_copy_arg = -10;
+export const GNTST_address_too_big = -11;
+export const GNTST_eagain = -12;
+// xenlab: end grant-status-abi
+// xenlab: region grant-op-structs-abi from 04
+
+// The operation structures, x86_32 (xen-abi §6.4): field offsets and sizes in bytes.
+export const GNTTAB_MAP_GRANT_REF = {
+  host_addr: 0,
+  flags: 8,
+  ref: 12,
+  dom: 16,
+  status: 18,
+  handle: 20,
+  dev_bus_addr: 24,
+  size: 32,
+} as const;
+export const GNTTAB_UNMAP_GRANT_REF = {
+  host_addr: 0,
+  dev_bus_addr: 8,
+  handle: 16,
+  status: 20,
+  size: 24,
+} as const;
+export const GNTTAB_SETUP_TABLE = {
+  dom: 0,
+  nr_frames: 4,
+  status: 8,
+  frame_list: 12,
+  size: 16,
+} as const;
+export const GNTTAB_QUERY_SIZE = {
+  dom: 0,
+  nr_frames: 4,
+  max_nr_frames: 8,
+  status: 12,
+  size: 16,
+} as const;
+export const GNTTAB_TRANSFER = { mfn: 0, domid: 4, ref: 8, status: 12, size: 16 } as const;
+export const GNTTAB_COPY = {
+  source_u: 0,
+  source_domid: 4,
+  source_offset: 6,
+  dest_u: 8,
+  dest_domid: 12,
+  dest_offset: 14,
+  len: 16,
+  flags: 18,
+  status: 20,
+  size: 24,
+} as const;
+export const GNTTAB_SET_VERSION = { version: 0, size: 4 } as const;
+export const GNTTAB_GET_VERSION = { dom: 0, version: 4, size: 8 } as const;
+// xenlab: end grant-op-structs-abi

@@ -4,6 +4,9 @@
 
 import type { Cpu } from '../../sim/cpu/cpu.ts';
 import { SHUTDOWN_NAMES } from './abi.ts';
+// xenlab: region domain-grant-table-import from 04
+import type { GrantTable } from './grant-table.ts';
+// xenlab: end domain-grant-table-import
 
 // xenlab: region domain-lifecycle from 02
 // The VM lifecycle. The toolstack creates, unpauses, pauses and destroys; the guest chooses
@@ -69,6 +72,10 @@ export class Domain {
   shutdownCode = -1;
   dying = false;
   destroyed = false;
+  // xenlab: region domain-grant-table from 04
+  /** The domain's grant table, created by the first grant operation that needs it. */
+  grantTable: GrantTable | null = null;
+  // xenlab: end domain-grant-table
 
   constructor(domid: number, name: string, privileged: boolean, handle: Uint8Array) {
     this.domid = domid;

@@ -33,6 +33,9 @@ import {
   XENVER_version,
 } from './abi.ts';
 import { doConsoleIo } from './console.ts';
+// xenlab: region hypercall-table-grant-import from 04
+import { doGrantTableOp } from './grant-table-op.ts';
+// xenlab: end hypercall-table-grant-import
 import type { HypercallHandler } from './hypercall.ts';
 // xenlab: region platform-op-import from 03
 import { doPlatformOp } from './platform.ts';
@@ -181,7 +184,15 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
     doConsoleIo,
   ),
   row(19, 'physdev_op_compat', '09', [a('op')]),
-  row(20, 'grant_table_op', '04', [named('cmd', GNTTABOP_NAMES), a('uop'), dec('count')]),
+  row(
+    20,
+    'grant_table_op',
+    '04',
+    [named('cmd', GNTTABOP_NAMES), a('uop'), dec('count')],
+    // xenlab: region hypercall-row-grant-table-op from 04
+    doGrantTableOp,
+    // xenlab: end hypercall-row-grant-table-op
+  ),
   row(
     21,
     'vm_assist',

@@ -21,6 +21,15 @@ export * from './console.ts';
 export * from './domain.ts';
 export * from './elf.ts';
 export * from './errno.ts';
+// xenlab: region index-grant-tables from 04
+// Chapter 04, grant tables: grant-table (the tables, setup_table, query_size, versions),
+// grant-map (the permission check, map, unmap, teardown), grant-copy (copy, transfer),
+// grant-table-op (the hypercall).
+export * from './grant-copy.ts';
+export * from './grant-map.ts';
+export * from './grant-table.ts';
+export * from './grant-table-op.ts';
+// xenlab: end index-grant-tables
 export * from './guest-access.ts';
 export * from './heap.ts';
 export * from './hypercall.ts';

@@ -13,6 +13,9 @@ import { Prng } from '../../sim/prng.ts';
 import { HYPERCALL_VECTOR, SHUTDOWN_crash } from './abi.ts';
 import { type BootLayout, buildDomain } from './builder.ts';
 import { Domain, shutdownName, type Vcpu } from './domain.ts';
+// xenlab: region xen-grant-teardown-import from 04
+import { gnttabDomainDestroy } from './grant-map.ts';
+// xenlab: end xen-grant-teardown-import
 import { Heap } from './heap.ts';
 import type { HypercallTrace, HypervisorServices } from './hypercall.ts';
 import { HYPERCALL_TABLE } from './hypercall-table.ts';
@@ -126,6 +129,13 @@ export class Xen implements HypervisorServices {
   }
 
   // xenlab: end xen-settime
+  // xenlab: region xen-next-domid from 04
+  /** The id the next createDomain will give (the toolstack can tell a guest its peer's id). */
+  get nextDomainId(): number {
+    return this.nextDomid;
+  }
+  // xenlab: end xen-next-domid
+
   findDomain(domid: number): Domain | undefined {
     const d = this.domains.get(domid);
     return d === undefined || d.destroyed ? undefined : d;
@@ -196,6 +206,10 @@ export class Xen implements HypervisorServices {
     if (d.destroyed) return;
     d.dying = true;
     for (const v of d.vcpus) v.online = false;
+    // xenlab: region xen-grant-teardown from 04
+    // Mappings it holds are released; frames others still map stay out of the heap for now.
+    gnttabDomainDestroy(this.heap, d);
+    // xenlab: end xen-grant-teardown
     this.releaseFrames(d);
     d.destroyed = true;
     this.log(`domain ${d.domid} (${d.name}) destroyed`);

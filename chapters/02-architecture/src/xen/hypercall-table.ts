@@ -152,7 +152,12 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
     doConsoleIo,
   ),
   row(19, 'physdev_op_compat', '09', [a('op')]),
-  row(20, 'grant_table_op', '04', [named('cmd', GNTTABOP_NAMES), a('uop'), dec('count')]),
+  row(
+    20,
+    'grant_table_op',
+    '04',
+    [named('cmd', GNTTABOP_NAMES), a('uop'), dec('count')],
+  ),
   row(
     21,
     'vm_assist',

@@ -11,6 +11,8 @@ export interface GuestHandle {
   /** Bumped after every boot, step, pause and end: re-inspect when it changes. */
   version: Ref<number>;
   inspect<T>(name: string, args?: InspectArgs): Promise<T>;
+  /** Runs `count` guest instructions, as the Step button runs one (a visualiser's own step). */
+  step(count: number): Promise<void>;
 }
 
 export const GUEST: InjectionKey<GuestHandle> = Symbol('xenlab guest');

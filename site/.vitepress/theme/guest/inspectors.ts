@@ -22,6 +22,7 @@ import {
 } from '../../../../sim/cpu/cpu.ts';
 import { getEflags } from '../../../../sim/cpu/flags.ts';
 import type { DomainInfo } from '../../../../solutions/dom0/toolstack.ts';
+import { grantTables } from './grant-tables.ts';
 import { pageTables } from './page-tables.ts';
 import { type GuestSession, PvSession } from './session.ts';
 import { vcpuTimeInfo } from './vcpu-time-info.ts';
@@ -121,6 +122,9 @@ export const INSPECTORS: Record<string, Inspector> = {
 
   /** vCPU 0's time records in shared_info, and the clocks they give (vcpu-time-info.ts). */
   'vcpu-time-info': vcpuTimeInfo,
+
+  /** Every domain's grant table: entries in use and mappings held (grant-tables.ts). */
+  'grant-tables': grantTables,
 
   /** What `xl list` shows (a PV guest's hypervisor; none for other guests). */
   domains(session): DomainInfo[] {

@@ -8,6 +8,7 @@
 import type { Cpu } from '../../../../sim/cpu/cpu.ts';
 import { translateForHost } from '../../../../sim/cpu/paging.ts';
 import { PhysMemory } from '../../../../sim/memory/memory.ts';
+import { SCENARIOS, startScenario } from '../../../../solutions/dom0/scenarios.ts';
 import { Toolstack } from '../../../../solutions/dom0/toolstack.ts';
 import { buildGuest, GUESTS, type GuestInfo } from '../../../../solutions/guests/index.ts';
 import {
@@ -86,30 +87,51 @@ const XEN_RESERVE_MIB = 4;
 /** `xenlab run`'s default fuel for a PV guest. */
 const PV_FUEL = 200_000_000;
 
-/** A PV guest on the reference hypervisor: Xen, a toolstack, one domain (`xenlab run`). */
+/**
+ * A PV guest on the reference hypervisor: Xen, a toolstack, one domain (`xenlab run`) — or, for
+ * a guest that leads a book scenario (solutions/dom0/scenarios.ts), the scenario's domains, whose
+ * console lines are then prefixed with their domain as Xen prints them, `(d1) …`.
+ */
 export class PvSession implements GuestSession {
   readonly name: string;
   readonly xen: Xen;
   readonly toolstack: Toolstack;
+  /** The guest's domain (a scenario's leader). */
   readonly domain: Domain;
+  /** Every domain of the session, the guest's first. */
+  readonly domains: Domain[];
   instructions = 0;
   readonly budget = PV_FUEL;
 
   /** Assembles `guest` from `files` and builds its domain, ready at its first instruction. */
   constructor(guest: GuestInfo, files: Record<string, string>, listeners: SessionListeners) {
     this.name = guest.name;
-    const image = buildGuest(guest.main, files);
-    this.xen = new Xen(new PhysMemory((GUEST_MEMORY_MIB + XEN_RESERVE_MIB) << 20), {
-      console: (_d, bytes) => listeners.output?.(bytes),
+    const scenario = SCENARIOS[guest.name];
+    const count = scenario?.length ?? 1;
+    const atLineStart = new Map<number, boolean>();
+    this.xen = new Xen(new PhysMemory((count * GUEST_MEMORY_MIB + XEN_RESERVE_MIB) << 20), {
+      console: (d, bytes) =>
+        listeners.output?.(count === 1 ? bytes : prefixLines(d.domid, bytes, atLineStart)),
       trace: listeners.trace === undefined ? undefined : (t) => listeners.trace?.(formatTrace(t)),
       log: (line) => listeners.output?.(hostLine('(XEN) ', line)),
     });
     this.toolstack = new Toolstack(this.xen);
-    this.domain = this.toolstack.create(image, {
+    if (scenario !== undefined) {
+      const image = (name: string) => {
+        const info = GUESTS.find((g) => g.name === name);
+        if (info === undefined) throw new UnknownGuestError(`scenario ${guest.name}: no ${name}`);
+        return buildGuest(info.main, files);
+      };
+      this.domains = startScenario(this.toolstack, scenario, image, GUEST_MEMORY_MIB);
+      this.domain = this.domains[0]!;
+      return;
+    }
+    this.domain = this.toolstack.create(buildGuest(guest.main, files), {
       name: guest.name,
       memoryMiB: GUEST_MEMORY_MIB,
       cmdline: '',
     });
+    this.domains = [this.domain];
     this.toolstack.start(this.domain);
   }
 
@@ -122,7 +144,7 @@ export class PvSession implements GuestSession {
   }
 
   get ended(): boolean {
-    return this.domain.shutdownReason >= 0 || this.xen.panicReport !== null;
+    return this.domains.every((d) => d.shutdownReason >= 0) || this.xen.panicReport !== null;
   }
 
   get state(): string {
@@ -230,6 +252,19 @@ export class MonitorSession implements GuestSession {
   physical(linear: number): number {
     return linear < GUEST_SIZE ? linear : -1;
   }
+}
+
+/** `bytes` of domain `domid`'s console with `(dN) ` at the start of each of its lines. */
+function prefixLines(domid: number, bytes: Uint8Array, atLineStart: Map<number, boolean>) {
+  const out: number[] = [];
+  let start = atLineStart.get(domid) ?? true;
+  for (const b of bytes) {
+    if (start) out.push(...encoder.encode(`(d${domid}) `));
+    out.push(b);
+    start = b === 10;
+  }
+  atLineStart.set(domid, start);
+  return Uint8Array.from(out);
 }
 
 /** Starts guest `name` on what its chapter runs it on. */

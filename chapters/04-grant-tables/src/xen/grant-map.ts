@@ -1,0 +1,293 @@
+// Your working copy for chapter 04, generated from solutions/xen/grant-map.ts by npx xenlab stage.
+// Mapping a granted page: the permission check on a shared entry, GNTTABOP_map_grant_ref and
+// GNTTABOP_unmap_grant_ref with their pin counts and maptrack handles: book §4.1.1, §4.3, §4.4;
+// Xen xen/common/grant_table.c (_set_status_v1, __gnttab_map_grant_ref, __gnttab_unmap_common),
+// xen/arch/x86/mm.c (create_grant_va_mapping, destroy_grant_va_mapping), xen-abi §6.3–6.6.
+//
+// `ld` is the local (mapping) domain, `rd` the remote (granting) one, as in Xen. Every failure
+// leaves a GNTST_* code in the op's status; nothing is changed until every check has passed.
+// A host mapping writes the PTE for host_addr in the mapper's *current* page tables, which must
+// already have an L1 there (as update_va_mapping requires), and unmapping clears that PTE.
+//
+// Chapter 05 gives frames reference counts and types; until then ownership is the rule: a grant
+// can only hand out a frame its granter owns (Heap.owner).
+
+import { NotImplemented } from '../exercise.ts';
+import type { Cpu } from '../../../../sim/cpu/cpu.ts';
+import { flushTlb, invalidatePage } from '../../../../sim/cpu/paging.ts';
+import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import {
+  _PAGE_ACCESSED,
+  _PAGE_DIRTY,
+  _PAGE_PRESENT,
+  _PAGE_RW,
+  _PAGE_USER,
+  GNTMAP_application_map,
+  GNTMAP_contains_pte,
+  GNTMAP_device_map,
+  GNTMAP_host_map,
+  GNTMAP_readonly,
+  GNTST_bad_domain,
+  GNTST_bad_gntref,
+  GNTST_bad_handle,
+  GNTST_general_error,
+  GNTST_no_device_space,
+  GNTST_okay,
+  GTF_permit_access,
+  GTF_reading,
+  GTF_readonly,
+  GTF_sub_page,
+  GTF_type_mask,
+  GTF_writing,
+  HYPERVISOR_VIRT_START,
+} from './abi.ts';
+import type { Domain } from './domain.ts';
+import {
+  activeEntry,
+  clearStatusFlags,
+  GNTPIN_devr_inc,
+  GNTPIN_devw_inc,
+  GNTPIN_devw_mask,
+  GNTPIN_hstr_inc,
+  GNTPIN_hstw_inc,
+  GNTPIN_hstw_mask,
+  GNTPIN_overflow,
+  type GrantServices,
+  type GrantTable,
+  grantTableOf,
+  MAX_MAPTRACK_HANDLES,
+  type MaptrackEntry,
+  nrGrantEntries,
+  readSharedEntry,
+  releaseOrphanFrame,
+  writeSharedFlags,
+} from './grant-table.ts';
+import type { Heap } from './heap.ts';
+
+
+/** What a granted PTE carries besides the frame (GRANT_PTE_FLAGS; RW and U as asked). */
+const GRANT_PTE_FLAGS = _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_DIRTY;
+
+// --- Host mappings: one PTE in the mapper's current page tables.
+
+/**
+ * Machine address of the PAE L1 entry that maps `va` under `cr3`, or -1 when `va` is in Xen's
+ * hole or no L1 table covers it (guest_map_l1e).
+ */
+export function l1EntryAddress(heap: Heap, cr3: number, va: number): number {
+  if (va >= HYPERVISOR_VIRT_START) return -1;
+  const mem = heap.mem;
+  const inRam = (ma: number) => ma >>> 12 < mem.frames;
+  const l3 = (cr3 & ~0x1f) >>> 0;
+  if (!inRam(l3)) return -1;
+  const l3e = mem.read32(l3 + (va >>> 30) * 8);
+  if ((l3e & _PAGE_PRESENT) === 0) return -1;
+  const l2 = (l3e & ~0xfff) >>> 0;
+  if (!inRam(l2)) return -1;
+  const l2e = mem.read32(l2 + ((va >>> 21) & 511) * 8);
+  // A 2 MiB page (PSE) has no L1 to hold a grant mapping.
+  if ((l2e & _PAGE_PRESENT) === 0 || (l2e & 0x80) !== 0) return -1;
+  const l1 = (l2e & ~0xfff) >>> 0;
+  if (!inRam(l1)) return -1;
+  return l1 + ((va >>> 12) & 511) * 8;
+}
+
+/** Where the PTE for a host mapping lives: host_addr is a VA, or with contains_pte the PTE's MA. */
+function grantPteAddress(heap: Heap, ld: Domain, cpu: Cpu, hostAddr: number, flags: number) {
+  if ((flags & GNTMAP_contains_pte) === 0) return l1EntryAddress(heap, cpu.cr3, hostAddr);
+  // The PTE must lie in a frame of the mapper's own (chapter 05: in one of its L1 tables).
+  const ownFrame = heap.owner[Math.floor(hostAddr / PAGE_SIZE)] === ld.domid;
+  return ownFrame && hostAddr % 8 === 0 ? hostAddr : -1;
+}
+
+/** Drops stale translations of the host mapping from every vCPU of the mapper. */
+function flushGrantMapping(ld: Domain, hostAddr: number, flags: number): void {
+  for (const v of ld.vcpus) {
+    if ((flags & GNTMAP_contains_pte) !== 0) flushTlb(v.cpu, false);
+    else invalidatePage(v.cpu, hostAddr);
+  }
+}
+
+/** create_grant_host_mapping: points the PTE for host_addr at `frame`. */
+function createHostMapping(
+  heap: Heap,
+  ld: Domain,
+  cpu: Cpu,
+  hostAddr: number,
+  frame: number,
+  flags: number,
+): number {
+  const pte = grantPteAddress(heap, ld, cpu, hostAddr, flags);
+  if (pte < 0) return GNTST_general_error;
+  let low = frame * PAGE_SIZE + GRANT_PTE_FLAGS;
+  if ((flags & GNTMAP_readonly) === 0) low |= _PAGE_RW;
+  if ((flags & GNTMAP_application_map) !== 0) low |= _PAGE_USER;
+  heap.mem.write32(pte, low >>> 0);
+  heap.mem.write32(pte + 4, 0);
+  flushGrantMapping(ld, hostAddr, flags);
+  return GNTST_okay;
+}
+
+/** destroy_grant_host_mapping: clears the PTE for host_addr if it still maps `frame`. */
+function destroyHostMapping(
+  heap: Heap,
+  ld: Domain,
+  cpu: Cpu,
+  hostAddr: number,
+  frame: number,
+  flags: number,
+): number {
+  const pte = grantPteAddress(heap, ld, cpu, hostAddr, flags);
+  if (pte < 0) return GNTST_general_error;
+  const mapped = (heap.mem.read32(pte) >>> 12) | ((heap.mem.read32(pte + 4) & 0xf) << 20);
+  if (mapped !== frame) return GNTST_general_error;
+  heap.mem.write32(pte, 0);
+  heap.mem.write32(pte + 4, 0);
+  flushGrantMapping(ld, hostAddr, flags);
+  return GNTST_okay;
+}
+
+// --- The permission check every use of a grant goes through.
+
+/**
+ * May domain `ldomid` use entry `ref` of `rd`'s table, read-only or not? On the first use the
+ * shared entry must be a permit_access grant (a whole page when `mapping`) naming `ldomid`;
+ * later uses must come from the domain that holds the pins. Writing needs a grant without
+ * GTF_readonly, and the granted frame must belong to the granter. On success sets GTF_reading,
+ * and GTF_writing for a writable use, in the shared entry (what the granter watches) and
+ * returns GNTST_okay; on failure returns GNTST_general_error and changes nothing.
+ */
+export function grantPermission(
+  heap: Heap,
+  rd: Domain,
+  gt: GrantTable,
+  ref: number,
+  ldomid: number,
+  readonly: boolean,
+  mapping: boolean,
+): number {
+  throw new NotImplemented('04-grant-permission', '4.3');
+}
+
+// --- GNTTABOP_map_grant_ref and GNTTABOP_unmap_grant_ref.
+
+/** gnttab_map_grant_ref as the worker sees it (the u64 host_addr split in two words). */
+export interface MapGrantRef {
+  hostAddr: number;
+  hostAddrHigh: number;
+  flags: number;
+  ref: number;
+  dom: number;
+}
+
+export interface MapGrantResult {
+  status: number;
+  /** The maptrack handle for unmap_grant_ref (valid when status is GNTST_okay). */
+  handle: number;
+  /** With GNTMAP_device_map: the machine address a device would use (PV: frame × 4096). */
+  devBusAddr: number;
+}
+
+/** get_maptrack_handle: the last freed handle first, then a new one; -1 when none is left. */
+function getMaptrackHandle(lgt: GrantTable): number {
+  const reused = lgt.maptrackFree.pop();
+  if (reused !== undefined) return reused;
+  if (lgt.maptrack.length >= MAX_MAPTRACK_HANDLES) return -1;
+  lgt.maptrack.push({ flags: 0, granter: null, ref: 0 });
+  return lgt.maptrack.length - 1;
+}
+
+function putMaptrackHandle(lgt: GrantTable, handle: number): void {
+  const map = lgt.maptrack[handle]!;
+  map.flags = 0;
+  map.granter = null;
+  lgt.maptrackFree.push(handle);
+}
+
+/** The pin increment a mapping of this kind takes: host or device, read-only or writable. */
+function pinIncrement(flags: number): number {
+  const readonly = (flags & GNTMAP_readonly) !== 0;
+  let inc = 0;
+  if ((flags & GNTMAP_device_map) !== 0) inc += readonly ? GNTPIN_devr_inc : GNTPIN_devw_inc;
+  if ((flags & GNTMAP_host_map) !== 0) inc += readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+  return inc;
+}
+
+/**
+ * __gnttab_map_grant_ref: domain `ld` (running on `cpu`, null for a caller without page
+ * tables) maps grant `op.ref` of domain `op.dom`. On success the active entry holds one more
+ * pin of the mapping's kind, the shared entry shows GTF_reading (and GTF_writing), a maptrack
+ * handle records the mapping, and with GNTMAP_host_map the PTE for host_addr maps the frame.
+ */
+export function gnttabMapGrantRef(
+  xen: GrantServices,
+  ld: Domain,
+  cpu: Cpu | null,
+  op: MapGrantRef,
+): MapGrantResult {
+  throw new NotImplemented('04-map-grant-ref', '4.1.1');
+}
+
+/** gnttab_unmap_grant_ref as the worker sees it; 0 in host_addr or dev_bus_addr means "skip". */
+export interface UnmapGrantRef {
+  hostAddr: number;
+  hostAddrHigh: number;
+  devBusAddr: number;
+  handle: number;
+}
+
+/**
+ * __gnttab_unmap_common: undoes the parts of mapping `op.handle` the op names — the device
+ * part when dev_bus_addr is given, the host part when host_addr is given. The pins go, the
+ * PTE is cleared, the status flags follow the pins (GTF_writing without writable pins,
+ * GTF_reading without any), and the handle is freed once neither part is left.
+ */
+export function gnttabUnmapGrantRef(
+  xen: GrantServices,
+  ld: Domain,
+  cpu: Cpu | null,
+  op: UnmapGrantRef,
+): number {
+  throw new NotImplemented('04-unmap-grant-ref', '4.3');
+}
+
+/**
+ * gnttab_release_mappings: a dying domain gives up every mapping it holds, so the granters'
+ * pins and status flags drop as if it had unmapped each one (its page tables die with it).
+ */
+export function gnttabReleaseMappings(heap: Heap, ld: Domain): void {
+  const lgt = ld.grantTable;
+  if (lgt === null) return;
+  lgt.maptrack.forEach((map, handle) => {
+    if (map.flags === 0 || map.granter === null) return;
+    const rd = map.granter;
+    const act = activeEntry(rd.grantTable!, map.ref);
+    const readonly = (map.flags & GNTMAP_readonly) !== 0;
+    if ((map.flags & GNTMAP_host_map) !== 0)
+      act.pin -= readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+    if ((map.flags & GNTMAP_device_map) !== 0)
+      act.pin -= readonly ? GNTPIN_devr_inc : GNTPIN_devw_inc;
+    clearStatusFlags(heap, rd, rd.grantTable!, map.ref);
+    if (act.pin === 0) releaseOrphanFrame(heap, rd, act.frame);
+    putMaptrackHandle(lgt, handle);
+  });
+}
+
+/**
+ * Grant-table part of domain_kill, before the domain's frames go back to the heap: its own
+ * mappings of others' grants are released (they unpin), and its frame list keeps only what
+ * the heap may take now — frames it still owns (not given away by transfer, plus those it
+ * received) that no other domain has mapped.
+ */
+export function gnttabDomainDestroy(heap: Heap, d: Domain): void {
+  gnttabReleaseMappings(heap, d);
+  const gt = d.grantTable;
+  const pinned = new Set<number>();
+  for (const act of gt?.active ?? []) if (act !== undefined && act.pin !== 0) pinned.add(act.frame);
+  const owned = (mfn: number) => heap.owner[mfn] === d.domid;
+  // A frame can be in both lists (given away and back), so each is released once.
+  const frames = new Set([...d.p2m, ...(gt?.received ?? [])]);
+  d.p2m = [...frames].filter((mfn) => owned(mfn) && !pinned.has(mfn));
+  d.xenFrames = d.xenFrames.filter(owned);
+  if (gt !== null) gt.received = [];
+}

@@ -1,0 +1,84 @@
+// Your working copy for chapter 04, generated from solutions/xen/shared-info.ts by npx xenlab stage.
+// The shared info page: where each vCPU's vcpu_info and the domain's wall clock live in
+// machine memory, and how a guest maps the page: book §3.2; Xen public/xen.h (struct
+// shared_info, struct vcpu_info), arch-x86/xen-x86_32.h, xen-abi §3.
+//
+//   shared_info (one page, allocated by Xen, start_info.shared_info = its machine address)
+//     0     vcpu_info[0..31], 64 bytes each:  +0 upcall_pending  +1 upcall_mask
+//                                             +4 pending_sel  +8 arch.cr2  +32 vcpu_time_info
+//     2048  evtchn_pending[32]    2176  evtchn_mask[32]          (event channels, chapter 07)
+//     2304  wc_version  2308 wc_sec  2312 wc_nsec                (the wall clock, §3.3)
+//     2316  arch: max_pfn, pfn_to_mfn_frame_list_list, nmi_reason (the guest's, chapter 05)
+
+import { flushTlb, invalidatePage } from '../../../../sim/cpu/paging.ts';
+import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import {
+  _PAGE_PRESENT,
+  HYPERVISOR_VIRT_START,
+  SHARED_INFO,
+  VCPU_INFO_SIZE,
+  VCPU_INFO_time,
+} from './abi.ts';
+import type { Domain } from './domain.ts';
+import { EINVAL } from './errno.ts';
+import type { HypercallContext } from './hypercall.ts';
+
+/** Machine address of `d`'s shared_info page. */
+export function sharedInfoMa(d: Domain): number {
+  return d.sharedInfoMfn * PAGE_SIZE;
+}
+
+/** Machine address of vCPU `vcpuId`'s vcpu_info inside shared_info. */
+export function vcpuInfoMa(d: Domain, vcpuId: number): number {
+  return sharedInfoMa(d) + SHARED_INFO.vcpu_info + vcpuId * VCPU_INFO_SIZE;
+}
+
+/** Machine address of vCPU `vcpuId`'s vcpu_time_info. */
+export function vcpuTimeInfoMa(d: Domain, vcpuId: number): number {
+  return vcpuInfoMa(d, vcpuId) + VCPU_INFO_time;
+}
+
+// Until chapter 05 teaches page types and reference counts, update_va_mapping does the one
+// thing a chapter-03 guest needs, as Mini-OS's arch_init does: point the PTE of a page of its
+// own at the shared_info frame. Every other mapping is refused with -EINVAL; chapter 05's
+// validated update_va_mapping replaces this one. The flush flags are Xen's (xen-abi §5.5).
+const UVMF_TLB_FLUSH = 1;
+const UVMF_INVLPG = 2;
+const UVMF_FLUSHTYPE_MASK = 3;
+/** PTE bits a guest may not set in an L1 entry: PWT, PCD, PAT, G (xen-abi §5.2 rule 6). */
+const L1_DISALLOWED_LOW = 0x198;
+/** Bits 44–62 of a PAE entry, in its high word: reserved. */
+const L1_DISALLOWED_HIGH = 0x7ffff000;
+
+/** The machine address of the PAE L1 entry that maps `va` in the current tables, or -1. */
+function l1EntryMa(ctx: HypercallContext, va: number): number {
+  const { cpu } = ctx.vcpu;
+  const mem = cpu.mem;
+  const l3e = mem.read32((cpu.cr3 & ~0x1f) + (va >>> 30) * 8);
+  if ((l3e & _PAGE_PRESENT) === 0) return -1;
+  const l2e = mem.read32((l3e & ~0xfff) + ((va >>> 21) & 511) * 8);
+  // Not present, or a 2 MiB page (PSE): no L1 to write.
+  if ((l2e & _PAGE_PRESENT) === 0 || (l2e & 0x80) !== 0) return -1;
+  const l1 = l2e & ~0xfff;
+  if (!ctx.domain.p2m.includes(l1 / PAGE_SIZE)) return -1;
+  return l1 + ((va >>> 12) & 511) * 8;
+}
+
+/** update_va_mapping(va, val_lo, val_hi, flags), restricted to mapping shared_info. */
+export function doUpdateVaMappingSharedInfo(ctx: HypercallContext, args: Uint32Array): number {
+  const [va = 0, lo = 0, hi = 0, flags = 0] = args;
+  const frame = (hi & 0xf) * 0x100000 + (lo >>> 12);
+  if (va >= HYPERVISOR_VIRT_START) return -EINVAL;
+  if ((lo & _PAGE_PRESENT) === 0 || frame !== ctx.domain.sharedInfoMfn) return -EINVAL;
+  if ((lo & L1_DISALLOWED_LOW) !== 0 || (hi & L1_DISALLOWED_HIGH) !== 0) return -EINVAL;
+  const flush = flags & UVMF_FLUSHTYPE_MASK;
+  if (flush === UVMF_FLUSHTYPE_MASK) return -EINVAL;
+  const pte = l1EntryMa(ctx, va);
+  if (pte < 0) return -EINVAL;
+  const { cpu } = ctx.vcpu;
+  cpu.mem.write32(pte + 4, hi);
+  cpu.mem.write32(pte, lo);
+  if (flush === UVMF_TLB_FLUSH) flushTlb(cpu, false);
+  if (flush === UVMF_INVLPG) invalidatePage(cpu, va);
+  return 0;
+}
