@@ -137,6 +137,12 @@ export async function gradeCommand(
   }
   const chapter = await resolveChapter(chapterArg);
   const earlier = options.cumulative ? earlierChapters(await gradedChapters(), chapter) : [];
+  const ids = [...earlier, chapter].flatMap((c) => c.exercises.map((e) => e.id));
+  if (options.exercise !== undefined && !ids.includes(options.exercise)) {
+    throw new UsageError(
+      `--exercise ${options.exercise}: chapter ${chapter.id}'s exercises are ${ids.join(', ')}`,
+    );
+  }
   const problem = pristineProblem([...earlier, chapter]);
   if (problem !== undefined) {
     console.error(problem);
@@ -186,6 +192,9 @@ export async function gradeCommand(
   const ownTree =
     options.src === undefined && !report.partial && (options.tests ?? []).length === 0;
   if (ownTree && !options.cumulative) saveGrade(toJson(report));
+  if (report.tests.length === 0 && options.test !== undefined) {
+    console.error(`no test of chapter ${chapter.id} has "${options.test}" in its name`);
+  }
   const output = render(report, options, chapter.title);
   if (options.out === undefined) process.stdout.write(output);
   else if (options.format === 'gradescope') writeJsonAtomic(options.out, toGradescope(report));

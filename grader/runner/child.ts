@@ -89,7 +89,11 @@ async function main(request: ChildRequest): Promise<void> {
       reporters: [reporter],
       testTimeout: request.testTimeoutMs,
       hookTimeout: request.testTimeoutMs,
-      testNamePattern: request.filter === undefined ? undefined : escapeRegExp(request.filter),
+      // vitest joins a test's names with spaces; the runner's ids join them with ' › '.
+      testNamePattern:
+        request.filter === undefined
+          ? undefined
+          : escapeRegExp(request.filter.split(' › ').join(' ')),
       pool: 'forks',
       setupFiles: [fileURLToPath(new URL('./setup.ts', import.meta.url))],
       passWithNoTests: true,

@@ -36,7 +36,7 @@ export interface RunTestsOptions {
   testDirs: string[];
   /** Exported to the tests as XENLAB_SEED. */
   seed: number;
-  /** Only tests whose full name contains this. */
+  /** Only tests whose full name (names joined by " › " or by spaces) contains this. */
   filter?: string;
   /** Backstop watchdog for the whole run (default 10 minutes). */
   wallClockLimitMs?: number;

@@ -93,12 +93,12 @@ describe('runTests on the fixture chapters', () => {
     );
   }, 120_000);
 
-  test('a filter runs only the tests whose full name contains it', async () => {
+  test('a filter runs only the tests whose full name (› between names) contains it', async () => {
     const outcome = await runTests({
       src: join(fixtures, 'src'),
       testDirs: [join(fixtures, '01-virtualization/tests')],
       seed: 7,
-      filter: 'adds wrongly',
+      filter: '01-add › adds wrongly',
     });
     expect(outcome.results.map((r) => `${r.id} ${r.status}`)).toEqual([
       '01-virtualization/basics.test.ts::01-add › adds wrongly failed',
