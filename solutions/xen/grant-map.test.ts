@@ -9,12 +9,14 @@ import {
   GNTMAP_device_map,
   GNTMAP_host_map,
   GNTMAP_readonly,
+  GNTST_general_error,
   GNTST_okay,
   GTF_permit_access,
   GTF_reading,
 } from './abi.ts';
 import { gnttabMapGrantRef, gnttabUnmapGrantRef, l1EntryAddress } from './grant-map.ts';
 import { readSharedEntry, sharedEntryAddress } from './grant-table.ts';
+import { PGT_l1_page_table, PGT_writable_page } from './mm.ts';
 import { bootTestDomain, minimalKernel } from './testing/boot.ts';
 
 function twoDomains() {
@@ -89,5 +91,45 @@ describe('grant mapping', () => {
       t.domain.grantTable!.maptrackFree,
       'both handles are free, the last freed on top',
     ).toEqual([byPte.handle, app.handle]);
+  });
+
+  it('a writable mapping holds a writable-type reference, so a page table is never mapped writable', () => {
+    const t = twoDomains();
+    const heap = t.xen.heap;
+    const map = (ref: number, va: number, readonly: boolean) =>
+      gnttabMapGrantRef(t.xen, t.domain, t.cpu, {
+        hostAddr: va,
+        hostAddrHigh: 0,
+        flags: GNTMAP_host_map | (readonly ? GNTMAP_readonly : 0),
+        ref,
+        dom: t.granter.domid,
+      });
+    const unmap = (va: number, handle: number) =>
+      gnttabUnmapGrantRef(t.xen, t.domain, t.cpu, {
+        hostAddr: va,
+        hostAddrHigh: 0,
+        devBusAddr: 0,
+        handle,
+      });
+    // One of the granter's own L1 tables, granted by its owner.
+    const l1 = Math.floor(l1EntryAddress(heap, t.granter.vcpus[0]!.cpu.cr3, 0x1000) / PAGE_SIZE);
+    expect(heap.type[l1]).toBe(PGT_l1_page_table);
+    t.grant(9, l1);
+    expect(map(9, 0x200000, false).status, 'a page table mapped writable').toBe(
+      GNTST_general_error,
+    );
+    const ro = map(9, 0x200000, true);
+    expect(ro.status, 'read-only is allowed').toBe(GNTST_okay);
+    expect(unmap(0x200000, ro.handle)).toBe(GNTST_okay);
+    // An ordinary page: the mapping holds one general and one writable-type reference.
+    const frame = t.granter.p2m[7]!;
+    const before = [heap.count[frame], heap.typeCount[frame]];
+    t.grant(8, frame);
+    const rw = map(8, 0x201000, false);
+    expect(rw.status).toBe(GNTST_okay);
+    expect([heap.count[frame], heap.typeCount[frame]]).toEqual([before[0]! + 1, before[1]! + 1]);
+    expect(heap.type[frame]).toBe(PGT_writable_page);
+    expect(unmap(0x201000, rw.handle)).toBe(GNTST_okay);
+    expect([heap.count[frame], heap.typeCount[frame]], 'unmap gives them back').toEqual(before);
   });
 });

@@ -62,6 +62,8 @@ import {
   writeSharedFlags,
 } from './grant-table.ts';
 import type { Heap } from './heap.ts';
+import { getPage, getPageAndType, PGT_writable_page, putPage, putPageAndType } from './mm.ts';
+
 
 
 /** What a granted PTE carries besides the frame (GRANT_PTE_FLAGS; RW and U as asked). */
@@ -118,8 +120,10 @@ function createHostMapping(
 ): number {
   const pte = grantPteAddress(heap, ld, cpu, hostAddr, flags);
   if (pte < 0) return GNTST_general_error;
+  const readonly = (flags & GNTMAP_readonly) !== 0;
+  if (!getGrantMappingRefs(heap, frame, heap.owner[frame]!, readonly)) return GNTST_general_error;
   let low = frame * PAGE_SIZE + GRANT_PTE_FLAGS;
-  if ((flags & GNTMAP_readonly) === 0) low |= _PAGE_RW;
+  if (!readonly) low |= _PAGE_RW;
   if ((flags & GNTMAP_application_map) !== 0) low |= _PAGE_USER;
   heap.mem.write32(pte, low >>> 0);
   heap.mem.write32(pte + 4, 0);
@@ -142,8 +146,29 @@ function destroyHostMapping(
   if (mapped !== frame) return GNTST_general_error;
   heap.mem.write32(pte, 0);
   heap.mem.write32(pte + 4, 0);
+  putGrantMappingRefs(heap, frame, (flags & GNTMAP_readonly) !== 0);
   flushGrantMapping(ld, hostAddr, flags);
   return GNTST_okay;
+}
+
+/**
+ * The references a host mapping holds on the granted frame. From chapter 05 on, as Xen's
+ * map_grant_ref takes them: a writable mapping a writable-type reference — so a frame the
+ * granter uses as a page table can never be mapped writable, nor become a page table while it
+ * is — and a read-only one a general reference. Returns false when they cannot be had.
+ */
+function getGrantMappingRefs(heap: Heap, frame: number, granter: number, readonly: boolean) {
+  let ok = true;
+  ok = readonly
+    ? getPage(heap, frame, granter)
+    : getPageAndType(heap, frame, granter, PGT_writable_page) === 0;
+  return ok;
+}
+
+/** Gives back what getGrantMappingRefs took. */
+function putGrantMappingRefs(heap: Heap, frame: number, readonly: boolean): void {
+  if (readonly) putPage(heap, frame);
+  else putPageAndType(heap, frame);
 }
 
 // --- The permission check every use of a grant goes through.
@@ -352,8 +377,10 @@ export function gnttabReleaseMappings(heap: Heap, ld: Domain): void {
     const rd = map.granter;
     const act = activeEntry(rd.grantTable!, map.ref);
     const readonly = (map.flags & GNTMAP_readonly) !== 0;
-    if ((map.flags & GNTMAP_host_map) !== 0)
+    if ((map.flags & GNTMAP_host_map) !== 0) {
+      putGrantMappingRefs(heap, act.frame, readonly);
       act.pin -= readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+    }
     if ((map.flags & GNTMAP_device_map) !== 0)
       act.pin -= readonly ? GNTPIN_devr_inc : GNTPIN_devw_inc;
     clearStatusFlags(heap, rd, rd.grantTable!, map.ref);
