@@ -1,33 +1,16 @@
 // `xenlab invariants [NN…]` (npm run invariants): checks DESIGN.md §3's staging invariants for
 // the staged chapters (or those named) and reports every violation; exit 1 if there is one.
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { REPO_ROOT } from '../cache.ts';
 import { EXIT } from '../exit-codes.ts';
-import { readMarkedTree, StageError } from '../stage/index.ts';
 import { checkInvariants, formatChecks } from '../stage/invariants.ts';
-import { chaptersFromArgs } from './stage.ts';
+import { chaptersFromArgs, markedTreeFor } from './stage.ts';
 
 export async function runInvariants(ids: readonly string[], seed: number): Promise<number> {
   const chapters = chaptersFromArgs('invariants', ids);
   if (chapters === undefined) return EXIT.usage;
-  if (!existsSync(join(REPO_ROOT, 'solutions'))) {
-    console.error(
-      `xenlab invariants: there is no solutions/ here (a handout has none): nothing to check from`,
-    );
-    return EXIT.failed;
-  }
-  let tree: Awaited<ReturnType<typeof readMarkedTree>>;
-  try {
-    tree = await readMarkedTree();
-  } catch (e) {
-    if (!(e instanceof StageError)) throw e;
-    console.error(e.message);
-    console.error(`xenlab invariants: ${e.errors.length} marker error(s) in solutions/`);
-    return EXIT.failed;
-  }
+  const tree = await markedTreeFor('invariants', 'nothing to check from');
+  if (tree === undefined) return EXIT.failed;
   if (chapters.length === 0) {
     console.log('invariants: no chapter has an exercises.ts yet; the markers of solutions/ parse');
     return EXIT.ok;

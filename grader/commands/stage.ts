@@ -9,6 +9,7 @@ import { REPO_ROOT } from '../cache.ts';
 import { EXIT } from '../exit-codes.ts';
 import {
   chapterById,
+  type MarkedTree,
   readMarkedTree,
   StageError,
   snapshot,
@@ -36,6 +37,30 @@ export function chaptersFromArgs(command: string, ids: readonly string[]): Chapt
   return chapters;
 }
 
+/**
+ * The marked tree of solutions/ for `command`, or undefined after saying why there is none:
+ * no solutions/ (a handout: `absent` says what that means here), or marker errors.
+ */
+export async function markedTreeFor(
+  command: string,
+  absent: string,
+  broken = '',
+): Promise<MarkedTree | undefined> {
+  if (!existsSync(join(REPO_ROOT, 'solutions'))) {
+    console.error(`xenlab ${command}: there is no solutions/ here (a handout has none): ${absent}`);
+    return undefined;
+  }
+  try {
+    return await readMarkedTree();
+  } catch (e) {
+    if (!(e instanceof StageError)) throw e;
+    console.error(e.message);
+    const tail = broken === '' ? '' : `; ${broken}`;
+    console.error(`xenlab ${command}: ${e.errors.length} marker error(s) in solutions/${tail}`);
+    return undefined;
+  }
+}
+
 export async function runStage(ids: readonly string[], options: StageOptions): Promise<number> {
   const chapters = chaptersFromArgs('stage', ids);
   if (chapters === undefined) return EXIT.usage;
@@ -47,23 +72,8 @@ export async function runStage(ids: readonly string[], options: StageOptions): P
     console.error('xenlab stage: --solved needs --out DIR (chapters/*/src always holds starters)');
     return EXIT.usage;
   }
-  if (!existsSync(join(REPO_ROOT, 'solutions'))) {
-    console.error(
-      `xenlab stage: there is no solutions/ here (a handout has none): nothing to generate from`,
-    );
-    return EXIT.failed;
-  }
-  let tree: Awaited<ReturnType<typeof readMarkedTree>>;
-  try {
-    tree = await readMarkedTree();
-  } catch (e) {
-    if (!(e instanceof StageError)) throw e;
-    console.error(e.message);
-    console.error(
-      `xenlab stage: ${e.errors.length} marker error(s) in solutions/; nothing written`,
-    );
-    return EXIT.failed;
-  }
+  const tree = await markedTreeFor('stage', 'nothing to generate from', 'nothing written');
+  if (tree === undefined) return EXIT.failed;
   const staged = new Set(stagedChapters().map((c) => c.id));
   for (const chapter of chapters) {
     if (!options.solved && !staged.has(chapter.id)) {
