@@ -7,9 +7,9 @@ import type { Command } from 'commander';
 import type { Chapter } from '../../chapters/index.ts';
 import { REPO_ROOT } from '../cache.ts';
 import { EXIT } from '../exit-codes.ts';
+import type { MarkedTree } from '../stage/generate.ts';
 import {
   chapterById,
-  type MarkedTree,
   readMarkedTree,
   StageError,
   snapshot,
