@@ -1,6 +1,6 @@
 // `npm run bench`: interpreter speed in MIPS (million guest instructions per wall-clock second)
 // on two workloads, each the median of several runs after a warm-up:
-//   loop  — bench/loop.asm: a tight array loop with paging on (issue 3 goal: ≥ 60 MIPS);
+//   loop  — bench/loop.asm: a tight array loop with paging on (goal: ≥ 60 MIPS);
 //   mixed — bench/mixed.asm: calls, string ops, port I/O and one host-handled #PF per iteration.
 // Then the assembler's speed: `asm-largest ms` (see the end of this file).
 // Guests are assembled with xenlab's own assembler (sim/asm). Wall-clock time is allowed here
@@ -151,7 +151,7 @@ for (const w of WORKLOADS) {
   console.log(`${w.name} MIPS: ${median(runs).toFixed(1)}`);
 }
 
-// asm-largest — issue 4's goal: assembling the largest guest in the repository takes < 50 ms.
+// asm-largest — the assembler's goal: the largest guest in the repository assembles in < 50 ms.
 // "Largest" is the program (guest kernel or CPU test kernel) with the most source, %includes
 // counted; it is assembled as it is built (guests as ELF, test kernels as flat binaries).
 

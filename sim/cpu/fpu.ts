@@ -6,7 +6,7 @@
 // FCHS, FABS; the compares FCOM(P)(P)/FUCOM(P)(P)/FICOM(P)/FCOMI(P)/FUCOMI(P)/FTST/FXAM. The
 // arithmetic itself is in fpu-arith.ts.
 //
-// Out of scope for now (issue 3: "full x87 arithmetic is not required yet"): transcendentals
+// Out of scope for now (kernels need the x87 state saved, not the whole arithmetic): transcendentals
 // (F2XM1, FYL2X(P1), FPTAN, FPATAN, FSIN, FCOS, FSINCOS), FISTTP (SSE3),
 // FBLD/FBSTP and the undocumented aliases. They raise #UD — what a CPU without the instruction
 // does — so a guest using them fails loudly instead of computing garbage.

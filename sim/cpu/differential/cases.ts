@@ -1,4 +1,4 @@
-// The host-differential tier's cases (issue 3, verification 3): short NASM snippets of 32-bit
+// The host-differential tier's cases (tier 3): short NASM snippets of 32-bit
 // user-mode integer instructions with seeded random registers, flags and memory. The same snippet
 // runs natively (native.ts) and in the sim (simulate.ts); the results must agree on every flag
 // the instruction defines.

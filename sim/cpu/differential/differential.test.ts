@@ -1,4 +1,4 @@
-// Host-differential tier (issue 3, verification 3). Needs nasm and gcc-multilib; without them the
+// Host-differential tier (tier 3). Needs nasm and gcc-multilib; without them the
 // tier is skipped with the reason. XENLAB_DIFF_CASES and XENLAB_DIFF_SEED change the run.
 
 import { describe, expect, it } from 'vitest';
