@@ -5,8 +5,14 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  browserPresent,
+  browserRequired,
+  launchChromium,
+  warnIfSkipped,
+} from '../grader/portable/chromium.ts';
 
 // DESIGN.md §5: the built book in a real browser. Serves site/.vitepress/dist (building it first
 // when it is missing or older than its sources), opens pages in Debian's Chromium, boots guests
@@ -16,12 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'site/.vitepress/dist');
 const screenshots = join(root, 'site/.screenshots');
-const CHROMIUM = '/usr/bin/chromium';
-const required = process.env.XENLAB_REQUIRE_BROWSER === '1';
-const present = existsSync(CHROMIUM);
-if (!present && !required) {
-  console.warn(`site tier skipped: ${CHROMIUM} not found (apt-get install chromium)`);
-}
+warnIfSkipped('site');
 
 /** The hello guest's greeting (solutions/guests/hello.asm). */
 const GREETING = 'Hello from a PV guest on xenlab!';
@@ -109,7 +110,7 @@ function pageWeight(weight: Weight): string {
   );
 }
 
-describe.skipIf(!present && !required)('the book in Chromium', () => {
+describe.skipIf(!browserPresent && !browserRequired)('the book in Chromium', () => {
   let server: Server;
   let browser: Browser;
   let base: string;
@@ -119,18 +120,7 @@ describe.skipIf(!present && !required)('the book in Chromium', () => {
     server = serve();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 300_000);
 
   afterAll(async () => {

@@ -1,25 +1,20 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asmSourcesUnder } from '../asm-sources.ts';
 import { type BootReport, bootHello } from './boot.ts';
+import { browserPresent, browserRequired, launchChromium, warnIfSkipped } from './chromium.ts';
 
 // DESIGN.md §1.3: sim/, the assembler and the hypervisor run unchanged in a browser. This tier
 // bundles grader/portable/boot.ts for the browser (a Node-only import fails the bundle), runs it
 // in Debian's Chromium, and compares the result with the same function run here in Node.
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const required = process.env.XENLAB_REQUIRE_BROWSER === '1';
-const present = existsSync(CHROMIUM);
-if (!present && !required) {
-  console.warn(`portable tier skipped: ${CHROMIUM} not found (apt-get install chromium)`);
-}
+warnIfSkipped('portable');
 
 async function bundle(): Promise<string> {
   const result = await build({
@@ -40,7 +35,7 @@ async function bundle(): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
-describe.skipIf(!present && !required)('the portable core in Chromium', () => {
+describe.skipIf(!browserPresent && !browserRequired)('the portable core in Chromium', () => {
   let server: Server;
   let browser: Browser;
   let url: string;
@@ -56,18 +51,7 @@ describe.skipIf(!present && !required)('the portable core in Chromium', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
