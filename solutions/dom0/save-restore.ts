@@ -41,9 +41,9 @@ import {
   PGT_l3_page_table,
   PGT_pae_xen_l2,
   pinTable,
-  pteMfn,
   setM2p,
 } from '../xen/mm.ts';
+import { pteMfn } from '../xen/page.ts';
 import { loadFlatSegment, loadXenTables } from '../xen/x86-desc.ts';
 import type { Xen } from '../xen/xen.ts';
 

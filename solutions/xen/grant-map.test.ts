@@ -14,9 +14,10 @@ import {
   GTF_permit_access,
   GTF_reading,
 } from './abi.ts';
-import { gnttabMapGrantRef, gnttabUnmapGrantRef, l1EntryAddress } from './grant-map.ts';
+import { gnttabMapGrantRef, gnttabUnmapGrantRef } from './grant-map.ts';
 import { readSharedEntry, sharedEntryAddress } from './grant-table.ts';
 import { PGT_l1_page_table, PGT_writable_page } from './mm.ts';
+import { l1eAddress } from './page.ts';
 import { bootTestDomain, minimalKernel } from './testing/boot.ts';
 
 function twoDomains() {
@@ -40,10 +41,10 @@ function twoDomains() {
 describe('grant mapping', () => {
   it('finds the L1 entry of a mapped address and refuses the hole and unmapped ranges', () => {
     const t = bootTestDomain();
-    const pte = l1EntryAddress(t.xen.heap, t.cpu.cr3, 0x1000);
+    const pte = l1eAddress(t.xen.mem, t.cpu.cr3, 0x1000);
     expect(t.xen.mem.read32(pte) >>> 12, 'the L1 entry maps pfn 1').toBe(t.domain.p2m[1]);
-    expect(l1EntryAddress(t.xen.heap, t.cpu.cr3, 0x40000000)).toBe(-1);
-    expect(l1EntryAddress(t.xen.heap, t.cpu.cr3, 0xf5800000)).toBe(-1);
+    expect(l1eAddress(t.xen.mem, t.cpu.cr3, 0x40000000)).toBe(-1);
+    expect(l1eAddress(t.xen.mem, t.cpu.cr3, 0xf5800000)).toBe(-1);
   });
 
   it('host, device, application and contains_pte mappings', () => {
@@ -60,13 +61,13 @@ describe('grant mapping', () => {
     });
     expect(app.status).toBe(GNTST_okay);
     expect(app.devBusAddr).toBe(frame * PAGE_SIZE);
-    const pte = l1EntryAddress(t.xen.heap, t.cpu.cr3, va);
+    const pte = l1eAddress(t.xen.mem, t.cpu.cr3, va);
     expect(t.xen.mem.read32(pte), 'present, user, accessed, dirty; not writable').toBe(
       frame * PAGE_SIZE + 0x65,
     );
     expect(readSharedEntry(t.xen.heap, t.gt, 8).flags).toBe(GTF_permit_access | GTF_reading);
     // contains_pte: host_addr is the machine address of the PTE itself.
-    const pte2 = l1EntryAddress(t.xen.heap, t.cpu.cr3, va + PAGE_SIZE);
+    const pte2 = l1eAddress(t.xen.mem, t.cpu.cr3, va + PAGE_SIZE);
     const byPte = gnttabMapGrantRef(t.xen, t.domain, t.cpu, {
       hostAddr: pte2,
       hostAddrHigh: 0,
@@ -112,7 +113,7 @@ describe('grant mapping', () => {
         handle,
       });
     // One of the granter's own L1 tables, granted by its owner.
-    const l1 = Math.floor(l1EntryAddress(heap, t.granter.vcpus[0]!.cpu.cr3, 0x1000) / PAGE_SIZE);
+    const l1 = Math.floor(l1eAddress(heap.mem, t.granter.vcpus[0]!.cpu.cr3, 0x1000) / PAGE_SIZE);
     expect(heap.type[l1]).toBe(PGT_l1_page_table);
     t.grant(9, l1);
     expect(map(9, 0x200000, false).status, 'a page table mapped writable').toBe(

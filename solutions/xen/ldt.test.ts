@@ -1,12 +1,13 @@
 // xenlab: file from 05
 import { describe, expect, it } from 'vitest';
+import { auditFrameTable } from '../../chapters/testing/invariants.ts';
 import { DS, LDTR } from '../../sim/cpu/cpu.ts';
 import { loadSegment } from '../../sim/cpu/segments.ts';
 import { PAGE_SIZE } from '../../sim/memory/memory.ts';
 import { DOMID_SELF, MMUEXT_SET_LDT } from './abi.ts';
 import { checkDescriptor } from './descriptor.ts';
 import { EINVAL } from './errno.ts';
-import { auditFrameTable, PGT_seg_desc_page } from './mm.ts';
+import { PGT_seg_desc_page } from './mm.ts';
 import { bootTestDomain } from './testing/boot.ts';
 
 /** A data descriptor: base, limit, DPL, page-granular or not. */
@@ -55,7 +56,7 @@ describe('MMUEXT_SET_LDT and update_descriptor', () => {
       g.poke(0x20000, [MMUEXT_SET_LDT, 0, 0, 0, ...le(base), ...le(ents)]);
       return g.hypercall(26, [0x20000, 1, 0, DOMID_SELF]);
     };
-    const audit = () => auditFrameTable(g.xen.heap, [g.cpu.cr3], g.vcpu.ldt?.mfns ?? []);
+    const audit = () => auditFrameTable(g.xen);
     return { ...g, va, mfn, setLdt, audit };
   }
   const le = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];

@@ -1,10 +1,11 @@
 // xenlab: file from 05
 import { describe, expect, it } from 'vitest';
+import { auditFrameTable } from '../../chapters/testing/invariants.ts';
 import { translateForHost } from '../../sim/cpu/paging.ts';
 import { PAGE_SIZE } from '../../sim/memory/memory.ts';
 import { DOMID_SELF, MACH2PHYS_VIRT_START } from './abi.ts';
 import { EINVAL, ENOSYS, ESRCH } from './errno.ts';
-import { auditFrameTable, getM2p, PGT_l1_page_table, PGT_writable_page } from './mm.ts';
+import { getM2p, PGT_l1_page_table, PGT_writable_page } from './mm.ts';
 import { bootTestDomain } from './testing/boot.ts';
 
 const BUF = 0x20000;
@@ -25,7 +26,7 @@ function setup() {
     return g.hypercall(1, [BUF, reqs.length, DONE, fd]);
   };
   const done = () => g.peek(DONE, 4).reduce((a, b, i) => a + b * 256 ** i, 0);
-  const audit = () => auditFrameTable(heap, [g.cpu.cr3]);
+  const audit = () => auditFrameTable(g.xen);
   const l1Of = (va: number) => {
     const l3 = g.cpu.cr3;
     const l2 = (g.xen.mem.read32(l3 + (va >>> 30) * 8) & ~0xfff) >>> 0;

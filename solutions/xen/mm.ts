@@ -24,6 +24,7 @@ import { _PAGE_PRESENT, _PAGE_RW, HYPERVISOR_VIRT_START } from './abi.ts';
 import { allocSegDescPage } from './descriptor.ts';
 import { EINVAL } from './errno.ts';
 import type { Heap } from './heap.ts';
+import { l1eAddress, pteMfn } from './page.ts';
 
 // --- Page types (Xen's PGT_* values, shifted down to a byte).
 export const PGT_none = 0;
@@ -63,11 +64,6 @@ const L3_DISALLOW = 0x198; // COMPAT_L3_DISALLOW_MASK's low bits
 const PDPTE_STRIP = 0x066;
 const HI_DISALLOW = 0x7ffff000; // bits 44–62
 const L3_HI_DISALLOW = 0xfffff000; // and NX
-
-/** The machine frame a PAE entry points at (address bits 12–43). */
-export function pteMfn(lo: number, hi: number): number {
-  return (lo >>> 12) + (hi & 0xfff) * 0x100000;
-}
 
 export function isPageTableType(type: number): boolean {
   const t = type & PGT_type_mask;
@@ -186,14 +182,14 @@ export function getPageFromL1e(heap: Heap, lo: number, hi: number, domid: number
 // xenlab: end get-page-from-l1e
 
 /**
- * put_page_from_l1e: what a present L1 entry of a table `tableOwner` owns held. An entry that
- * maps another domain's frame was written by the grant code (chapter 04), which takes no
- * references for it, so there is nothing to give back.
+ * put_page_from_l1e: a present L1 entry gives back what it holds, whoever owns the frame it
+ * maps — the table's owner, a granter (the grant map took the references, chapter 04), or
+ * the domain a privileged caller mapped from (update_va_mapping_otherdomain, mmu_update with
+ * a foreign FD): get_page_from_l1e and the grant map take them on the frame's owner's behalf.
  */
-export function putPageFromL1e(heap: Heap, lo: number, hi: number, tableOwner: number): void {
+export function putPageFromL1e(heap: Heap, lo: number, hi: number): void {
   if ((lo & _PAGE_PRESENT) === 0) return;
   const mfn = pteMfn(lo, hi);
-  if (heap.owner[mfn] !== tableOwner) return;
   if ((lo & _PAGE_RW) !== 0) putPageAndType(heap, mfn);
   else putPage(heap, mfn);
 }
@@ -244,7 +240,7 @@ function putEntry(heap: Heap, mfn: number, type: number, slot: number): void {
   const ma = mfn * PAGE_SIZE + slot * 8;
   const lo = heap.mem.read32(ma) >>> 0;
   const hi = heap.mem.read32(ma + 4) >>> 0;
-  if ((type & PGT_type_mask) === PGT_l1_page_table) putPageFromL1e(heap, lo, hi, heap.owner[mfn]!);
+  if ((type & PGT_type_mask) === PGT_l1_page_table) putPageFromL1e(heap, lo, hi);
   else putTableEntry(heap, lo, hi);
 }
 
@@ -344,7 +340,7 @@ export function modPageTableEntry(
   if ((type & PGT_type_mask) === PGT_l3_page_table) lo &= ~PDPTE_STRIP;
   heap.mem.write32(ma, lo);
   heap.mem.write32(ma + 4, hi);
-  if ((type & PGT_type_mask) === PGT_l1_page_table) putPageFromL1e(heap, oldLo, oldHi, owner);
+  if ((type & PGT_type_mask) === PGT_l1_page_table) putPageFromL1e(heap, oldLo, oldHi);
   else putTableEntry(heap, oldLo, oldHi);
   return 0;
 }
@@ -393,23 +389,18 @@ export function newBaseptr(heap: Heap, cpu: Cpu, mfn: number, domid: number): nu
 }
 // xenlab: end new-baseptr
 
+/** Is `mfn` a validated L1 table (one an L1 entry of the guest may be changed in)? */
+export function isValidatedL1(heap: Heap, mfn: number): boolean {
+  return heap.type[mfn] === PGT_l1_page_table && heap.typeCount[mfn] !== 0;
+}
+
 /**
- * guest_map_l1e: the machine address of the L1 entry that maps `va` in the tables `cpu` runs
- * on, or -1 when there is none (no L2 or L1 present, or — unless `validated` is false — the
- * L1 is not a validated L1).
+ * The machine address of the L1 entry that maps `va` in the tables `cpu` runs on, or -1 when
+ * there is none or its L1 is not a validated L1 table.
  */
-export function guestL1eAddress(heap: Heap, cpu: Cpu, va: number, validated = true): number {
-  const mem = heap.mem;
-  const l3e = ((cpu.cr3 & ~0xfff) >>> 0) + (va >>> 30) * 8;
-  const l3lo = mem.read32(l3e) >>> 0;
-  if ((l3lo & _PAGE_PRESENT) === 0) return -1;
-  const l2e = pteMfn(l3lo, mem.read32(l3e + 4)) * PAGE_SIZE + ((va >>> 21) & 511) * 8;
-  const l2lo = mem.read32(l2e) >>> 0;
-  if ((l2lo & _PAGE_PRESENT) === 0) return -1;
-  const l1 = pteMfn(l2lo, mem.read32(l2e + 4));
-  const isL1 = heap.type[l1] === PGT_l1_page_table && heap.typeCount[l1] !== 0;
-  if (validated && !isL1) return -1;
-  return l1 * PAGE_SIZE + ((va >>> 12) & 511) * 8;
+export function guestL1eAddress(heap: Heap, cpu: Cpu, va: number): number {
+  const ma = l1eAddress(heap.mem, cpu.cr3, va);
+  return ma >= 0 && isValidatedL1(heap, Math.floor(ma / PAGE_SIZE)) ? ma : -1;
 }
 
 /** Runs a flush the type changes asked for (a frame that stopped being writable). */
@@ -417,66 +408,4 @@ export function flushDeferred(heap: Heap, cpus: Iterable<Cpu>): void {
   if (!heap.deferredTlbFlush) return;
   heap.deferredTlbFlush = false;
   for (const cpu of cpus) flushTlb(cpu, false);
-}
-
-// --- The invariants, checked from scratch (tests and `xenlab invariants` call this).
-
-/**
- * Recounts every reference from what the tables, pins and CR3s hold and compares with the
- * frame table: type counts equal the references that need the type, general counts equal all
- * references, no writable mapping of a table or descriptor page, every mapped frame owned by
- * the table's owner. Returns the violations found, empty when the frame table is consistent.
- */
-export function auditFrameTable(
-  heap: Heap,
-  cr3s: Iterable<number>,
-  ldtFrames: Iterable<number> = [],
-): string[] {
-  const frames = heap.owner.length;
-  const count = new Int32Array(frames);
-  const typeCount = new Int32Array(frames);
-  const problems: string[] = [];
-  const hold = (mfn: number, typed: boolean) => {
-    if (mfn >= frames) return;
-    count[mfn]!++;
-    if (typed) typeCount[mfn]!++;
-  };
-  for (let mfn = 0; mfn < frames; mfn++) if (heap.pinned[mfn] !== 0) hold(mfn, true);
-  for (const cr3 of cr3s) hold(Math.floor(cr3 / PAGE_SIZE), true);
-  for (const mfn of ldtFrames) hold(mfn, true);
-  for (let mfn = 0; mfn < frames; mfn++) {
-    const type = heap.type[mfn]!;
-    if (!isPageTableType(type) || heap.typeCount[mfn] === 0) continue;
-    for (let slot = 0; slot < guestSlots(type); slot++) {
-      const lo = heap.mem.read32(mfn * PAGE_SIZE + slot * 8) >>> 0;
-      if ((lo & _PAGE_PRESENT) === 0) continue;
-      const target = pteMfn(lo, heap.mem.read32(mfn * PAGE_SIZE + slot * 8 + 4));
-      const l1 = (type & PGT_type_mask) === PGT_l1_page_table;
-      // A grant mapping (chapter 04) maps another domain's frame and holds no reference.
-      if (
-        l1 &&
-        target < frames &&
-        heap.owner[target]! >= 0 &&
-        heap.owner[target] !== heap.owner[mfn]
-      ) {
-        continue;
-      }
-      const writable = l1 && (lo & _PAGE_RW) !== 0;
-      hold(target, !l1 || writable);
-      const where = `mfn ${mfn} (${PGT_NAMES[type]}) slot ${slot} → mfn ${target}`;
-      if (heap.owner[target] !== heap.owner[mfn]) problems.push(`${where}: not the same owner`);
-      if (writable && heap.type[target] !== PGT_writable_page) {
-        problems.push(`${where}: writable mapping of a ${PGT_NAMES[heap.type[target]!]} page`);
-      }
-    }
-  }
-  for (let mfn = 0; mfn < frames; mfn++) {
-    if (count[mfn] !== heap.count[mfn] || typeCount[mfn] !== heap.typeCount[mfn]) {
-      problems.push(
-        `mfn ${mfn} (${PGT_NAMES[heap.type[mfn]!]}): counts ${heap.count[mfn]}/` +
-          `${heap.typeCount[mfn]}, references ${count[mfn]}/${typeCount[mfn]}`,
-      );
-    }
-  }
-  return problems;
 }

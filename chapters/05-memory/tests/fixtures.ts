@@ -4,8 +4,8 @@
 
 import { PAGE_SIZE } from '../../../sim/memory/memory.ts';
 import type { Prng } from '../../../sim/prng.ts';
+import { auditFrameTable, l1eAddressOf } from '../../testing/index.ts';
 import { DOMID_SELF } from '../src/xen/abi.ts';
-import { auditFrameTable, guestL1eAddress } from '../src/xen/mm.ts';
 import { bootTestDomain, minimalKernel } from '../src/xen/testing/boot.ts';
 
 export const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
@@ -67,16 +67,10 @@ export function guest() {
       return { rc, done: g.peek(DONE, 4).reduce((a, b, i) => a + b * 256 ** i, 0) };
     },
     /** Machine address of the L1 entry that maps `va` in the running tables. */
-    l1e: (va: number) => guestL1eAddress(heap, cpu, va),
+    l1e: (va: number) => l1eAddressOf(xen.mem, cpu.cr3, va),
     entry: (ma: number) => [xen.mem.read32(ma) >>> 0, xen.mem.read32(ma + 4) >>> 0],
     /** The frame table's violations, for every live domain's vCPUs. */
-    audit(): string[] {
-      const cr3s: number[] = [];
-      for (const d of xen.domains.values()) {
-        if (!d.destroyed) for (const v of d.vcpus) cr3s.push(v.cpu.cr3);
-      }
-      return auditFrameTable(heap, cr3s);
-    },
+    audit: () => auditFrameTable(xen),
     /** Another guest on the same Xen. */
     other() {
       return xen.createDomain(minimalKernel(), { name: 'other', memoryMiB: 4, cmdline: '' }).domain;

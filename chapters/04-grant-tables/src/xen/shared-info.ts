@@ -22,6 +22,7 @@ import {
 import type { Domain } from './domain.ts';
 import { EINVAL } from './errno.ts';
 import type { HypercallContext } from './hypercall.ts';
+import { l1eAddress, pteMfn } from './page.ts';
 
 /** Machine address of `d`'s shared_info page. */
 export function sharedInfoMa(d: Domain): number {
@@ -50,32 +51,19 @@ const L1_DISALLOWED_LOW = 0x198;
 /** Bits 44–62 of a PAE entry, in its high word: reserved. */
 const L1_DISALLOWED_HIGH = 0x7ffff000;
 
-/** The machine address of the PAE L1 entry that maps `va` in the current tables, or -1. */
-function l1EntryMa(ctx: HypercallContext, va: number): number {
-  const { cpu } = ctx.vcpu;
-  const mem = cpu.mem;
-  const l3e = mem.read32((cpu.cr3 & ~0x1f) + (va >>> 30) * 8);
-  if ((l3e & _PAGE_PRESENT) === 0) return -1;
-  const l2e = mem.read32((l3e & ~0xfff) + ((va >>> 21) & 511) * 8);
-  // Not present, or a 2 MiB page (PSE): no L1 to write.
-  if ((l2e & _PAGE_PRESENT) === 0 || (l2e & 0x80) !== 0) return -1;
-  const l1 = l2e & ~0xfff;
-  if (!ctx.domain.p2m.includes(l1 / PAGE_SIZE)) return -1;
-  return l1 + ((va >>> 12) & 511) * 8;
-}
-
 /** update_va_mapping(va, val_lo, val_hi, flags), restricted to mapping shared_info. */
 export function doUpdateVaMappingSharedInfo(ctx: HypercallContext, args: Uint32Array): number {
   const [va = 0, lo = 0, hi = 0, flags = 0] = args;
-  const frame = (hi & 0xf) * 0x100000 + (lo >>> 12);
+  const frame = pteMfn(lo, hi);
   if (va >= HYPERVISOR_VIRT_START) return -EINVAL;
   if ((lo & _PAGE_PRESENT) === 0 || frame !== ctx.domain.sharedInfoMfn) return -EINVAL;
   if ((lo & L1_DISALLOWED_LOW) !== 0 || (hi & L1_DISALLOWED_HIGH) !== 0) return -EINVAL;
   const flush = flags & UVMF_FLUSHTYPE_MASK;
   if (flush === UVMF_FLUSHTYPE_MASK) return -EINVAL;
-  const pte = l1EntryMa(ctx, va);
-  if (pte < 0) return -EINVAL;
   const { cpu } = ctx.vcpu;
+  const pte = l1eAddress(cpu.mem, cpu.cr3, va);
+  // The L1 must be one of the domain's own frames.
+  if (pte < 0 || !ctx.domain.p2m.includes(Math.floor(pte / PAGE_SIZE))) return -EINVAL;
   cpu.mem.write32(pte + 4, hi);
   cpu.mem.write32(pte, lo);
   if (flush === UVMF_TLB_FLUSH) flushTlb(cpu, false);

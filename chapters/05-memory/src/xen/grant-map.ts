@@ -2,7 +2,8 @@
 // Mapping a granted page: the permission check on a shared entry, GNTTABOP_map_grant_ref and
 // GNTTABOP_unmap_grant_ref with their pin counts and maptrack handles: book §4.1.1, §4.3, §4.4;
 // Xen xen/common/grant_table.c (_set_status_v1, __gnttab_map_grant_ref, __gnttab_unmap_common),
-// xen/arch/x86/mm.c (create_grant_va_mapping, destroy_grant_va_mapping), xen-abi §6.3–6.6.
+// xen/arch/x86/pv/grant_table.c (create_grant_pv_mapping, replace_grant_pv_mapping),
+// xen-abi §6.3–6.6.
 //
 // `ld` is the local (mapping) domain, `rd` the remote (granting) one, as in Xen. Every failure
 // leaves a GNTST_* code in the op's status; nothing is changed until every check has passed.
@@ -10,7 +11,10 @@
 // already have an L1 there (as update_va_mapping requires), and unmapping clears that PTE.
 //
 // Chapter 05 gives frames reference counts and types; until then ownership is the rule: a grant
-// can only hand out a frame its granter owns (Heap.owner).
+// can only hand out a frame its granter owns (Heap.owner). From chapter 05 on a host mapping is
+// an entry of a validated L1 like any other: it holds references on the granted frame, the
+// entry it replaces gives its own back, and whatever later drops the entry (an unmap, a guest
+// overwriting it, its table's release) gives the mapping's back.
 
 import type { Cpu } from '../../../../sim/cpu/cpu.ts';
 import { flushTlb, invalidatePage } from '../../../../sim/cpu/paging.ts';
@@ -38,7 +42,6 @@ import {
   GTF_sub_page,
   GTF_type_mask,
   GTF_writing,
-  HYPERVISOR_VIRT_START,
 } from './abi.ts';
 import type { Domain } from './domain.ts';
 import {
@@ -62,7 +65,16 @@ import {
   writeSharedFlags,
 } from './grant-table.ts';
 import type { Heap } from './heap.ts';
-import { getPage, getPageAndType, PGT_writable_page, putPage, putPageAndType } from './mm.ts';
+import { l1eAddress, pteMfn } from './page.ts';
+import {
+  getPage,
+  getPageAndType,
+  isValidatedL1,
+  PGT_writable_page,
+  putPage,
+  putPageAndType,
+  putPageFromL1e,
+} from './mm.ts';
 
 
 
@@ -72,33 +84,16 @@ const GRANT_PTE_FLAGS = _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_DIRTY;
 // --- Host mappings: one PTE in the mapper's current page tables.
 
 /**
- * Machine address of the PAE L1 entry that maps `va` under `cr3`, or -1 when `va` is in Xen's
- * hole or no L1 table covers it (guest_map_l1e).
+ * Where the PTE for a host mapping lives: host_addr is a VA, or with contains_pte the PTE's
+ * MA, in a frame of the mapper's own; -1 when there is no such entry.
  */
-export function l1EntryAddress(heap: Heap, cr3: number, va: number): number {
-  if (va >= HYPERVISOR_VIRT_START) return -1;
-  const mem = heap.mem;
-  const inRam = (ma: number) => ma >>> 12 < mem.frames;
-  const l3 = (cr3 & ~0x1f) >>> 0;
-  if (!inRam(l3)) return -1;
-  const l3e = mem.read32(l3 + (va >>> 30) * 8);
-  if ((l3e & _PAGE_PRESENT) === 0) return -1;
-  const l2 = (l3e & ~0xfff) >>> 0;
-  if (!inRam(l2)) return -1;
-  const l2e = mem.read32(l2 + ((va >>> 21) & 511) * 8);
-  // A 2 MiB page (PSE) has no L1 to hold a grant mapping.
-  if ((l2e & _PAGE_PRESENT) === 0 || (l2e & 0x80) !== 0) return -1;
-  const l1 = (l2e & ~0xfff) >>> 0;
-  if (!inRam(l1)) return -1;
-  return l1 + ((va >>> 12) & 511) * 8;
-}
-
-/** Where the PTE for a host mapping lives: host_addr is a VA, or with contains_pte the PTE's MA. */
 function grantPteAddress(heap: Heap, ld: Domain, cpu: Cpu, hostAddr: number, flags: number) {
-  if ((flags & GNTMAP_contains_pte) === 0) return l1EntryAddress(heap, cpu.cr3, hostAddr);
-  // The PTE must lie in a frame of the mapper's own (chapter 05: in one of its L1 tables).
-  const ownFrame = heap.owner[Math.floor(hostAddr / PAGE_SIZE)] === ld.domid;
-  return ownFrame && hostAddr % 8 === 0 ? hostAddr : -1;
+  let pte = hostAddr;
+  if ((flags & GNTMAP_contains_pte) === 0) pte = l1eAddress(heap.mem, cpu.cr3, hostAddr);
+  else if (heap.owner[Math.floor(hostAddr / PAGE_SIZE)] !== ld.domid || hostAddr % 8 !== 0) {
+    return -1;
+  }
+  return pte >= 0 && inMappersL1(heap, ld.domid, pte) ? pte : -1;
 }
 
 /** Drops stale translations of the host mapping from every vCPU of the mapper. */
@@ -125,8 +120,10 @@ function createHostMapping(
   let low = frame * PAGE_SIZE + GRANT_PTE_FLAGS;
   if (!readonly) low |= _PAGE_RW;
   if ((flags & GNTMAP_application_map) !== 0) low |= _PAGE_USER;
+  const [oldLo, oldHi] = [heap.mem.read32(pte) >>> 0, heap.mem.read32(pte + 4) >>> 0];
   heap.mem.write32(pte, low >>> 0);
   heap.mem.write32(pte + 4, 0);
+  releaseReplacedEntry(heap, oldLo, oldHi);
   flushGrantMapping(ld, hostAddr, flags);
   return GNTST_okay;
 }
@@ -142,13 +139,31 @@ function destroyHostMapping(
 ): number {
   const pte = grantPteAddress(heap, ld, cpu, hostAddr, flags);
   if (pte < 0) return GNTST_general_error;
-  const mapped = (heap.mem.read32(pte) >>> 12) | ((heap.mem.read32(pte + 4) & 0xf) << 20);
-  if (mapped !== frame) return GNTST_general_error;
+  const mapped = pteMfn(heap.mem.read32(pte), heap.mem.read32(pte + 4));
+  if ((heap.mem.read32(pte) & _PAGE_PRESENT) === 0 || mapped !== frame) {
+    return GNTST_general_error;
+  }
   heap.mem.write32(pte, 0);
   heap.mem.write32(pte + 4, 0);
   putGrantMappingRefs(heap, frame, (flags & GNTMAP_readonly) !== 0);
   flushGrantMapping(ld, hostAddr, flags);
   return GNTST_okay;
+}
+
+/**
+ * Can the entry at machine address `pte` hold a host mapping of domain `domid`? From chapter
+ * 05 on, only an entry of one of its validated L1 tables can hold a mapping's references.
+ */
+function inMappersL1(heap: Heap, domid: number, pte: number): boolean {
+  let ok = true;
+  const l1 = Math.floor(pte / PAGE_SIZE);
+  ok = isValidatedL1(heap, l1) && heap.owner[l1] === domid;
+  return ok;
+}
+
+/** What the entry a host mapping replaced held goes back, as for any L1 change (chapter 05). */
+function releaseReplacedEntry(heap: Heap, lo: number, hi: number): void {
+  putPageFromL1e(heap, lo, hi);
 }
 
 /**
@@ -367,7 +382,8 @@ export function gnttabUnmapGrantRef(
 
 /**
  * gnttab_release_mappings: a dying domain gives up every mapping it holds, so the granters'
- * pins and status flags drop as if it had unmapped each one (its page tables die with it).
+ * pins and status flags drop as if it had unmapped each one. The references its host mappings
+ * held go with its page tables (chapter 05's relinquish), as in Xen for a PV domain.
  */
 export function gnttabReleaseMappings(heap: Heap, ld: Domain): void {
   const lgt = ld.grantTable;
@@ -377,10 +393,7 @@ export function gnttabReleaseMappings(heap: Heap, ld: Domain): void {
     const rd = map.granter;
     const act = activeEntry(rd.grantTable!, map.ref);
     const readonly = (map.flags & GNTMAP_readonly) !== 0;
-    if ((map.flags & GNTMAP_host_map) !== 0) {
-      putGrantMappingRefs(heap, act.frame, readonly);
-      act.pin -= readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
-    }
+    if ((map.flags & GNTMAP_host_map) !== 0) act.pin -= readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
     if ((map.flags & GNTMAP_device_map) !== 0)
       act.pin -= readonly ? GNTPIN_devr_inc : GNTPIN_devw_inc;
     clearStatusFlags(heap, rd, rd.grantTable!, map.ref);

@@ -16,7 +16,6 @@ import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
   DOMID_SELF,
-  HYPERVISOR_VIRT_START,
   MMU_MACHPHYS_UPDATE,
   MMU_NORMAL_PT_UPDATE,
   MMU_PT_UPDATE_PRESERVE_AD,
@@ -36,14 +35,15 @@ import { afterPageTableChange } from './ldt.ts';
 import {
   getPage,
   getPageType,
-  guestL1eAddress,
   isPageTableType,
+  isValidatedL1,
   modPageTableEntry,
   PGT_writable_page,
   putPage,
   putPageType,
   setM2p,
 } from './mm.ts';
+import { l1eAddress } from './page.ts';
 
 /**
  * get_pg_owner: the domain whose frames L1 entries of this batch may map (the FD). A domain
@@ -196,10 +196,10 @@ function updateVaMapping(
   hi: number,
   pg: Domain,
 ): number {
-  // TODO(05-update-va-mapping): refuse Xen's hole, find the entry in a validated L1, and let
+  // TODO(05-update-va-mapping): accept only an entry of a validated L1, and let
   // modPageTableEntry check it and move the references (book §5.7). Until then the entry is
   // written unchecked, as chapters 02–04 need for their guests.
-  const ma = guestL1eAddress(ctx.xen.heap, ctx.vcpu.cpu, va, false);
+  const ma = l1eAddress(ctx.xen.heap.mem, ctx.vcpu.cpu.cr3, va);
   if (ma < 0) return -EINVAL;
   ctx.xen.heap.mem.write32(ma, lo);
   ctx.xen.heap.mem.write32(ma + 4, hi);

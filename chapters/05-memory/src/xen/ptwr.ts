@@ -18,7 +18,8 @@ import { _PAGE_PRESENT, _PAGE_RW, VMASST_TYPE_writable_pagetables } from './abi.
 import type { Vcpu } from './domain.ts';
 import type { Heap } from './heap.ts';
 import { afterPageTableChange } from './ldt.ts';
-import { guestL1eAddress, modPageTableEntry, PGT_l1_page_table, pteMfn } from './mm.ts';
+import { guestL1eAddress, isValidatedL1, modPageTableEntry } from './mm.ts';
+import { pteMfn } from './page.ts';
 
 /**
  * A write fault of `v`'s kernel on a present page: if the page is one of its validated L1s and
@@ -36,8 +37,7 @@ export function ptwrDoPageFault(heap: Heap, v: Vcpu): boolean {
   const mem = heap.mem;
   const pteLo = mem.read32(pte) >>> 0;
   const l1 = pteMfn(pteLo, mem.read32(pte + 4));
-  if (heap.type[l1] !== PGT_l1_page_table || heap.typeCount[l1] === 0) return false;
-  if (heap.owner[l1] !== d.domid) return false;
+  if (!isValidatedL1(heap, l1) || heap.owner[l1] !== d.domid) return false;
 
   // One instruction with the page open. The entry that opens it may sit in this very L1 (a
   // bootstrap L1 maps itself), so both snapshots are taken while it is open.

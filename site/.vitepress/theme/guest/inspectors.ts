@@ -22,7 +22,8 @@ import {
 } from '../../../../sim/cpu/cpu.ts';
 import { getEflags } from '../../../../sim/cpu/flags.ts';
 import type { DomainInfo } from '../../../../solutions/dom0/toolstack.ts';
-import { PGT_NAMES, pteMfn } from '../../../../solutions/xen/mm.ts';
+import { PGT_NAMES } from '../../../../solutions/xen/mm.ts';
+import { pteMfn } from '../../../../solutions/xen/page.ts';
 import { grantTables } from './grant-tables.ts';
 import { pageTables } from './page-tables.ts';
 import { type GuestSession, PvSession } from './session.ts';
