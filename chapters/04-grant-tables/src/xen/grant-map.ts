@@ -66,7 +66,6 @@ import {
   writeSharedFlags,
 } from './grant-table.ts';
 import type { Heap } from './heap.ts';
-import { l1eAddress, pteMfn } from './page.ts';
 
 
 /** What a granted PTE carries besides the frame (GRANT_PTE_FLAGS; RW and U as asked). */
@@ -286,7 +285,8 @@ export function gnttabReleaseMappings(heap: Heap, ld: Domain): void {
     const rd = map.granter;
     const act = activeEntry(rd.grantTable!, map.ref);
     const readonly = (map.flags & GNTMAP_readonly) !== 0;
-    if ((map.flags & GNTMAP_host_map) !== 0) act.pin -= readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
+    if ((map.flags & GNTMAP_host_map) !== 0)
+      act.pin -= readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;
     if ((map.flags & GNTMAP_device_map) !== 0)
       act.pin -= readonly ? GNTPIN_devr_inc : GNTPIN_devw_inc;
     clearStatusFlags(heap, rd, rd.grantTable!, map.ref);
