@@ -20,8 +20,7 @@ import { Heap } from './heap.ts';
 import type { HypercallTrace, HypervisorServices } from './hypercall.ts';
 import { HYPERCALL_TABLE } from './hypercall-table.ts';
 // xenlab: region xen-relinquish-import from 05
-import { unloadLdt } from './ldt.ts';
-import { putPageAndType, unpinTable } from './mm.ts';
+import { relinquishMappings } from './mm.ts';
 // xenlab: end xen-relinquish-import
 // xenlab: region xen-time-import from 03
 import { doSettime, initXenTime, updateDomainWallclockTime, type XenTime } from './time.ts';
@@ -224,18 +223,17 @@ export class Xen implements HypervisorServices {
     d.dying = true;
     for (const v of d.vcpus) v.online = false;
     // xenlab: region relinquish-frames from 05
-    // Its page tables go first: what their entries hold on other domains' frames (grant and
-    // foreign mappings) is given back. Ballooning changes which frames a domain holds: what it
-    // owns now is what goes back.
-    // A frame another domain still maps keeps its references and stays out of the heap.
-    relinquishPageTables(this.heap, d);
+    // What its tables hold on other domains' frames goes back; its frames that others still
+    // map stay out of the heap. Ballooning changes which frames a domain holds: what it owns
+    // now is what goes back.
     const heap = this.heap;
+    const mapped = relinquishMappings(heap, d.domid);
     const shared = new Set(d.xenFrames);
     d.p2m = [];
     heap.owner.forEach((owner, mfn) => {
-      if (owner === d.domid && !shared.has(mfn) && heap.count[mfn] === 0) d.p2m.push(mfn);
+      if (owner === d.domid && !shared.has(mfn) && !mapped.has(mfn)) d.p2m.push(mfn);
     });
-    d.xenFrames = d.xenFrames.filter((mfn) => heap.count[mfn] === 0);
+    d.xenFrames = d.xenFrames.filter((mfn) => !mapped.has(mfn));
     // xenlab: end relinquish-frames
     // xenlab: region xen-grant-teardown from 04
     // Mappings it holds are released; frames others still map stay out of the heap for now.
@@ -252,20 +250,3 @@ export class Xen implements HypervisorServices {
     d.xenFrames = [];
   }
 }
-
-// xenlab: region relinquish-page-tables from 05
-/**
- * domain_relinquish_resources, for page tables: a dying domain's vCPUs drop their LDT and CR3
- * references and its pins go, so every table it validated is released entry by entry — and
- * what the entries held on other domains' frames (grant and foreign mappings) goes back.
- */
-function relinquishPageTables(heap: Heap, d: Domain): void {
-  for (const v of d.vcpus) {
-    unloadLdt(heap, v);
-    putPageAndType(heap, Math.floor(v.cpu.cr3 / PAGE_SIZE));
-  }
-  heap.owner.forEach((owner, mfn) => {
-    if (owner === d.domid && heap.pinned[mfn] !== 0) unpinTable(heap, mfn, d.domid);
-  });
-}
-// xenlab: end relinquish-page-tables

@@ -349,6 +349,35 @@ export function guestL1eAddress(heap: Heap, cpu: Cpu, va: number): number {
   return ma >= 0 && isValidatedL1(heap, Math.floor(ma / PAGE_SIZE)) ? ma : -1;
 }
 
+/**
+ * domain_relinquish_resources, for what crosses domains: the entries of dying domain
+ * `domid`'s validated L1s that map other domains' frames (grant and foreign mappings) give
+ * their references back and are cleared. Its own frames' references go with the frames
+ * (Heap.release). Returns its frames that other domains' L1s still map: they must stay out of
+ * the heap while those references last.
+ */
+export function relinquishMappings(heap: Heap, domid: number): Set<number> {
+  const mappedByOthers = new Set<number>();
+  for (let l1 = 0; l1 < heap.owner.length; l1++) {
+    if (!isValidatedL1(heap, l1)) continue;
+    const own = heap.owner[l1] === domid;
+    for (let ma = l1 * PAGE_SIZE; ma < (l1 + 1) * PAGE_SIZE; ma += 8) {
+      const lo = heap.mem.read32(ma) >>> 0;
+      if ((lo & _PAGE_PRESENT) === 0) continue;
+      const hi = heap.mem.read32(ma + 4) >>> 0;
+      const target = pteMfn(lo, hi);
+      if (own && heap.owner[target] !== domid) {
+        putPageFromL1e(heap, lo, hi);
+        heap.mem.write32(ma, 0);
+        heap.mem.write32(ma + 4, 0);
+      } else if (!own && heap.owner[target] === domid) {
+        mappedByOthers.add(target);
+      }
+    }
+  }
+  return mappedByOthers;
+}
+
 /** Runs a flush the type changes asked for (a frame that stopped being writable). */
 export function flushDeferred(heap: Heap, cpus: Iterable<Cpu>): void {
   if (!heap.deferredTlbFlush) return;
