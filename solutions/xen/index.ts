@@ -13,6 +13,7 @@
 // xenlab: region time-contents from 03
 //   shared-info, time     the shared info page, system time, vcpu_time_info, the wall clock
 //   platform              platform_op: the toolstack sets the time of day (chapter 03)
+//   page                  PAE entries: the frame an entry names, the walk to an L1 entry
 // xenlab: end time-contents
 // xenlab: region mm-contents from 05
 //   mm                    page types, counts and PAE validation; the M2P       (chapter 05)
@@ -32,13 +33,16 @@ export * from './console.ts';
 // xenlab: region descriptor-export from 05
 export * from './descriptor.ts';
 // xenlab: end descriptor-export
+// xenlab: region dom0-export from 04
+export * from './dom0.ts';
+// xenlab: end dom0-export
 export * from './domain.ts';
 export * from './elf.ts';
 export * from './errno.ts';
 // xenlab: region index-grant-tables from 04
 // Chapter 04, grant tables: grant-table (the tables, setup_table, query_size, versions),
 // grant-map (the permission check, map, unmap, teardown), grant-copy (copy, transfer),
-// grant-table-op (the hypercall).
+// grant-table-op (the hypercall); dom0 (domain 0's vCPU and hypercall entry).
 export * from './grant-copy.ts';
 export * from './grant-map.ts';
 export * from './grant-table.ts';
@@ -57,6 +61,7 @@ export * from './mmuext.ts';
 export * from './multicall.ts';
 // xenlab: end mm-exports
 // xenlab: region platform-export from 03
+export * from './page.ts';
 export * from './platform.ts';
 // xenlab: end platform-export
 // xenlab: region ptwr-export from 05

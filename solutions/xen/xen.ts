@@ -12,6 +12,9 @@ import { PAGE_SIZE, type PhysMemory } from '../../sim/memory/memory.ts';
 import { Prng } from '../../sim/prng.ts';
 import { HYPERCALL_VECTOR, SHUTDOWN_crash } from './abi.ts';
 import { type BootLayout, buildDomain } from './builder.ts';
+// xenlab: region xen-dom0-import from 04
+import { constructDom0 } from './dom0.ts';
+// xenlab: end xen-dom0-import
 import { Domain, shutdownName, type Vcpu } from './domain.ts';
 // xenlab: region xen-grant-teardown-import from 04
 import { gnttabDomainDestroy } from './grant-map.ts';
@@ -138,6 +141,15 @@ export class Xen implements HypervisorServices {
     return this.nextDomid;
   }
   // xenlab: end xen-next-domid
+  // xenlab: region xen-dom0-vcpu from 04
+  private dom0Entry: Vcpu | null = null;
+
+  /** Domain 0's vCPU for the hypercalls of its TypeScript services (dom0.ts), built on first use. */
+  get dom0Vcpu(): Vcpu {
+    this.dom0Entry ??= constructDom0(this, this.domains.get(0)!);
+    return this.dom0Entry;
+  }
+  // xenlab: end xen-dom0-vcpu
 
   findDomain(domid: number): Domain | undefined {
     const d = this.domains.get(domid);
