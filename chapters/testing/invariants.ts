@@ -104,7 +104,7 @@ function grantMappedFrames(d: AuditedDomain): Map<number, number> {
  */
 export function auditFrameTable(xen: AuditedXen): string[] {
   const heap = xen.heap;
-  const mem = heap.mem;
+  const ram = new DataView(heap.mem.ram.buffer, heap.mem.ram.byteOffset, heap.mem.ram.byteLength);
   const frames = heap.owner.length;
   const count = new Int32Array(frames);
   const typeCount = new Int32Array(frames);
@@ -114,7 +114,6 @@ export function auditFrameTable(xen: AuditedXen): string[] {
     count[mfn]!++;
     if (typed) typeCount[mfn]!++;
   };
-  for (let mfn = 0; mfn < frames; mfn++) if (heap.pinned[mfn] !== 0) hold(mfn, true);
   const byId = new Map<number, AuditedDomain>();
   for (const d of liveDomains(xen)) {
     byId.set(d.domid, d);
@@ -137,13 +136,14 @@ export function auditFrameTable(xen: AuditedXen): string[] {
     return mapped.get(target) === heap.owner[target];
   };
   for (let mfn = 0; mfn < frames; mfn++) {
+    if (heap.pinned[mfn] !== 0) hold(mfn, true);
     const type = heap.type[mfn]!;
     const t = type & PGT_TYPE_MASK;
     if (t < PGT.l1 || t > PGT.l3 || heap.typeCount[mfn] === 0) continue;
     for (let slot = 0; slot < guestSlots(type); slot++) {
-      const lo = mem.read32(mfn * PAGE_SIZE + slot * 8) >>> 0;
+      const lo = ram.getUint32(mfn * PAGE_SIZE + slot * 8, true);
       if ((lo & PRESENT) === 0) continue;
-      const target = entryMfn(lo, mem.read32(mfn * PAGE_SIZE + slot * 8 + 4));
+      const target = entryMfn(lo, ram.getUint32(mfn * PAGE_SIZE + slot * 8 + 4, true));
       const l1 = t === PGT.l1;
       const writable = l1 && (lo & RW) !== 0;
       hold(target, !l1 || writable);

@@ -3,6 +3,8 @@
 
 export interface TableMemory {
   readonly frames: number;
+  /** Machine RAM, frames 0 … frames-1. */
+  readonly ram: Uint8Array;
   read32(addr: number): number;
 }
 

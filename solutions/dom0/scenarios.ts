@@ -43,3 +43,20 @@ export function startScenario(
   }
   return domains;
 }
+
+/**
+ * Boots guest `guest` as `xenlab run` and the book's pages do: a scenario's domains when it
+ * leads one, else the guest alone. Returns the domains, the guest's first.
+ */
+export function startGuest(
+  toolstack: Toolstack,
+  guest: string,
+  image: (guest: string) => Uint8Array,
+  memoryMiB: number,
+): Domain[] {
+  const scenario = SCENARIOS[guest];
+  if (scenario !== undefined) return startScenario(toolstack, scenario, image, memoryMiB);
+  const d = toolstack.create(image(guest), { name: guest, memoryMiB, cmdline: '' });
+  toolstack.start(d);
+  return [d];
+}

@@ -95,12 +95,10 @@ export function constructDom0(xen: Xen, dom0: Domain): Vcpu {
 const ARG_REGS = [EBX, ECX, EDX, ESI, EDI, EBP] as const;
 
 /**
- * Hypercall `nr` from domain 0 with up to six arguments (buffer pointers are addresses in
- * DOM0_BUFFER_VA's pages); returns EAX, signed. A Xen failure throws, as a panic would stop
- * the machine.
+ * Hypercall `nr` from vCPU `v` with up to six arguments, entering Xen as its `int $0x82`
+ * would; returns EAX, signed. A Xen failure throws, as a panic would stop the machine.
  */
-export function dom0Hypercall(xen: Xen, nr: number, args: readonly number[]): number {
-  const v = xen.dom0Vcpu;
+export function hypercallFrom(xen: Xen, v: Vcpu, nr: number, args: readonly number[]): number {
   const cpu = v.cpu;
   cpu.reg32[EAX] = nr;
   ARG_REGS.forEach((reg, i) => {
@@ -111,4 +109,9 @@ export function dom0Hypercall(xen: Xen, nr: number, args: readonly number[]): nu
   cpu.exitHasErrorCode = false;
   handleHostTrap(xen, v);
   return cpu.reg32[EAX]! | 0;
+}
+
+/** Hypercall `nr` from domain 0; buffer pointers are addresses in DOM0_BUFFER_VA's pages. */
+export function dom0Hypercall(xen: Xen, nr: number, args: readonly number[]): number {
+  return hypercallFrom(xen, xen.dom0Vcpu, nr, args);
 }

@@ -12,6 +12,7 @@
 //   schedule              running the vCPUs
 //   shared-info, time     the shared info page, system time, vcpu_time_info, the wall clock
 //   platform              platform_op: the toolstack sets the time of day (chapter 03)
+//   page                  PAE entries: the frame an entry names, the walk to an L1 entry
 
 export * from './abi.ts';
 export * from './builder.ts';
@@ -23,6 +24,7 @@ export * from './guest-access.ts';
 export * from './heap.ts';
 export * from './hypercall.ts';
 export * from './hypercall-table.ts';
+export * from './page.ts';
 export * from './platform.ts';
 export * from './sched.ts';
 export * from './schedule.ts';

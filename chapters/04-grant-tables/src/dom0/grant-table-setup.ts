@@ -1,19 +1,18 @@
 // Your working copy for chapter 04, generated from solutions/dom0/grant-table-setup.ts by npx xenlab stage.
 // The toolstack's part in a new domain's grant table: setting it up and mapping its frames into
-// the guest before it boots: book §4.1, §4.4; Xen tools/libxc/xc_dom_boot.c (xc_dom_gnttab_*).
+// the guest before it boots: book §4.1, §4.4; Xen tools/libs/guest/xg_dom_boot.c
+// (xc_dom_gnttab_*).
 //
 // A real guest maps the frames GNTTABOP_setup_table lists itself, with update_va_mapping
 // (chapter 05). Until that hypercall exists, the toolstack — which wrote the guest's page tables
 // in the first place — maps them for it, at an address the guest can work out: the first page
 // after the boot stack, start_info.pt_base + (nr_pt_frames + 1) pages, inside the bootstrap
-// region (which always has at least 512 KiB of spare mapped pages there).
+// region (which always has at least 512 KiB of spare mapped pages there). Both steps are
+// domain 0's hypercalls (privcmd.ts); the guest's memory it reads as a foreign mapping.
 
 import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, START_INFO } from '../xen/abi.ts';
-import type { Domain } from '../xen/domain.ts';
-import { gnttabSetupTable, INITIAL_NR_GRANT_FRAMES } from '../xen/grant-table.ts';
-import { l1eAddress } from '../xen/page.ts';
-import type { Xen } from '../xen/xen.ts';
+
+const __HYPERVISOR_grant_table_op = 20;
 
 /** Where the guest finds its grant table: the page after its boot stack. */
 export function grantTableVa(xen: Xen, d: Domain): number {
@@ -29,31 +28,38 @@ export function grantTableVa(xen: Xen, d: Domain): number {
  * grantTableVa. Returns the frames. `d` must not have run yet (its TLB is not flushed).
  */
 export function mapGrantTable(xen: Xen, d: Domain): number[] {
-  const dom0 = xen.findDomain(0)!;
-  const find = (id: number) => xen.findDomain(id);
-  const setup = gnttabSetupTable(xen.heap, find, dom0, d.domid, INITIAL_NR_GRANT_FRAMES);
-  if (setup.frames.length === 0) {
-    throw new Error(`mapGrantTable: d${d.domid}: setup_table status ${setup.status}`);
+  const privcmd = new Privcmd(xen);
+  const f = GNTTAB_SETUP_TABLE;
+  const list = f.size;
+  privcmd.writeU32(0, [d.domid, INITIAL_NR_GRANT_FRAMES, 0, privcmd.va(list)]);
+  const rc = privcmd.hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, privcmd.va(0), 1);
+  const status = (privcmd.readU16(f.status) << 16) >> 16;
+  if (rc !== 0 || status !== GNTST_okay) {
+    throw new Error(`mapGrantTable: d${d.domid}: setup_table returned ${rc}, status ${status}`);
   }
+  const frames = Array.from({ length: INITIAL_NR_GRANT_FRAMES }, (_, i) =>
+    privcmd.readU32(list + i * 4),
+  );
   const va = grantTableVa(xen, d);
   const cr3 = d.vcpus[0]!.cpu.cr3;
   const flags = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;
-  setup.frames.forEach((mfn, i) => {
+  frames.forEach((mfn, i) => {
     const pte = l1eAddress(xen.mem, cr3, va + i * PAGE_SIZE);
     if (pte < 0) throw new Error(`mapGrantTable: d${d.domid}: no L1 for 0x${va.toString(16)}`);
-    mapGrantFrame(xen, d, pte, mfn * PAGE_SIZE + flags);
+    mapGrantFrame(privcmd, d, pte, mfn * PAGE_SIZE + flags);
   });
-  return setup.frames;
+  return frames;
 }
 
-/** Points the guest's L1 entry at `pte` (machine address) at a grant-table frame. */
-function mapGrantFrame(xen: Xen, d: Domain, pte: number, lo: number): void {
+/** Points the guest's L1 entry at `pte` (a machine address) at a grant-table frame. */
+function mapGrantFrame(privcmd: Privcmd, d: Domain, pte: number, lo: number): void {
   let rc: number | null = null;
-  // Without page types and references (chapter 05) the entry is simply written.
+  // Without page types and references (chapter 05) the toolstack writes the entry itself, as
+  // it wrote the rest of the guest's tables.
   if (rc === null) {
-    xen.mem.write32(pte, lo);
-    xen.mem.write32(pte + 4, 0);
+    privcmd.xen.mem.write32(pte, lo);
+    privcmd.xen.mem.write32(pte + 4, 0);
     rc = 0;
   }
-  if (rc !== 0) throw new Error(`mapGrantTable: d${d.domid}: frame ${lo >>> 12} cannot be mapped`);
+  if (rc !== 0) throw new Error(`mapGrantTable: d${d.domid}: mmu_update returned ${rc}`);
 }

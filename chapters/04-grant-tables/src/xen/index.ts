@@ -12,16 +12,18 @@
 //   schedule              running the vCPUs
 //   shared-info, time     the shared info page, system time, vcpu_time_info, the wall clock
 //   platform              platform_op: the toolstack sets the time of day (chapter 03)
+//   page                  PAE entries: the frame an entry names, the walk to an L1 entry
 
 export * from './abi.ts';
 export * from './builder.ts';
 export * from './console.ts';
+export * from './dom0.ts';
 export * from './domain.ts';
 export * from './elf.ts';
 export * from './errno.ts';
 // Chapter 04, grant tables: grant-table (the tables, setup_table, query_size, versions),
 // grant-map (the permission check, map, unmap, teardown), grant-copy (copy, transfer),
-// grant-table-op (the hypercall).
+// grant-table-op (the hypercall); dom0 (domain 0's vCPU and hypercall entry).
 export * from './grant-copy.ts';
 export * from './grant-map.ts';
 export * from './grant-table.ts';
@@ -30,6 +32,7 @@ export * from './guest-access.ts';
 export * from './heap.ts';
 export * from './hypercall.ts';
 export * from './hypercall-table.ts';
+export * from './page.ts';
 export * from './platform.ts';
 export * from './sched.ts';
 export * from './schedule.ts';

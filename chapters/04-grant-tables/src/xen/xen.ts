@@ -12,6 +12,7 @@ import { PAGE_SIZE, type PhysMemory } from '../../../../sim/memory/memory.ts';
 import { Prng } from '../../../../sim/prng.ts';
 import { HYPERCALL_VECTOR, SHUTDOWN_crash } from './abi.ts';
 import { type BootLayout, buildDomain } from './builder.ts';
+import { constructDom0 } from './dom0.ts';
 import { Domain, shutdownName, type Vcpu } from './domain.ts';
 import { gnttabDomainDestroy } from './grant-map.ts';
 import { Heap } from './heap.ts';
@@ -124,6 +125,13 @@ export class Xen implements HypervisorServices {
   /** The id the next createDomain will give (the toolstack can tell a guest its peer's id). */
   get nextDomainId(): number {
     return this.nextDomid;
+  }
+  private dom0Entry: Vcpu | null = null;
+
+  /** Domain 0's vCPU for the hypercalls of its TypeScript services (dom0.ts), built on first use. */
+  get dom0Vcpu(): Vcpu {
+    this.dom0Entry ??= constructDom0(this, this.domains.get(0)!);
+    return this.dom0Entry;
   }
 
   findDomain(domid: number): Domain | undefined {

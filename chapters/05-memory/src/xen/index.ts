@@ -12,6 +12,7 @@
 //   schedule              running the vCPUs
 //   shared-info, time     the shared info page, system time, vcpu_time_info, the wall clock
 //   platform              platform_op: the toolstack sets the time of day (chapter 03)
+//   page                  PAE entries: the frame an entry names, the walk to an L1 entry
 //   mm                    page types, counts and PAE validation; the M2P       (chapter 05)
 //   mmu-update, mmuext,   changing page tables; pinning, CR3, flushes
 //   memory-op, multicall  reservations and the balloon; batches of hypercalls
@@ -24,12 +25,13 @@ export * from './bounce.ts';
 export * from './builder.ts';
 export * from './console.ts';
 export * from './descriptor.ts';
+export * from './dom0.ts';
 export * from './domain.ts';
 export * from './elf.ts';
 export * from './errno.ts';
 // Chapter 04, grant tables: grant-table (the tables, setup_table, query_size, versions),
 // grant-map (the permission check, map, unmap, teardown), grant-copy (copy, transfer),
-// grant-table-op (the hypercall).
+// grant-table-op (the hypercall); dom0 (domain 0's vCPU and hypercall entry).
 export * from './grant-copy.ts';
 export * from './grant-map.ts';
 export * from './grant-table.ts';
@@ -44,6 +46,7 @@ export * from './mm.ts';
 export * from './mmu-update.ts';
 export * from './mmuext.ts';
 export * from './multicall.ts';
+export * from './page.ts';
 export * from './platform.ts';
 export * from './ptwr.ts';
 export * from './sched.ts';

@@ -350,14 +350,14 @@ export function guestL1eAddress(heap: Heap, cpu: Cpu, va: number): number {
 }
 
 /**
- * domain_relinquish_resources, for what crosses domains: the entries of dying domain
- * `domid`'s validated L1s that map other domains' frames (grant and foreign mappings) give
- * their references back and are cleared. Its own frames' references go with the frames
- * (Heap.release). Returns its frames that other domains' L1s still map: they must stay out of
- * the heap while those references last.
+ * domain_relinquish_resources, for references: dying domain `domid`'s validated L1 entries
+ * that map other domains' frames (grant and foreign mappings) give their references back and
+ * are cleared; every frame of its own is left with exactly what other domains' L1s still hold
+ * on it — nothing that the domain's own tables, pins or CR3 held. Returns those of its frames
+ * other domains still map: they must stay out of the heap while the references last.
  */
 export function relinquishMappings(heap: Heap, domid: number): Set<number> {
-  const mappedByOthers = new Set<number>();
+  const held = new Map<number, { count: number; writable: number }>();
   for (let l1 = 0; l1 < heap.owner.length; l1++) {
     if (!isValidatedL1(heap, l1)) continue;
     const own = heap.owner[l1] === domid;
@@ -371,11 +371,22 @@ export function relinquishMappings(heap: Heap, domid: number): Set<number> {
         heap.mem.write32(ma, 0);
         heap.mem.write32(ma + 4, 0);
       } else if (!own && heap.owner[target] === domid) {
-        mappedByOthers.add(target);
+        const h = held.get(target) ?? { count: 0, writable: 0 };
+        h.count++;
+        if ((lo & _PAGE_RW) !== 0) h.writable++;
+        held.set(target, h);
       }
     }
   }
-  return mappedByOthers;
+  for (let mfn = 0; mfn < heap.owner.length; mfn++) {
+    if (heap.owner[mfn] !== domid) continue;
+    const h = held.get(mfn);
+    heap.count[mfn] = h?.count ?? 0;
+    heap.typeCount[mfn] = h?.writable ?? 0;
+    heap.type[mfn] = h !== undefined && h.writable > 0 ? PGT_writable_page : PGT_none;
+    heap.pinned[mfn] = 0;
+  }
+  return new Set(held.keys());
 }
 
 /** Runs a flush the type changes asked for (a frame that stopped being writable). */

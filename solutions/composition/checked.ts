@@ -1,0 +1,84 @@
+// The composition tier's machine: the whole reference hypervisor with every invariant of
+// chapters/testing checked after each hypercall, as a debug build of Xen asserts its own
+// consistency as it goes (book §4.3, §5.2). Test support for solutions/composition only.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkInvariants } from '../../chapters/testing/invariants.ts';
+import { PhysMemory } from '../../sim/memory/memory.ts';
+import { Toolstack } from '../dom0/toolstack.ts';
+import { buildGuest, GUESTS } from '../guests/index.ts';
+import { formatTrace } from '../xen/hypercall.ts';
+import { Xen } from '../xen/xen.ts';
+
+/** A Xen that checks itself after every hypercall; `violations` keeps the first report. */
+export interface CheckedXen {
+  xen: Xen;
+  toolstack: Toolstack;
+  /** Hypercalls after which the invariants were checked. */
+  readonly checked: number;
+  /** The first inconsistency, with the hypercall after which it appeared; null while none. */
+  readonly violation: string | null;
+  /** Checks now (after a toolstack step, say), naming `what` in the report. */
+  check(what: string): void;
+}
+
+export function checkedXen(memoryMiB: number): CheckedXen {
+  let checked = 0;
+  let violation: string | null = null;
+  const check = (what: string) => {
+    if (violation !== null || process.env.NOCHECK) return;
+    const problems = checkInvariants(xen);
+    if (problems.length > 0) {
+      const shown = problems.slice(0, 8).map((p) => `  ${p}`);
+      const more = problems.length > 8 ? [`  … ${problems.length - 8} more`] : [];
+      violation = [`after ${what}:`, ...shown, ...more].join('\n');
+    }
+  };
+  const xen: Xen = new Xen(new PhysMemory(memoryMiB << 20), {
+    trace: (t) => {
+      checked++;
+      check(formatTrace(t));
+    },
+  });
+  check('boot');
+  return {
+    xen,
+    toolstack: new Toolstack(xen),
+    get checked() {
+      return checked;
+    },
+    get violation() {
+      return violation;
+    },
+    check,
+  };
+}
+
+/** The guests' sources (solutions/guests and its lib/), as buildGuest takes them. */
+function guestSources(): Record<string, string> {
+  const dir = join(import.meta.dirname, '..', 'guests');
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(dir))
+    if (f.endsWith('.asm')) files[f] = readFileSync(join(dir, f), 'utf8');
+  for (const f of readdirSync(join(dir, 'lib')))
+    files[`lib/${f}`] = readFileSync(join(dir, 'lib', f), 'utf8');
+  return files;
+}
+
+/** Assembles a guest by name, from a cache. */
+export const guestImage = (() => {
+  const images = new Map<string, Uint8Array>();
+  let sources: Record<string, string> | null = null;
+  return (name: string): Uint8Array => {
+    let image = images.get(name);
+    if (image === undefined) {
+      const info = GUESTS.find((g) => g.name === name);
+      if (info === undefined) throw new Error(`no guest ${name}`);
+      sources ??= guestSources();
+      image = buildGuest(info.main, sources);
+      images.set(name, image);
+    }
+    return image;
+  };
+})();
