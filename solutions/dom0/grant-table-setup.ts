@@ -11,7 +11,6 @@
 // domain 0's hypercalls (privcmd.ts); the guest's memory it reads as a foreign mapping.
 
 import { PAGE_SIZE } from '../../sim/memory/memory.ts';
-// xenlab: region toolstack-map-grant-frame-abi from 05
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
@@ -20,7 +19,6 @@ import {
   GNTST_okay,
   GNTTAB_SETUP_TABLE,
   GNTTABOP_setup_table,
-  MMU_NORMAL_PT_UPDATE,
   START_INFO,
 } from '../xen/abi.ts';
 import type { Domain } from '../xen/domain.ts';
@@ -28,8 +26,6 @@ import { INITIAL_NR_GRANT_FRAMES } from '../xen/grant-table.ts';
 import { l1eAddress } from '../xen/page.ts';
 import type { Xen } from '../xen/xen.ts';
 import { Privcmd } from './privcmd.ts';
-
-// xenlab: end toolstack-map-grant-frame-abi
 
 const __HYPERVISOR_grant_table_op = 20;
 // xenlab: region toolstack-mmu-update-number from 05
@@ -82,7 +78,8 @@ function mapGrantFrame(privcmd: Privcmd, d: Domain, pte: number, lo: number): vo
   // The bootstrap L1s are validated: the entry changes through mmu_update, for `d`'s tables
   // (foreigndom bits 16–31: d + 1) and `d`'s frames (bits 0–15), which only a privileged
   // domain may name. Xen takes the grant frame's references and gives back the old page's.
-  privcmd.writeU32(0, [pte | MMU_NORMAL_PT_UPDATE, 0, lo, 0]);
+  // One request: ptr (its low bits 0, MMU_NORMAL_PT_UPDATE), then the new entry.
+  privcmd.writeU32(0, [pte, 0, lo, 0]);
   const foreigndom = (d.domid & 0xffff) | ((d.domid + 1) << 16);
   rc = privcmd.hypercall(__HYPERVISOR_mmu_update, privcmd.va(0), 1, 0, foreigndom);
   // xenlab: end toolstack-map-grant-frame-checked

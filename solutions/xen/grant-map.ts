@@ -75,9 +75,8 @@ import {
   putPageAndType,
   putPageFromL1e,
 } from './mm.ts';
-import { l1eAddress, pteMfn } from './page.ts';
-
 // xenlab: end grant-map-mm-import
+import { l1eAddress, pteMfn } from './page.ts';
 
 // xenlab: region grant-host-mapping from 04
 

@@ -11,6 +11,21 @@
 // domain 0's hypercalls (privcmd.ts); the guest's memory it reads as a foreign mapping.
 
 import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import {
+  _PAGE_ACCESSED,
+  _PAGE_DIRTY,
+  _PAGE_PRESENT,
+  _PAGE_RW,
+  GNTST_okay,
+  GNTTAB_SETUP_TABLE,
+  GNTTABOP_setup_table,
+  START_INFO,
+} from '../xen/abi.ts';
+import type { Domain } from '../xen/domain.ts';
+import { INITIAL_NR_GRANT_FRAMES } from '../xen/grant-table.ts';
+import { l1eAddress } from '../xen/page.ts';
+import type { Xen } from '../xen/xen.ts';
+import { Privcmd } from './privcmd.ts';
 
 const __HYPERVISOR_grant_table_op = 20;
 

@@ -66,6 +66,7 @@ import {
   writeSharedFlags,
 } from './grant-table.ts';
 import type { Heap } from './heap.ts';
+import { l1eAddress, pteMfn } from './page.ts';
 
 
 /** What a granted PTE carries besides the frame (GRANT_PTE_FLAGS; RW and U as asked). */

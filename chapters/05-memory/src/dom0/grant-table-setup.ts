@@ -19,7 +19,6 @@ import {
   GNTST_okay,
   GNTTAB_SETUP_TABLE,
   GNTTABOP_setup_table,
-  MMU_NORMAL_PT_UPDATE,
   START_INFO,
 } from '../xen/abi.ts';
 import type { Domain } from '../xen/domain.ts';
@@ -27,7 +26,6 @@ import { INITIAL_NR_GRANT_FRAMES } from '../xen/grant-table.ts';
 import { l1eAddress } from '../xen/page.ts';
 import type { Xen } from '../xen/xen.ts';
 import { Privcmd } from './privcmd.ts';
-
 
 const __HYPERVISOR_grant_table_op = 20;
 const __HYPERVISOR_mmu_update = 1;
@@ -75,7 +73,8 @@ function mapGrantFrame(privcmd: Privcmd, d: Domain, pte: number, lo: number): vo
   // The bootstrap L1s are validated: the entry changes through mmu_update, for `d`'s tables
   // (foreigndom bits 16–31: d + 1) and `d`'s frames (bits 0–15), which only a privileged
   // domain may name. Xen takes the grant frame's references and gives back the old page's.
-  privcmd.writeU32(0, [pte | MMU_NORMAL_PT_UPDATE, 0, lo, 0]);
+  // One request: ptr (its low bits 0, MMU_NORMAL_PT_UPDATE), then the new entry.
+  privcmd.writeU32(0, [pte, 0, lo, 0]);
   const foreigndom = (d.domid & 0xffff) | ((d.domid + 1) << 16);
   rc = privcmd.hypercall(__HYPERVISOR_mmu_update, privcmd.va(0), 1, 0, foreigndom);
   if (rc !== 0) throw new Error(`mapGrantTable: d${d.domid}: mmu_update returned ${rc}`);

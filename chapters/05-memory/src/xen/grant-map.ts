@@ -77,7 +77,6 @@ import {
 import { l1eAddress, pteMfn } from './page.ts';
 
 
-
 /** What a granted PTE carries besides the frame (GRANT_PTE_FLAGS; RW and U as asked). */
 const GRANT_PTE_FLAGS = _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_DIRTY;
 
