@@ -2,10 +2,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { asmSourcesUnder } from '../../grader/asm-sources.ts';
-import { assemble } from '../../sim/asm/index.ts';
-import { ExitReason, FLAG_IF } from '../../sim/cpu/cpu.ts';
-import { getEflags } from '../../sim/cpu/flags.ts';
-import { run } from '../../sim/cpu/run.ts';
+import { assemble, ExitReason, FLAG_IF, getEflags, run } from '../../sim/host.ts';
 import {
   buildProgram,
   createVm,
