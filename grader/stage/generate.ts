@@ -98,6 +98,16 @@ export interface SnapshotOptions {
   slug: string;
   /** The solved snapshot: the chapter's own exercises keep their solutions. */
   solved: boolean;
+  /** Collects where each stub (starter body) of the chapter's exercises is in the output. */
+  stubs?: StubSpan[];
+}
+
+/** Where an exercise's starter body lies in a starter file: lines [start, end), 0-based. */
+export interface StubSpan {
+  id: string;
+  path: string;
+  start: number;
+  end: number;
 }
 
 /** The snapshot of chapter `chapter`: output path (relative to src/) → text, sorted by path. */
@@ -133,6 +143,7 @@ function snapshotFile(
   ];
   let removed = false;
   let needsNotImplemented = false;
+  const spans: StubSpan[] = [];
   const emit = (line: string) => {
     // Dropping a block must not leave two blank lines where the master has one.
     if (line.trim() === '' && removed && lines.at(-1)?.trim() === '') return;
@@ -151,7 +162,9 @@ function snapshotFile(
       if (stubbed !== undefined && present && isStub(stubbed.chapter)) {
         const stub = stubLines(file, stubbed, manifests);
         if (stub.throws) needsNotImplemented = true;
+        const start = lines.length;
         for (const line of stub.lines) emit(line);
+        spans.push({ id: stubbed.id, path: file.path, start, end: lines.length });
       }
       return;
     }
@@ -167,7 +180,15 @@ function snapshotFile(
     return !options.solved && exerciseChapter === chapter;
   }
 
-  if (needsNotImplemented) addNotImplementedImport(lines, file.path);
+  if (needsNotImplemented) {
+    const added = addNotImplementedImport(lines, file.path);
+    for (const span of spans) {
+      if (span.start < added.at) continue;
+      span.start += added.count;
+      span.end += added.count;
+    }
+  }
+  options.stubs?.push(...spans);
   return lines.join('\n');
 }
 
@@ -276,18 +297,22 @@ export function rebaseImports(line: string, path: string, slug: string): string 
   });
 }
 
-/** Adds `import { NotImplemented } from '…/exercise.ts';` for the stubs of a TypeScript file. */
-function addNotImplementedImport(lines: string[], path: string): void {
-  if (lines.some((l) => /^import\b.*\bNotImplemented\b/.test(l))) return;
+/**
+ * Adds `import { NotImplemented } from '…/exercise.ts';` for the stubs of a TypeScript file;
+ * returns where, and how many lines it inserted.
+ */
+function addNotImplementedImport(lines: string[], path: string): { at: number; count: number } {
+  if (lines.some((l) => /^import\b.*\bNotImplemented\b/.test(l))) return { at: 0, count: 0 };
   let spec = posix.relative(posix.dirname(path), 'exercise.ts');
   if (!spec.startsWith('.')) spec = `./${spec}`;
   const line = `import { NotImplemented } from '${spec}';`;
   const firstImport = lines.findIndex((l) => /^import\b/.test(l));
   if (firstImport >= 0) {
     lines.splice(firstImport, 0, line);
-    return;
+    return { at: firstImport, count: 1 };
   }
   let after = 0;
   while (after < lines.length && lines[after]!.startsWith('//')) after++;
   lines.splice(after, 0, '', line);
+  return { at: after, count: 2 };
 }
