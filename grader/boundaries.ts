@@ -12,6 +12,8 @@ export interface Import {
   specifier: string;
   /** The repository-relative path it resolves to, or null for a package or `node:` module. */
   target: string | null;
+  /** `import type` and the like: it checks types, and nothing of it is loaded. */
+  typeOnly: boolean;
 }
 
 export interface Violation {
@@ -56,27 +58,79 @@ function vueScript(text: string): string {
   return out + text.slice(last).replace(/[^\n]/g, ' ');
 }
 
-/** The imports of `file`: static, re-exports, dynamic `import()` and `import type`. */
+/** Whether a declaration imports or re-exports types only (erased when compiled). */
+function typeOnly(node: ts.ImportDeclaration | ts.ExportDeclaration): boolean {
+  if (ts.isExportDeclaration(node)) {
+    if (node.isTypeOnly) return true;
+    const names = node.exportClause;
+    return names !== undefined && ts.isNamedExports(names) && names.elements.length > 0
+      ? names.elements.every((e) => e.isTypeOnly)
+      : false;
+  }
+  const clause = node.importClause;
+  if (clause === undefined) return false;
+  if (clause.isTypeOnly) return true;
+  const names = clause.namedBindings;
+  return (
+    clause.name === undefined &&
+    names !== undefined &&
+    ts.isNamedImports(names) &&
+    names.elements.length > 0 &&
+    names.elements.every((e) => e.isTypeOnly)
+  );
+}
+
+/** The imports of `file`: static, re-exports, dynamic `import()`, type-only ones marked. */
 export function importsOf(root: string, file: string): Import[] {
   const raw = readFileSync(join(root, file), 'utf8');
   const text = file.endsWith('.vue') ? vueScript(raw) : raw;
-  const info = ts.preProcessFile(text, true, true);
-  return info.importedFiles.map(({ fileName, pos }) => {
-    const line = text.slice(0, pos).split('\n').length;
-    const path = fileName.replace(/\?.*$/, '');
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const found: Import[] = [];
+  const add = (literal: ts.StringLiteralLike, isTypeOnly: boolean) => {
+    const specifier = literal.text;
+    const path = specifier.replace(/\?.*$/, '');
     const target = path.startsWith('.')
       ? relative(root, resolve(root, dirname(file), path)).replaceAll('\\', '/')
       : null;
-    return { file, line, specifier: fileName, target };
-  });
+    const line = source.getLineAndCharacterOfPosition(literal.getStart()).line + 1;
+    found.push({ file, line, specifier, target, typeOnly: isTypeOnly });
+  };
+  const visit = (node: ts.Node): void => {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier !== undefined &&
+      ts.isStringLiteralLike(node.moduleSpecifier)
+    ) {
+      add(node.moduleSpecifier, typeOnly(node));
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] !== undefined &&
+      ts.isStringLiteralLike(node.arguments[0])
+    ) {
+      add(node.arguments[0], false);
+    } else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteralLike(node.argument.literal)
+    ) {
+      add(node.argument.literal, true);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
 }
 
 const under = (path: string, folder: string) => path.startsWith(`${folder}/`);
-const isTestHelper = (path: string) =>
+
+/** Tests and what only tests use: chapter tests, their helpers, the grader's test runner. */
+const isTestOrHelper = (path: string) =>
   /\.test\.ts$/.test(path) ||
   under(path, 'chapters/testing') ||
   /^chapters\/[^/]+\/tests\//.test(path) ||
-  under(path, 'grader');
+  under(path, 'grader/runner') ||
+  under(path, 'grader/fixtures');
 
 /** The one module of sim/ its users import. */
 export const HOST_INTERFACE = 'sim/host.ts';
@@ -110,8 +164,26 @@ const RULES: {
   },
 ];
 
-/** The files the site's production build starts from: its config, theme, components, worker. */
-const SITE_BUILD = (file: string) => under(file, 'site/.vitepress');
+/** Rules on everything a build reaches, import by import, from the files it starts at. */
+const REACH_RULES: {
+  name: string;
+  starts: (file: string) => boolean;
+  refuses: (imp: Import) => boolean;
+}[] = [
+  {
+    name: 'the site’s production build reaches no test or test helper',
+    starts: (f) => under(f, 'site/.vitepress'),
+    refuses: (imp) => imp.target !== null && isTestOrHelper(imp.target),
+  },
+  {
+    name: 'what ships to the browser (site/.vitepress/theme/) reaches no grader/, tools/ or Node module',
+    starts: (f) => under(f, 'site/.vitepress/theme'),
+    refuses: (imp) =>
+      imp.target === null
+        ? imp.specifier.startsWith('node:')
+        : under(imp.target, 'grader') || under(imp.target, 'tools'),
+  },
+];
 
 /** Every violation in the repository at `root`. */
 export function checkBoundaries(root: string): Violation[] {
@@ -128,36 +200,39 @@ export function checkBoundaries(root: string): Violation[] {
       }
     }
   }
-  violations.push(...siteBuildReach(root, files, imports));
+  for (const rule of REACH_RULES) violations.push(...reach(root, files, imports, rule));
   return violations;
 }
 
 /**
- * The site's production build, followed import by import from every file of site/.vitepress:
- * nothing it reaches may be a test or a test helper (chapters/testing, chapter tests, grader/).
+ * Follows the imports that load code (not `import type`) breadth-first from the rule's files;
+ * reports each refused import once, with the chain that reaches it.
  */
-function siteBuildReach(
+function reach(
   root: string,
   files: string[],
   imports: Map<string, Import[]>,
+  rule: (typeof REACH_RULES)[number],
 ): Violation[] {
-  const rule =
-    'the site’s production build reaches no test helper (tests, chapters/testing, grader/)';
   const violations: Violation[] = [];
   const chain = new Map<string, string[]>();
-  const queue = files.filter(SITE_BUILD);
+  const queue = files.filter(rule.starts);
   for (const f of queue) chain.set(f, [f]);
   while (queue.length > 0) {
     const file = queue.shift()!;
     const list = imports.get(file) ?? (existsSync(join(root, file)) ? importsOf(root, file) : []);
     for (const imp of list) {
-      if (imp.target === null || chain.has(imp.target)) continue;
-      const via = [...chain.get(file)!, imp.target];
-      if (isTestHelper(imp.target)) {
-        violations.push({ rule, ...imp, via });
+      if (imp.typeOnly) continue; // erased: nothing of it is loaded
+      if (rule.refuses(imp)) {
+        violations.push({
+          rule: rule.name,
+          ...imp,
+          via: [...chain.get(file)!, imp.target ?? imp.specifier],
+        });
         continue;
       }
-      chain.set(imp.target, via);
+      if (imp.target === null || chain.has(imp.target)) continue;
+      chain.set(imp.target, [...chain.get(file)!, imp.target]);
       queue.push(imp.target);
     }
   }
