@@ -1,6 +1,7 @@
 // Helpers for chapter tests (chapters/README.md). They may use sim/ and Node, never solutions/:
 // a graded test reaches the hypervisor only through the graded tree's `../src/…`.
 
+export { renderScreen, type ScreenSize } from '../../tools/screen.ts';
 export {
   auditFrameTable,
   auditGrantPins,
@@ -9,6 +10,6 @@ export {
   PGT,
 } from './invariants.ts';
 export { entryMfn, l1eAddressOf } from './page-tables.ts';
-export { renderScreen, type ScreenSize, screenMismatch } from './screen.ts';
+export { screenMismatch } from './screen.ts';
 export { testRng, testSeed } from './seed.ts';
 export { guestSources, srcRoot } from './src.ts';

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkInvariants } from '../../chapters/testing/invariants.ts';
-import { PhysMemory } from '../../sim/memory/memory.ts';
+import { PhysMemory } from '../../sim/host.ts';
 import { Toolstack } from '../dom0/toolstack.ts';
 import { buildGuest, GUESTS } from '../guests/index.ts';
 import { formatTrace } from '../xen/hypercall.ts';

@@ -5,9 +5,7 @@
 // each hypercall; domains die with mappings live and new ones take their place.
 
 import { describe, expect, it } from 'vitest';
-import { translateForHost } from '../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
-import { Prng } from '../../sim/prng.ts';
+import { PAGE_SIZE, Prng, translateForHost } from '../../sim/host.ts';
 import { mapGrantTable } from '../dom0/grant-table-setup.ts';
 import { Privcmd } from '../dom0/privcmd.ts';
 import {

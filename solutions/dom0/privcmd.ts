@@ -9,7 +9,7 @@
 // writing a guest's memory needs no hypercall: domain 0 may map any frame (a foreign mapping,
 // xenforeignmemory_map), which here is machine memory itself.
 
-import { translateForHost } from '../../sim/cpu/paging.ts';
+import { translateForHost } from '../../sim/host.ts';
 import { DOM0_BUFFER_PAGES, DOM0_BUFFER_VA, dom0Hypercall } from '../xen/dom0.ts';
 import type { Xen } from '../xen/xen.ts';
 

@@ -16,9 +16,7 @@
 // entry it replaces gives its own back, and whatever later drops the entry (an unmap, a guest
 // overwriting it, its table's release) gives the mapping's back.
 
-import type { Cpu } from '../../sim/cpu/cpu.ts';
-import { flushTlb, invalidatePage } from '../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import { type Cpu, flushTlb, invalidatePage, PAGE_SIZE } from '../../sim/host.ts';
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,

@@ -1,8 +1,7 @@
 // xenlab: file from 05
 import { describe, expect, it } from 'vitest';
 import { auditFrameTable } from '../../chapters/testing/invariants.ts';
-import { translateForHost } from '../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import { PAGE_SIZE, translateForHost } from '../../sim/host.ts';
 import { SHUTDOWN_crash } from './abi.ts';
 import { runDomains } from './schedule.ts';
 import { bootTestDomain, minimalKernel } from './testing/boot.ts';

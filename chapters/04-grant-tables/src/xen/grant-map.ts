@@ -17,9 +17,7 @@
 // overwriting it, its table's release) gives the mapping's back.
 
 import { NotImplemented } from '../exercise.ts';
-import type { Cpu } from '../../../../sim/cpu/cpu.ts';
-import { flushTlb, invalidatePage } from '../../../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import { type Cpu, flushTlb, invalidatePage, PAGE_SIZE } from '../../../../sim/host.ts';
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,

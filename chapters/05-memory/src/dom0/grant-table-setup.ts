@@ -10,7 +10,7 @@
 // region (which always has at least 512 KiB of spare mapped pages there). Both steps are
 // domain 0's hypercalls (privcmd.ts); the guest's memory it reads as a foreign mapping.
 
-import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../../../sim/host.ts';
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,

@@ -27,9 +27,9 @@ import {
   EDX,
   ESI,
   HostMode,
-} from '../../../../sim/cpu/cpu.ts';
-import { resetCpu } from '../../../../sim/cpu/system.ts';
-import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+  PAGE_SIZE,
+  resetCpu,
+} from '../../../../sim/host.ts';
 import { _PAGE_PRESENT, _PAGE_RW, HYPERCALL_VECTOR, L2_PROT, L3_PROT } from './abi.ts';
 import type { Domain, Vcpu } from './domain.ts';
 import type { Heap } from './heap.ts';

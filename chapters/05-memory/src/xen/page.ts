@@ -7,7 +7,7 @@
 // all of Xen reads an entry the same way: address bits 12–43 (the high word's bits 0–11), a
 // CR3 that names its L3 in bits 5–31, a 2 MiB (PSE) L2 entry that has no L1 below it.
 
-import { PAGE_SIZE, type PhysMemory } from '../../../../sim/memory/memory.ts';
+import { PAGE_SIZE, type PhysMemory } from '../../../../sim/host.ts';
 import { _PAGE_PRESENT, _PAGE_PSE, HYPERVISOR_VIRT_START } from './abi.ts';
 
 /** The machine frame a PAE entry (lo, hi) points at. */
