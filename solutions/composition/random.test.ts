@@ -51,7 +51,7 @@ const NR_update_va_mapping_otherdomain = 22;
 const NR_mmuext_op = 26;
 /** A guest's argument pages: mapped writable in every bootstrap region, used by nothing. */
 const SCRATCH = 0x20000;
-const SEEDS = 24;
+const SEEDS = 16;
 const STEPS = 160;
 
 /** Who issues a call: a guest's vCPU with its scratch pages, or domain 0 with its buffers. */
