@@ -1,5 +1,6 @@
 // xenlab: file from 02
 import { describe, expect, it } from 'vitest';
+import { makeElf, num, str, type TestNote } from '../../chapters/testing/elf.ts';
 import {
   CR4_PAE,
   CS,
@@ -25,7 +26,6 @@ import { type BuildConfig, buildDomain } from './builder.ts';
 import { Domain } from './domain.ts';
 import { ImageError } from './elf.ts';
 import { Heap, OWNER_XEN } from './heap.ts';
-import { makeElf, num, str, type TestNote } from './testing/make-elf.ts';
 import { buildXenArea, XEN_AREA_L2_SLOT, xenAreaL2Entry } from './x86-desc.ts';
 
 const PAGE = 4096;

@@ -15,13 +15,13 @@ import {
   resetCpu,
   translateForHost,
 } from '../../../sim/host.ts';
+import { makeElf, num, str } from '../../testing/elf.ts';
 import { _PAGE_PRESENT, _PAGE_RW, L1_PROT, L2_PROT, L3_PROT } from '../src/xen/abi.ts';
 import { type BootLayout, type BuildConfig, planLayout } from '../src/xen/builder.ts';
 import { Domain, type Vcpu } from '../src/xen/domain.ts';
 import { guestParams, parseElf } from '../src/xen/elf.ts';
 import { Heap } from '../src/xen/heap.ts';
 import type { HypercallContext } from '../src/xen/hypercall.ts';
-import { makeElf, num, str } from '../src/xen/testing/make-elf.ts';
 import {
   buildXenArea,
   XEN_AREA_L2_SLOT,

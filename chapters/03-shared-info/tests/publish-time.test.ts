@@ -4,11 +4,11 @@
 
 import { describe, expect, test } from 'vitest';
 import type { Prng } from '../../../sim/host.ts';
+import { minimalKernel } from '../../testing/elf.ts';
 import { testRng } from '../../testing/index.ts';
 import { Toolstack } from '../src/dom0/toolstack.ts';
 import { VCPU_TIME_INFO, VCPU_TIME_INFO_SIZE } from '../src/xen/abi.ts';
 import { vcpuTimeInfoMa } from '../src/xen/shared-info.ts';
-import { minimalKernel } from '../src/xen/testing/boot.ts';
 import {
   getSTime,
   publishVcpuTimeInfo,

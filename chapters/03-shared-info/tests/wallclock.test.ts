@@ -2,12 +2,12 @@
 // same version protocol when a domain is built and whenever dom0 sets the time (book §3.3).
 
 import { describe, expect, test } from 'vitest';
+import { minimalKernel } from '../../testing/elf.ts';
 import { testRng } from '../../testing/index.ts';
 import { Toolstack } from '../src/dom0/toolstack.ts';
 import { SHARED_INFO } from '../src/xen/abi.ts';
 import { runDomains } from '../src/xen/schedule.ts';
 import { sharedInfoMa } from '../src/xen/shared-info.ts';
-import { minimalKernel } from '../src/xen/testing/boot.ts';
 import { getSTime } from '../src/xen/time.ts';
 import { Xen } from '../src/xen/xen.ts';
 import { recordStores, tornRead, WatchedMemory } from './fixtures.ts';

@@ -3,6 +3,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { EAX, EBX, ECX, EDX } from '../../../sim/host.ts';
+import { minimalKernel } from '../../testing/elf.ts';
 import { testRng } from '../../testing/index.ts';
 import {
   copyToGuest,
@@ -29,7 +30,6 @@ import {
   handleHostTrap,
   readGuestU32,
 } from '../src/xen/index.ts';
-import { minimalKernel } from '../src/xen/testing/boot.ts';
 import { frameAt, grantWorld, hostVa, mapOp, randomGrant, readGrant, writeGrant } from './world.ts';
 
 describe('04-map-grant-ref', () => {

@@ -3,6 +3,7 @@
 // way a guest does it — in the table frames, domid and frame first, flags last.
 
 import { PAGE_SIZE, PhysMemory, type Prng, translateForHost } from '../../../sim/host.ts';
+import { minimalKernel } from '../../testing/elf.ts';
 import { renderScreen } from '../../testing/index.ts';
 import { guestSources } from '../../testing/src.ts';
 import { mapGrantTable } from '../src/dom0/grant-table-setup.ts';
@@ -19,7 +20,6 @@ import {
   sharedEntryAddress,
   Xen,
 } from '../src/xen/index.ts';
-import { minimalKernel } from '../src/xen/testing/boot.ts';
 
 /** `names.length` idle domains (8 MiB each, frames shuffled by `seed`), grant tables set up. */
 export function grantWorld(names: readonly string[], seed: number) {

@@ -3,9 +3,11 @@
 // pick frames and addresses from the seed, and audit the frame table.
 
 import { PAGE_SIZE, type Prng } from '../../../sim/host.ts';
+import { bootTestDomain } from '../../testing/boot.ts';
+import { minimalKernel } from '../../testing/elf.ts';
 import { auditFrameTable, l1eAddressOf } from '../../testing/index.ts';
 import { DOMID_SELF } from '../src/xen/abi.ts';
-import { bootTestDomain, minimalKernel } from '../src/xen/testing/boot.ts';
+import * as hypervisor from '../src/xen/index.ts';
 
 export const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 
@@ -20,7 +22,7 @@ export const MMUEXT_OP = 26;
 
 /** A paused 16 MiB guest on a fresh Xen, and what the tests need to poke at it. */
 export function guest() {
-  const g = bootTestDomain();
+  const g = bootTestDomain(hypervisor);
   const { xen, domain, layout, hypercall, poke, cpu } = g;
   const heap = xen.heap;
   const regionPages = (layout.virtPgtabEnd - layout.virtBase) / PAGE_SIZE;

@@ -1,6 +1,5 @@
-// Your working copy for chapter 05, generated from solutions/xen/testing/make-elf.ts by npx xenlab stage.
-// Test helper: a minimal ELF32 i386 image writer (program headers, Xen notes, an optional
-// `__xen_guest` section), so builder tests do not depend on the assembler.
+// An ELF32 i386 image writer for tests (program headers, Xen notes, an optional `__xen_guest`
+// section), so builder tests do not depend on the assembler, and the minimal kernel the tests boot.
 
 export interface TestSegment {
   paddr: number;
@@ -124,4 +123,25 @@ export function makeElf(img: TestImage): Uint8Array {
     put16(50, 1);
   }
   return new Uint8Array(out);
+}
+
+/**
+ * A kernel linked at 0: three pages — code at 0 (default `jmp $`), the hypercall page at
+ * 0x1000, and `data` at 0x2000.
+ */
+export function minimalKernel(code: number[] = [0xeb, 0xfe], data: number[] = []): Uint8Array {
+  const image = new Uint8Array(3 * 4096);
+  image.set(code);
+  image.set(data, 0x2000);
+  return makeElf({
+    entry: 0,
+    segments: [{ paddr: 0, data: image }],
+    notes: [
+      { name: 'Xen', type: 6, desc: str('xenlab-test') },
+      { name: 'Xen', type: 8, desc: str('generic') },
+      { name: 'Xen', type: 5, desc: str('xen-3.0') },
+      { name: 'Xen', type: 9, desc: str('yes') },
+      { name: 'Xen', type: 2, desc: num(0x1000) },
+    ],
+  });
 }
