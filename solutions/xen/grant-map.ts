@@ -84,16 +84,15 @@ const GRANT_PTE_FLAGS = _PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_DIRTY;
 // --- Host mappings: one PTE in the mapper's current page tables.
 
 /**
- * Where the PTE for a host mapping lives: host_addr is a VA, or with contains_pte the PTE's
- * MA, in a frame of the mapper's own; -1 when there is no such entry.
+ * Where the PTE for a host mapping lives: host_addr is a VA, found through the mapper's
+ * current tables (from chapter 05 on, every L1 reached from a running CR3 is validated), or
+ * with contains_pte the PTE's MA, in a frame of the mapper's own; -1 when there is no entry.
  */
 function grantPteAddress(heap: Heap, ld: Domain, cpu: Cpu, hostAddr: number, flags: number) {
-  let pte = hostAddr;
-  if ((flags & GNTMAP_contains_pte) === 0) pte = l1eAddress(heap.mem, cpu.cr3, hostAddr);
-  else if (heap.owner[Math.floor(hostAddr / PAGE_SIZE)] !== ld.domid || hostAddr % 8 !== 0) {
-    return -1;
-  }
-  return pte >= 0 && inMappersL1(heap, ld.domid, pte) ? pte : -1;
+  if ((flags & GNTMAP_contains_pte) === 0) return l1eAddress(heap.mem, cpu.cr3, hostAddr);
+  const frame = Math.floor(hostAddr / PAGE_SIZE);
+  if (heap.owner[frame] !== ld.domid || hostAddr % 8 !== 0) return -1;
+  return inL1Table(heap, frame) ? hostAddr : -1;
 }
 
 /** Drops stale translations of the host mapping from every vCPU of the mapper. */
@@ -123,7 +122,7 @@ function createHostMapping(
   const [oldLo, oldHi] = [heap.mem.read32(pte) >>> 0, heap.mem.read32(pte + 4) >>> 0];
   heap.mem.write32(pte, low >>> 0);
   heap.mem.write32(pte + 4, 0);
-  releaseReplacedEntry(heap, oldLo, oldHi);
+  releaseReplacedEntry(heap, pte, oldLo, oldHi);
   flushGrantMapping(ld, hostAddr, flags);
   return GNTST_okay;
 }
@@ -152,22 +151,24 @@ function destroyHostMapping(
 // xenlab: end grant-host-mapping
 
 /**
- * Can the entry at machine address `pte` hold a host mapping of domain `domid`? From chapter
- * 05 on, only an entry of one of its validated L1 tables can hold a mapping's references.
+ * May a contains_pte mapping be written into frame `frame`? From chapter 05 on, only into one
+ * of the mapper's validated L1 tables, where the entry's references are accounted for.
  */
-function inMappersL1(heap: Heap, domid: number, pte: number): boolean {
+function inL1Table(heap: Heap, frame: number): boolean {
   let ok = true;
   // xenlab: region grant-pte-in-l1 from 05
-  const l1 = Math.floor(pte / PAGE_SIZE);
-  ok = isValidatedL1(heap, l1) && heap.owner[l1] === domid;
+  ok = isValidatedL1(heap, frame);
   // xenlab: end grant-pte-in-l1
   return ok;
 }
 
-/** What the entry a host mapping replaced held goes back, as for any L1 change (chapter 05). */
-function releaseReplacedEntry(heap: Heap, lo: number, hi: number): void {
+/**
+ * What the entry a host mapping replaced held goes back, as for any change of an entry of a
+ * validated L1 (chapter 05): `pte` is the entry's machine address.
+ */
+function releaseReplacedEntry(heap: Heap, pte: number, lo: number, hi: number): void {
   // xenlab: region grant-replaced-entry from 05
-  putPageFromL1e(heap, lo, hi);
+  if (isValidatedL1(heap, Math.floor(pte / PAGE_SIZE))) putPageFromL1e(heap, lo, hi);
   // xenlab: end grant-replaced-entry
 }
 
