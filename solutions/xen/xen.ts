@@ -7,7 +7,7 @@
 // vCPUs, and the toolstack in solutions/dom0 drives the domctl-like methods below. Guest
 // domains get ids from 1.
 
-import { EAX, PAGE_SIZE, type PhysMemory, Prng } from '../../sim/host.ts';
+import { CR0_PG, EAX, PAGE_SIZE, type PhysMemory, Prng } from '../../sim/host.ts';
 import { HYPERCALL_VECTOR, SHUTDOWN_crash } from './abi.ts';
 import { type BootLayout, buildDomain } from './builder.ts';
 // xenlab: region xen-dom0-import from 04
@@ -237,7 +237,10 @@ export class Xen implements HypervisorServices {
     // map stay out of the heap. Ballooning changes which frames a domain holds: what it owns
     // now is what goes back.
     const heap = this.heap;
-    const mapped = relinquishMappings(heap, d.domid);
+    const cr3s = [...this.domains.values()]
+      .filter((x) => x !== d && !x.destroyed)
+      .flatMap((x) => x.vcpus.filter((v) => (v.cpu.cr0 & CR0_PG) !== 0).map((v) => v.cpu.cr3));
+    const mapped = relinquishMappings(heap, d.domid, cr3s);
     const shared = new Set(d.xenFrames);
     d.p2m = [];
     heap.owner.forEach((owner, mfn) => {

@@ -18,7 +18,7 @@
 // mapped frame can never become a table.
 
 import { type Cpu, flushTlb, PAGE_SIZE } from '../../../../sim/host.ts';
-import { _PAGE_PRESENT, _PAGE_RW, HYPERVISOR_VIRT_START } from './abi.ts';
+import { _PAGE_PRESENT, _PAGE_PSE, _PAGE_RW, HYPERVISOR_VIRT_START } from './abi.ts';
 import { allocSegDescPage } from './descriptor.ts';
 import { EINVAL } from './errno.ts';
 import type { Heap } from './heap.ts';
@@ -347,18 +347,39 @@ export function guestL1eAddress(heap: Heap, cpu: Cpu, va: number): number {
   return ma >= 0 && isValidatedL1(heap, Math.floor(ma / PAGE_SIZE)) ? ma : -1;
 }
 
+/** The L1 tables under the L3 at `cr3`: those a running vCPU translates through. */
+function l1sUnder(heap: Heap, cr3: number, into: Set<number>): void {
+  const mem = heap.mem;
+  const l3 = Math.floor(cr3 / PAGE_SIZE);
+  for (let i = 0; i < L3_ENTRIES; i++) {
+    const l3lo = mem.read32(l3 * PAGE_SIZE + i * 8) >>> 0;
+    if ((l3lo & _PAGE_PRESENT) === 0) continue;
+    const l2 = pteMfn(l3lo, mem.read32(l3 * PAGE_SIZE + i * 8 + 4));
+    const slots = i === 3 ? XEN_L2_FIRST_SLOT : PAE_ENTRIES;
+    for (let j = 0; j < slots && l2 < heap.owner.length; j++) {
+      const l2lo = mem.read32(l2 * PAGE_SIZE + j * 8) >>> 0;
+      if ((l2lo & _PAGE_PRESENT) === 0 || (l2lo & _PAGE_PSE) !== 0) continue;
+      const l1 = pteMfn(l2lo, mem.read32(l2 * PAGE_SIZE + j * 8 + 4));
+      if (l1 < heap.owner.length) into.add(l1);
+    }
+  }
+}
+
 /**
  * domain_relinquish_resources, for references: dying domain `domid`'s validated L1 entries
  * that map other domains' frames (grant and foreign mappings) give their references back and
- * are cleared; every frame of its own is left with exactly what other domains' L1s still hold
- * on it — nothing that the domain's own tables, pins or CR3 held. Returns those of its frames
- * other domains still map: they must stay out of the heap while the references last.
+ * are cleared; every frame of its own is left with exactly what other domains' L1s — validated,
+ * or under `otherCr3s`, the other live vCPUs' CR3s — still hold on it, nothing that the
+ * domain's own tables, pins or CR3 held. Returns those of its frames other domains still map:
+ * they must stay out of the heap while the references last.
  */
-export function relinquishMappings(heap: Heap, domid: number): Set<number> {
+export function relinquishMappings(heap: Heap, domid: number, otherCr3s: number[]): Set<number> {
+  const others = new Set<number>();
+  for (const cr3 of otherCr3s) l1sUnder(heap, cr3, others);
   const held = new Map<number, { count: number; writable: number }>();
   for (let l1 = 0; l1 < heap.owner.length; l1++) {
-    if (!isValidatedL1(heap, l1)) continue;
     const own = heap.owner[l1] === domid;
+    if (!isValidatedL1(heap, l1) && (own || !others.has(l1))) continue;
     for (let ma = l1 * PAGE_SIZE; ma < (l1 + 1) * PAGE_SIZE; ma += 8) {
       const lo = heap.mem.read32(ma) >>> 0;
       if ((lo & _PAGE_PRESENT) === 0) continue;
