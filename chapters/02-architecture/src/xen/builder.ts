@@ -291,6 +291,8 @@ export function buildDomain(
   const mfns = heap.alloc(cfg.nrPages, d.domid, cfg.shuffle);
   if (mfns === null) throw new ImageError(`not enough free memory for ${cfg.nrPages} pages`);
   d.p2m = mfns;
+  d.totPages = cfg.nrPages;
+  d.maxPages = cfg.nrPages; // a domain that balloons down may grow back to this
   const shared = heap.alloc(1, d.domid);
   if (shared === null) throw new ImageError('not enough free memory for shared_info');
   d.xenFrames.push(...shared);

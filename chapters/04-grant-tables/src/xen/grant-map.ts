@@ -295,19 +295,12 @@ export function gnttabReleaseMappings(heap: Heap, ld: Domain): void {
 
 /**
  * Grant-table part of domain_kill, before the domain's frames go back to the heap: its own
- * mappings of others' grants are released (they unpin), and its frame list keeps only what
- * the heap may take now — frames it still owns (not given away by transfer, plus those it
- * received) that no other domain has mapped.
+ * mappings of others' grants are released (they unpin), and of `frames`, the frames it owns,
+ * those another domain still has mapped stay allocated.
  */
-export function gnttabDomainDestroy(heap: Heap, d: Domain): void {
+export function gnttabDomainDestroy(heap: Heap, d: Domain, frames: Set<number>): void {
   gnttabReleaseMappings(heap, d);
-  const gt = d.grantTable;
-  const pinned = new Set<number>();
-  for (const act of gt?.active ?? []) if (act !== undefined && act.pin !== 0) pinned.add(act.frame);
-  const owned = (mfn: number) => heap.owner[mfn] === d.domid;
-  // A frame can be in both lists (given away and back), so each is released once.
-  const frames = new Set([...d.p2m, ...(gt?.received ?? [])]);
-  d.p2m = [...frames].filter((mfn) => owned(mfn) && !pinned.has(mfn));
-  d.xenFrames = d.xenFrames.filter(owned);
-  if (gt !== null) gt.received = [];
+  for (const act of d.grantTable?.active ?? []) {
+    if (act !== undefined && act.pin !== 0) frames.delete(act.frame);
+  }
 }

@@ -30,7 +30,7 @@ import { resetCpu } from '../../../../sim/cpu/system.ts';
 import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
 import type { Prng } from '../../../../sim/prng.ts';
 import { START_INFO } from '../xen/abi.ts';
-import type { Domain, TrapInfo, Vcpu } from '../xen/domain.ts';
+import type { Domain, Vcpu } from '../xen/domain.ts';
 import {
   getM2p,
   getPageAndType,
@@ -44,6 +44,7 @@ import {
   pteMfn,
   setM2p,
 } from '../xen/mm.ts';
+import { pvTraps, type TrapInfo } from '../xen/trap-table.ts';
 import { loadFlatSegment, loadXenTables } from '../xen/x86-desc.ts';
 import type { Xen } from '../xen/xen.ts';
 
@@ -189,10 +190,9 @@ export function saveDomain(xen: Xen, d: Domain): Uint8Array {
   w.u32(cpu.eip, getEflags(cpu), ...Array.from(r.subarray(EAX, EDI + 1)));
   w.u32(...SEGMENTS.map((s) => cpu.segSelector[s]!), cpu.cpl);
   w.u32(cpu.cr0, cpu.cr2, toPfn(Math.floor(cpu.cr3 / PAGE_SIZE)), cpu.cr4, cpu.efer);
-  w.u32(v.kernelSs ?? 0, v.kernelSp ?? 0);
-  const traps = (v.trapTable ?? []).flatMap((t, vector) =>
-    t === undefined ? [] : [{ ...t, vector }],
-  );
+  const pv = pvTraps(v);
+  w.u32(pv.kernelSs, pv.kernelSp);
+  const traps = pv.table.flatMap((t, vector) => (t === undefined ? [] : [{ ...t, vector }]));
   w.u32(traps.length);
   for (const t of traps) w.u32(t.vector | (t.flags << 8) | (t.cs << 16), t.address);
   w.bytes(xen.mem.readBytes(d.sharedInfoMfn * PAGE_SIZE, PAGE_SIZE));
@@ -299,9 +299,7 @@ export function restoreDomain(xen: Xen, name: string, bytes: Uint8Array, shuffle
     throw new SaveError('the saved page-table base does not validate');
   }
   const vcpu: Vcpu = { id: 0, domain: d, cpu, online: true, blocked: false, yielded: false };
-  vcpu.trapTable = trapTable;
-  vcpu.kernelSs = kernelSs;
-  vcpu.kernelSp = kernelSp;
+  Object.assign(pvTraps(vcpu), { table: trapTable, kernelSs, kernelSp });
   d.vcpus.push(vcpu);
   return d;
 }

@@ -360,6 +360,8 @@ export function buildDomain(
   const mfns = heap.alloc(cfg.nrPages, d.domid, cfg.shuffle);
   if (mfns === null) throw new ImageError(`not enough free memory for ${cfg.nrPages} pages`);
   d.p2m = mfns;
+  d.totPages = cfg.nrPages;
+  d.maxPages = cfg.nrPages; // a domain that balloons down may grow back to this
   const shared = heap.alloc(1, d.domid);
   if (shared === null) throw new ImageError('not enough free memory for shared_info');
   d.xenFrames.push(...shared);
@@ -372,12 +374,10 @@ export function buildDomain(
   d.p2m.forEach((mfn, pfn) => {
     mem.write32(machineAddress(d, lay.p2mPfn * PAGE_SIZE + pfn * 4), mfn);
   });
-  // populate_physmap also fills the M2P; the domain may grow back to what it was given.
+  // populate_physmap also fills the M2P.
   d.p2m.forEach((mfn, pfn) => {
     setM2p(heap, mfn, pfn);
   });
-  d.totPages = cfg.nrPages;
-  d.maxPages = cfg.nrPages;
 
   // 5. Bootstrap page tables, with Xen's area in L3 slot 3.
   buildPaeTables(mem, d, lay, area);

@@ -197,7 +197,6 @@ export function gnttabTransfer(xen: GrantServices, ld: Domain, op: GrantTransfer
   // The frame now belongs to rd (assign_pages); the guest places it in its own P2M.
   heap.owner[mfn] = rd.domid;
   const rgt = rd.grantTable!;
-  rgt.received.push(mfn);
   writeSharedFrame(heap, rgt, op.ref, mfn);
   const flags = readSharedEntry(heap, rgt, op.ref).flags;
   writeSharedFlags(heap, rgt, op.ref, flags | GTF_transfer_completed);

@@ -9,7 +9,7 @@
 // puts everything back and hands the guest its page fault. Xen decodes the instruction with
 // its x86 emulator; letting the emulated CPU execute it is our equivalent.
 
-import { ExitReason } from '../../../../sim/cpu/cpu.ts';
+import { ExitReason, VEC_PF } from '../../../../sim/cpu/cpu.ts';
 import { getEflags, setEflags } from '../../../../sim/cpu/flags.ts';
 import { invalidatePage, PF_P, PF_U, PF_W } from '../../../../sim/cpu/paging.ts';
 import { run } from '../../../../sim/cpu/run.ts';
@@ -18,6 +18,7 @@ import { _PAGE_PRESENT, _PAGE_RW, VMASST_TYPE_writable_pagetables } from './abi.
 import type { Vcpu } from './domain.ts';
 import type { Heap } from './heap.ts';
 import { afterPageTableChange } from './ldt.ts';
+import type { Mechanism } from './mechanism.ts';
 import { guestL1eAddress, modPageTableEntry, PGT_l1_page_table, pteMfn } from './mm.ts';
 
 /**
@@ -101,3 +102,10 @@ export function ptwrDoPageFault(heap: Heap, v: Vcpu): boolean {
   afterPageTableChange(heap, d);
   return true;
 }
+
+/** A store into a validated L1 under the assist is committed before the guest sees a fault. */
+export const PTWR_MECHANISM: Mechanism = {
+  name: 'writable page tables',
+  guestException: (xen, v) =>
+    v.cpu.exitVector === VEC_PF && !v.cpu.exitSoftware && ptwrDoPageFault(xen.heap, v),
+};
