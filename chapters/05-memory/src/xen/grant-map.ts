@@ -1,7 +1,7 @@
 // Your working copy for chapter 05, generated from solutions/xen/grant-map.ts by npx xenlab stage.
 // Mapping a granted page: the permission check on a shared entry, GNTTABOP_map_grant_ref and
 // GNTTABOP_unmap_grant_ref with their pin counts and maptrack handles: book §4.1.1, §4.3, §4.4;
-// Xen xen/common/grant_table.c (_set_status_v1, __gnttab_map_grant_ref, __gnttab_unmap_common),
+// Xen xen/common/grant_table.c (_set_status_v1, map_grant_ref, unmap_common),
 // xen/arch/x86/mm.c (create_grant_va_mapping, destroy_grant_va_mapping), xen-abi §6.3–6.6.
 //
 // `ld` is the local (mapping) domain, `rd` the remote (granting) one, as in Xen. Every failure
@@ -252,7 +252,7 @@ function pinIncrement(flags: number): number {
 }
 
 /**
- * __gnttab_map_grant_ref: domain `ld` (running on `cpu`, null for a caller without page
+ * map_grant_ref: domain `ld` (running on `cpu`, null for a caller without page
  * tables) maps grant `op.ref` of domain `op.dom`. On success the active entry holds one more
  * pin of the mapping's kind, the shared entry shows GTF_reading (and GTF_writing), a maptrack
  * handle records the mapping, and with GNTMAP_host_map the PTE for host_addr maps the frame.
@@ -323,7 +323,7 @@ export interface UnmapGrantRef {
 }
 
 /**
- * __gnttab_unmap_common: undoes the parts of mapping `op.handle` the op names — the device
+ * unmap_common: undoes the parts of mapping `op.handle` the op names — the device
  * part when dev_bus_addr is given, the host part when host_addr is given. The pins go, the
  * PTE is cleared, the status flags follow the pins (GTF_writing without writable pins,
  * GTF_reading without any), and the handle is freed once neither part is left.
