@@ -37,6 +37,8 @@ describe('the student handout', async () => {
     }
     expect(files).toContain('grader/commands/grade.ts');
     expect(files).toContain('chapters/testing/index.ts');
+    // The starters' comments cite docs/ (docs/xen-abi.md §6.4): the documents travel with them.
+    expect(files).toContain('docs/xen-abi.md');
     expect(files.filter((f) => f.startsWith('grader/') && f.endsWith('.test.ts'))).toEqual([]);
     expect(readFileSync(join(out, '.github/workflows/classroom.yml'), 'utf8')).toMatch(
       /autograding/,

@@ -6,9 +6,11 @@
 import { posix } from 'node:path';
 import {
   commentOf,
+  type ExerciseBody,
   type MarkedFile,
   type MarkerError,
   parseMarkers,
+  type Region,
   uncomment,
 } from './markers.ts';
 
@@ -188,6 +190,67 @@ function snapshotFile(
   }
   options.stubs?.push(...spans);
   return lines.join('\n');
+}
+
+/** A region as a reader of one chapter may see it (regionForReader). */
+export interface ReaderRegion {
+  file: MarkedFile;
+  region: Region;
+  /** Its lines, marker lines dropped, hidden exercise bodies replaced by their starters. */
+  lines: string[];
+}
+
+/**
+ * Region `name` as the reader of chapter `reader` may see it: the body of every exercise of that
+ * chapter or a later one is replaced by its starter, as that exercise's own chapter stages it,
+ * so a page never shows the solution of an exercise its reader has still to do. With `reader`
+ * undefined (a page outside the chapters), every exercise shows its starter. Undefined when no
+ * region has that name.
+ */
+export function regionForReader(
+  tree: MarkedTree,
+  name: string,
+  reader: string | undefined,
+): ReaderRegion | undefined {
+  const limit = reader === undefined ? -1 : tree.chapters.indexOf(reader);
+  const hidden = (e: ExerciseBody) => tree.chapters.indexOf(e.chapter) >= limit;
+  for (const file of tree.files) {
+    const region = file.regions.find((r) => r.name === name);
+    if (region === undefined) continue;
+    const lines: string[] = [];
+    // Marker lines are 1-based: the region's lines are the 0-based indices between them.
+    for (let i = region.start; i < region.end - 1; i++) {
+      const owner = file.owners[i]!;
+      if (owner.kind === 'marker') {
+        const e = file.exercises.find((x) => x.start === i + 1);
+        if (e !== undefined && hidden(e)) lines.push(...stubLines(file, e, tree.manifests).lines);
+        continue;
+      }
+      if (owner.exercise !== undefined && (owner.starter || hidden(owner.exercise))) continue;
+      lines.push(file.lines[i]!);
+    }
+    return { file, region, lines };
+  }
+  return undefined;
+}
+
+/** An exercise's solution: the lines of its body before any custom starter. */
+export interface ExerciseSolution {
+  id: string;
+  chapter: string;
+  file: string;
+  lines: string[];
+}
+
+export function exerciseSolutions(tree: MarkedTree): ExerciseSolution[] {
+  return tree.files.flatMap((file) =>
+    file.exercises.map((e) => ({
+      id: e.id,
+      chapter: e.chapter,
+      file: file.path,
+      lines: file.lines.slice(e.start, (e.starter ?? e.end) - 1),
+    })),
+  );
 }
 
 /** The lines that stand for an exercise body in its own chapter's starter. */
