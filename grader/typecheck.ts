@@ -6,17 +6,25 @@
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cacheDir, REPO_ROOT } from './cache.ts';
 import type { GradedChapter } from './chapters.ts';
 
-const SHARED = ['sim', 'grader', 'node_modules', 'package.json'];
-const SHARED_CHAPTERS = ['testing', 'index.ts', 'exercise.ts'];
+/** Repository entries the layout copy does not link (it has its own tsconfig.json). */
+const OWN = new Set(['chapters', '.git', '.xenlab', 'tsconfig.json', 'tsbuildinfo']);
 
 function link(target: string, path: string): void {
   if (isLink(path)) unlinkSync(path);
-  if (existsSync(target)) symlinkSync(target, path);
+  if (existsSync(target) && !existsSync(path)) symlinkSync(target, path);
 }
 
 function isLink(path: string): boolean {
@@ -33,9 +41,13 @@ function layOut(chapter: GradedChapter, src: string): string {
   const root = join(cacheDir(), 'typecheck', `${chapter.slug}-${key}`);
   const dir = join(root, 'chapters', chapter.slug);
   mkdirSync(dir, { recursive: true });
-  for (const shared of SHARED) link(join(REPO_ROOT, shared), join(root, shared));
-  for (const shared of SHARED_CHAPTERS)
-    link(join(REPO_ROOT, 'chapters', shared), join(root, 'chapters', shared));
+  for (const entry of readdirSync(REPO_ROOT)) {
+    if (!OWN.has(entry)) link(join(REPO_ROOT, entry), join(root, entry));
+  }
+  for (const entry of readdirSync(join(REPO_ROOT, 'chapters'))) {
+    if (entry !== chapter.slug)
+      link(join(REPO_ROOT, 'chapters', entry), join(root, 'chapters', entry));
+  }
   link(src, join(dir, 'src'));
   link(join(chapter.dir, 'tests'), join(dir, 'tests'));
   link(join(chapter.dir, 'exercises.ts'), join(dir, 'exercises.ts'));
@@ -60,6 +72,7 @@ function layOut(chapter: GradedChapter, src: string): string {
 /**
  * The type errors of `src` graded as `chapter`, each `src/FILE:LINE:COL: message` (or
  * `chapters/SLUG/tests/…` when the tests no longer fit the tree); [] when it type-checks.
+ * Errors elsewhere (the grader's own files) are not the learner's and do not stop a grade.
  */
 export async function typeErrors(chapter: GradedChapter, src: string): Promise<string[]> {
   const root = layOut(chapter, resolve(src));
@@ -78,7 +91,8 @@ export async function typeErrors(chapter: GradedChapter, src: string): Promise<s
     });
     child.on('close', () => done(text));
   });
-  return formatTscOutput(output, chapter.slug);
+  const own = [`src/`, `chapters/${chapter.slug}/tests/`];
+  return formatTscOutput(output, chapter.slug).filter((e) => own.some((o) => e.startsWith(o)));
 }
 
 /** tsc's `FILE(LINE,COL): error …` lines (with their continuation lines) as `FILE:LINE:COL: …`. */
