@@ -219,7 +219,9 @@ class TestRun {
         this.total--;
         return;
       }
-      const text = message.status === 'passed' ? '' : failureMessage(message.errors, this.src);
+      const exercise = identify(where).exercise;
+      const text =
+        message.status === 'passed' ? '' : failureMessage(message.errors, this.src, exercise);
       this.report(where, message.status, text, message.durationMs);
     } else if (message.type === 'done') {
       for (const e of message.unhandled) this.errors.push(unhandledText(e, this.src));
