@@ -190,6 +190,7 @@ export {
   formatAsmError,
   formatListing,
   formatSymbolMap,
+  type ListingLine,
 } from './asm/index.ts';
 
 // --- The machine around the CPUs: several pCPUs on one memory, devices, a virtual clock.
