@@ -121,19 +121,12 @@ export const MUTANTS_02: readonly Mutant[] = [
     why: 'the hypercall number is unsigned: numbers from 2^31 on are traced as negative',
   },
   {
-    name: 'args-decoded-after-handler',
+    name: 'trace-result-unsigned',
     exercise: '02-hypercall-dispatch',
     file: 'xen/hypercall.ts',
-    search:
-      'const decoded = trace !== null && entry !== undefined ? decodeArgs(entry) : null;\n' +
-      '  const handler = entry === undefined ? null : entry.handler;\n' +
-      '  const result = handler === null ? -ENOSYS : handler(ctx, args);',
-    replace:
-      'const handler = entry === undefined ? null : entry.handler;\n' +
-      '  const result = handler === null ? -ENOSYS : handler(ctx, args);\n' +
-      '  for (let i = 0; i < 6; i++) args[i] = cpu.reg32[ARG_REGS[i]!]!;\n' +
-      '  const decoded = trace !== null && entry !== undefined ? decodeArgs(entry) : null;',
-    why: 'the trace must show the arguments the guest passed, not the registers after the handler',
+    search: 'result: result | 0,',
+    replace: 'result: result >>> 0,',
+    why: 'the trace shows the result as the guest reads it in EAX, signed: -38 for -ENOSYS',
   },
   {
     name: 'unknown-hypercall-returns-zero',

@@ -1,6 +1,7 @@
 // Grading the mutant corpus (grader/mutants/index.ts): each mutant applied to its chapter's
-// solved snapshot in a folder of its own, graded by the real grader on each seed. A mutant is
-// killed on a seed when the chapter loses points; it survives when it keeps full marks.
+// solved snapshot in a folder of its own, graded by the real grader on each seed with the tests
+// of the exercise it breaks. A mutant is killed on a seed when that exercise loses points: its
+// own tests must catch the bug, not only the tests of exercises that happen to use the code.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +17,8 @@ export interface MutantOutcome {
   seed: number;
   score: number;
   max: number;
-  /** The exercises that lost points, in chapter order. */
-  lost: string[];
+  /** Why the exercise lost points: its first failing test and message. */
+  failure?: string;
 }
 
 /** A test that runs this long under a mutant counts as hung (the mutant is then killed). */
@@ -38,10 +39,20 @@ export async function gradeMutant(
       chapter,
       src: dir,
       seed,
+      exercise: m.exercise,
       testTimeoutMs: MUTANT_TEST_TIMEOUT_MS,
     });
-    const lost = report.exercises.filter((e) => e.score < e.points).map((e) => e.id);
-    return { mutant: m, seed, score: report.score, max: report.max_score, lost };
+    if (report.max_score === 0) {
+      throw new Error(`mutant ${m.name}: no test of ${m.exercise} ran (${report.error ?? 'no error given'})`);
+    }
+    const failed = report.tests.find((t) => t.status === 'failed');
+    return {
+      mutant: m,
+      seed,
+      score: report.score,
+      max: report.max_score,
+      failure: failed === undefined ? undefined : `${failed.name}`,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -55,7 +66,7 @@ export function killed(o: MutantOutcome): boolean {
 export function formatOutcome(o: MutantOutcome): string {
   const id = `${o.mutant.exercise}/${o.mutant.name}`;
   if (killed(o)) {
-    return `killed    ${id} (seed ${o.seed}): ${o.score}/${o.max}, lost in ${o.lost.join(', ')}`;
+    return `killed    ${id} (seed ${o.seed}): ${o.score}/${o.max}, by "${o.failure ?? '?'}"`;
   }
   return `SURVIVED  ${id} (seed ${o.seed}): full marks ${o.score}/${o.max} — ${o.mutant.why}`;
 }
