@@ -66,9 +66,12 @@ export function register(program: Command): void {
   program
     .command('mutants')
     .argument('[chapters...]', 'chapter ids (default: every chapter with exercises)')
-    .option('--seeds <list>', 'the seeds each mutant is graded on, comma-separated', seedList, [
-      1, 2, 3,
-    ])
+    .option(
+      '--seeds <list>',
+      'the seeds each mutant is graded on, comma-separated',
+      seedList,
+      [1, 2, 3],
+    )
     .option('--mutant <name>', 'only this mutant (or every mutant of this exercise id)')
     .option('--jobs <n>', 'mutants graded at once', jobsValue, availableParallelism())
     .description(

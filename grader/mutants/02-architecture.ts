@@ -140,6 +140,7 @@ export const MUTANTS_02: readonly Mutant[] = [
     name: 'unknown-hypercall-traced-without-eax',
     exercise: '02-hypercall-dispatch',
     file: 'xen/hypercall.ts',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the reference's template literal, as text
     search: 'args: decoded ?? [`eax=${number}`],',
     replace: 'args: decoded ?? [],',
     why: 'an unknown hypercall is traced as hypercall_N(eax=N)',
@@ -270,7 +271,8 @@ export const MUTANTS_02: readonly Mutant[] = [
     name: 'simplest-no-newline',
     exercise: '02-simplest-kernel',
     file: 'guests/simplest.asm',
-    search: '  mov ebx, CONSOLEIO_write\n  mov ecx, 2\n  mov edx, crlf\n  HYPERCALL __HYPERVISOR_console_io\n',
+    search:
+      '  mov ebx, CONSOLEIO_write\n  mov ecx, 2\n  mov edx, crlf\n  HYPERCALL __HYPERVISOR_console_io\n',
     replace: '',
     why: 'the command line is followed by a new line',
   },

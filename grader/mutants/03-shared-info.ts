@@ -71,7 +71,8 @@ export const MUTANTS_03: readonly Mutant[] = [
     name: 'publish-time-no-flags',
     exercise: '03-publish-time',
     file: 'xen/time.ts',
-    search: '  mem.write8(ma + VCPU_TIME_INFO.flags, t.flags);\n  mem.write32(ma + VCPU_TIME_INFO.version, versionUpdateEnd',
+    search:
+      '  mem.write8(ma + VCPU_TIME_INFO.flags, t.flags);\n  mem.write32(ma + VCPU_TIME_INFO.version, versionUpdateEnd',
     replace: '  mem.write32(ma + VCPU_TIME_INFO.version, versionUpdateEnd',
     why: 'flags (XEN_PVCLOCK_TSC_STABLE_BIT) are part of the record',
   },
@@ -145,7 +146,8 @@ export const MUTANTS_03: readonly Mutant[] = [
     name: 'system-time-no-odd-retry',
     exercise: '03-system-time',
     file: 'guests/lib/time.asm',
-    search: '  test esi, 1\n  jnz .retry                    ; odd: Xen is in the middle of an update\n',
+    search:
+      '  test esi, 1\n  jnz .retry                    ; odd: Xen is in the middle of an update\n',
     replace: '',
     why: 'an odd version means Xen is writing the record: wait for it to be even',
   },

@@ -125,17 +125,18 @@ export const MUTANTS_04: readonly Mutant[] = [
     name: 'unmap-wrong-pin-counter',
     exercise: '04-unmap-grant-ref',
     file: 'xen/grant-map.ts',
-    search: 'act.pin -= readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;\n    map.flags &= ~GNTMAP_host_map;',
+    search:
+      'act.pin -= readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;\n    map.flags &= ~GNTMAP_host_map;',
     replace: 'act.pin -= GNTPIN_hstr_inc;\n    map.flags &= ~GNTMAP_host_map;',
     why: 'a writable host mapping drops a writer pin',
   },
   {
-    name: 'unmap-twice',
+    name: 'unmap-device-drops-host-pin',
     exercise: '04-unmap-grant-ref',
     file: 'xen/grant-map.ts',
-    search: 'map === undefined || map.flags === 0 || map.granter === null',
-    replace: 'map === undefined || map.granter === null',
-    why: 'a handle already unmapped is GNTST_bad_handle',
+    search: 'act.pin -= readonly ? GNTPIN_devr_inc : GNTPIN_devw_inc;',
+    replace: 'act.pin -= readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;',
+    why: 'a device unmap drops a device pin, not a host one',
   },
   // 04-grant-copy
   {

@@ -8,7 +8,8 @@ export const MUTANTS_05: readonly Mutant[] = [
     name: 'l1e-disallowed-flags-accepted',
     exercise: '05-validate-l1e',
     file: 'xen/mm.ts',
-    search: 'if ((lo & (L1_DISALLOW | L1_DISALLOW_NO_IO)) !== 0 || (hi & HI_DISALLOW) !== 0) return -EINVAL;',
+    search:
+      'if ((lo & (L1_DISALLOW | L1_DISALLOW_NO_IO)) !== 0 || (hi & HI_DISALLOW) !== 0) return -EINVAL;',
     replace: 'if ((hi & HI_DISALLOW) !== 0) return -EINVAL;',
     why: 'an L1 entry with a reserved flag (PAT, PSE) or a cache attribute for I/O is refused',
   },
@@ -16,7 +17,8 @@ export const MUTANTS_05: readonly Mutant[] = [
     name: 'l1e-high-bits-accepted',
     exercise: '05-validate-l1e',
     file: 'xen/mm.ts',
-    search: 'if ((lo & (L1_DISALLOW | L1_DISALLOW_NO_IO)) !== 0 || (hi & HI_DISALLOW) !== 0) return -EINVAL;',
+    search:
+      'if ((lo & (L1_DISALLOW | L1_DISALLOW_NO_IO)) !== 0 || (hi & HI_DISALLOW) !== 0) return -EINVAL;',
     replace: 'if ((lo & (L1_DISALLOW | L1_DISALLOW_NO_IO)) !== 0) return -EINVAL;',
     why: 'the high half of a PAE entry may only hold frame bits and NX',
   },
@@ -24,7 +26,8 @@ export const MUTANTS_05: readonly Mutant[] = [
     name: 'l1e-writable-without-type',
     exercise: '05-validate-l1e',
     file: 'xen/mm.ts',
-    search: 'if ((lo & _PAGE_RW) !== 0) return getPageAndType(heap, mfn, domid, PGT_writable_page);',
+    search:
+      'if ((lo & _PAGE_RW) !== 0) return getPageAndType(heap, mfn, domid, PGT_writable_page);',
     replace: '',
     why: 'a writable mapping takes the writable type, so a page table can never also be writable',
   },
@@ -57,7 +60,8 @@ export const MUTANTS_05: readonly Mutant[] = [
     name: 'page-type-no-rollback',
     exercise: '05-page-type',
     file: 'xen/mm.ts',
-    search: '  if (rc !== 0) {\n    heap.type[mfn] = PGT_none;\n    heap.typeCount[mfn] = 0;\n  }\n',
+    search:
+      '  if (rc !== 0) {\n    heap.type[mfn] = PGT_none;\n    heap.typeCount[mfn] = 0;\n  }\n',
     replace: '',
     why: 'a frame that fails validation keeps no type and no count',
   },
@@ -74,7 +78,8 @@ export const MUTANTS_05: readonly Mutant[] = [
     name: 'pin-twice',
     exercise: '05-pin-table',
     file: 'xen/mm.ts',
-    search: '  if (heap.pinned[mfn] !== 0) {\n    putPageAndType(heap, mfn);\n    return -EINVAL;\n  }\n',
+    search:
+      '  if (heap.pinned[mfn] !== 0) {\n    putPageAndType(heap, mfn);\n    return -EINVAL;\n  }\n',
     replace: '',
     why: 'a table already pinned is refused with -EINVAL',
   },
@@ -90,7 +95,8 @@ export const MUTANTS_05: readonly Mutant[] = [
     name: 'pin-without-validation',
     exercise: '05-pin-table',
     file: 'xen/mm.ts',
-    search: '  const rc = getPageAndType(heap, mfn, domid, type);\n  if (rc !== 0) return rc;\n  if (heap.pinned',
+    search:
+      '  const rc = getPageAndType(heap, mfn, domid, type);\n  if (rc !== 0) return rc;\n  if (heap.pinned',
     replace: '  if (heap.pinned',
     why: 'pinning validates the table and takes a type reference',
   },

@@ -43,7 +43,9 @@ export async function gradeMutant(
       testTimeoutMs: MUTANT_TEST_TIMEOUT_MS,
     });
     if (report.max_score === 0) {
-      throw new Error(`mutant ${m.name}: no test of ${m.exercise} ran (${report.error ?? 'no error given'})`);
+      throw new Error(
+        `mutant ${m.name}: no test of ${m.exercise} ran (${report.error ?? 'no error given'})`,
+      );
     }
     const failed = report.tests.find((t) => t.status === 'failed');
     return {
