@@ -2,6 +2,11 @@
 
 import type { Mutant } from './mutant.ts';
 
+// Not here because no chapter test can see it yet: dropping 05-page-type's deferred TLB flush
+// (a stale writable translation of a frame that became a page table), and refusing
+// update_va_mapping in Xen's hole only at the L1 lookup (the hole holds no guest L1, so the
+// explicit check is defence in depth).
+
 export const MUTANTS_05: readonly Mutant[] = [
   // 05-validate-l1e
   {
@@ -49,14 +54,6 @@ export const MUTANTS_05: readonly Mutant[] = [
     why: 'a frame in use as one type cannot be taken as another (a page table as writable)',
   },
   {
-    name: 'page-type-no-tlb-flush',
-    exercise: '05-page-type',
-    file: 'xen/mm.ts',
-    search: '    heap.deferredTlbFlush = true;\n',
-    replace: '',
-    why: 'a frame that stops being writable may still be writable in a TLB',
-  },
-  {
     name: 'page-type-no-rollback',
     exercise: '05-page-type',
     file: 'xen/mm.ts',
@@ -102,12 +99,12 @@ export const MUTANTS_05: readonly Mutant[] = [
   },
   // 05-update-va-mapping
   {
-    name: 'va-mapping-hole-allowed',
+    name: 'va-mapping-no-l1-succeeds',
     exercise: '05-update-va-mapping',
     file: 'xen/mmu-update.ts',
-    search: '  if (va >= HYPERVISOR_VIRT_START) return -EINVAL;\n',
-    replace: '',
-    why: 'the guest may not change Xen’s mappings above HYPERVISOR_VIRT_START',
+    search: '  if (ma < 0) return -EINVAL;\n  return modPageTableEntry',
+    replace: '  if (ma < 0) return 0;\n  return modPageTableEntry',
+    why: 'an address with no validated L1 cannot be mapped: -EINVAL, not success',
   },
   {
     name: 'va-mapping-unchecked',
@@ -118,12 +115,12 @@ export const MUTANTS_05: readonly Mutant[] = [
     why: 'the new entry is validated and the references move from the old frame to the new',
   },
   {
-    name: 'va-mapping-hole-off-by-page',
+    name: 'va-mapping-refusal-ignored',
     exercise: '05-update-va-mapping',
     file: 'xen/mmu-update.ts',
-    search: 'if (va >= HYPERVISOR_VIRT_START) return -EINVAL;',
-    replace: 'if (va > HYPERVISOR_VIRT_START) return -EINVAL;',
-    why: 'HYPERVISOR_VIRT_START itself is Xen’s',
+    search: 'return modPageTableEntry(heap, ma, lo, hi, pg.domid);',
+    replace: 'modPageTableEntry(heap, ma, lo, hi, pg.domid);\n  return 0;',
+    why: 'an entry Xen refuses (a foreign frame, a page table made writable) is an error for the guest',
   },
   // 05-memory-reservation
   {
