@@ -8,10 +8,10 @@ import { gradedChapters } from './chapters.ts';
 import { buildStudentTree, leakedSolutions, solutionBodies } from './handout.ts';
 
 describe('the student handout', async () => {
-  // A chapter is handed out with its generated src/ (the latest one staged).
-  const chapters = (await gradedChapters()).filter((c) => existsSync(join(c.dir, 'src'))).slice(-1);
+  // The latest graded chapter, its src/ generated afresh from solutions/.
+  const chapters = (await gradedChapters()).slice(-1);
   const out = join(mkdtempSync(join(tmpdir(), 'xenlab-handout-')), 'lab');
-  const files = buildStudentTree(chapters, out);
+  const files = await buildStudentTree(chapters, out);
 
   it('has no solutions/ and no solution body of a chapter not yet solved', () => {
     expect(files.filter((f) => f.startsWith('solutions/'))).toEqual([]);
@@ -37,6 +37,8 @@ describe('the student handout', async () => {
     }
     expect(files).toContain('grader/commands/grade.ts');
     expect(files).toContain('chapters/testing/index.ts');
+    // The starters' comments cite docs/ (docs/xen-abi.md §6.4): the documents travel with them.
+    expect(files).toContain('docs/xen-abi.md');
     expect(files.filter((f) => f.startsWith('grader/') && f.endsWith('.test.ts'))).toEqual([]);
     expect(readFileSync(join(out, '.github/workflows/classroom.yml'), 'utf8')).toMatch(
       /autograding/,

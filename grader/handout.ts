@@ -1,8 +1,8 @@
 // The handout builder (`xenlab handout`): a student repository with what a learner needs to read,
-// build, run and grade the chosen chapters — sim/, grader/, the chosen chapters' folders with
-// their starters and tests — and no solutions; beside it an instructor bundle with the solved
-// snapshots and the grading configuration. After building, the student tree is checked for
-// leaked solution bodies (leakedSolutions).
+// build, run and grade the chosen chapters — sim/, grader/, tools/, docs/, the chosen chapters'
+// folders with their starters and tests — and no solutions; beside it an instructor bundle with
+// the solved snapshots and the grading configuration. After building, the student tree is checked
+// for leaked solution bodies (leakedSolutions).
 
 import {
   copyFileSync,
@@ -19,6 +19,7 @@ import type { GradedChapter } from './chapters.ts';
 import { classroomWorkflow } from './commands/classroom.ts';
 import { type PristineRecord, readPristine } from './pristine.ts';
 import { commentOf, parseMarkers } from './stage/markers.ts';
+import { starterWithStubs, writeFiles } from './starter.ts';
 
 /** Files at the repository root a student repository keeps. */
 const ROOT_FILES = [
@@ -31,7 +32,7 @@ const ROOT_FILES = [
   'LICENSE',
 ];
 /** Folders copied whole (less what `skipped` leaves out). */
-const TREES = ['bin', 'sim', 'grader', 'chapters/testing'];
+const TREES = ['bin', 'docs', 'sim', 'grader', 'tools', 'chapters/testing'];
 const CHAPTER_FILES = [
   'chapters/index.ts',
   'chapters/exercise.ts',
@@ -120,12 +121,16 @@ export function appendToJsonList(file: string, key: string, item: string): void 
   writeFileSync(file, text.replace(list[0], edited));
 }
 
-/** Builds the student repository in `out` (its files are returned, relative). */
-export function buildStudentTree(
+/**
+ * Builds the student repository in `out` (its files are returned, relative). Each chapter's
+ * `src/` is generated afresh from solutions/ (never copied: the working tree may hold someone's
+ * solutions), and also shipped as grader/starters/NN-slug for `reset` and `grade` (starter.ts).
+ */
+export async function buildStudentTree(
   chapters: GradedChapter[],
   out: string,
   root = REPO_ROOT,
-): string[] {
+): Promise<string[]> {
   const copied: string[] = [];
   for (const f of [...ROOT_FILES, ...CHAPTER_FILES]) copyOne(root, out, f, copied);
   for (const t of TREES) {
@@ -133,11 +138,21 @@ export function buildStudentTree(
   }
   for (const c of chapters) {
     const rel = relative(root, c.dir).split('\\').join('/');
-    copyTree(root, out, rel, copied);
-    // The starter as handed out, for `xenlab reset` and `grade`'s choice of chapter (starter.ts).
-    const starters: string[] = [];
-    copyTree(join(root, rel, 'src'), join(out, 'grader', 'starters', c.slug), '', starters);
-    copied.push(...starters.map((f) => `grader/starters/${c.slug}/${f}`));
+    for (const entry of readdirSync(c.dir, { withFileTypes: true })) {
+      const path = `${rel}/${entry.name}`;
+      if (entry.name === 'src') continue;
+      if (entry.isDirectory()) copyTree(root, out, path, copied);
+      else if (!skipped(path, () => readFileSync(join(root, path), 'utf8')))
+        copyOne(root, out, path, copied);
+    }
+    const { files, stubs } = await starterWithStubs(c, false, root);
+    for (const dir of [`${rel}/src`, `grader/starters/${c.slug}`]) {
+      writeFiles(join(out, dir), files);
+      copied.push(...Object.keys(files).map((f) => `${dir}/${f}`));
+    }
+    const spans = `grader/starters/${c.slug}.stubs.json`;
+    writeFileSync(join(out, spans), `${JSON.stringify(stubs, null, 2)}\n`);
+    copied.push(spans);
   }
   // Only the chosen chapters' test hashes: the others are not there.
   const record = readPristine(join(root, 'grader', 'pristine.json'));

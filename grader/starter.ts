@@ -1,7 +1,8 @@
 // Fresh snapshots of a chapter: what `grade` compares a learner's src/ with to pick a default
 // chapter, what `reset` restores and what a handout's instructor bundle ships solved. They come
 // from the stager (grader/stage) where solutions/ is present; a student handout has no
-// solutions/, so the handout builder ships each chapter's starter in grader/starters/NN-slug/.
+// solutions/, so the handout builder ships each chapter's starter in grader/starters/NN-slug/,
+// and where its exercise bodies lie in grader/starters/NN-slug.stubs.json.
 
 import {
   existsSync,
@@ -17,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { REPO_ROOT } from './cache.ts';
 import type { GradedChapter } from './chapters.ts';
 import { UsageError } from './chapters.ts';
+import type { StubSpan } from './stage/generate.ts';
 import { readMarkedTree, snapshot } from './stage/index.ts';
 
 /** Where a handout keeps its chapters' starters. */
@@ -37,13 +39,28 @@ export async function snapshotFiles(
   solved: boolean,
   root = REPO_ROOT,
 ): Promise<Record<string, string>> {
-  if (existsSync(join(root, 'solutions')))
-    return snapshot(await readMarkedTree(root), chapter, solved);
+  return (await starterWithStubs(chapter, solved, root)).files;
+}
+
+/** A snapshot and, for a starter, where its exercise bodies (stubs) lie. */
+export async function starterWithStubs(
+  chapter: GradedChapter,
+  solved = false,
+  root = REPO_ROOT,
+): Promise<{ files: Record<string, string>; stubs: StubSpan[] }> {
+  if (existsSync(join(root, 'solutions'))) {
+    const stubs: StubSpan[] = [];
+    const files = snapshot(await readMarkedTree(root), chapter, solved, stubs);
+    return { files, stubs };
+  }
   const shipped = join(STARTERS_DIR, chapter.slug);
   if (!solved && existsSync(shipped)) {
-    return Object.fromEntries(
+    const files = Object.fromEntries(
       filesUnder(shipped).map((f) => [f, readFileSync(join(shipped, f), 'utf8')]),
     );
+    const spans = `${shipped}.stubs.json`;
+    const stubs = existsSync(spans) ? (JSON.parse(readFileSync(spans, 'utf8')) as StubSpan[]) : [];
+    return { files, stubs };
   }
   throw new UsageError(
     `the ${solved ? 'solved snapshot' : 'starter'} of chapter ${chapter.id} cannot be made here: ` +

@@ -1,11 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMarkdownRenderer, disposeMdItInstance } from 'vitepress';
 import { describe, expect, it } from 'vitest';
+import { type ManifestEntry, type MarkedTree, parseTree } from '../grader/stage/generate.ts';
+import { readMarkedTree } from '../grader/stage/index.ts';
+import { writtenChapters } from './.vitepress/book.ts';
 import { renderConsoles } from './.vitepress/consoles.ts';
 import { linkPlugin } from './.vitepress/links.ts';
 import { quotePlugin } from './.vitepress/quotes.ts';
-import { type Region, regionsOfFile, regionsUnder } from './.vitepress/regions.ts';
+import { pageChapter, quoteRegion } from './.vitepress/regions.ts';
 
 // The book's `<<< region:NAME` and `<<< console:GUEST` lines (site/.vitepress/quotes.ts), through
 // VitePress's own markdown renderer and Shiki, without building the whole site.
@@ -40,11 +44,21 @@ exit:
 ; xenlab: end guest-exit
 `;
 
-describe('regions of solutions/', () => {
-  it('keeps a region’s code without marker lines or the starter body, dedented', () => {
-    const regions = regionsOfFile('solutions/xen/builder.ts', BUILDER);
-    expect(regions.map((r) => r.name)).toEqual(['start-info', 'inner-part']);
-    expect(regions[0]).toEqual({
+/** solutions/ made of the given files (path relative to solutions/), as the stager reads it. */
+function treeOf(
+  files: Record<string, string>,
+  manifests: Record<string, ManifestEntry[]> = { '02': [{ id: '02-start-info', section: '2.3' }] },
+): MarkedTree {
+  const { tree, errors } = parseTree({ chapters: ['01', '02', '03', '04'], files, manifests });
+  expect(errors).toEqual([]);
+  return tree;
+}
+
+const TREE = treeOf({ 'xen/builder.ts': BUILDER, 'guests/lib/exit.asm': ASM });
+
+describe('regions of solutions/, as a page’s reader may see them', () => {
+  it('shows an earlier chapter’s exercise solved, without marker lines, dedented', () => {
+    expect(quoteRegion(TREE, 'start-info', '03')).toEqual({
       name: 'start-info',
       file: 'solutions/xen/builder.ts',
       lang: 'ts',
@@ -54,39 +68,64 @@ describe('regions of solutions/', () => {
         '}',
       ].join('\n'),
     });
-    expect(regions[1]!.code).toBe('const answer = 42;');
+    expect(quoteRegion(TREE, 'inner-part', '03')!.code).toBe('const answer = 42;');
+  });
+
+  it('shows the starter of an exercise of the page’s own chapter or a later one', () => {
+    const own = quoteRegion(TREE, 'start-info', '02')!.code;
+    expect(own).toContain('// TODO(02-start-info): fill in start_info');
+    expect(own).not.toContain('xen-3.0-x86_32p');
+    expect(quoteRegion(TREE, 'start-info', '01')!.code).toBe(own);
+    expect(quoteRegion(TREE, 'start-info', undefined)!.code).toBe(own);
+  });
+
+  it('shows the throwing stub of an exercise without a custom starter', () => {
+    const tree = treeOf(
+      {
+        'xen/answer.ts': [
+          '// xenlab: file from 03',
+          '// xenlab: region answer from 03',
+          'export function answer(): number {',
+          '  // xenlab: exercise 03-answer',
+          '  return 42;',
+          '  // xenlab: end 03-answer',
+          '}',
+          '// xenlab: end answer',
+        ].join('\n'),
+      },
+      { '03': [{ id: '03-answer', section: '3.1' }] },
+    );
+    expect(quoteRegion(tree, 'answer', '03')!.code).toBe(
+      [
+        'export function answer(): number {',
+        "  throw new NotImplemented('03-answer', '3.1');",
+        '}',
+      ].join('\n'),
+    );
   });
 
   it('reads assembly regions, marked with ;', () => {
-    const [exit] = regionsOfFile('solutions/guests/lib/exit.asm', ASM);
+    const exit = quoteRegion(TREE, 'guest-exit', '02');
     expect(exit).toMatchObject({ name: 'guest-exit', lang: 'asm' });
     expect(exit!.code).toBe('exit:\n  mov ebx, SCHEDOP_shutdown');
   });
 
-  it('rejects a region that is never ended, and an end that closes nothing', () => {
-    expect(() => regionsOfFile('a.ts', '// xenlab: region open from 02\nx;\n')).toThrow(
-      /a\.ts: region open is never ended/,
-    );
-    expect(() => regionsOfFile('a.ts', 'x;\n// xenlab: end nothing\n')).toThrow(
-      /a\.ts:2: "xenlab: end nothing" closes nothing/,
-    );
-  });
-
-  it('parses every region in the repository’s solutions/', () => {
-    expect(() => regionsUnder(root)).not.toThrow();
+  it('knows the chapter of a page by its file', () => {
+    expect(pageChapter('chapters/05-memory/README.md')).toBe('05');
+    expect(pageChapter('site/guests.md')).toBeUndefined();
   });
 });
 
 const consoles = renderConsoles(root);
 
-async function renderer(regions: Region[]) {
+async function renderer(tree: MarkedTree = TREE, page = 'chapters/02-architecture/README.md') {
   const screens = await consoles;
   disposeMdItInstance(); // VitePress keeps one renderer; each test wants its own regions
   const md = await createMarkdownRenderer(root, {
     config(m) {
       quotePlugin(m, {
         root,
-        regions: new Map(regions.map((r) => [r.name, r])),
+        tree,
         consoles: screens,
       });
       linkPlugin(m, {
@@ -97,16 +136,16 @@ async function renderer(regions: Region[]) {
   });
   // As VitePress renders a chapter: its file, and the path it is rewritten to.
   const env = {
-    realPath: join(root, 'chapters/02-architecture/README.md'),
-    path: join(root, '02-architecture/index.md'),
-    relativePath: '02-architecture/index.md',
+    realPath: join(root, page),
+    path: join(root, page.replace(/^chapters\/([^/]+)\/README\.md$/, '$1/index.md')),
+    relativePath: page.replace(/^chapters\/([^/]+)\/README\.md$/, '$1/index.md'),
   };
   return (src: string) => md.render(src, env);
 }
 
 describe('quoting in a page', () => {
   it('replaces <<< region:NAME with the region’s highlighted code and its file', async () => {
-    const render = await renderer(regionsOfFile('solutions/xen/builder.ts', BUILDER));
+    const render = await renderer(TREE, 'chapters/03-shared-info/README.md');
     const html = render('Before.\n\n<<< region:start-info\n\nAfter.\n');
     expect(html).toContain(
       '<code>solutions/xen/builder.ts</code> · region <code>start-info</code>',
@@ -118,21 +157,21 @@ describe('quoting in a page', () => {
   });
 
   it('highlights guest assembly as asm', async () => {
-    const render = await renderer(regionsOfFile('solutions/guests/lib/exit.asm', ASM));
+    const render = await renderer();
     const html = render('<<< region:guest-exit\n');
     expect(html).toContain('language-asm');
     expect(html).toContain('SCHEDOP_shutdown');
   });
 
   it('fails on a region that does not exist, naming the page, line and region', async () => {
-    const render = await renderer([]);
+    const render = await renderer();
     expect(() => render('# Title\n\n<<< region:no-such-thing\n')).toThrow(
       'chapters/02-architecture/README.md:3: no region "no-such-thing" in solutions/',
     );
   });
 
   it('replaces <<< console:GUEST with the guest’s screen from a real run', async () => {
-    const render = await renderer([]);
+    const render = await renderer();
     const html = render('<<< console:hello\n');
     expect(html).toContain('<code>npx xenlab run hello</code>');
     expect(html).toContain('Hello from a PV guest on xenlab!');
@@ -142,28 +181,51 @@ describe('quoting in a page', () => {
   });
 
   it('fails on a guest that does not exist', async () => {
-    const render = await renderer([]);
+    const render = await renderer();
     expect(() => render('<<< console:nobody\n')).toThrow(
       /README\.md:1: no guest "nobody" \(guests: .*hello/,
     );
   });
 
   it('leaves an indented or decorated <<< line alone', async () => {
-    const render = await renderer([]);
+    const render = await renderer();
     expect(render('    <<< region:x\n')).toContain('&lt;&lt;&lt; region:x');
+  });
+});
+
+describe('no spoilers', () => {
+  it('fails a page whose code block shows the solution of its own chapter’s exercise', async () => {
+    const render = await renderer();
+    const pasted = "Look:\n\n```ts\nfunction f() {\n  d.magic = 'xen-3.0-x86_32p';\n}\n```\n";
+    expect(() => render(pasted)).toThrow(
+      'chapters/02-architecture/README.md:3: shows the solution of exercise 02-start-info',
+    );
+    expect(render('<<< region:start-info\n')).toContain('TODO(02-start-info)');
+    const later = await renderer(TREE, 'chapters/03-shared-info/README.md');
+    expect(later(pasted)).toContain('xen-3.0-x86_32p');
+  });
+
+  it('every written chapter renders, none showing an exercise of its own or a later chapter', async () => {
+    const tree = await readMarkedTree(root);
+    for (const c of writtenChapters(root)) {
+      const page = `chapters/${c.slug}/README.md`;
+      const render = await renderer(tree, page);
+      const html = render(readFileSync(join(root, page), 'utf8'));
+      expect(html.length, page).toBeGreaterThan(1000);
+    }
   });
 });
 
 describe('links in a chapter', () => {
   it('sends a link to a written chapter to its page, keeping the anchor', async () => {
-    const render = await renderer([]);
+    const render = await renderer();
     expect(render('[one](../01-virtualization/README.md#1-4-the-problem)')).toContain(
       'href="/01-virtualization/#1-4-the-problem"',
     );
   });
 
   it('keeps the text of links to repository files and unwritten chapters, unlinked', async () => {
-    const render = await renderer([]);
+    const render = await renderer();
     const html = render('[b](../../solutions/xen/xen.ts) and [c](../07-nowhere/README.md)');
     expect(html).toContain(
       '<span class="repo-path" title="solutions/xen/xen.ts in the repository">b</span>',

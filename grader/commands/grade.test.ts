@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { gradedChapters } from '../chapters.ts';
 import type { JsonGrade } from '../report/json.ts';
-import { writeSnapshot } from '../starter.ts';
+import { freshStarter, writeSnapshot } from '../starter.ts';
 
 const bin = fileURLToPath(new URL('../../bin/xenlab.js', import.meta.url));
 
@@ -24,8 +24,19 @@ describe('xenlab grade on the first graded chapter (one exercise, two runs)', as
   const exercise = chapter.exercises[0]!;
   const number = String(Number(chapter.id)); // `2` for 02: the way npm run grade -- 2 gives it
 
-  it('the starter scores 0 on the exercise, each failure saying why; exit 1', () => {
-    const r = xenlab('grade', number, '--exercise', exercise.id, '--format', 'json');
+  it('the starter scores 0 on the exercise, each failure saying why; exit 1', async () => {
+    // A fresh starter, not chapters/NN-slug/src: that is the learner's, maybe half solved.
+    const starter = await freshStarter(chapter);
+    const r = xenlab(
+      'grade',
+      number,
+      '--src',
+      starter,
+      '--exercise',
+      exercise.id,
+      '--format',
+      'json',
+    );
     expect(r.code).toBe(1);
     const json = JSON.parse(r.out) as JsonGrade;
     expect(json).toMatchObject({

@@ -79,14 +79,7 @@ export async function buildHandout(chapters: GradedChapter[], outArg: string) {
       throw new UsageError(`${dir} is not empty: choose a new --out`);
     }
   }
-  for (const c of chapters) {
-    if (!existsSync(join(c.dir, 'src'))) {
-      throw new UsageError(
-        `chapter ${c.id} has no src/ yet: generate it with \`npx xenlab stage ${c.id}\``,
-      );
-    }
-  }
-  const files = buildStudentTree(chapters, student);
+  const files = await buildStudentTree(chapters, student);
   const leaks = leakedSolutions(student, files, chapters);
   mkdirSync(join(instructor, 'gradescope'), { recursive: true });
   mkdirSync(join(instructor, 'hidden-tests'), { recursive: true });

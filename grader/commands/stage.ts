@@ -1,5 +1,6 @@
 // `xenlab stage [NN…]` regenerates chapters/NN-slug/src from solutions/ (every staged chapter
 // when none is named); `xenlab stage NN [--solved] --out DIR` writes one snapshot elsewhere.
+// It never overwrites a learner's work: a src/ file someone edited stops it unless --force.
 
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,7 +11,9 @@ import { EXIT } from '../exit-codes.ts';
 import type { MarkedTree } from '../stage/generate.ts';
 import {
   chapterById,
+  editedFiles,
   readMarkedTree,
+  recordStaged,
   StageError,
   snapshot,
   stagedChapters,
@@ -20,6 +23,8 @@ import {
 export interface StageOptions {
   solved?: boolean;
   out?: string;
+  /** Overwrite edited files of chapters/NN-slug/src too. */
+  force?: boolean;
 }
 
 /** Resolves chapter ids (all staged chapters when none); prints the mistake and returns undefined. */
@@ -75,18 +80,38 @@ export async function runStage(ids: readonly string[], options: StageOptions): P
   const tree = await markedTreeFor('stage', 'nothing to generate from', 'nothing written');
   if (tree === undefined) return EXIT.failed;
   const staged = new Set(stagedChapters().map((c) => c.id));
-  for (const chapter of chapters) {
-    if (!options.solved && !staged.has(chapter.id)) {
+  const solved = options.solved === true;
+  const plans = chapters.map((chapter) => ({
+    chapter,
+    dir: resolve(options.out ?? `${REPO_ROOT}chapters/${chapter.slug}/src`),
+    files: snapshot(tree, chapter, solved),
+  }));
+  for (const { chapter } of plans) {
+    if (!solved && !staged.has(chapter.id)) {
       console.error(
         `xenlab stage: chapter ${chapter.id} has no chapters/${chapter.slug}/exercises.ts yet`,
       );
       return EXIT.failed;
     }
-    const solved = options.solved === true;
-    const dir = resolve(options.out ?? `${REPO_ROOT}chapters/${chapter.slug}/src`);
-    const files = snapshot(tree, chapter, solved);
+  }
+  if (options.out === undefined && options.force !== true) {
+    const edited = plans.flatMap(({ chapter, dir, files }) =>
+      editedFiles(dir, files).map((f) => `chapters/${chapter.slug}/src/${f}`),
+    );
+    if (edited.length > 0) {
+      console.error('xenlab stage: these files hold changes of yours; nothing was written:');
+      for (const f of edited) console.error(`  ${f}`);
+      console.error(
+        'Your work stays as it is. To start an exercise over, `npx xenlab reset ID` restores ' +
+          'just its body; `npx xenlab stage --force` would overwrite every file listed.',
+      );
+      return EXIT.failed;
+    }
+  }
+  for (const { chapter, dir, files } of plans) {
     // A chapter's src/ is the stager's to prune; a folder named by --out keeps its other files.
     const { written, removed } = writeSnapshot(dir, files, options.out === undefined);
+    if (options.out === undefined) recordStaged(dir, files);
     const kind = solved ? 'solved snapshot' : 'starter';
     console.log(
       `chapter ${chapter.id}: ${kind} in ${dir}: ${Object.keys(files).length} files ` +
@@ -103,6 +128,7 @@ export function register(program: Command): void {
     .argument('[chapters...]', 'chapter ids, e.g. 02 03 (default: every chapter with exercises)')
     .option('--solved', "the solved snapshot: the chapter's own exercises keep their solutions")
     .option('--out <dir>', 'write the snapshot of one chapter into DIR instead of its src/')
+    .option('--force', 'overwrite files of chapters/NN-slug/src that hold changes of yours')
     .description('generate chapters/NN-slug/src from the marked master source in solutions/')
     .action(async (ids: string[], options: StageOptions) => {
       process.exitCode = await runStage(ids, options);

@@ -6,9 +6,11 @@
 import { posix } from 'node:path';
 import {
   commentOf,
+  type ExerciseBody,
   type MarkedFile,
   type MarkerError,
   parseMarkers,
+  type Region,
   uncomment,
 } from './markers.ts';
 
@@ -96,6 +98,16 @@ export interface SnapshotOptions {
   slug: string;
   /** The solved snapshot: the chapter's own exercises keep their solutions. */
   solved: boolean;
+  /** Collects where each stub (starter body) of the chapter's exercises is in the output. */
+  stubs?: StubSpan[];
+}
+
+/** Where an exercise's starter body lies in a starter file: lines [start, end), 0-based. */
+export interface StubSpan {
+  id: string;
+  path: string;
+  start: number;
+  end: number;
 }
 
 /** The snapshot of chapter `chapter`: output path (relative to src/) → text, sorted by path. */
@@ -131,6 +143,7 @@ function snapshotFile(
   ];
   let removed = false;
   let needsNotImplemented = false;
+  const spans: StubSpan[] = [];
   const emit = (line: string) => {
     // Dropping a block must not leave two blank lines where the master has one.
     if (line.trim() === '' && removed && lines.at(-1)?.trim() === '') return;
@@ -149,7 +162,9 @@ function snapshotFile(
       if (stubbed !== undefined && present && isStub(stubbed.chapter)) {
         const stub = stubLines(file, stubbed, manifests);
         if (stub.throws) needsNotImplemented = true;
+        const start = lines.length;
         for (const line of stub.lines) emit(line);
+        spans.push({ id: stubbed.id, path: file.path, start, end: lines.length });
       }
       return;
     }
@@ -165,8 +180,77 @@ function snapshotFile(
     return !options.solved && exerciseChapter === chapter;
   }
 
-  if (needsNotImplemented) addNotImplementedImport(lines, file.path);
+  if (needsNotImplemented) {
+    const added = addNotImplementedImport(lines, file.path);
+    for (const span of spans) {
+      if (span.start < added.at) continue;
+      span.start += added.count;
+      span.end += added.count;
+    }
+  }
+  options.stubs?.push(...spans);
   return lines.join('\n');
+}
+
+/** A region as a reader of one chapter may see it (regionForReader). */
+export interface ReaderRegion {
+  file: MarkedFile;
+  region: Region;
+  /** Its lines, marker lines dropped, hidden exercise bodies replaced by their starters. */
+  lines: string[];
+}
+
+/**
+ * Region `name` as the reader of chapter `reader` may see it: the body of every exercise of that
+ * chapter or a later one is replaced by its starter, as that exercise's own chapter stages it,
+ * so a page never shows the solution of an exercise its reader has still to do. With `reader`
+ * undefined (a page outside the chapters), every exercise shows its starter. Undefined when no
+ * region has that name.
+ */
+export function regionForReader(
+  tree: MarkedTree,
+  name: string,
+  reader: string | undefined,
+): ReaderRegion | undefined {
+  const limit = reader === undefined ? -1 : tree.chapters.indexOf(reader);
+  const hidden = (e: ExerciseBody) => tree.chapters.indexOf(e.chapter) >= limit;
+  for (const file of tree.files) {
+    const region = file.regions.find((r) => r.name === name);
+    if (region === undefined) continue;
+    const lines: string[] = [];
+    // Marker lines are 1-based: the region's lines are the 0-based indices between them.
+    for (let i = region.start; i < region.end - 1; i++) {
+      const owner = file.owners[i]!;
+      if (owner.kind === 'marker') {
+        const e = file.exercises.find((x) => x.start === i + 1);
+        if (e !== undefined && hidden(e)) lines.push(...stubLines(file, e, tree.manifests).lines);
+        continue;
+      }
+      if (owner.exercise !== undefined && (owner.starter || hidden(owner.exercise))) continue;
+      lines.push(file.lines[i]!);
+    }
+    return { file, region, lines };
+  }
+  return undefined;
+}
+
+/** An exercise's solution: the lines of its body before any custom starter. */
+export interface ExerciseSolution {
+  id: string;
+  chapter: string;
+  file: string;
+  lines: string[];
+}
+
+export function exerciseSolutions(tree: MarkedTree): ExerciseSolution[] {
+  return tree.files.flatMap((file) =>
+    file.exercises.map((e) => ({
+      id: e.id,
+      chapter: e.chapter,
+      file: file.path,
+      lines: file.lines.slice(e.start, (e.starter ?? e.end) - 1),
+    })),
+  );
 }
 
 /** The lines that stand for an exercise body in its own chapter's starter. */
@@ -213,18 +297,22 @@ export function rebaseImports(line: string, path: string, slug: string): string 
   });
 }
 
-/** Adds `import { NotImplemented } from '…/exercise.ts';` for the stubs of a TypeScript file. */
-function addNotImplementedImport(lines: string[], path: string): void {
-  if (lines.some((l) => /^import\b.*\bNotImplemented\b/.test(l))) return;
+/**
+ * Adds `import { NotImplemented } from '…/exercise.ts';` for the stubs of a TypeScript file;
+ * returns where, and how many lines it inserted.
+ */
+function addNotImplementedImport(lines: string[], path: string): { at: number; count: number } {
+  if (lines.some((l) => /^import\b.*\bNotImplemented\b/.test(l))) return { at: 0, count: 0 };
   let spec = posix.relative(posix.dirname(path), 'exercise.ts');
   if (!spec.startsWith('.')) spec = `./${spec}`;
   const line = `import { NotImplemented } from '${spec}';`;
   const firstImport = lines.findIndex((l) => /^import\b/.test(l));
   if (firstImport >= 0) {
     lines.splice(firstImport, 0, line);
-    return;
+    return { at: firstImport, count: 1 };
   }
   let after = 0;
   while (after < lines.length && lines[after]!.startsWith('//')) after++;
   lines.splice(after, 0, '', line);
+  return { at: after, count: 2 };
 }

@@ -1,12 +1,14 @@
 // The stager on disk: reads solutions/ and the chapter manifests, writes chapters/NN-slug/src
 // (or a solved snapshot elsewhere). The snapshot itself is computed by generate.ts.
 
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Exercise } from '../../chapters/exercise.ts';
 import { CHAPTERS, type Chapter } from '../../chapters/index.ts';
-import { REPO_ROOT } from '../cache.ts';
+import { cacheDir, REPO_ROOT } from '../cache.ts';
 import {
   generateSnapshot,
   isStageable,
@@ -14,6 +16,7 @@ import {
   type MarkedTree,
   parseTree,
   type StageSource,
+  type StubSpan,
 } from './generate.ts';
 import type { MarkerError } from './markers.ts';
 
@@ -93,8 +96,9 @@ export function snapshot(
   tree: MarkedTree,
   chapter: Pick<Chapter, 'id' | 'slug'>,
   solved: boolean,
+  stubs?: StubSpan[],
 ): Record<string, string> {
-  return generateSnapshot(tree, chapter.id, { slug: chapter.slug, solved });
+  return generateSnapshot(tree, chapter.id, { slug: chapter.slug, solved, stubs });
 }
 
 /**
@@ -156,4 +160,53 @@ export function drift(dir: string, files: Record<string, string>): string[] {
     if (want === undefined || !existsSync(path)) return true;
     return readFileSync(path, 'utf8') !== want;
   });
+}
+
+/**
+ * The files of a chapter's src/ that hold someone's work: those a generation would change
+ * (`drift`) that are neither what the stager last wrote here (its record in the cache folder)
+ * nor what the repository has committed (`git show HEAD:…`). A file the stager wrote and nobody
+ * touched since is safe to regenerate; any other change is a learner's, kept unless forced.
+ */
+export function editedFiles(dir: string, files: Record<string, string>): string[] {
+  const record = readStagedRecord(dir);
+  return drift(dir, files).filter((rel) => {
+    const path = join(dir, rel);
+    if (!existsSync(path)) return false;
+    const text = readFileSync(path, 'utf8');
+    return record[rel] !== sha256(text) && committedText(path) !== text;
+  });
+}
+
+/** Notes what the stager wrote into `dir`, for `editedFiles`. */
+export function recordStaged(dir: string, files: Record<string, string>): void {
+  const path = stagedRecordPath(dir);
+  mkdirSync(dirname(path), { recursive: true });
+  const hashes = Object.fromEntries(Object.entries(files).map(([rel, t]) => [rel, sha256(t)]));
+  writeFileSync(path, `${JSON.stringify(hashes, null, 2)}\n`);
+}
+
+function stagedRecordPath(dir: string): string {
+  const rel = relative(REPO_ROOT, dir).split('\\').join('/').replaceAll('/', '__');
+  return join(cacheDir(), 'staged', `${rel}.json`);
+}
+
+function readStagedRecord(dir: string): Record<string, string> {
+  const path = stagedRecordPath(dir);
+  if (!existsSync(path)) return {};
+  return JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The committed text of `path` (HEAD of its git repository), or undefined. */
+function committedText(path: string): string | undefined {
+  const r = spawnSync('git', ['show', `HEAD:./${relative(dirname(path), path)}`], {
+    cwd: dirname(path),
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  return r.status === 0 ? r.stdout : undefined;
 }

@@ -5,6 +5,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { type DefaultTheme, defineConfigWithTheme } from 'vitepress';
+import { readMarkedTree } from '../../grader/stage/index.ts';
 import {
   type ContentsPart,
   chapterLink,
@@ -20,10 +21,9 @@ import {
 import { renderConsoles } from './consoles.ts';
 import { linkPlugin } from './links.ts';
 import { quotePlugin } from './quotes.ts';
-import { regionsUnder } from './regions.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const regions = regionsUnder(root);
+const tree = await readMarkedTree(root);
 const consoles = await renderConsoles(root);
 const first = writtenChapters(root)[0];
 /** The tab icon, inline so the site has no file outside its pages and bundles. */
@@ -57,7 +57,7 @@ export default defineConfigWithTheme<ThemeConfig>({
   },
   markdown: {
     config(md) {
-      quotePlugin(md, { root, regions, consoles });
+      quotePlugin(md, { root, tree, consoles });
       linkPlugin(md, { root, pages: pageUrls(root) });
     },
   },

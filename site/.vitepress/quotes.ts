@@ -2,16 +2,21 @@
 // `<<< file` snippets:
 //   <<< region:NAME   the code of region NAME in solutions/, highlighted by Shiki;
 //   <<< console:GUEST the guest's console as a terminal shows it, from a run at build time.
-// Quoting something that does not exist fails the build, naming the page and what was asked.
+// Quoting something that does not exist fails the build, naming the page and what was asked; so
+// does a code block of the page (quoted or typed) that shows the solution of an exercise of the
+// page's chapter or a later one.
 
 import { relative } from 'node:path';
 import type { MarkdownRenderer } from 'vitepress';
-import type { Region } from './regions.ts';
+import type { MarkedTree } from '../../grader/stage/generate.ts';
+import { spoilersIn } from '../../grader/stage/spoilers.ts';
+import { pageChapter, quoteRegion } from './regions.ts';
 
 export interface QuoteSources {
   /** The repository root: pages are named relative to it in errors. */
   root: string;
-  regions: ReadonlyMap<string, Region>;
+  /** solutions/ as the stager reads it: regions, exercises and their starters. */
+  tree: MarkedTree;
   /** Each guest's rendered screen, one string per line. */
   consoles: ReadonlyMap<string, readonly string[]>;
 }
@@ -36,15 +41,12 @@ export function quotePlugin(md: MarkdownRenderer, sources: QuoteSources): void {
       if (match === null) return false;
       if (silent) return true;
       const [, kind, name] = match as unknown as [string, 'region' | 'console', string];
-      // realPath is the page's file before VitePress's rewrites (chapters/NN-slug/README.md).
-      const env = state.env as { realPath?: string; path?: string };
-      const file = env.realPath ?? env.path;
-      const page = file === undefined ? '(unknown page)' : relative(sources.root, file);
+      const page = pageOf(state.env, sources.root);
       let caption: string;
       let lang: string;
       let code: string;
       if (kind === 'region') {
-        const region = sources.regions.get(name);
+        const region = quoteRegion(sources.tree, name, pageChapter(page));
         if (region === undefined) {
           throw new QuoteError(`${page}:${startLine + 1}: no region "${name}" in solutions/`);
         }
@@ -73,4 +75,27 @@ export function quotePlugin(md: MarkdownRenderer, sources: QuoteSources): void {
     },
     { alt: ['paragraph', 'reference', 'blockquote', 'list'] },
   );
+  md.core.ruler.push('xenlab_no_spoilers', (state) => {
+    const page = pageOf(state.env, sources.root);
+    const reader = pageChapter(page);
+    for (const token of state.tokens) {
+      if (token.type !== 'fence' && token.type !== 'code_block') continue;
+      const [spoiler] = spoilersIn(sources.tree, reader, token.content);
+      if (spoiler === undefined) continue;
+      const line = (token.map?.[0] ?? 0) + 1;
+      throw new QuoteError(
+        `${page}:${line}: shows the solution of exercise ${spoiler.id}, ` +
+          `which a reader of ${reader === undefined ? 'this page' : `chapter ${reader}`} ` +
+          'has still to do: quote its region (which shows the starter) instead',
+      );
+    }
+    return true;
+  });
+}
+
+/** The page's file relative to the root: realPath is the file before VitePress's rewrites. */
+function pageOf(env: unknown, root: string): string {
+  const { realPath, path } = env as { realPath?: string; path?: string };
+  const file = realPath ?? path;
+  return file === undefined ? '(unknown page)' : relative(root, file);
 }

@@ -2,8 +2,7 @@
 // shared_info (wc_version loop) plus system time (book §3.4). dom0 sets the time from the seed.
 
 import { describe, expect, test } from 'vitest';
-import { PAGE_SIZE } from '../../../sim/memory/memory.ts';
-import type { Prng } from '../../../sim/prng.ts';
+import { PAGE_SIZE, type Prng } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import { EXERCISES } from '../exercises.ts';
 import { SHARED_INFO } from '../src/xen/abi.ts';

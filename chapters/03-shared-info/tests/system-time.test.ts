@@ -3,7 +3,7 @@
 // instruction boundaries drawn from the seed; the TSC scale comes from the seed too.
 
 import { describe, expect, test } from 'vitest';
-import type { Prng } from '../../../sim/prng.ts';
+import type { Prng } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import { EXERCISES } from '../exercises.ts';
 import { VCPU_TIME_INFO } from '../src/xen/abi.ts';

@@ -4,8 +4,7 @@
 // Xen's read-only M2P through its own page tables.
 
 import { describe, expect, test } from 'vitest';
-import { EAX, EBP, EBX, ECX, EDI, EDX } from '../../../sim/cpu/cpu.ts';
-import { PAGE_SIZE, PhysMemory } from '../../../sim/memory/memory.ts';
+import { EAX, EBP, EBX, ECX, EDI, EDX, PAGE_SIZE, PhysMemory } from '../../../sim/host.ts';
 import { guestSources, renderScreen, screenMismatch, testRng } from '../../testing/index.ts';
 import { buildGuest } from '../src/guests/index.ts';
 import { UVMF_FLUSHTYPE_MASK, UVMF_INVLPG, UVMF_TLB_FLUSH } from '../src/xen/abi.ts';

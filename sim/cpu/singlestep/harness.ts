@@ -1,6 +1,6 @@
 // Runs one SingleStepTests 80286 test (MOO format, see moo.ts) on our CPU in real mode and
-// compares the final state (../shared/testdata/singlestep-80286/README.md, "How to run one
-// test"). Pure: the caller supplies the parsed tests and the flag masks.
+// compares the final state (docs/testdata.md, "How one test runs"). Pure: the caller supplies
+// the parsed tests and the flag masks.
 
 import { type Cpu, CS, DS, ES, ExitReason, SS } from '../cpu.ts';
 import { getEflags, setEflags } from '../flags.ts';

@@ -1,7 +1,6 @@
-// Reader for the SingleStepTests MOO format (../shared/testdata/singlestep-80286/README.md): a
-// sequence of chunks (4-byte id, u32 length, payload); a file holds a MOO header and TEST
-// chunks, each with NAME, BYTS, INIT, FINA, optional EXCP and HASH. Pure: takes the bytes after
-// gunzip.
+// Reader for the SingleStepTests MOO format (docs/testdata.md, "The MOO format"): a sequence of
+// chunks (4-byte id, u32 length, payload); a file holds a MOO header and TEST chunks, each with
+// NAME, BYTS, INIT, FINA, optional EXCP and HASH. Pure: takes the bytes after gunzip.
 
 /** Register order of a REGS chunk bitmask (bit i = REG_NAMES[i] present). */
 export const REG_NAMES = [

@@ -17,7 +17,10 @@ if (dir === undefined) {
 }
 if (!existsSync(join(dir, 'metadata.json'))) {
   console.error(`singlestep: ${dir} is not a SingleStepTests directory (no metadata.json there)`);
-  console.error('the 80286 subset is in ../shared/testdata/singlestep-80286 (see its README.md)');
+  console.error(
+    'the 80286 set is in ../shared/testdata/singlestep-80286, its slice in ' +
+      'sim/cpu/singlestep/slice (docs/testdata.md)',
+  );
   process.exit(2);
 }
 const verbose = process.env.SINGLESTEP_VERBOSE !== undefined;

@@ -8,6 +8,7 @@
 
 GRANT_REF     equ GNTTAB_NR_RESERVED_ENTRIES   ; the first ref a guest may use
 REPLY         equ 2048                         ; where in the page the peer answers
+REPLIED       equ 4088                         ; the peer sets it once its answer is whole
 ACK           equ 4092                         ; set when we have read the reply
 
 section .text
@@ -60,9 +61,11 @@ main:
   mov esi, crlf
   call print
 
-  ; Wait for the reply, giving the CPU away while it is not there.
+  ; Wait for the reply, giving the CPU away while it is not there. The peer writes it a byte at
+  ; a time and may be descheduled halfway: only its REPLIED flag, stored after the last byte
+  ; (x86 keeps stores in order), says the whole answer is there.
 .wait_reply:
-  cmp byte [shared_page + REPLY], 0
+  cmp dword [shared_page + REPLIED], 0
   jne .replied
   call yield
   jmp .wait_reply

@@ -7,6 +7,7 @@
 %include "lib/head.asm"
 
 REPLY         equ 2048                         ; where in the page the answer goes
+REPLIED       equ 4088                         ; set once the whole answer is there
 ACK           equ 4092                         ; the granter sets it when it has read it
 
 section .text
@@ -42,7 +43,8 @@ main:
   mov esi, crlf
   call print
 
-  ; Answer in the shared page; once the granter has read it, give the mapping back.
+  ; Answer in the shared page, then say it is whole; once the granter has read it, give the
+  ; mapping back.
   mov esi, answer
   mov edi, window + REPLY
 .copy:
@@ -50,6 +52,7 @@ main:
   stosb
   test al, al
   jnz .copy
+  mov dword [window + REPLIED], 1
 .wait_ack:
   cmp dword [window + ACK], 0
   jne .acked

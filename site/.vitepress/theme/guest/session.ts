@@ -5,9 +5,7 @@
 // on the classic monitor (MonitorSession) — behind one interface, so the worker, the inspectors
 // and the build need not know which.
 
-import type { Cpu } from '../../../../sim/cpu/cpu.ts';
-import { translateForHost } from '../../../../sim/cpu/paging.ts';
-import { PhysMemory } from '../../../../sim/memory/memory.ts';
+import { type Cpu, PhysMemory, translateForHost } from '../../../../sim/host.ts';
 import { SCENARIOS, startScenario } from '../../../../solutions/dom0/scenarios.ts';
 import { Toolstack } from '../../../../solutions/dom0/toolstack.ts';
 import { buildGuest, GUESTS, type GuestInfo } from '../../../../solutions/guests/index.ts';
