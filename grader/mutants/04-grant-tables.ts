@@ -134,8 +134,10 @@ export const MUTANTS_04: readonly Mutant[] = [
     name: 'unmap-device-drops-host-pin',
     exercise: '04-unmap-grant-ref',
     file: 'xen/grant-map.ts',
-    search: 'act.pin -= readonly ? GNTPIN_devr_inc : GNTPIN_devw_inc;',
-    replace: 'act.pin -= readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;',
+    search:
+      'act.pin -= readonly ? GNTPIN_devr_inc : GNTPIN_devw_inc;\n    map.flags &= ~GNTMAP_device_map;',
+    replace:
+      'act.pin -= readonly ? GNTPIN_hstr_inc : GNTPIN_hstw_inc;\n    map.flags &= ~GNTMAP_device_map;',
     why: 'a device unmap drops a device pin, not a host one',
   },
   // 04-grant-copy
