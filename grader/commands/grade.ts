@@ -14,7 +14,7 @@ import { toGradescope, writeJsonAtomic } from '../report/gradescope.ts';
 import { toJson } from '../report/json.ts';
 import { progressPrinter } from '../report/progress.ts';
 import { formatText } from '../report/text.ts';
-import { saveGrade } from '../results-cache.ts';
+import { saveExercises, saveGrade } from '../results-cache.ts';
 import { chapterChanged } from '../starter.ts';
 import { gradeSubmissions, submissionTree } from '../submissions.ts';
 
@@ -189,9 +189,11 @@ export async function gradeCommand(
   }
   const report = await grade(gradeOptions);
   progress.done();
+  // The learner's own tree, graded by the chapter's own tests: what `progress` shows.
   const ownTree =
-    options.src === undefined && !report.partial && (options.tests ?? []).length === 0;
-  if (ownTree && !options.cumulative) saveGrade(toJson(report));
+    options.src === undefined && (options.tests ?? []).length === 0 && !options.cumulative;
+  if (ownTree && !report.partial) saveGrade(toJson(report));
+  else if (ownTree) saveExercises(toJson(report), options.test === undefined);
   if (report.tests.length === 0 && options.test !== undefined) {
     console.error(`no test of chapter ${chapter.id} has "${options.test}" in its name`);
   }
