@@ -40,6 +40,8 @@ export async function gradeMutant(
       src: dir,
       seed,
       exercise: m.exercise,
+      // A mutant is wrong behaviour in well-typed code: its tests must catch it, not tsc.
+      skipTypecheck: true,
       testTimeoutMs: MUTANT_TEST_TIMEOUT_MS,
     });
     if (report.max_score === 0) {
