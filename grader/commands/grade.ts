@@ -32,6 +32,7 @@ export interface GradeCommandOptions {
   submissions?: string;
   timeout?: number;
   testTimeout?: number;
+  jobs?: number;
 }
 
 export function seedValue(value: string): number {
@@ -45,6 +46,12 @@ export function seedValue(value: string): number {
 function formatValue(value: string): Format {
   if (value === 'text' || value === 'json' || value === 'gradescope') return value;
   throw new InvalidArgumentError('text, json or gradescope');
+}
+
+function jobsValue(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number, 1 or more');
+  return n;
 }
 
 function seconds(value: string): number {
@@ -133,6 +140,7 @@ export async function gradeCommand(
       packs: options.tests,
       wallClockLimitMs: options.timeout === undefined ? undefined : options.timeout * 1000,
       testTimeoutMs: options.testTimeout === undefined ? undefined : options.testTimeout * 1000,
+      jobs: options.jobs,
     });
   }
   const chapter = await resolveChapter(chapterArg);
@@ -233,6 +241,11 @@ export function register(program: Command): void {
     .option(
       '--submissions <dir>',
       'grade each subfolder of DIR; writes grades.csv and grades.json into --out (a folder)',
+    )
+    .option(
+      '--jobs <n>',
+      'with --submissions: how many to grade at once (default: the cores)',
+      jobsValue,
     )
     .option('--timeout <seconds>', 'stop a run that takes longer than this (wall clock)', seconds)
     .option(
