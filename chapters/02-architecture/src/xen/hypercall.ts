@@ -11,7 +11,7 @@ import { NotImplemented } from '../exercise.ts';
 import { EAX, EBP, EBX, ECX, EDI, EDX, ESI } from '../../../../sim/host.ts';
 import type { Domain, Vcpu } from './domain.ts';
 import { ENOSYS, formatResult } from './errno.ts';
-import { HYPERCALL_TABLE } from './hypercall-table.ts';
+import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';
 import type { HypercallHandlers } from './mechanism.ts';
 
 /** Size of Xen's dispatch table: numbers at or above it are -ENOSYS. */
@@ -70,10 +70,8 @@ const ARG_REGS = [EBX, ECX, EDX, ESI, EDI, EBP] as const;
 // One argument buffer, reused: handlers must not keep it.
 const args = new Uint32Array(6);
 
-/** Hypercall `number`'s arguments as the trace shows them, by the table's argument specs. */
-export function decodeArgs(number: number, args: Uint32Array): string[] {
-  const entry = HYPERCALL_TABLE[number];
-  if (entry === undefined) return [`eax=${number}`];
+/** A hypercall's arguments as the trace shows them, by the table's argument specs. */
+export function decodeArgs(entry: HypercallEntry, args: Uint32Array): string[] {
   return entry.args.map((spec, i) => {
     const value = args[i]!;
     // A sub-command Xen does not define shows as a plain number.
@@ -81,23 +79,6 @@ export function decodeArgs(number: number, args: Uint32Array): string[] {
     if (spec.format === 'dec') return `${spec.name}=${value}`;
     return `${spec.name}=0x${value.toString(16)}`;
   });
-}
-
-/** The trace record of hypercall `number`, its arguments decoded before the call. */
-export function traceRecord(
-  ctx: HypercallContext,
-  number: number,
-  decoded: string[],
-  result: number,
-): HypercallTrace {
-  return {
-    domid: ctx.domain.domid,
-    vcpu: ctx.vcpu.id,
-    number,
-    name: HYPERCALL_TABLE[number]?.name ?? `hypercall_${number}`,
-    args: decoded,
-    result: result | 0,
-  };
 }
 
 /**

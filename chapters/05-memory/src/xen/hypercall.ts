@@ -11,7 +11,7 @@ import { EAX, EBP, EBX, ECX, EDI, EDX, ESI } from '../../../../sim/host.ts';
 import type { Domain, Vcpu } from './domain.ts';
 import { ENOSYS, formatResult } from './errno.ts';
 import type { Heap } from './heap.ts';
-import { HYPERCALL_TABLE } from './hypercall-table.ts';
+import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';
 import type { HypercallHandlers } from './mechanism.ts';
 
 /** Size of Xen's dispatch table: numbers at or above it are -ENOSYS. */
@@ -74,10 +74,8 @@ const ARG_REGS = [EBX, ECX, EDX, ESI, EDI, EBP] as const;
 // One argument buffer, reused: handlers must not keep it.
 const args = new Uint32Array(6);
 
-/** Hypercall `number`'s arguments as the trace shows them, by the table's argument specs. */
-export function decodeArgs(number: number, args: Uint32Array): string[] {
-  const entry = HYPERCALL_TABLE[number];
-  if (entry === undefined) return [`eax=${number}`];
+/** A hypercall's arguments as the trace shows them, by the table's argument specs. */
+export function decodeArgs(entry: HypercallEntry, args: Uint32Array): string[] {
   return entry.args.map((spec, i) => {
     const value = args[i]!;
     // A sub-command Xen does not define shows as a plain number.
@@ -85,23 +83,6 @@ export function decodeArgs(number: number, args: Uint32Array): string[] {
     if (spec.format === 'dec') return `${spec.name}=${value}`;
     return `${spec.name}=0x${value.toString(16)}`;
   });
-}
-
-/** The trace record of hypercall `number`, its arguments decoded before the call. */
-export function traceRecord(
-  ctx: HypercallContext,
-  number: number,
-  decoded: string[],
-  result: number,
-): HypercallTrace {
-  return {
-    domid: ctx.domain.domid,
-    vcpu: ctx.vcpu.id,
-    number,
-    name: HYPERCALL_TABLE[number]?.name ?? `hypercall_${number}`,
-    args: decoded,
-    result: result | 0,
-  };
 }
 
 /**
@@ -115,9 +96,19 @@ export function doHypercall(
   const cpu = ctx.vcpu.cpu;
   const number = cpu.reg32[EAX]! >>> 0;
   for (let i = 0; i < 6; i++) args[i] = cpu.reg32[ARG_REGS[i]!]!;
-  const handler = number < NR_hypercalls ? ctx.xen.hypercalls[number] : undefined;
-  const decoded = trace === null ? null : decodeArgs(number, args);
-  const result = handler === undefined ? -ENOSYS : handler(ctx, args);
+  const entry = number < NR_hypercalls ? HYPERCALL_TABLE[number] : undefined;
+  const decoded = trace !== null && entry !== undefined ? decodeArgs(entry, args) : null;
+  const handler = entry === undefined ? null : (ctx.xen.hypercalls[number] ?? null);
+  const result = handler === null ? -ENOSYS : handler(ctx, args);
   cpu.reg32[EAX] = result | 0;
-  if (trace !== null) trace(traceRecord(ctx, number, decoded!, result));
+  if (trace !== null) {
+    trace({
+      domid: ctx.domain.domid,
+      vcpu: ctx.vcpu.id,
+      number,
+      name: entry?.name ?? `hypercall_${number}`,
+      args: decoded ?? [`eax=${number}`],
+      result: result | 0,
+    });
+  }
 }

@@ -11,18 +11,25 @@
 import { __HYPERVISOR_multicall, MULTICALL_ENTRY_SIZE } from './abi.ts';
 import { EFAULT, EINVAL, ENOSYS } from './errno.ts';
 import { copyFromGuest, writeGuestU32 } from './guest-access.ts';
-import { decodeArgs, type HypercallContext, traceRecord } from './hypercall.ts';
+import { decodeArgs, type HypercallContext } from './hypercall.ts';
+import { HYPERCALL_TABLE } from './hypercall-table.ts';
 import type { Mechanism } from './mechanism.ts';
 
 /** One entry's call; a multicall inside a multicall is refused, as Xen refuses re-entry. */
 function multicallEntry(ctx: HypercallContext, op: number, args: Uint32Array): number {
   const trace = ctx.xen.traceSink;
-  const decoded = trace === null ? null : decodeArgs(op, args);
+  const entry = HYPERCALL_TABLE[op];
+  const decoded = trace !== null && entry !== undefined ? decodeArgs(entry, args) : null;
   const handler = ctx.xen.hypercalls[op];
   let result: number;
   if (op === __HYPERVISOR_multicall) result = -EINVAL;
   else result = handler === undefined ? -ENOSYS : handler(ctx, args);
-  if (trace !== null) trace({ ...traceRecord(ctx, op, decoded!, result), subcall: true });
+  if (trace !== null) {
+    const name = entry?.name ?? `hypercall_${op}`;
+    const { domid } = ctx.domain;
+    const shown = decoded ?? [`eax=${op}`];
+    trace({ domid, vcpu: ctx.vcpu.id, number: op, name, args: shown, result, subcall: true });
+  }
   return result;
 }
 
