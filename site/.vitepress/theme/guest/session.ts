@@ -5,7 +5,8 @@
 // on the classic monitor (MonitorSession) — behind one interface, so the worker, the inspectors
 // and the build need not know which.
 
-import type { Cpu } from '../../../../sim/cpu/cpu.ts';
+import { assemble, type ListingLine } from '../../../../sim/asm/index.ts';
+import { type Cpu, VEC_PF } from '../../../../sim/cpu/cpu.ts';
 import { translateForHost } from '../../../../sim/cpu/paging.ts';
 import { PhysMemory } from '../../../../sim/memory/memory.ts';
 import { SCENARIOS, startScenario } from '../../../../solutions/dom0/scenarios.ts';
@@ -25,10 +26,17 @@ import {
   runVm,
   type Vm,
 } from '../../../../solutions/monitor/vm.ts';
-import { type Domain, shutdownName } from '../../../../solutions/xen/domain.ts';
+import {
+  type Domain,
+  shutdownName,
+  type TrapInfo,
+  type Vcpu,
+} from '../../../../solutions/xen/domain.ts';
 import { formatTrace } from '../../../../solutions/xen/hypercall.ts';
 import { RunOutcome, runDomains } from '../../../../solutions/xen/schedule.ts';
+import { vectorName } from '../../../../solutions/xen/traps.ts';
 import { Xen } from '../../../../solutions/xen/xen.ts';
+import { hex } from './handle.ts';
 
 export interface SessionListeners {
   /**
@@ -36,8 +44,25 @@ export interface SessionListeners {
    * the host says about it (Xen's log lines as `(XEN) …`, dimmed), which go to stderr there.
    */
   output?(bytes: Uint8Array): void;
-  /** A line of the host's trace: for a PV guest, each hypercall (formatTrace). */
+  /**
+   * A line of the host's trace: for a PV guest each hypercall (formatTrace), each exception Xen
+   * bounces to the guest's handler, and a crash; for a chapter-1 guest what the monitor trapped
+   * and emulated, and the timer interrupts it delivered.
+   */
   trace?(line: string): void;
+}
+
+/** What the assembler says of a guest's code: its labels, and the source line of each address. */
+export interface DebugInfo {
+  symbols: ReadonlyMap<string, number>;
+  listing: readonly ListingLine[];
+}
+
+/** The source line that put the instruction at `address` there. */
+export interface SourceLine {
+  file: string;
+  line: number;
+  text: string;
 }
 
 /** A running guest, as the worker and the inspectors see it. */
@@ -62,6 +87,30 @@ export interface GuestSession {
   readonly budget: number;
   /** The machine address of guest-linear `linear` as vCPU 0 sees it, or -1 when unmapped. */
   physical(linear: number): number;
+  /** The labels and listing of the guest's program (a scenario's: its leader's). */
+  readonly debug: DebugInfo;
+}
+
+/** Assembles `main` again for its labels and listing, as buildGuest/buildProgram assemble it. */
+function debugInfo(main: string, files: Record<string, string>, format: 'elf' | 'bin'): DebugInfo {
+  const result = assemble(files[main] ?? '', { fileName: main, files, format });
+  if (!result.ok) return { symbols: new Map(), listing: [] };
+  const code = result.sections.filter((s) => s.name === '.text');
+  const inCode = (l: ListingLine) =>
+    l.size > 0 && code.some((s) => l.address >= s.address && l.address < s.address + s.size);
+  return { symbols: result.symbols, listing: result.listing.filter(inCode) };
+}
+
+/** The source line of the instruction at `address`, or null outside the program's code. */
+export function sourceAt(info: DebugInfo, address: number): SourceLine | null {
+  // The last: a section outside the loaded image (the Xen notes) may share the code's addresses.
+  for (let i = info.listing.length - 1; i >= 0; i--) {
+    const l = info.listing[i]!;
+    if (address >= l.address && address < l.address + l.size) {
+      return { file: l.file, line: l.line, text: l.source.trim() };
+    }
+  }
+  return null;
 }
 
 const encoder = new TextEncoder();
@@ -102,10 +151,14 @@ export class PvSession implements GuestSession {
   readonly domains: Domain[];
   instructions = 0;
   readonly budget = PV_FUEL;
+  readonly debug: DebugInfo;
+  private readonly listeners: SessionListeners;
 
   /** Assembles `guest` from `files` and builds its domain, ready at its first instruction. */
   constructor(guest: GuestInfo, files: Record<string, string>, listeners: SessionListeners) {
     this.name = guest.name;
+    this.listeners = listeners;
+    this.debug = debugInfo(guest.main, files, 'elf');
     const scenario = SCENARIOS[guest.name];
     const count = scenario?.length ?? 1;
     const atLineStart = new Map<number, boolean>();
@@ -113,7 +166,10 @@ export class PvSession implements GuestSession {
       console: (d, bytes) =>
         listeners.output?.(count === 1 ? bytes : prefixLines(d.domid, bytes, atLineStart)),
       trace: listeners.trace === undefined ? undefined : (t) => listeners.trace?.(formatTrace(t)),
-      log: (line) => listeners.output?.(hostLine('(XEN) ', line)),
+      log: (line) => {
+        listeners.output?.(hostLine('(XEN) ', line));
+        if (/^domain \d+ \(.*\) crashed:$/.test(line)) listeners.trace?.(`crash: ${line}`);
+      },
     });
     this.toolstack = new Toolstack(this.xen);
     if (scenario !== undefined) {
@@ -157,10 +213,43 @@ export class PvSession implements GuestSession {
     return reason >= 0 ? shutdownName(reason) : '';
   }
 
+  /**
+   * Runs the domains. With a trace listener (a console on the page) they run an instruction at a
+   * time, so that each exception Xen bounces to a guest's handler is traced as it lands there;
+   * without one (`xenlab run`, the book's build-time screens) at full speed.
+   */
   run(fuel: number): boolean {
+    if (this.listeners.trace === undefined) return this.runDomains(fuel);
+    for (let left = fuel; left > 0; left--) {
+      const before = this.domains.map((d) => d.vcpus[0]!.cpu.eip);
+      if (!this.runDomains(1)) return false;
+      this.domains.forEach((d, i) => {
+        const v = d.vcpus[0]!;
+        if (v.cpu.eip !== before[i]) this.traceBounce(v);
+      });
+    }
+    return true;
+  }
+
+  private runDomains(fuel: number): boolean {
     const result = runDomains(this.xen, fuel);
     this.instructions += result.instructions;
     return result.outcome === RunOutcome.FuelExhausted;
+  }
+
+  /** Traces the exception `v` was just sent to its handler for, if its EIP is at one. */
+  private traceBounce(v: Vcpu): void {
+    const cpu = v.cpu;
+    const vector = trapHandlers(v).findIndex((t) => t !== undefined && t.address === cpu.eip);
+    if (vector < 0) return;
+    let detail = '';
+    if (cpu.exitVector === vector && cpu.exitHasErrorCode) {
+      detail = `, error code ${hex(cpu.exitErrorCode, 4)}`;
+      if (vector === VEC_PF) detail += `, CR2 ${hex(cpu.cr2)}`;
+    }
+    this.listeners.trace?.(
+      `trap: d${v.domain.domid} ${vectorName(vector)} bounced to its handler at ${hex(cpu.eip)}${detail}`,
+    );
   }
 
   type(text: string): void {
@@ -180,9 +269,11 @@ export class MonitorSession implements GuestSession {
   readonly name: string;
   readonly vm: Vm;
   readonly budget = GUEST_FUEL;
+  readonly debug: DebugInfo;
   private readonly listeners: SessionListeners;
-  /** Console characters already passed on, and each mnemonic's trap count so far. */
+  /** Console characters already passed on, timer ticks already traced, each mnemonic's traps. */
   private shown = 0;
+  private ticks = 0;
   private readonly traps = new Map<string, number>();
 
   constructor(
@@ -193,6 +284,7 @@ export class MonitorSession implements GuestSession {
   ) {
     this.name = guest.name;
     this.listeners = listeners;
+    this.debug = debugInfo(guest.main, files, 'bin');
     const program = buildProgram(guest.main, files);
     const { image, patches } =
       mode === 'rewrite' ? rewriteProgram(program) : { image: program.image, patches: undefined };
@@ -239,6 +331,10 @@ export class MonitorSession implements GuestSession {
         this.listeners.trace?.(`trapped and emulated: ${mnemonic} ×${count - before}`);
       this.traps.set(mnemonic, count);
     }
+    if (this.vm.ticks > this.ticks) {
+      this.listeners.trace?.(`timer interrupt delivered ×${this.vm.ticks - this.ticks}`);
+      this.ticks = this.vm.ticks;
+    }
     if (this.ended && this.vm.stopped !== HALTED) {
       this.listeners.output?.(hostLine('xenlab run: ', this.vm.stopped!));
     }
@@ -252,6 +348,11 @@ export class MonitorSession implements GuestSession {
   physical(linear: number): number {
     return linear < GUEST_SIZE ? linear : -1;
   }
+}
+
+/** The guest's exception handlers by vector (set_trap_table), empty before it registers any. */
+function trapHandlers(v: Vcpu): readonly (TrapInfo | undefined)[] {
+  return v.trapTable ?? [];
 }
 
 /** `bytes` of domain `domid`'s console with `(dN) ` at the start of each of its lines. */
