@@ -115,9 +115,27 @@ export function sourceAt(info: DebugInfo, address: number): SourceLine | null {
 
 const encoder = new TextEncoder();
 
-/** A line the host prints about the guest, as the terminal shows it: dim, with its prefix. */
+/** The terminal's width: `xenlab run`'s 80 columns, as the book's screens render it. */
+export const TERMINAL_COLUMNS = 80;
+
+/**
+ * A line the host prints about the guest, as the terminal shows it: dim, with its prefix, and
+ * wrapped between words to the terminal's width (never inside a number), each continuation
+ * indented under the line's own text.
+ */
 export function hostLine(prefix: string, line: string): Uint8Array {
-  return encoder.encode(`\x1b[2m${prefix}${line}\x1b[0m\n`);
+  const indent = ' '.repeat(prefix.length + (/^ */.exec(line)?.[0].length ?? 0) + 2);
+  const rows: string[] = [];
+  let row = prefix + line.slice(0, line.length - line.trimStart().length);
+  for (const word of line.trimStart().split(' ')) {
+    const fresh = row.trim() === '' || row === indent || row.endsWith(' ');
+    if (!fresh && row.length + 1 + word.length > TERMINAL_COLUMNS) {
+      rows.push(row);
+      row = indent + word;
+    } else row += (fresh ? '' : ' ') + word;
+  }
+  rows.push(row);
+  return encoder.encode(`\x1b[2m${rows.join('\n')}\x1b[0m\n`);
 }
 
 export class UnknownGuestError extends Error {
@@ -153,6 +171,8 @@ export class PvSession implements GuestSession {
   readonly budget = PV_FUEL;
   readonly debug: DebugInfo;
   private readonly listeners: SessionListeners;
+  /** Each vCPU's EIP at its previous instruction (the bounce hook's memory). */
+  private readonly lastEip = new Map<Vcpu, number>();
 
   /** Assembles `guest` from `files` and builds its domain, ready at its first instruction. */
   constructor(guest: GuestInfo, files: Record<string, string>, listeners: SessionListeners) {
@@ -214,21 +234,17 @@ export class PvSession implements GuestSession {
   }
 
   /**
-   * Runs the domains. With a trace listener (a console on the page) they run an instruction at a
-   * time, so that each exception Xen bounces to a guest's handler is traced as it lands there;
-   * without one (`xenlab run`, the book's build-time screens) at full speed.
+   * Runs the domains. With a trace listener (a console on the page), each vCPU's CPU calls a hook
+   * before every instruction, which traces an exception Xen bounced to the guest as its handler
+   * begins; without one (`xenlab run`, the book's build-time screens) nothing is hooked.
    */
   run(fuel: number): boolean {
-    if (this.listeners.trace === undefined) return this.runDomains(fuel);
-    for (let left = fuel; left > 0; left--) {
-      const before = this.domains.map((d) => d.vcpus[0]!.cpu.eip);
-      if (!this.runDomains(1)) return false;
-      this.domains.forEach((d, i) => {
-        const v = d.vcpus[0]!;
-        if (v.cpu.eip !== before[i]) this.traceBounce(v);
-      });
+    if (this.listeners.trace !== undefined) {
+      for (const d of this.domains) {
+        for (const v of d.vcpus) v.cpu.trace ??= () => this.traceBounce(v);
+      }
     }
-    return true;
+    return this.runDomains(fuel);
   }
 
   private runDomains(fuel: number): boolean {
@@ -240,6 +256,10 @@ export class PvSession implements GuestSession {
   /** Traces the exception `v` was just sent to its handler for, if its EIP is at one. */
   private traceBounce(v: Vcpu): void {
     const cpu = v.cpu;
+    const last = this.lastEip.get(v) ?? -1;
+    this.lastEip.set(v, cpu.eip);
+    // Only the first instruction of the handler, and not a jump there from the handler itself.
+    if (last === cpu.eip) return;
     const vector = trapHandlers(v).findIndex((t) => t !== undefined && t.address === cpu.eip);
     if (vector < 0) return;
     let detail = '';
