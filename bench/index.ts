@@ -9,12 +9,20 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { asmSourcesUnder } from '../grader/asm-sources.ts';
-import { assemble, formatAsmError } from '../sim/asm/index.ts';
-import { type Cpu, CR0_PG, ExitReason, HostMode, VEC_PF } from '../sim/cpu/cpu.ts';
-import { invalidatePage } from '../sim/cpu/paging.ts';
-import { writeCr } from '../sim/cpu/system.ts';
-import { enterFlatProtectedMode, Machine } from '../sim/machine.ts';
+import {
+  assemble,
+  type Cpu,
+  CR0_PG,
+  ExitReason,
+  enterFlatProtectedMode,
+  formatAsmError,
+  HostMode,
+  invalidatePage,
+  Machine,
+  VEC_PF,
+  writeCr,
+} from '../sim/host.ts';
+import { asmSourcesUnder } from '../tools/asm-sources.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

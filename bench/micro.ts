@@ -4,9 +4,7 @@
 // with paging on; the figure is the best of five runs after a warm-up. Bodies must not touch
 // ECX or EIP. MICRO=hex,hex… times one body of your own instead of the list.
 
-import { CR0_PG, ECX, ESI, ESP } from '../sim/cpu/cpu.ts';
-import { writeCr } from '../sim/cpu/system.ts';
-import { enterFlatProtectedMode, Machine } from '../sim/machine.ts';
+import { CR0_PG, ECX, ESI, ESP, enterFlatProtectedMode, Machine, writeCr } from '../sim/host.ts';
 
 const CODE_ADDR = 0x1000;
 const PAGE_DIRECTORY = 0x10000;

@@ -1,8 +1,8 @@
 // The handout builder (`xenlab handout`): a student repository with what a learner needs to read,
-// build, run and grade the chosen chapters — sim/, grader/, docs/, the chosen chapters' folders
-// with their starters and tests — and no solutions; beside it an instructor bundle with the solved
-// snapshots and the grading configuration. After building, the student tree is checked for
-// leaked solution bodies (leakedSolutions).
+// build, run and grade the chosen chapters — sim/, grader/, tools/, docs/, the chosen chapters'
+// folders with their starters and tests — and no solutions; beside it an instructor bundle with
+// the solved snapshots and the grading configuration. After building, the student tree is checked
+// for leaked solution bodies (leakedSolutions).
 
 import {
   copyFileSync,
@@ -32,7 +32,7 @@ const ROOT_FILES = [
   'LICENSE',
 ];
 /** Folders copied whole (less what `skipped` leaves out). */
-const TREES = ['bin', 'docs', 'sim', 'grader', 'chapters/testing'];
+const TREES = ['bin', 'docs', 'sim', 'grader', 'tools', 'chapters/testing'];
 const CHAPTER_FILES = [
   'chapters/index.ts',
   'chapters/exercise.ts',

@@ -30,6 +30,7 @@ export const HOST_FOLDERS = [
   'grader',
   'bench',
   'site',
+  'tools',
   'sim/asm',
   'sim/devices',
 ];

@@ -42,8 +42,6 @@ export {
   CR0_WP,
   CR4_OSFXSR,
   CR4_PAE,
-  CR4_PGE,
-  CR4_PSE,
   CS,
   DS,
   EAX,
@@ -57,29 +55,22 @@ export {
   ESI,
   ESP,
   FLAG_AC,
-  FLAG_CF,
-  FLAG_DF,
   FLAG_ID,
   FLAG_IF,
   FLAG_IOPL,
   FLAG_NT,
-  FLAG_OF,
   FLAG_RF,
-  FLAG_SF,
   FLAG_TF,
   FLAG_VM,
-  FLAG_ZF,
   FS,
   GS,
   LDTR,
   SS,
   TR,
   VEC_BP,
-  VEC_DE,
   VEC_GP,
   VEC_OF,
   VEC_PF,
-  VEC_UD,
 } from './cpu/cpu.ts';
 export { getEflags, setEflags } from './cpu/flags.ts';
 
@@ -192,10 +183,8 @@ export function effectiveAddress(cpu: Cpu, bytes: Uint8Array, at: number, modrm:
 }
 
 // --- Guest code: xenlab's NASM-syntax assembler and its disassembler.
-export { type DisasmLine, disassemble, disassembleOne } from './asm/disasm.ts';
+export { disassemble, disassembleOne } from './asm/disasm.ts';
 export {
-  type AsmError,
-  type AssembleResult,
   assemble,
   formatAsmError,
   formatListing,

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { asmSourcesUnder } from '../grader/asm-sources.ts';
+import { asmSourcesUnder } from '../tools/asm-sources.ts';
 import type { GrantTableView } from './.vitepress/theme/guest/grant-tables.ts';
 import { INSPECTORS } from './.vitepress/theme/guest/inspectors.ts';
 import { startGuest } from './.vitepress/theme/guest/session.ts';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { asmSourcesUnder } from '../grader/asm-sources.ts';
 import { HYPERVISOR_VIRT_START } from '../solutions/xen/abi.ts';
+import { asmSourcesUnder } from '../tools/asm-sources.ts';
 import {
   INSPECTORS,
   type MemoryView,

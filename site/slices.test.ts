@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testRng, testSeed } from '../chapters/testing/index.ts';
-import { asmSourcesUnder } from '../grader/asm-sources.ts';
+import { asmSourcesUnder } from '../tools/asm-sources.ts';
 import {
   type GuestSession,
   guestNames,

@@ -1,7 +1,7 @@
 // The seed of a graded run: every random value a chapter test uses comes from it, so a failure
 // reproduces with `npx xenlab grade NN --seed S` (DESIGN.md §4).
 
-import { Prng } from '../../sim/prng.ts';
+import { Prng } from '../../sim/host.ts';
 
 /** The run's seed: $XENLAB_SEED, or 1 when unset. */
 export function testSeed(): number {

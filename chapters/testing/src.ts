@@ -4,7 +4,7 @@
 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { asmSourcesUnder } from '../../grader/asm-sources.ts';
+import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 
 /** The graded tree: $XENLAB_SRC, else the src/ beside the calling test's tests/ folder. */
 export function srcRoot(testUrl: string): string {

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { assemble, formatAsmError, formatListing, formatSymbolMap } from '../../sim/asm/index.ts';
+import { assemble, formatAsmError, formatListing, formatSymbolMap } from '../../sim/host.ts';
 import { EXIT } from '../exit-codes.ts';
 
 export interface AsmOptions {

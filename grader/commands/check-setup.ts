@@ -2,7 +2,7 @@
 
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
-import { runSelfTest } from '../../sim/selftest.ts';
+import { runSelfTest } from '../../sim/host.ts';
 import { cacheDir } from '../cache.ts';
 import { EXIT } from '../exit-codes.ts';
 

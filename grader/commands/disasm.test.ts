@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { assemble } from '../../sim/asm/index.ts';
+import { assemble } from '../../sim/host.ts';
 import { EXIT } from '../exit-codes.ts';
 
 const bin = fileURLToPath(new URL('../../bin/xenlab.js', import.meta.url));

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { disassemble } from '../../sim/asm/disasm.ts';
+import { disassemble } from '../../sim/host.ts';
 import { EXIT } from '../exit-codes.ts';
 
 export interface DisasmCliOptions {

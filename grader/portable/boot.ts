@@ -2,10 +2,7 @@
 // reference hypervisor, and report what happened. Imports nothing Node-only, so the same
 // function runs in Node and, bundled, in Chromium; portable.test.ts compares the two runs.
 
-import { disassemble } from '../../sim/asm/disasm.ts';
-import { assemble, formatAsmError } from '../../sim/asm/index.ts';
-import { PhysMemory } from '../../sim/memory/memory.ts';
-import { runSelfTest } from '../../sim/selftest.ts';
+import { assemble, disassemble, formatAsmError, PhysMemory, runSelfTest } from '../../sim/host.ts';
 import { Toolstack } from '../../solutions/dom0/toolstack.ts';
 import { buildGuest } from '../../solutions/guests/index.ts';
 import { formatTrace } from '../../solutions/xen/hypercall.ts';

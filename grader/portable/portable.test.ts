@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asmSourcesUnder } from '../asm-sources.ts';
+import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import { type BootReport, bootHello } from './boot.ts';
 import { browserPresent, browserRequired, launchChromium, warnIfSkipped } from './chromium.ts';
 

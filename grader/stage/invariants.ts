@@ -5,15 +5,15 @@
 //   (d) the starter passes every test of the chapters before N and fails every test of N;
 //   (e) the solved snapshot passes every test of the chapters up to N.
 // Snapshots are written under the cache folder as small copies of the repository's layout
-// (chapters/SLUG/src beside links to sim/, grader/ and the tests), so tsc sees what a learner's
-// editor sees.
+// (chapters/SLUG/src beside links to sim/, grader/, tools/ and the tests), so tsc sees what a
+// learner's editor sees.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Chapter } from '../../chapters/index.ts';
-import { assemble, formatAsmError } from '../../sim/asm/index.ts';
-import { asmSourcesUnder } from '../asm-sources.ts';
+import { assemble, formatAsmError } from '../../sim/host.ts';
+import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import { cacheDir, REPO_ROOT } from '../cache.ts';
 import { runTests, type TestResult } from '../runner/index.ts';
 import type { MarkedTree } from './generate.ts';
@@ -66,7 +66,7 @@ function layOut(tree: MarkedTree, chapter: Chapter, kind: Kind, upTo: Chapter[])
   const root = snapshotRoot(chapter, kind);
   rmSync(root, { recursive: true, force: true });
   writeSnapshot(snapshotSrc(chapter, kind), snapshot(tree, chapter, kind === 'solved'));
-  for (const shared of ['sim', 'grader', 'node_modules', 'package.json']) {
+  for (const shared of ['sim', 'grader', 'tools', 'node_modules', 'package.json']) {
     symlinkSync(join(ROOT, shared), join(root, shared));
   }
   for (const shared of ['testing', 'index.ts', 'exercise.ts']) {

@@ -1,11 +1,11 @@
 // `<<< console:GUEST` at build time: each guest boots on the reference hypervisor and its
-// console, with Xen's log lines, is rendered through a headless terminal (chapters/testing/
-// screen.ts), so the book shows what `xenlab run GUEST` shows in a terminal, never hand-typed
-// output. Node-only.
+// console, with Xen's log lines, is rendered through a headless terminal (tools/screen.ts), so
+// the book shows what `xenlab run GUEST` shows in a terminal, never hand-typed output.
+// Node-only.
 
 import { join } from 'node:path';
-import { renderScreen } from '../../chapters/testing/screen.ts';
-import { asmSourcesUnder } from '../../grader/asm-sources.ts';
+import { asmSourcesUnder } from '../../tools/asm-sources.ts';
+import { renderScreen } from '../../tools/screen.ts';
 import { guestNames, startGuest } from './theme/guest/session.ts';
 
 /** Runs guest `name` to its end (or the fuel); returns its console bytes and its host's lines. */

@@ -1,8 +1,7 @@
 // xenlab: file from 05
 import { describe, expect, it } from 'vitest';
-import { asmSourcesUnder } from '../../grader/asm-sources.ts';
-import { PhysMemory } from '../../sim/memory/memory.ts';
-import { Prng } from '../../sim/prng.ts';
+import { PhysMemory, Prng } from '../../sim/host.ts';
+import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import { buildGuest } from '../guests/index.ts';
 import { auditFrameTable } from '../xen/mm.ts';
 import { RunOutcome, runDomains } from '../xen/schedule.ts';

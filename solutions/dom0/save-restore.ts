@@ -22,13 +22,24 @@
 // must have unmapped its shared info page and foreign frames first, as Linux does before it
 // suspends; grant tables and event channels are not carried yet.
 
-import { Cpu, CS, DS, EAX, EDI, ES, FS, GS, HostMode, SS } from '../../sim/cpu/cpu.ts';
-import { getEflags, setEflags } from '../../sim/cpu/flags.ts';
-import { fpuReset } from '../../sim/cpu/fpu.ts';
-import { translateForHost } from '../../sim/cpu/paging.ts';
-import { resetCpu } from '../../sim/cpu/system.ts';
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
-import type { Prng } from '../../sim/prng.ts';
+import {
+  Cpu,
+  CS,
+  DS,
+  EAX,
+  EDI,
+  ES,
+  FS,
+  GS,
+  getEflags,
+  HostMode,
+  PAGE_SIZE,
+  type Prng,
+  resetCpu,
+  SS,
+  setEflags,
+  translateForHost,
+} from '../../sim/host.ts';
 import { START_INFO } from '../xen/abi.ts';
 import type { Domain, TrapInfo, Vcpu } from '../xen/domain.ts';
 import {
@@ -323,7 +334,6 @@ function restoreCpu(
 ): Cpu {
   const cpu = new Cpu(xen.mem);
   resetCpu(cpu);
-  fpuReset(cpu);
   cpu.hostMode = HostMode.Pv;
   cpu.cr0 = s.cr0;
   cpu.cr2 = s.cr2;

@@ -1,6 +1,6 @@
 // xenlab: file from 02
 import { describe, expect, it } from 'vitest';
-import { PhysMemory } from '../../sim/memory/memory.ts';
+import { PhysMemory } from '../../sim/host.ts';
 import { DomainState } from '../xen/domain.ts';
 import { ImageError } from '../xen/elf.ts';
 import { RunOutcome, runDomains } from '../xen/schedule.ts';

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PhysMemory } from '../../sim/memory/memory.ts';
+import { PhysMemory } from '../../sim/host.ts';
 import { mapGrantTable } from '../dom0/grant-table-setup.ts';
 import { SCENARIOS, startScenario } from '../dom0/scenarios.ts';
 import { Toolstack } from '../dom0/toolstack.ts';

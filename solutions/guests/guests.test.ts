@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PhysMemory } from '../../sim/memory/memory.ts';
+import { PhysMemory } from '../../sim/host.ts';
 import { Toolstack } from '../dom0/toolstack.ts';
 import { DomainState } from '../xen/domain.ts';
 import { formatTrace } from '../xen/hypercall.ts';

@@ -3,7 +3,7 @@
 // (Node reads the folder, the site bundles it), so this module stays portable.
 // xenlab: file from 02
 
-import { assemble, formatAsmError } from '../../sim/asm/index.ts';
+import { assemble, formatAsmError } from '../../sim/host.ts';
 
 export interface GuestInfo {
   name: string;

@@ -1,7 +1,7 @@
 // xenlab: file from 03
 import { describe, expect, it } from 'vitest';
-import { asmSourcesUnder } from '../../grader/asm-sources.ts';
-import { PhysMemory } from '../../sim/memory/memory.ts';
+import { PhysMemory } from '../../sim/host.ts';
+import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import { Toolstack } from '../dom0/toolstack.ts';
 import { runDomains } from '../xen/schedule.ts';
 import { Xen } from '../xen/xen.ts';

@@ -1,11 +1,8 @@
 // xenlab: file from 01
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { asmSourcesUnder } from '../../grader/asm-sources.ts';
-import { assemble } from '../../sim/asm/index.ts';
-import { ExitReason, FLAG_IF } from '../../sim/cpu/cpu.ts';
-import { getEflags } from '../../sim/cpu/flags.ts';
-import { run } from '../../sim/cpu/run.ts';
+import { assemble, ExitReason, FLAG_IF, getEflags, run } from '../../sim/host.ts';
+import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import {
   buildProgram,
   createVm,

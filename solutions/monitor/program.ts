@@ -2,7 +2,7 @@
 // rewritten, and run on the monitor in one of three modes: book §1.4, §1.5.1.
 // xenlab: file from 01
 
-import { assemble, formatAsmError } from '../../sim/asm/index.ts';
+import { assemble, formatAsmError } from '../../sim/host.ts';
 import { type Patch, rewrite } from './rewrite.ts';
 import { createVm, type MonitorMode, runVm, type Vm } from './vm.ts';
 

@@ -1,6 +1,6 @@
 // xenlab: file from 05
 import { describe, expect, it } from 'vitest';
-import { ESP, VEC_GP } from '../../sim/cpu/cpu.ts';
+import { ESP, VEC_GP } from '../../sim/host.ts';
 import { FLAT_KERNEL_CS, SHUTDOWN_crash } from './abi.ts';
 import { bootTestDomain } from './testing/boot.ts';
 import { handleHostTrap } from './traps.ts';

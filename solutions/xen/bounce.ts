@@ -15,23 +15,25 @@
 // A page fault's address goes to vcpu_info.arch.cr2, since a ring-1 guest cannot read CR2.
 
 import {
-  type Cpu,
   CS,
+  type Descriptor,
+  descriptorBase,
   ESP,
   FLAG_IF,
   FLAG_NT,
   FLAG_RF,
   FLAG_TF,
   FLAG_VM,
+  getEflags,
+  loadSegmentCache,
+  PAGE_SIZE,
+  readDescriptor,
   SS,
+  setEflags,
+  translateForHost,
   VEC_GP,
   VEC_PF,
-} from '../../sim/cpu/cpu.ts';
-import { FAULT } from '../../sim/cpu/fault.ts';
-import { getEflags, setEflags } from '../../sim/cpu/flags.ts';
-import { translateForHost } from '../../sim/cpu/paging.ts';
-import { descBase, descHi, descLo, fetchDescriptor, setCache } from '../../sim/cpu/segments.ts';
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+} from '../../sim/host.ts';
 import {
   TI_MASK_EVENTS,
   VCPU_INFO_arch_cr2,
@@ -39,16 +41,6 @@ import {
   VCPU_INFO_SIZE,
 } from './abi.ts';
 import type { TrapInfo, Vcpu } from './domain.ts';
-
-/** The descriptor of `selector` as the CPU would read it, or null if it cannot be read. */
-function descriptorOf(cpu: Cpu, selector: number): [number, number] | null {
-  try {
-    return fetchDescriptor(cpu, selector) ? [descLo, descHi] : null;
-  } catch (e) {
-    if (e === FAULT) return null;
-    throw e;
-  }
-}
 
 /** Machine address of this vCPU's vcpu_info in the shared info page. */
 export function vcpuInfoAddress(v: Vcpu): number {
@@ -72,16 +64,16 @@ export function createBounceFrame(v: Vcpu, ti: TrapInfo, errorCode: number): boo
   frame.push(cpu.eip, cpu.segSelector[CS]! | (savedMask << 16));
   frame.push((eflags & ~FLAG_IF) | (savedMask !== 0 ? 0 : FLAG_IF));
   let ssBase = cpu.segBase[SS]!;
-  let ss: [number, number] | null = null;
+  let ss: Descriptor | null = null;
   let esp = cpu.reg32[ESP]! >>> 0;
   if (cpu.cpl !== 1) {
     frame.push(esp, cpu.segSelector[SS]!);
-    ss = descriptorOf(cpu, v.kernelSs ?? 0);
+    ss = readDescriptor(cpu, v.kernelSs ?? 0);
     if (ss === null) return false;
-    ssBase = descBase(ss[0], ss[1]);
+    ssBase = descriptorBase(ss);
     esp = v.kernelSp ?? 0;
   }
-  const cs = descriptorOf(cpu, ti.cs);
+  const cs = readDescriptor(cpu, ti.cs);
   if (cs === null) return false;
   // Resolve every slot first, so a bad stack leaves the vCPU untouched.
   const newEsp = (esp - frame.length * 4) >>> 0;
@@ -90,8 +82,8 @@ export function createBounceFrame(v: Vcpu, ti: TrapInfo, errorCode: number): boo
   frame.forEach((value, i) => {
     mem.write32(slots[i]!, value >>> 0);
   });
-  if (ss !== null) setCache(cpu, SS, v.kernelSs!, ss[0], ss[1]);
-  setCache(cpu, CS, ti.cs, cs[0], cs[1]);
+  if (ss !== null) loadSegmentCache(cpu, SS, v.kernelSs!, ss);
+  loadSegmentCache(cpu, CS, ti.cs, cs);
   cpu.cpl = ti.cs & 3;
   cpu.reg32[ESP] = newEsp | 0;
   cpu.eip = ti.address;

@@ -15,12 +15,12 @@ import {
   ESP,
   FS,
   GS,
+  getEflags,
+  PhysMemory,
+  Prng,
   SS,
-} from '../../sim/cpu/cpu.ts';
-import { getEflags } from '../../sim/cpu/flags.ts';
-import { translateForHost } from '../../sim/cpu/paging.ts';
-import { PhysMemory } from '../../sim/memory/memory.ts';
-import { Prng } from '../../sim/prng.ts';
+  translateForHost,
+} from '../../sim/host.ts';
 import { type BuildConfig, buildDomain } from './builder.ts';
 import { Domain } from './domain.ts';
 import { ImageError } from './elf.ts';

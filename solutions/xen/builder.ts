@@ -24,12 +24,12 @@ import {
   ESP,
   FLAG_IF,
   HostMode,
-} from '../../sim/cpu/cpu.ts';
-import { setEflags } from '../../sim/cpu/flags.ts';
-import { fpuReset } from '../../sim/cpu/fpu.ts';
-import { resetCpu } from '../../sim/cpu/system.ts';
-import { PAGE_SIZE, type PhysMemory } from '../../sim/memory/memory.ts';
-import type { Prng } from '../../sim/prng.ts';
+  PAGE_SIZE,
+  type PhysMemory,
+  type Prng,
+  resetCpu,
+  setEflags,
+} from '../../sim/host.ts';
 import {
   _PAGE_RW,
   HYPERCALL_VECTOR,
@@ -276,7 +276,6 @@ export function writeStartInfo(
 function createVcpu0(mem: PhysMemory, d: Domain, lay: BootLayout, area: XenArea): Vcpu {
   const cpu = new Cpu(mem);
   resetCpu(cpu);
-  fpuReset(cpu);
   cpu.hostMode = HostMode.Pv;
   cpu.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
   cpu.cr4 = CR4_PAE | CR4_OSFXSR;

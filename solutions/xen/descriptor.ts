@@ -8,7 +8,7 @@
 // 32-bit call gate into guest code, and no code or data segment that reaches Xen's hole (a
 // page-granular limit is cut short at the hole; anything else that would reach it is refused).
 
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../sim/host.ts';
 import { FIRST_RESERVED_GDT_ENTRY, FLAT_KERNEL_CS, HYPERVISOR_VIRT_START } from './abi.ts';
 import { EINVAL } from './errno.ts';
 import type { Heap } from './heap.ts';

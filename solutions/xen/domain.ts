@@ -2,7 +2,7 @@
 // sched.h (struct domain, struct vcpu, domain_pause/unpause, domain_shutdown, domain_crash).
 // xenlab: file from 02
 
-import type { Cpu } from '../../sim/cpu/cpu.ts';
+import type { Cpu } from '../../sim/host.ts';
 import { SHUTDOWN_NAMES } from './abi.ts';
 // xenlab: region domain-grant-table-import from 04
 import type { GrantTable } from './grant-table.ts';

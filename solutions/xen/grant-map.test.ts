@@ -1,7 +1,6 @@
 // xenlab: file from 04
 import { describe, expect, it } from 'vitest';
-import { translateForHost } from '../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import { PAGE_SIZE, translateForHost } from '../../sim/host.ts';
 import { mapGrantTable } from '../dom0/grant-table-setup.ts';
 import {
   GNTMAP_application_map,

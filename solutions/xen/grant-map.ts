@@ -12,9 +12,7 @@
 // Chapter 05 gives frames reference counts and types; until then ownership is the rule: a grant
 // can only hand out a frame its granter owns (Heap.owner).
 
-import type { Cpu } from '../../sim/cpu/cpu.ts';
-import { flushTlb, invalidatePage } from '../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import { type Cpu, flushTlb, invalidatePage, PAGE_SIZE } from '../../sim/host.ts';
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,

@@ -1,7 +1,6 @@
 // xenlab: file from 04
 import { describe, expect, it } from 'vitest';
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
-import { Prng } from '../../sim/prng.ts';
+import { PAGE_SIZE, Prng } from '../../sim/host.ts';
 import { mapGrantTable } from '../dom0/grant-table-setup.ts';
 import {
   DOMID_SELF,

@@ -16,7 +16,7 @@
 // from. Only version 1 exists here: set_version(2) answers -ENOSYS, as Xen does when booted
 // with gnttab=max-ver:1.
 
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../sim/host.ts';
 import {
   DOMID_SELF,
   GNTST_bad_domain,

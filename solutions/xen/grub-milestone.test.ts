@@ -4,7 +4,7 @@
 // test runs only where the package is installed; everything it exercises has its own tests.
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PhysMemory } from '../../sim/memory/memory.ts';
+import { PhysMemory } from '../../sim/host.ts';
 import { formatTrace, type HypercallTrace } from './hypercall.ts';
 import { runDomains } from './schedule.ts';
 import { Xen } from './xen.ts';

@@ -2,8 +2,7 @@
 // Xen xen/common/page_alloc.c (alloc_domheap_pages / alloc_xenheap_pages).
 // xenlab: file from 02
 
-import { PAGE_SIZE, type PhysMemory } from '../../sim/memory/memory.ts';
-import type { Prng } from '../../sim/prng.ts';
+import { PAGE_SIZE, type PhysMemory, type Prng } from '../../sim/host.ts';
 // xenlab: region frame-table-imports from 05
 import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_USER, MACH2PHYS_VIRT_START } from './abi.ts';
 // xenlab: end frame-table-imports

@@ -1,8 +1,6 @@
 // xenlab: file from 05
 import { describe, expect, it } from 'vitest';
-import { DS, LDTR } from '../../sim/cpu/cpu.ts';
-import { loadSegment } from '../../sim/cpu/segments.ts';
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import { DS, LDTR, loadSegment, PAGE_SIZE } from '../../sim/host.ts';
 import { DOMID_SELF, MMUEXT_SET_LDT } from './abi.ts';
 import { checkDescriptor } from './descriptor.ts';
 import { EINVAL } from './errno.ts';
@@ -69,7 +67,7 @@ describe('MMUEXT_SET_LDT and update_descriptor', () => {
     expect(g.xen.heap.type[g.mfn]).toBe(PGT_seg_desc_page);
     expect((g.xen.mem.read32(g.mfn * PAGE_SIZE + 12) >>> 13) & 3, 'DPL raised to 1').toBe(1);
     expect([g.cpu.segBase[LDTR], g.cpu.segLimit[LDTR]]).toEqual([g.va, 127]);
-    loadSegment(g.cpu, DS, 0x0d); // LDT entry 1, RPL 1
+    expect(loadSegment(g.cpu, DS, 0x0d), 'LDT entry 1, RPL 1').toBe(true);
     expect(g.cpu.segBase[DS]! >>> 0).toBe(0x12345000);
     expect(g.hypercall(14, [0x60000, g.mfn * PAGE_SIZE + 3, 0, 2]), 'never writable now').toBe(
       -EINVAL,

@@ -9,9 +9,7 @@
 // soon as a page-table change makes its addresses reach other frames (Xen drops its shadow
 // mapping then too), so the CPU never reads a descriptor Xen did not check.
 
-import { LDTR } from '../../sim/cpu/cpu.ts';
-import { translateForHost } from '../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import { LDTR, PAGE_SIZE, translateForHost } from '../../sim/host.ts';
 import { HYPERVISOR_VIRT_START } from './abi.ts';
 import type { Domain, Vcpu } from './domain.ts';
 import { EINVAL } from './errno.ts';

@@ -8,7 +8,7 @@
 // learns that it hit its limit or named a frame it does not own. Only single pages (order 0)
 // are handed out, as Xen does for an unprivileged domain.
 
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../sim/host.ts';
 import {
   DOMID_SELF,
   E820_RAM,

@@ -1,7 +1,6 @@
 // xenlab: file from 05
 import { describe, expect, it } from 'vitest';
-import { translateForHost } from '../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import { PAGE_SIZE, translateForHost } from '../../sim/host.ts';
 import { DOMID_SELF, MACH2PHYS_VIRT_START } from './abi.ts';
 import { EINVAL, ENOSYS, ESRCH } from './errno.ts';
 import { auditFrameTable, getM2p, PGT_l1_page_table, PGT_writable_page } from './mm.ts';

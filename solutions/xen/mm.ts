@@ -17,9 +17,7 @@
 // writable-type reference, so a validated table can never be mapped writable and a writably
 // mapped frame can never become a table.
 
-import type { Cpu } from '../../sim/cpu/cpu.ts';
-import { flushTlb } from '../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import { type Cpu, flushTlb, PAGE_SIZE } from '../../sim/host.ts';
 import { _PAGE_PRESENT, _PAGE_RW, HYPERVISOR_VIRT_START } from './abi.ts';
 import { allocSegDescPage } from './descriptor.ts';
 import { EINVAL } from './errno.ts';

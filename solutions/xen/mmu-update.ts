@@ -9,9 +9,7 @@
 // and does not flush; update_va_mapping names the L1 entry by the virtual address it maps and
 // flushes as its flags ask.
 
-import type { Cpu } from '../../sim/cpu/cpu.ts';
-import { flushTlb, invalidatePage } from '../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import { type Cpu, flushTlb, invalidatePage, PAGE_SIZE } from '../../sim/host.ts';
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,

@@ -1,7 +1,6 @@
 // xenlab: file from 05
 import { describe, expect, it } from 'vitest';
-import { translateForHost } from '../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import { PAGE_SIZE, translateForHost } from '../../sim/host.ts';
 import { SHUTDOWN_crash } from './abi.ts';
 import { auditFrameTable } from './mm.ts';
 import { runDomains } from './schedule.ts';

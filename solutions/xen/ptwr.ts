@@ -9,11 +9,17 @@
 // puts everything back and hands the guest its page fault. Xen decodes the instruction with
 // its x86 emulator; letting the emulated CPU execute it is our equivalent.
 
-import { ExitReason } from '../../sim/cpu/cpu.ts';
-import { getEflags, setEflags } from '../../sim/cpu/flags.ts';
-import { invalidatePage, PF_P, PF_U, PF_W } from '../../sim/cpu/paging.ts';
-import { run } from '../../sim/cpu/run.ts';
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import {
+  ExitReason,
+  getEflags,
+  invalidatePage,
+  PAGE_SIZE,
+  PF_P,
+  PF_U,
+  PF_W,
+  run,
+  setEflags,
+} from '../../sim/host.ts';
 import { _PAGE_PRESENT, _PAGE_RW, VMASST_TYPE_writable_pagetables } from './abi.ts';
 import type { Vcpu } from './domain.ts';
 import type { Heap } from './heap.ts';
@@ -80,7 +86,6 @@ export function ptwrDoPageFault(heap: Heap, v: Vcpu): boolean {
     setEflags(cpu, eflags, 0xffffffff);
     [cpu.exitVector, cpu.exitErrorCode, cpu.exitHasErrorCode, cpu.cr2] = fault;
     cpu.exitSoftware = false;
-    cpu.pendingExit = -1;
     return false;
   };
   if (reason !== ExitReason.Fuel || storedToOpener || changed.length !== 1) return undo();

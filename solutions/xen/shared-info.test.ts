@@ -1,6 +1,6 @@
 // xenlab: file from 03
 import { describe, expect, it } from 'vitest';
-import { translateForHost } from '../../sim/cpu/paging.ts';
+import { translateForHost } from '../../sim/host.ts';
 import { START_INFO } from './abi.ts';
 import { EINVAL } from './errno.ts';
 import { sharedInfoMa, vcpuInfoMa, vcpuTimeInfoMa } from './shared-info.ts';

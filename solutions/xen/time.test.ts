@@ -1,6 +1,6 @@
 // xenlab: file from 03
 import { describe, expect, it } from 'vitest';
-import { PhysMemory } from '../../sim/memory/memory.ts';
+import { PhysMemory } from '../../sim/host.ts';
 import { Toolstack } from '../dom0/toolstack.ts';
 import { SHARED_INFO, VCPU_TIME_INFO } from './abi.ts';
 import { runDomains } from './schedule.ts';

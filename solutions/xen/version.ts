@@ -2,7 +2,7 @@
 // xen/common/kernel.c (do_xen_version), public/version.h, xen-abi §8.5.
 // xenlab: file from 02
 
-import { PAGE_SIZE } from '../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../sim/host.ts';
 import {
   HYPERVISOR_VIRT_START,
   VMASST_TYPE_pae_extended_cr3,

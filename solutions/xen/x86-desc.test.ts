@@ -1,7 +1,6 @@
 // xenlab: file from 02
 import { describe, expect, it } from 'vitest';
-import { CS, HostMode, SS, TR } from '../../sim/cpu/cpu.ts';
-import { PhysMemory } from '../../sim/memory/memory.ts';
+import { CS, HostMode, PhysMemory, SS, TR } from '../../sim/host.ts';
 import { Heap } from './heap.ts';
 import { bootTestDomain } from './testing/boot.ts';
 import { buildXenArea, TSS_SELECTOR } from './x86-desc.ts';

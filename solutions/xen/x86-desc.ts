@@ -22,8 +22,21 @@
 // gates point at __HYPERVISOR_CS only so that the CPU hands every ring-0 transfer to Xen.
 // xenlab: end xen-hole
 
-import { type Cpu, CS, DS, ES, FS, GS, LDTR, SS, TR, VEC_BP, VEC_OF } from '../../sim/cpu/cpu.ts';
-import { PAGE_SIZE, type PhysMemory } from '../../sim/memory/memory.ts';
+import {
+  type Cpu,
+  CS,
+  DS,
+  ES,
+  FS,
+  GS,
+  LDTR,
+  PAGE_SIZE,
+  type PhysMemory,
+  SS,
+  TR,
+  VEC_BP,
+  VEC_OF,
+} from '../../sim/host.ts';
 import {
   __HYPERVISOR_CS,
   __HYPERVISOR_DS,

@@ -1,9 +1,7 @@
 // Chapter 1, exercise 01-rewrite: every sensitive instruction patched to trap, in place, with a
 // map from patch site to the original instruction (book §1.5.1).
 import { describe, expect, test } from 'vitest';
-import { disassemble } from '../../../sim/asm/disasm.ts';
-import { ExitReason } from '../../../sim/cpu/cpu.ts';
-import { run } from '../../../sim/cpu/run.ts';
+import { disassemble, ExitReason, run } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import { EXERCISES } from '../exercises.ts';
 import { createVm, guestRegisters, INT3, NOP, rewrite } from '../src/monitor/index.ts';

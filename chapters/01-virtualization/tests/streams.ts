@@ -2,8 +2,7 @@
 // positions, assembled by sim/asm, whose listing (not the disassembler under test) says where
 // each instruction landed and how long it is.
 
-import { assemble, formatAsmError } from '../../../sim/asm/index.ts';
-import type { Prng } from '../../../sim/prng.ts';
+import { assemble, formatAsmError, type Prng } from '../../../sim/host.ts';
 
 const REGS = ['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp'];
 const REGS16 = ['ax', 'bx', 'cx', 'dx', 'si', 'di', 'bp'];

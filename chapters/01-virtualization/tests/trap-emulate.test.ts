@@ -2,8 +2,7 @@
 // instructions by themselves, sensitive ones once rewritten — against the guest's virtual CPU,
 // so the guest behaves in ring 1 as on the bare machine (book §1.1.1, §1.3, §1.5.1).
 import { describe, expect, test } from 'vitest';
-import { getEflags } from '../../../sim/cpu/flags.ts';
-import type { Prng } from '../../../sim/prng.ts';
+import { getEflags, type Prng } from '../../../sim/host.ts';
 import { guestSources, testRng } from '../../testing/index.ts';
 import { EXERCISES } from '../exercises.ts';
 import {

@@ -3,10 +3,16 @@
 // buildPaeTables alone, and walks the result with the emulated CPU's own MMU.
 
 import { describe, expect, test } from 'vitest';
-import { Cpu, CR0_PE, CR0_PG, CR0_WP, CR4_PAE } from '../../../sim/cpu/cpu.ts';
-import { translateForHost } from '../../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../../sim/memory/memory.ts';
-import type { Prng } from '../../../sim/prng.ts';
+import {
+  Cpu,
+  CR0_PE,
+  CR0_PG,
+  CR0_WP,
+  CR4_PAE,
+  PAGE_SIZE,
+  type Prng,
+  translateForHost,
+} from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import { HYPERVISOR_VIRT_START } from '../src/xen/abi.ts';
 import { buildPaeTables } from '../src/xen/builder.ts';

@@ -2,7 +2,7 @@
 // called directly, on a vCPU whose buffer pages the test maps; it needs 02-copy-from-guest.
 
 import { describe, expect, test } from 'vitest';
-import { PAGE_SIZE } from '../../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import { CONSOLEIO_write, HYPERVISOR_VIRT_START } from '../src/xen/abi.ts';
 import { doConsoleIo } from '../src/xen/console.ts';

@@ -2,7 +2,7 @@
 // runs on page tables the test builds, with pages at random addresses on scattered frames.
 
 import { describe, expect, test } from 'vitest';
-import { PAGE_SIZE } from '../../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import { HYPERVISOR_VIRT_START } from '../src/xen/abi.ts';
 import { EFAULT } from '../src/xen/errno.ts';

@@ -2,11 +2,19 @@
 // the test builds itself, so a hypercall handler or guest copy is graded without the domain
 // builder's exercises. Values a test chooses come from its own seeded generator.
 
-import { Cpu, CR0_PE, CR0_PG, CR0_WP, CR4_PAE, HostMode } from '../../../sim/cpu/cpu.ts';
-import { translateForHost } from '../../../sim/cpu/paging.ts';
-import { resetCpu } from '../../../sim/cpu/system.ts';
-import { PAGE_SIZE, PhysMemory } from '../../../sim/memory/memory.ts';
-import { Prng } from '../../../sim/prng.ts';
+import {
+  Cpu,
+  CR0_PE,
+  CR0_PG,
+  CR0_WP,
+  CR4_PAE,
+  HostMode,
+  PAGE_SIZE,
+  PhysMemory,
+  Prng,
+  resetCpu,
+  translateForHost,
+} from '../../../sim/host.ts';
 import { _PAGE_PRESENT, _PAGE_RW, L1_PROT, L2_PROT, L3_PROT } from '../src/xen/abi.ts';
 import { type BootLayout, type BuildConfig, planLayout } from '../src/xen/builder.ts';
 import { Domain, type Vcpu } from '../src/xen/domain.ts';

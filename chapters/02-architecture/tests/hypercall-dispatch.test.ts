@@ -3,7 +3,7 @@
 // doHypercall is called directly: no domain builder is involved.
 
 import { describe, expect, test } from 'vitest';
-import { EAX, EBP, EBX, ECX, EDI, EDX, ESI } from '../../../sim/cpu/cpu.ts';
+import { EAX, EBP, EBX, ECX, EDI, EDX, ESI } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import {
   SCHEDOP_shutdown,

@@ -2,9 +2,7 @@
 // frame is filled with garbage first, so every byte the guest will see must be written.
 
 import { describe, expect, test } from 'vitest';
-import { disassemble } from '../../../sim/asm/disasm.ts';
-import { PAGE_SIZE, PhysMemory } from '../../../sim/memory/memory.ts';
-import type { Prng } from '../../../sim/prng.ts';
+import { disassemble, PAGE_SIZE, PhysMemory, type Prng } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import { writeHypercallPage } from '../src/xen/builder.ts';
 import { randomBytes } from './fixtures.ts';

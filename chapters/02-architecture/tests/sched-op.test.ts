@@ -2,7 +2,7 @@
 // handler is called directly; its argument structures sit in pages the test maps.
 
 import { describe, expect, test } from 'vitest';
-import { PAGE_SIZE } from '../../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import {
   SCHEDOP_block,

@@ -3,11 +3,17 @@
 // then it boots on the chapter's whole hypervisor through the toolstack.
 
 import { describe, expect, test } from 'vitest';
-import { EAX, EBX, ECX, EDX, ExitReason } from '../../../sim/cpu/cpu.ts';
-import { translateForHost } from '../../../sim/cpu/paging.ts';
-import { run } from '../../../sim/cpu/run.ts';
-import { PhysMemory } from '../../../sim/memory/memory.ts';
-import type { Prng } from '../../../sim/prng.ts';
+import {
+  EAX,
+  EBX,
+  ECX,
+  EDX,
+  ExitReason,
+  PhysMemory,
+  type Prng,
+  run,
+  translateForHost,
+} from '../../../sim/host.ts';
 import { guestSources, renderScreen, screenMismatch, testRng } from '../../testing/index.ts';
 import { Toolstack } from '../src/dom0/toolstack.ts';
 import { buildGuest } from '../src/guests/index.ts';

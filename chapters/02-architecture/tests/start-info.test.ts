@@ -3,7 +3,7 @@
 // alone and reads the page back from machine memory.
 
 import { describe, expect, test } from 'vitest';
-import { PAGE_SIZE } from '../../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import { MAX_GUEST_CMDLINE, START_INFO, XEN_START_INFO_MAGIC_PAE } from '../src/xen/abi.ts';
 import { writeStartInfo } from '../src/xen/builder.ts';

@@ -3,7 +3,7 @@
 // operations and by Xen's shutdown.
 
 import { describe, expect, test } from 'vitest';
-import { Cpu } from '../../../sim/cpu/cpu.ts';
+import { Cpu } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import { Toolstack } from '../src/dom0/toolstack.ts';
 import { DomainState, type Vcpu } from '../src/xen/domain.ts';

@@ -2,8 +2,7 @@
 // pCPU between any two of Xen's stores, the check such a reader makes, and guests booted and
 // switched at instruction boundaries drawn from the seed.
 
-import { PhysMemory } from '../../../sim/memory/memory.ts';
-import type { Prng } from '../../../sim/prng.ts';
+import { PhysMemory, type Prng } from '../../../sim/host.ts';
 import { guestSources } from '../../testing/index.ts';
 import { Toolstack } from '../src/dom0/toolstack.ts';
 import { buildGuest } from '../src/guests/index.ts';

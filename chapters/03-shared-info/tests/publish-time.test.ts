@@ -3,7 +3,7 @@
 // (book §3.3). Records, versions and switch points come from the seed.
 
 import { describe, expect, test } from 'vitest';
-import type { Prng } from '../../../sim/prng.ts';
+import type { Prng } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import { Toolstack } from '../src/dom0/toolstack.ts';
 import { VCPU_TIME_INFO, VCPU_TIME_INFO_SIZE } from '../src/xen/abi.ts';

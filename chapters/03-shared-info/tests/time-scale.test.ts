@@ -2,9 +2,7 @@
 // it (book §3.3). Frequencies come from the seed; the expected scale is computed exactly here.
 
 import { describe, expect, test } from 'vitest';
-import { TSC_HZ } from '../../../sim/machine.ts';
-import { PhysMemory } from '../../../sim/memory/memory.ts';
-import type { Prng } from '../../../sim/prng.ts';
+import { PhysMemory, type Prng, TSC_HZ } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import { setTimeScale } from '../src/xen/time.ts';
 import { Xen } from '../src/xen/xen.ts';

@@ -2,7 +2,7 @@
 // domain granted it) and 4.5 (two guests share a page), as real x86 guests on the machine.
 
 import { describe, expect, test } from 'vitest';
-import { PAGE_SIZE, PhysMemory } from '../../../sim/memory/memory.ts';
+import { PAGE_SIZE, PhysMemory } from '../../../sim/host.ts';
 import { screenMismatch, testRng } from '../../testing/index.ts';
 import { mapGrantTable } from '../src/dom0/grant-table-setup.ts';
 import { type Domain, DomainState, GTF_permit_access, Xen } from '../src/xen/index.ts';

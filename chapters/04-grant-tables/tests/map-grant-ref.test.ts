@@ -2,7 +2,7 @@
 // status flags the granter sees) and every failure's GNTST code (book §4.1.1, §4.4).
 
 import { describe, expect, test } from 'vitest';
-import { EAX, EBX, ECX, EDX } from '../../../sim/cpu/cpu.ts';
+import { EAX, EBX, ECX, EDX } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import {
   copyToGuest,

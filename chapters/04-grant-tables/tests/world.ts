@@ -2,9 +2,7 @@
 // toolstack has set up, and the guest's side of a grant (writing and reading entries) done the
 // way a guest does it — in the table frames, domid and frame first, flags last.
 
-import { translateForHost } from '../../../sim/cpu/paging.ts';
-import { PAGE_SIZE, PhysMemory } from '../../../sim/memory/memory.ts';
-import type { Prng } from '../../../sim/prng.ts';
+import { PAGE_SIZE, PhysMemory, type Prng, translateForHost } from '../../../sim/host.ts';
 import { renderScreen } from '../../testing/index.ts';
 import { guestSources } from '../../testing/src.ts';
 import { mapGrantTable } from '../src/dom0/grant-table-setup.ts';

@@ -3,9 +3,7 @@
 // a page from its handler.
 
 import { describe, expect, test } from 'vitest';
-import { CS, ESP, FLAG_IF, SS } from '../../../sim/cpu/cpu.ts';
-import { getEflags } from '../../../sim/cpu/flags.ts';
-import { PhysMemory } from '../../../sim/memory/memory.ts';
+import { CS, ESP, FLAG_IF, getEflags, PhysMemory, SS } from '../../../sim/host.ts';
 import { guestSources, renderScreen, screenMismatch, testRng } from '../../testing/index.ts';
 import { buildGuest } from '../src/guests/index.ts';
 import {

@@ -2,8 +2,7 @@
 // guest ran `int $0x82`, with helpers to lay out mmu_update and mmuext_op batches in its memory,
 // pick frames and addresses from the seed, and audit the frame table.
 
-import { PAGE_SIZE } from '../../../sim/memory/memory.ts';
-import type { Prng } from '../../../sim/prng.ts';
+import { PAGE_SIZE, type Prng } from '../../../sim/host.ts';
 import { DOMID_SELF } from '../src/xen/abi.ts';
 import { auditFrameTable, guestL1eAddress } from '../src/xen/mm.ts';
 import { bootTestDomain, minimalKernel } from '../src/xen/testing/boot.ts';

@@ -4,7 +4,7 @@
 // Xen's read-only M2P through its own page tables.
 
 import { describe, expect, test } from 'vitest';
-import { PAGE_SIZE, PhysMemory } from '../../../sim/memory/memory.ts';
+import { PAGE_SIZE, PhysMemory } from '../../../sim/host.ts';
 import { guestSources, renderScreen, screenMismatch, testRng } from '../../testing/index.ts';
 import { buildGuest } from '../src/guests/index.ts';
 import { runDomains } from '../src/xen/schedule.ts';

@@ -2,7 +2,7 @@
 // pages back and take them again (book §5.5).
 
 import { describe, expect, test } from 'vitest';
-import { PAGE_SIZE, PhysMemory } from '../../../sim/memory/memory.ts';
+import { PAGE_SIZE, PhysMemory } from '../../../sim/host.ts';
 import { guestSources, renderScreen, screenMismatch, testRng } from '../../testing/index.ts';
 import { Toolstack } from '../src/dom0/toolstack.ts';
 import { buildGuest } from '../src/guests/index.ts';

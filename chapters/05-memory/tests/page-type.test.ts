@@ -3,8 +3,7 @@
 // invalid operations checks the invariants after every step.
 
 import { describe, expect, test } from 'vitest';
-import { PAGE_SIZE } from '../../../sim/memory/memory.ts';
-import type { Prng } from '../../../sim/prng.ts';
+import { PAGE_SIZE, type Prng } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import {
   MMUEXT_NEW_BASEPTR,

@@ -2,7 +2,7 @@
 // (MMUEXT_NEW_BASEPTR) needs a table that validates (book §5.7).
 
 import { describe, expect, test } from 'vitest';
-import { PAGE_SIZE } from '../../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import {
   MMUEXT_NEW_BASEPTR,

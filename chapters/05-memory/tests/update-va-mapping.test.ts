@@ -2,8 +2,7 @@
 // must see the new frame, and the references must follow (book §5.7).
 
 import { describe, expect, test } from 'vitest';
-import { translateForHost } from '../../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../../sim/memory/memory.ts';
+import { PAGE_SIZE, translateForHost } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import { HYPERVISOR_VIRT_START, UVMF_ALL, UVMF_INVLPG, UVMF_TLB_FLUSH } from '../src/xen/abi.ts';
 import { EFAULT, EINVAL } from '../src/xen/errno.ts';

@@ -3,7 +3,7 @@
 // forbidden flags, and writable mappings of its page tables, and count what it accepts.
 
 import { describe, expect, test } from 'vitest';
-import { PAGE_SIZE } from '../../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import { EINVAL } from '../src/xen/errno.ts';
 import { getPageFromL1e, PGT_writable_page } from '../src/xen/mm.ts';

@@ -2,9 +2,17 @@
 // shortcuts to poke guest memory and issue a hypercall as if the guest had run `int $0x82`.
 // xenlab: file from 02
 
-import { EAX, EBP, EBX, ECX, EDI, EDX, ESI } from '../../../sim/cpu/cpu.ts';
-import { translateForHost } from '../../../sim/cpu/paging.ts';
-import { PhysMemory } from '../../../sim/memory/memory.ts';
+import {
+  EAX,
+  EBP,
+  EBX,
+  ECX,
+  EDI,
+  EDX,
+  ESI,
+  PhysMemory,
+  translateForHost,
+} from '../../../sim/host.ts';
 import type { Vcpu } from '../domain.ts';
 import type { HypercallTrace } from '../hypercall.ts';
 import { handleHostTrap } from '../traps.ts';

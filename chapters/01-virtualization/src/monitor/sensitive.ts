@@ -10,7 +10,7 @@
 // a binary rewriter (rewrite.ts) has to plug.
 
 import { NotImplemented } from '../exercise.ts';
-import { disassemble } from '../../../../sim/asm/disasm.ts';
+import { disassemble } from '../../../../sim/host.ts';
 
 /** Robin and Irvine's two groups. */
 export type SensitiveKind = 'register' | 'protection';

@@ -18,13 +18,13 @@
 // control (a trap, or the end of a period) with the guest's interrupt flag set (its virtual
 // IF, or the real one on the bare machine). Ticks that fall due meanwhile count as one.
 
-import { disassembleOne } from '../../../../sim/asm/disasm.ts';
 import {
   Cpu,
   CR0_ET,
   CR0_PE,
   CR0_TS,
   CS,
+  disassembleOne,
   EAX,
   ESP,
   ExitReason,
@@ -32,22 +32,21 @@ import {
   FLAG_IOPL,
   FLAG_RF,
   FLAG_VM,
+  getEflags,
   HostMode,
   type IoBus,
-  VEC_BP,
-  VEC_GP,
-} from '../../../../sim/cpu/cpu.ts';
-import { getEflags, setEflags } from '../../../../sim/cpu/flags.ts';
-import { run } from '../../../../sim/cpu/run.ts';
-import {
-  setCache,
+  loadSegmentCache,
+  PhysMemory,
+  resetCpu,
+  run,
+  setEflags,
   TYPE_INT_GATE32,
   TYPE_TRAP_GATE32,
+  VEC_BP,
+  VEC_GP,
   writeDescriptor,
   writeGate,
-} from '../../../../sim/cpu/segments.ts';
-import { resetCpu } from '../../../../sim/cpu/system.ts';
-import { PhysMemory } from '../../../../sim/memory/memory.ts';
+} from '../../../../sim/host.ts';
 import { emulate } from './emulate.ts';
 import type { Patch } from './rewrite.ts';
 
@@ -145,7 +144,7 @@ export function createVm(image: Uint8Array, options: VmOptions): Vm {
   for (let seg = 0; seg < 6; seg++) {
     const selector = seg === CS ? selectors.code : selectors.data;
     const at = HOST_GDT + (selector & ~7);
-    setCache(cpu, seg, selector, cpu.mem.read32(at), cpu.mem.read32(at + 4));
+    loadSegmentCache(cpu, seg, selector, { lo: cpu.mem.read32(at), hi: cpu.mem.read32(at + 4) });
   }
   // The host keeps interrupts on and CR0.TS set (it switches FPU state lazily), whatever the
   // guest believes; on the bare machine the real registers are the guest's own.

@@ -3,7 +3,7 @@
 // sched.h (struct domain, struct vcpu, domain_pause/unpause, domain_shutdown, domain_crash).
 
 import { NotImplemented } from '../exercise.ts';
-import type { Cpu } from '../../../../sim/cpu/cpu.ts';
+import type { Cpu } from '../../../../sim/host.ts';
 import { SHUTDOWN_NAMES } from './abi.ts';
 
 // The VM lifecycle. The toolstack creates, unpauses, pauses and destroys; the guest chooses

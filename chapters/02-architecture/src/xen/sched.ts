@@ -3,7 +3,7 @@
 // xen/common/schedule.c (do_sched_op, do_sched_op_compat), public/sched.h, xen-abi §8.1.
 
 import { NotImplemented } from '../exercise.ts';
-import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../../../sim/host.ts';
 import {
   SCHEDOP_block,
   SCHEDOP_remote_shutdown,

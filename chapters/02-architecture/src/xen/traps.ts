@@ -3,11 +3,11 @@
 // guest (it has no trap table before appendix A), which crashes the domain with a report:
 // book §2.3, §2.7; Xen xen/arch/x86/traps.c (do_trap, show_registers), x86_32/entry.S.
 
-import { disassembleOne } from '../../../../sim/asm/disasm.ts';
 import {
   type Cpu,
   CS,
   DS,
+  disassembleOne,
   EAX,
   EBP,
   EBX,
@@ -19,11 +19,12 @@ import {
   ESP,
   FS,
   GS,
+  getEflags,
   SS,
+  translateForHost,
+  trapInstructionAddress,
   VEC_PF,
-} from '../../../../sim/cpu/cpu.ts';
-import { getEflags } from '../../../../sim/cpu/flags.ts';
-import { translateForHost } from '../../../../sim/cpu/paging.ts';
+} from '../../../../sim/host.ts';
 import { HYPERCALL_VECTOR } from './abi.ts';
 import type { Vcpu } from './domain.ts';
 import { doHypercall } from './hypercall.ts';
@@ -122,7 +123,7 @@ export function crashReport(v: Vcpu, what: string): string[] {
     `ESI ${r(ESI)}  EDI ${r(EDI)}  EBP ${r(EBP)}  ESP ${sel(SS)}:${r(ESP)}`,
     `DS ${sel(DS)}  ES ${sel(ES)}  FS ${sel(FS)}  GS ${sel(GS)}  CR2 ${hex8(cpu.cr2)}  CR3 ${hex8(cpu.cr3)}`,
   ];
-  lines.push(describeInstruction(cpu, cpu.exitSoftware ? cpu.instrStart : cpu.eip));
+  lines.push(describeInstruction(cpu, trapInstructionAddress(cpu)));
   lines.push(describeStack(cpu));
   return lines;
 }

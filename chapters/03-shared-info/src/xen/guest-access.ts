@@ -9,9 +9,7 @@
 // be consecutive machine frames. Every failure is -EFAULT; a failed copy_to_guest may have
 // written the pages before the bad one, as Xen's does.
 
-import type { Cpu } from '../../../../sim/cpu/cpu.ts';
-import { translateForHost } from '../../../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import { type Cpu, PAGE_SIZE, translateForHost } from '../../../../sim/host.ts';
 import { HYPERVISOR_VIRT_START } from './abi.ts';
 import { EFAULT } from './errno.ts';
 

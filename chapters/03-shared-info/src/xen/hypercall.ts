@@ -7,7 +7,7 @@
 // decodes its arguments, validates them, acts, and returns 0, a positive value, or -errno. It
 // never throws into the guest: an exception escaping a handler is a Xen bug (a panic).
 
-import { EAX, EBP, EBX, ECX, EDI, EDX, ESI } from '../../../../sim/cpu/cpu.ts';
+import { EAX, EBP, EBX, ECX, EDI, EDX, ESI } from '../../../../sim/host.ts';
 import type { Domain, Vcpu } from './domain.ts';
 import { ENOSYS, formatResult } from './errno.ts';
 import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';

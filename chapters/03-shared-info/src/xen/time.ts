@@ -18,9 +18,7 @@
 // Single-shot timers (set_timer_op) and the periodic VIRQ_TIMER deliver events: they arrive
 // with event channels in chapter 07, built on getSTime below.
 
-import type { Cpu } from '../../../../sim/cpu/cpu.ts';
-import { TSC_HZ } from '../../../../sim/machine.ts';
-import type { PhysMemory } from '../../../../sim/memory/memory.ts';
+import { type Cpu, type PhysMemory, TSC_HZ } from '../../../../sim/host.ts';
 import { SHARED_INFO, VCPU_TIME_INFO, XEN_PVCLOCK_TSC_STABLE_BIT } from './abi.ts';
 import type { Domain, Vcpu } from './domain.ts';
 import { sharedInfoMa, vcpuTimeInfoMa } from './shared-info.ts';

@@ -8,7 +8,7 @@
 // after the boot stack, start_info.pt_base + (nr_pt_frames + 1) pages, inside the bootstrap
 // region (which always has at least 512 KiB of spare mapped pages there).
 
-import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../../../sim/host.ts';
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, START_INFO } from '../xen/abi.ts';
 import type { Domain } from '../xen/domain.ts';
 import { l1EntryAddress } from '../xen/grant-map.ts';

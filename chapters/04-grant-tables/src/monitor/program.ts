@@ -2,7 +2,7 @@
 // Chapter 1's guests as programs: NASM source assembled into a flat binary at 0, optionally
 // rewritten, and run on the monitor in one of three modes: book §1.4, §1.5.1.
 
-import { assemble, formatAsmError } from '../../../../sim/asm/index.ts';
+import { assemble, formatAsmError } from '../../../../sim/host.ts';
 import { type Patch, rewrite } from './rewrite.ts';
 import { createVm, type MonitorMode, runVm, type Vm } from './vm.ts';
 

@@ -9,7 +9,7 @@
 // ring 1 or 3 without trapping, yet give a different answer than in ring 0: they are the holes
 // a binary rewriter (rewrite.ts) has to plug.
 
-import { disassemble } from '../../../../sim/asm/disasm.ts';
+import { disassemble } from '../../../../sim/host.ts';
 
 /** Robin and Irvine's two groups. */
 export type SensitiveKind = 'register' | 'protection';

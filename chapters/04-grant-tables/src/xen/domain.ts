@@ -2,7 +2,7 @@
 // Domains and vCPUs and the VM lifecycle: book §2.7; Xen xen/common/domain.c, xen/include/xen/
 // sched.h (struct domain, struct vcpu, domain_pause/unpause, domain_shutdown, domain_crash).
 
-import type { Cpu } from '../../../../sim/cpu/cpu.ts';
+import type { Cpu } from '../../../../sim/host.ts';
 import { SHUTDOWN_NAMES } from './abi.ts';
 import type { GrantTable } from './grant-table.ts';
 

@@ -10,7 +10,7 @@
 // Xen writes the frame number into that entry and sets GTF_transfer_completed.
 
 import { NotImplemented } from '../exercise.ts';
-import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../../../sim/host.ts';
 import {
   DOMID_SELF,
   GNTCOPY_dest_gref,

@@ -13,9 +13,7 @@
 // can only hand out a frame its granter owns (Heap.owner).
 
 import { NotImplemented } from '../exercise.ts';
-import type { Cpu } from '../../../../sim/cpu/cpu.ts';
-import { flushTlb, invalidatePage } from '../../../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import { type Cpu, flushTlb, invalidatePage, PAGE_SIZE } from '../../../../sim/host.ts';
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,

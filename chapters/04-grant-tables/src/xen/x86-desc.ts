@@ -20,8 +20,21 @@
 // (descriptor loads, gate lookups) read these pages. Ring 0 never runs x86 code here; the IDT
 // gates point at __HYPERVISOR_CS only so that the CPU hands every ring-0 transfer to Xen.
 
-import { type Cpu, CS, DS, ES, FS, GS, LDTR, SS, TR, VEC_BP, VEC_OF } from '../../../../sim/cpu/cpu.ts';
-import { PAGE_SIZE, type PhysMemory } from '../../../../sim/memory/memory.ts';
+import {
+  type Cpu,
+  CS,
+  DS,
+  ES,
+  FS,
+  GS,
+  LDTR,
+  PAGE_SIZE,
+  type PhysMemory,
+  SS,
+  TR,
+  VEC_BP,
+  VEC_OF,
+} from '../../../../sim/host.ts';
 import {
   __HYPERVISOR_CS,
   __HYPERVISOR_DS,

@@ -3,7 +3,7 @@
 // book §2.1. The sources are NASM-syntax assembly beside this file; the caller supplies them
 // (Node reads the folder, the site bundles it), so this module stays portable.
 
-import { assemble, formatAsmError } from '../../../../sim/asm/index.ts';
+import { assemble, formatAsmError } from '../../../../sim/host.ts';
 
 export interface GuestInfo {
   name: string;

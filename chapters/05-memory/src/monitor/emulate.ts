@@ -9,9 +9,16 @@
 //
 // We emulate the plain 32-bit forms our guests use: no prefixes, operand size 32.
 
-import { EAX, EDX, FLAG_AC, FLAG_ID, FLAG_IF, FLAG_NT } from '../../../../sim/cpu/cpu.ts';
-import { decodeEa32At } from '../../../../sim/cpu/decode.ts';
-import { setEflags } from '../../../../sim/cpu/flags.ts';
+import {
+  EAX,
+  EDX,
+  effectiveAddress,
+  FLAG_AC,
+  FLAG_ID,
+  FLAG_IF,
+  FLAG_NT,
+  setEflags,
+} from '../../../../sim/host.ts';
 import {
   consoleWrite,
   flagsImage,
@@ -115,7 +122,5 @@ function operand(
 ): { register: number; offset: 0 } | { register: undefined; offset: number } {
   const modrm = insn.bytes[2]!;
   if (modrm >= 0xc0) return { register: modrm & 7, offset: 0 };
-  vm.cpu.segOverride = -1;
-  decodeEa32At(vm.cpu, insn.bytes, 3, modrm);
-  return { register: undefined, offset: vm.cpu.eaOffset };
+  return { register: undefined, offset: effectiveAddress(vm.cpu, insn.bytes, 3, modrm) };
 }

@@ -16,23 +16,25 @@
 
 import { NotImplemented } from '../exercise.ts';
 import {
-  type Cpu,
   CS,
+  type Descriptor,
+  descriptorBase,
   ESP,
   FLAG_IF,
   FLAG_NT,
   FLAG_RF,
   FLAG_TF,
   FLAG_VM,
+  getEflags,
+  loadSegmentCache,
+  PAGE_SIZE,
+  readDescriptor,
   SS,
+  setEflags,
+  translateForHost,
   VEC_GP,
   VEC_PF,
-} from '../../../../sim/cpu/cpu.ts';
-import { FAULT } from '../../../../sim/cpu/fault.ts';
-import { getEflags, setEflags } from '../../../../sim/cpu/flags.ts';
-import { translateForHost } from '../../../../sim/cpu/paging.ts';
-import { descBase, descHi, descLo, fetchDescriptor, setCache } from '../../../../sim/cpu/segments.ts';
-import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+} from '../../../../sim/host.ts';
 import {
   TI_MASK_EVENTS,
   VCPU_INFO_arch_cr2,
@@ -40,16 +42,6 @@ import {
   VCPU_INFO_SIZE,
 } from './abi.ts';
 import type { TrapInfo, Vcpu } from './domain.ts';
-
-/** The descriptor of `selector` as the CPU would read it, or null if it cannot be read. */
-function descriptorOf(cpu: Cpu, selector: number): [number, number] | null {
-  try {
-    return fetchDescriptor(cpu, selector) ? [descLo, descHi] : null;
-  } catch (e) {
-    if (e === FAULT) return null;
-    throw e;
-  }
-}
 
 /** Machine address of this vCPU's vcpu_info in the shared info page. */
 export function vcpuInfoAddress(v: Vcpu): number {

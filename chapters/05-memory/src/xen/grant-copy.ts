@@ -9,7 +9,7 @@
 // caller and gives it to a domain that offered a GTF_accept_transfer entry naming the caller;
 // Xen writes the frame number into that entry and sets GTF_transfer_completed.
 
-import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../../../sim/host.ts';
 import {
   DOMID_SELF,
   GNTCOPY_dest_gref,

@@ -2,8 +2,7 @@
 // Xen's page allocator, reduced to what a single-node 32-bit machine needs: book §2.1;
 // Xen xen/common/page_alloc.c (alloc_domheap_pages / alloc_xenheap_pages).
 
-import { PAGE_SIZE, type PhysMemory } from '../../../../sim/memory/memory.ts';
-import type { Prng } from '../../../../sim/prng.ts';
+import { PAGE_SIZE, type PhysMemory, type Prng } from '../../../../sim/host.ts';
 import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_USER, MACH2PHYS_VIRT_START } from './abi.ts';
 
 /** Who a machine frame belongs to: Xen itself, a domain (its id), or nobody. */

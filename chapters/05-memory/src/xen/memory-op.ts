@@ -9,7 +9,7 @@
 // are handed out, as Xen does for an unprivileged domain.
 
 import { NotImplemented } from '../exercise.ts';
-import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../../../sim/host.ts';
 import {
   DOMID_SELF,
   E820_RAM,

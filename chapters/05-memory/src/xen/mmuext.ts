@@ -5,9 +5,7 @@
 // Each op in the batch is read, acted on and counted; the first failure stops the batch and its
 // error is returned, with `done` telling the guest how far it got (as mmu_update).
 
-import type { Cpu } from '../../../../sim/cpu/cpu.ts';
-import { flushTlb, invalidatePage } from '../../../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import { type Cpu, flushTlb, invalidatePage, PAGE_SIZE } from '../../../../sim/host.ts';
 import {
   MMUEXT_CLEAR_PAGE,
   MMUEXT_COPY_PAGE,

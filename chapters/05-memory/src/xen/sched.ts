@@ -2,7 +2,7 @@
 // sched_op and the old sched_op_compat: yield, block, shutdown: book §2.7; Xen
 // xen/common/schedule.c (do_sched_op, do_sched_op_compat), public/sched.h, xen-abi §8.1.
 
-import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../../../sim/host.ts';
 import {
   SCHEDOP_block,
   SCHEDOP_remote_shutdown,

@@ -6,8 +6,7 @@
 // Xen's interface and the credit scheduler. Each vCPU's state is a whole Cpu, so a context
 // switch is just running another one; time is counted in instructions (fuel).
 
-import { ExitReason } from '../../../../sim/cpu/cpu.ts';
-import { run } from '../../../../sim/cpu/run.ts';
+import { ExitReason, run } from '../../../../sim/host.ts';
 import type { Vcpu } from './domain.ts';
 import { scheduleTime } from './time.ts';
 import { crashReport, handleHostTrap } from './traps.ts';

@@ -10,8 +10,7 @@
 //     2304  wc_version  2308 wc_sec  2312 wc_nsec                (the wall clock, §3.3)
 //     2316  arch: max_pfn, pfn_to_mfn_frame_list_list, nmi_reason (the guest's, chapter 05)
 
-import { flushTlb, invalidatePage } from '../../../../sim/cpu/paging.ts';
-import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import { flushTlb, invalidatePage, PAGE_SIZE } from '../../../../sim/host.ts';
 import {
   _PAGE_PRESENT,
   HYPERVISOR_VIRT_START,

@@ -2,7 +2,7 @@
 // xen_version: which Xen this is and what it offers the guest: book §2.3; Xen
 // xen/common/kernel.c (do_xen_version), public/version.h, xen-abi §8.5.
 
-import { PAGE_SIZE } from '../../../../sim/memory/memory.ts';
+import { PAGE_SIZE } from '../../../../sim/host.ts';
 import {
   HYPERVISOR_VIRT_START,
   VMASST_TYPE_pae_extended_cr3,

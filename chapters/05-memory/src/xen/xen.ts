@@ -7,9 +7,7 @@
 // vCPUs, and the toolstack in solutions/dom0 drives the domctl-like methods below. Guest
 // domains get ids from 1.
 
-import { EAX } from '../../../../sim/cpu/cpu.ts';
-import { PAGE_SIZE, type PhysMemory } from '../../../../sim/memory/memory.ts';
-import { Prng } from '../../../../sim/prng.ts';
+import { EAX, PAGE_SIZE, type PhysMemory, Prng } from '../../../../sim/host.ts';
 import { HYPERCALL_VECTOR, SHUTDOWN_crash } from './abi.ts';
 import { type BootLayout, buildDomain } from './builder.ts';
 import { Domain, shutdownName, type Vcpu } from './domain.ts';

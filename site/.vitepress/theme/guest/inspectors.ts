@@ -3,10 +3,10 @@
 // postMessage). A chapter's visualiser adds its function here and a Vue component that asks for
 // it by name (site/README.md, "Adding a visualiser").
 
-import { disassembleOne } from '../../../../sim/asm/disasm.ts';
 import {
   CS,
   DS,
+  disassembleOne,
   EAX,
   EBP,
   EBX,
@@ -18,9 +18,9 @@ import {
   ESP,
   FS,
   GS,
+  getEflags,
   SS,
-} from '../../../../sim/cpu/cpu.ts';
-import { getEflags } from '../../../../sim/cpu/flags.ts';
+} from '../../../../sim/host.ts';
 import type { DomainInfo } from '../../../../solutions/dom0/toolstack.ts';
 import { _PAGE_PRESENT, _PAGE_RW, _PAGE_USER } from '../../../../solutions/xen/abi.ts';
 import { PGT_NAMES, pteMfn } from '../../../../solutions/xen/mm.ts';

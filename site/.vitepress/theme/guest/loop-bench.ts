@@ -2,10 +2,15 @@
 // MIPS compare with Node's: bench/loop.asm in flat ring 0 with 4 KiB pages identity-mapping
 // 0–8 MiB, run to HLT. The wall clock is read here, in the site, never in sim/.
 
-import { assemble, formatAsmError } from '../../../../sim/asm/index.ts';
-import { CR0_PG, ExitReason } from '../../../../sim/cpu/cpu.ts';
-import { writeCr } from '../../../../sim/cpu/system.ts';
-import { enterFlatProtectedMode, Machine } from '../../../../sim/machine.ts';
+import {
+  assemble,
+  CR0_PG,
+  ExitReason,
+  enterFlatProtectedMode,
+  formatAsmError,
+  Machine,
+  writeCr,
+} from '../../../../sim/host.ts';
 import type { BenchResult } from './protocol.ts';
 
 const CODE_ADDR = 0x1000;

@@ -2,7 +2,7 @@
 // levels — L3 (the 4-entry PDPT CR3 points at), L2 (page directories), L1 (page tables) — and
 // the mappings they make, with runs of consecutive pages to consecutive frames shown as one.
 
-import { CR0_PG, CR4_PAE } from '../../../../sim/cpu/cpu.ts';
+import { CR0_PG, CR4_PAE } from '../../../../sim/host.ts';
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,

@@ -5,10 +5,7 @@
 // on the classic monitor (MonitorSession) — behind one interface, so the worker, the inspectors
 // and the build need not know which.
 
-import { assemble, type ListingLine } from '../../../../sim/asm/index.ts';
-import { type Cpu, VEC_PF } from '../../../../sim/cpu/cpu.ts';
-import { translateForHost } from '../../../../sim/cpu/paging.ts';
-import { PhysMemory } from '../../../../sim/memory/memory.ts';
+import { assemble, type Cpu, PhysMemory, translateForHost, VEC_PF } from '../../../../sim/host.ts';
 import { SCENARIOS, startScenario } from '../../../../solutions/dom0/scenarios.ts';
 import { Toolstack } from '../../../../solutions/dom0/toolstack.ts';
 import { buildGuest, GUESTS, type GuestInfo } from '../../../../solutions/guests/index.ts';
@@ -51,6 +48,9 @@ export interface SessionListeners {
    */
   trace?(line: string): void;
 }
+
+/** One line of the assembler's listing: its file, line, address, size and source. */
+type ListingLine = Extract<ReturnType<typeof assemble>, { ok: true }>['listing'][number];
 
 /** What the assembler says of a guest's code: its labels, and the source line of each address. */
 export interface DebugInfo {
