@@ -263,6 +263,8 @@ describe.skipIf(!browserPresent && !browserRequired)('the book in Chromium', () 
     await expect
       .poll(() => console03.getAttribute('data-status'), { timeout: 30_000 })
       .toBe('ended');
+    // xterm.js renders only while the terminal is on screen.
+    await console03.locator('.guest-screen').scrollIntoViewIfNeeded();
     await expect
       .poll(() => console03.locator('.xterm-rows').textContent(), { timeout: 10_000 })
       .toContain('Time of day:');
