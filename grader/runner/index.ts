@@ -202,7 +202,9 @@ export async function runTests(opts: RunTestsOptions): Promise<RunTestsOutcome> 
             total--;
             return;
           }
-          const text = message.status === 'passed' ? '' : failureMessage(message.errors, src);
+          const exercise = identify(where).exercise;
+          const text =
+            message.status === 'passed' ? '' : failureMessage(message.errors, src, exercise);
           report(where, message.status, text, message.durationMs);
         } else if (message.type === 'done') {
           for (const e of message.unhandled) errors.push(unhandledText(e, src));

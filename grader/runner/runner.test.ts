@@ -27,9 +27,9 @@ describe('runTests on the fixture chapters', () => {
       if (r === undefined) throw new Error(`no result ${id}; got ${[...byId.keys()].join(', ')}`);
       return r;
     };
-    expect(outcome.results).toHaveLength(12);
+    expect(outcome.results).toHaveLength(13);
     expect(streamed.map((r) => r.id).sort()).toEqual(outcome.results.map((r) => r.id).sort());
-    expect(progress.at(-1)).toBe(12);
+    expect(progress.at(-1)).toBe(13);
 
     const passed = get('01-virtualization/basics.test.ts::01-add › adds');
     expect(passed).toMatchObject({
@@ -52,6 +52,12 @@ describe('runTests on the fixture chapters', () => {
 
     expect(get('01-virtualization/basics.test.ts::01-not-yet › calls a stub').message).toMatch(
       /^not implemented yet: exercise 01-not-yet \(book §1\.2\) — `npx xenlab hint 01-not-yet`\n\nat src\/math\.ts:9:/,
+    );
+    // A stub of another exercise is named as what the test needs first.
+    expect(
+      get('01-virtualization/basics.test.ts::01-add › needs another exercise').message,
+    ).toMatch(
+      /^needs 01-not-yet first: this test runs its code, which is not implemented yet \(book §1\.2\) — `npx xenlab hint 01-not-yet`/,
     );
     expect(get('01-virtualization/basics.test.ts::outside any describe')).toMatchObject({
       exercise: '',
