@@ -149,18 +149,29 @@ describe('02-hypercall-dispatch', () => {
   test('traces an unknown number as hypercall_N with its EAX', () => {
     const rng = testRng('02-hypercall-dispatch/trace-unknown');
     const g = testGuest();
-    const nr = NR_hypercalls + rng.below(100000);
-    const traces: HypercallTrace[] = [];
-    call(g, nr, randomArgs(rng), traces);
-    expect(traces, `hypercall ${nr} is unknown: its record says so`).toEqual([
-      {
-        domid: 1,
-        vcpu: 0,
-        number: nr,
-        name: `hypercall_${nr}`,
-        args: [`eax=${nr}`],
-        result: -ENOSYS,
-      },
-    ]);
+    // EAX is unsigned: numbers from 2^31 on are large, not negative.
+    const numbers = [
+      NR_hypercalls + rng.below(100000),
+      0x80000000 + rng.below(0x7fffffff),
+      0xffffffff,
+    ];
+    for (const nr of numbers) {
+      const traces: HypercallTrace[] = [];
+      call(g, nr, randomArgs(rng), traces);
+      expect(
+        traces,
+        `hypercall ${nr} (EAX = 0x${nr.toString(16)}) is unknown: its record says so, with the ` +
+          'number read as an unsigned 32-bit value (reg32[EAX] >>> 0)',
+      ).toEqual([
+        {
+          domid: 1,
+          vcpu: 0,
+          number: nr,
+          name: `hypercall_${nr}`,
+          args: [`eax=${nr}`],
+          result: -ENOSYS,
+        },
+      ]);
+    }
   });
 });

@@ -55,37 +55,46 @@ const words = (g: Guest, va: number, n: number) =>
 describe('05-bounce-frame', () => {
   test('a fault in ring 1: error code, EIP, CS with the mask, EFLAGS on the current stack', () => {
     const rng = testRng('05-bounce-frame/ring1');
-    const g = guest();
-    const handler = 0x1000 + rng.below(0x1000);
-    const maskEvents = rng.below(2) === 1;
-    trapTable(g, 14, maskEvents ? 4 : 0, handler);
-    const mask = rng.below(2);
-    g.xen.mem.write8(vcpuInfoAddress(g.vcpu) + 1, mask);
-    const esp = g.freeVa(rng) + 0x800 + 4 * rng.below(64);
-    const eip = rng.below(0x3000);
-    const cr2 = rng.nextU32() & ~3;
-    const errorCode = rng.below(8);
-    g.cpu.reg32[ESP] = esp;
-    g.cpu.eip = eip;
-    const eflags = getEflags(g.cpu);
-    pageFault(g, errorCode, cr2);
-    expect(g.domain.shutdownReason, 'the domain keeps running').toBe(-1);
-    expect(g.cpu.eip, 'the vCPU continues at the handler').toBe(handler);
-    expect(g.cpu.reg32[ESP]! >>> 0, 'four words were pushed').toBe(esp - 16);
-    expect(words(g, esp - 16, 4), 'the frame, lowest address first').toEqual([
-      errorCode,
-      eip,
-      (FLAT_KERNEL_CS | (mask << 16)) >>> 0,
-      ((eflags & ~FLAG_IF) | (mask ? 0 : FLAG_IF)) >>> 0,
-    ]);
-    expect(
-      g.xen.mem.read32(vcpuInfoAddress(g.vcpu) + 8) >>> 0,
-      `vcpu_info.arch.cr2 holds the faulting address ${hex(cr2)}`,
-    ).toBe(cr2 >>> 0);
-    expect(g.xen.mem.read8(vcpuInfoAddress(g.vcpu) + 1), 'the mask, set only if asked').toBe(
-      maskEvents ? 1 : mask,
+    // Every combination of the guest's upcall mask and the trap's TI_MASK_EVENTS flag.
+    const combos = [0, 1].flatMap((mask) =>
+      [false, true].map((maskEvents) => ({ mask, maskEvents })),
     );
-    expect([g.cpu.segSelector[CS], g.cpu.cpl]).toEqual([FLAT_KERNEL_CS, 1]);
+    for (const { mask, maskEvents } of combos) {
+      const g = guest();
+      const handler = 0x1000 + rng.below(0x1000);
+      trapTable(g, 14, maskEvents ? 4 : 0, handler);
+      g.xen.mem.write8(vcpuInfoAddress(g.vcpu) + 1, mask);
+      const esp = g.freeVa(rng) + 0x800 + 4 * rng.below(64);
+      const eip = rng.below(0x3000);
+      const cr2 = rng.nextU32() & ~3;
+      const errorCode = rng.below(8);
+      g.cpu.reg32[ESP] = esp;
+      g.cpu.eip = eip;
+      const eflags = getEflags(g.cpu);
+      pageFault(g, errorCode, cr2);
+      expect(g.domain.shutdownReason, 'the domain keeps running').toBe(-1);
+      expect(g.cpu.eip, 'the vCPU continues at the handler').toBe(handler);
+      expect(g.cpu.reg32[ESP]! >>> 0, 'four words were pushed').toBe(esp - 16);
+      expect(
+        words(g, esp - 16, 4),
+        `the frame, lowest address first, with the upcall mask ${mask}: the saved mask rides in ` +
+          'bits 16–23 of the CS slot, and the saved EFLAGS.IF is the inverse of the mask (a PV ' +
+          'guest’s "interrupts enabled" is its events unmasked) (book §5.9)',
+      ).toEqual([
+        errorCode,
+        eip,
+        (FLAT_KERNEL_CS | (mask << 16)) >>> 0,
+        ((eflags & ~FLAG_IF) | (mask ? 0 : FLAG_IF)) >>> 0,
+      ]);
+      expect(
+        g.xen.mem.read32(vcpuInfoAddress(g.vcpu) + 8) >>> 0,
+        `vcpu_info.arch.cr2 holds the faulting address ${hex(cr2)}`,
+      ).toBe(cr2 >>> 0);
+      expect(g.xen.mem.read8(vcpuInfoAddress(g.vcpu) + 1), 'the mask, set only if asked').toBe(
+        maskEvents ? 1 : mask,
+      );
+      expect([g.cpu.segSelector[CS], g.cpu.cpl]).toEqual([FLAT_KERNEL_CS, 1]);
+    }
   });
 
   test('a fault in ring 3 lands on the stack_switch stack with the user ESP and SS', () => {

@@ -14,6 +14,7 @@ import {
   XENMEM_maximum_reservation,
   XENMEM_populate_physmap,
 } from '../src/xen/abi.ts';
+import { OWNER_FREE } from '../src/xen/heap.ts';
 import { getM2p, INVALID_M2P_ENTRY } from '../src/xen/mm.ts';
 import { runDomains } from '../src/xen/schedule.ts';
 import { Xen } from '../src/xen/xen.ts';
@@ -77,6 +78,38 @@ describe('05-memory-reservation', () => {
     expect(reservation(g, XENMEM_decrease_reservation, [free, mapped, free])[0]).toBe(1);
     expect(reservation(g, XENMEM_decrease_reservation, [foreign])[0]).toBe(0);
     expect(g.heap.owner[mapped], 'a mapped frame stays the domain’s').toBe(g.domain.domid);
+    expect(g.audit()).toEqual([]);
+  });
+
+  test('never gives back a frame of another domain or one Xen still uses', () => {
+    const rng = testRng('05-memory-reservation/isolation');
+    const g = guest();
+    // Frames that are not the domain's and that nothing maps (so no reference count stops them):
+    // one of Xen's own (its IDT) and a free one.
+    const free: number[] = [];
+    for (let mfn = g.heap.owner.length - 1; free.length < 64 && mfn > 0; mfn--) {
+      if (g.heap.owner[mfn] === OWNER_FREE) free.push(mfn);
+    }
+    const notOwn: [string, number][] = [
+      ["Xen's own IDT", g.xen.area.idtMfn],
+      ['a free frame', free[rng.below(free.length)]!],
+    ];
+    for (const [what, mfn] of notOwn) {
+      const owner = g.heap.owner[mfn];
+      expect(
+        reservation(g, XENMEM_decrease_reservation, [mfn])[0],
+        `frame ${mfn} is ${what}, mapped nowhere: domain ${g.domain.domid} may give back only ` +
+          'frames it owns (heap.owner), or Xen would free memory it still uses',
+      ).toBe(0);
+      expect(g.heap.owner[mfn], `${what} keeps its owner`).toBe(owner);
+    }
+    const shared = g.domain.sharedInfoMfn;
+    expect(
+      reservation(g, XENMEM_decrease_reservation, [shared])[0],
+      `frame ${shared} is the domain's shared info page: Xen writes it (time, events), so it is ` +
+        'never given back, although no page table maps it (d.xenFrames)',
+    ).toBe(0);
+    expect(g.heap.owner[shared], 'shared info stays allocated').toBe(g.domain.domid);
     expect(g.audit()).toEqual([]);
   });
 
