@@ -87,12 +87,14 @@ export interface ArgSpec {
   names?: Readonly<Record<number, string>>;
 }
 
+// xenlab: region hypercall-entry from 02
 export interface HypercallEntry {
   number: number;
   /** Xen's name, without the __HYPERVISOR_ prefix. */
   name: string;
   args: readonly ArgSpec[];
 }
+// xenlab: end hypercall-entry
 
 const a = (name: string): ArgSpec => ({ name });
 const dec = (name: string): ArgSpec => ({ name, format: 'dec' });

@@ -15,6 +15,7 @@ import type { Domain, Vcpu } from './domain.ts';
 import type { HypercallHandler } from './hypercall.ts';
 import type { Xen } from './xen.ts';
 
+// xenlab: region mechanism from 02
 export interface Mechanism {
   /** For error messages: the mechanism's name in the book (`grant tables`). */
   readonly name: string;
@@ -37,6 +38,7 @@ export interface Mechanism {
    */
   domainDestroy?(xen: Xen, d: Domain, frames: Set<number>): void;
 }
+// xenlab: end mechanism
 
 /** The handler of every hypercall number the mechanisms implement; holes are undefined. */
 export type HypercallHandlers = ReadonlyArray<HypercallHandler | undefined>;

@@ -260,6 +260,7 @@ export function doSettime(
 }
 // xenlab: end do-settime
 
+// xenlab: region time-mechanism from 03
 /** Time reaches each new domain's wall clock and each vCPU as it gets the pCPU. */
 export const TIME_MECHANISM: Mechanism = {
   name: 'time',
@@ -267,3 +268,4 @@ export const TIME_MECHANISM: Mechanism = {
   domainBuilt: (xen, d) => updateDomainWallclockTime(xen.time, xen.mem, d),
   vcpuSwitchIn: (xen, v) => scheduleTime(xen.time, xen.mem, v),
 };
+// xenlab: end time-mechanism
