@@ -10,7 +10,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHAPTERS } from '../../chapters/index.ts';
 import { REPO_ROOT } from '../cache.ts';
-import { type ErrorInfo, failureMessage, stripAnsi } from './messages.ts';
+import { type ErrorInfo, failureMessage, frameInSrc, stripAnsi } from './messages.ts';
 import { isInside } from './mount.ts';
 import type { ChildMessage, ChildRequest } from './protocol.ts';
 
@@ -152,7 +152,8 @@ export async function runTests(opts: RunTestsOptions): Promise<RunTestsOutcome> 
   };
 
   // One child at a time; after a hang the child is killed and the unfinished tests run again in
-  // a fresh one, without the test that hung.
+  // a fresh one, without the test that hung, told where it hung (a test looping there stops early).
+  const hangSites = new Map<string, string>(); // `function@src/FILE` → the test that hung there
   let pending: Record<string, string[]> | undefined;
   let todo = [...files.keys()];
   let settled = -1;
@@ -170,6 +171,7 @@ export async function runTests(opts: RunTestsOptions): Promise<RunTestsOutcome> 
       seed: opts.seed,
       deadline,
       testTimeoutMs,
+      hangSites: [...hangSites.keys()],
       fileOf: (taskId) => known.get(taskId)?.file,
       onMessage(message) {
         if (message.type === 'collected') {
@@ -230,8 +232,11 @@ export async function runTests(opts: RunTestsOptions): Promise<RunTestsOutcome> 
         0,
       );
     } else if (end.kind === 'hung') {
-      const why = `did not finish within ${Math.round(end.ms / 1000)} s: an infinite loop in your code?`;
+      const why = hangMessage(end, src, hangSites);
       failAll(end.stuck, why, end.ms);
+      const first = end.stuck.map((id) => known.get(id)).find((k) => k !== undefined);
+      if (end.probe?.site !== undefined && !end.probe.same && first !== undefined)
+        hangSites.set(end.probe.site, identify(first).name);
       const inHook = `${why} (it hung outside any test: in a beforeAll or afterAll hook?)`;
       const inFiles = [...known].filter(([, k]) => end.stuckFiles.includes(k.file));
       failAll(
@@ -282,10 +287,41 @@ function unhandledText(e: ErrorInfo, src: string): string {
   return `an error escaped the tests: ${stripAnsi(failureMessage([e], src))}`;
 }
 
+/** What the hang probe (hang-probe.mjs) saw in a test that ran past its time. */
+interface Probe {
+  stack: string;
+  /** The first frame in the graded tree, `function@src/FILE`. */
+  site?: string;
+  /** Stopped early: it was looping where an earlier test hung. */
+  same: boolean;
+}
+
+/** Why a hung test failed: for how long, and where it was looping when it was stopped. */
+function hangMessage(
+  end: { ms: number; probe?: Probe },
+  src: string,
+  sites: ReadonlyMap<string, string>,
+): string {
+  const seconds = Math.max(1, Math.round(end.ms / 1000));
+  const probe = end.probe;
+  const at = probe === undefined ? undefined : frameInSrc({ message: '', stack: probe.stack }, src);
+  const fn = probe?.site?.split('@')[0];
+  const where = at === undefined ? '' : ` in ${fn === '<anonymous>' ? 'code' : fn} at ${at}`;
+  if (probe?.same === true) {
+    const other = sites.get(probe.site!) ?? 'an earlier test';
+    return (
+      `stopped after ${seconds} s: it was looping${where}, where "${other}" hung — ` +
+      'the same infinite loop, most likely'
+    );
+  }
+  const loop = where === '' ? '' : ` It was${where} when it was stopped.`;
+  return `did not finish within ${seconds} s: an infinite loop in your code?${loop}`;
+}
+
 type ChildEnd =
   /** `stuck`: tests that started and never ended (their worker died). */
   | { kind: 'finished'; stuck: string[] }
-  | { kind: 'hung'; stuck: string[]; stuckFiles: string[]; ms: number }
+  | { kind: 'hung'; stuck: string[]; stuckFiles: string[]; ms: number; probe?: Probe }
   | { kind: 'deadline' }
   | { kind: 'crashed'; detail: string };
 
@@ -294,6 +330,8 @@ interface ChildRun {
   seed: number;
   deadline: number;
   testTimeoutMs: number;
+  /** Where earlier tests hung (`function@src/FILE`): a test looping there is stopped early. */
+  hangSites: string[];
   /** The test file of a vitest task id, when known. */
   fileOf(taskId: string): string | undefined;
   onMessage(message: ChildMessage): void;
@@ -309,6 +347,7 @@ function runChild(run: ChildRun): Promise<ChildEnd> {
     const started = new Map<string, number>(); // task id → when the watchdog saw it start
     const filesRunning = new Map<string, number>(); // test file → when it last showed progress
     let logRead = 0;
+    let probed: { taskId: string; probe: Probe } | undefined;
     /** Reads what the test workers noted since last time (setup.ts). */
     const readLog = () => {
       let text: string;
@@ -323,7 +362,10 @@ function runChild(run: ChildRun): Promise<ChildEnd> {
         const space = line.indexOf(' ');
         const what = line.slice(0, space);
         const id = line.slice(space + 1);
-        if (what === 'start') started.set(id, now);
+        if (what === 'hang') {
+          const space = id.indexOf(' ');
+          probed ??= { taskId: id.slice(0, space), probe: JSON.parse(id.slice(space + 1)) };
+        } else if (what === 'start') started.set(id, now);
         else if (what === 'end') started.delete(id);
         else if (what === 'file-start') filesRunning.set(id, now);
         else if (what === 'file-end') filesRunning.delete(id);
@@ -342,6 +384,10 @@ function runChild(run: ChildRun): Promise<ChildEnd> {
         XENLAB_SEED: String(run.seed),
         XENLAB_SRC: run.request.src,
         XENLAB_RUNNER_LOG: log,
+        // The probe looks after vitest's own timeout (which ends an asynchronous wait), before
+        // the watchdog's.
+        XENLAB_HANG_AFTER_MS: String(run.testTimeoutMs + WATCHDOG_GRACE_MS / 2),
+        XENLAB_HANG_SITES: JSON.stringify(run.hangSites),
         FORCE_COLOR: '0',
         NO_COLOR: '1',
       },
@@ -372,7 +418,12 @@ function runChild(run: ChildRun): Promise<ChildEnd> {
       const stuckFiles = [...filesRunning]
         .filter(([file, t]) => now - t > limit && !busy.has(file))
         .map(([file]) => file);
-      if (stuck.length > 0 || stuckFiles.length > 0) {
+      if (probed !== undefined) {
+        const since = started.get(probed.taskId) ?? now;
+        const { taskId, probe } = probed;
+        const ms = probe.same ? now - since : run.testTimeoutMs;
+        finish({ kind: 'hung', stuck: [taskId], stuckFiles: [], ms, probe });
+      } else if (stuck.length > 0 || stuckFiles.length > 0) {
         finish({ kind: 'hung', stuck, stuckFiles, ms: run.testTimeoutMs });
       } else if (now > run.deadline) finish({ kind: 'deadline' });
     }, 250);
