@@ -5,12 +5,16 @@
 // and T tests scores P × passed / T, rounded to 2 decimals; each test is worth P / T. The
 // chapter's score is the sum of its exercises' scores. A test that did not run (the tree does
 // not compile, the run hung and was stopped) counts as failed, with the reason as its message.
+// A tree that does not type-check is not graded at all: its type errors are the report.
 
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Exercise } from '../chapters/exercise.ts';
 import type { GradedChapter } from './chapters.ts';
+import { exerciseAt } from './exercise-body.ts';
 import { runTests, type TestResult } from './runner/index.ts';
+import { starterWithStubs } from './starter.ts';
+import { typeErrors } from './typecheck.ts';
 
 /** One test's outcome with its share of the exercise's points. */
 export interface GradedTest {
@@ -50,6 +54,8 @@ export interface GradeReport {
   tests: GradedTest[];
   /** Why the run stopped early or did not start, if it did. */
   error?: string;
+  /** The tree's type errors (`src/FILE:LINE:COL: …`): when present, no test counted. */
+  typeErrors?: string[];
   /** Only part of the chapter was graded (`--test`, `--exercise`). */
   partial: boolean;
   durationMs: number;
@@ -67,6 +73,8 @@ export interface GradeOptions {
   exercise?: string;
   /** Hidden test pack folders, each holding NN-slug/tests/. */
   packs?: string[];
+  /** Grade without type-checking the tree first (the grader's own fixtures). */
+  skipTypecheck?: boolean;
   wallClockLimitMs?: number;
   /** How long one test may run before it counts as hung. */
   testTimeoutMs?: number;
@@ -193,9 +201,25 @@ function pick(e: Exercise): Omit<ExerciseGrade, 'score' | 'passed' | 'total'> {
   return { id: e.id, title: e.title, section: e.section, points: e.points };
 }
 
+/**
+ * Type-checks `src` and runs the chapter's tests against it at once (two processes, so a warm
+ * grade takes the longer of the two); with type errors, those are the report and no test counts.
+ */
+export async function grade(options: GradeOptions): Promise<GradeReport> {
+  const started = process.hrtime.bigint();
+  const [errors, report] = await Promise.all([
+    options.skipTypecheck ? [] : typeErrors(options.chapter, options.src),
+    runGrade(options),
+  ]);
+  if (errors.length === 0) return report;
+  const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
+  const why = `not graded: your code does not type-check:\n${errors.join('\n')}`;
+  return { ...scoreResults(options, [], why, true, ms), typeErrors: errors };
+}
+
 /** Runs the chapter's tests, then any packs' (a run of their own, so each result is known to be
  * public or hidden), against `src` and scores them. */
-export async function grade(options: GradeOptions): Promise<GradeReport> {
+async function runGrade(options: GradeOptions): Promise<GradeReport> {
   const { dirs, hidden } = testDirsFor(options);
   const packDirs = hidden.filter((dir) => existsSync(dir) && statSync(dir).isDirectory());
   const results: RunResult[] = [];
@@ -232,5 +256,34 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     if (outcome.error !== undefined) errors.push(outcome.error);
   }
   const error = errors.length === 0 ? undefined : errors.join('\n');
-  return scoreResults(options, results, error, true, elapsed());
+  return scoreResults(options, await withLoopExercises(options, results), error, true, elapsed());
+}
+
+/** A hang's place (`… in FUNCTION at src/FILE:LINE:COL`) in the text of a message. */
+const LOOP_AT = /( in \S+ at src\/([^:\s]+):(\d+):\d+)/;
+
+/**
+ * Hang messages that say where the code was looping also name the exercise whose body that is
+ * (the loop may be in another exercise's code than the test's).
+ */
+async function withLoopExercises(
+  options: GradeOptions,
+  results: RunResult[],
+): Promise<RunResult[]> {
+  if (!results.some((r) => LOOP_AT.test(r.message))) return results;
+  let starter: Awaited<ReturnType<typeof starterWithStubs>>;
+  try {
+    starter = await starterWithStubs(options.chapter);
+  } catch {
+    return results; // no starter to compare with (a handout without grader/starters/)
+  }
+  return results.map((r) => {
+    const m = LOOP_AT.exec(r.message);
+    const path = join(options.src, m?.[2] ?? '');
+    if (m === null || !existsSync(path)) return r;
+    const mine = readFileSync(path, 'utf8').split('\n');
+    const id = exerciseAt(m[2]!, Number(m[3]), mine, starter.files, starter.stubs);
+    if (id === undefined) return r;
+    return { ...r, message: r.message.replace(m[1]!, `${m[1]} (the body of exercise ${id})`) };
+  });
 }

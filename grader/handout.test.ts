@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './cache.ts';
 import { gradedChapters } from './chapters.ts';
 import { buildStudentTree, leakedSolutions, solutionBodies } from './handout.ts';
+import { guestsShown } from './handout-readme.ts';
+import { readMarkedTree } from './stage/index.ts';
+import { spoilersIn } from './stage/spoilers.ts';
 
 describe('the student handout', async () => {
   // The latest graded chapter, its src/ generated afresh from solutions/.
@@ -43,6 +46,22 @@ describe('the student handout', async () => {
     expect(readFileSync(join(out, '.github/workflows/classroom.yml'), 'utf8')).toMatch(
       /autograding/,
     );
+  });
+
+  it('its chapter READMEs are complete without the site: quotes filled in, no Vue, no spoiler', async () => {
+    const tree = await readMarkedTree();
+    for (const c of chapters) {
+      const original = readFileSync(join(c.dir, 'README.md'), 'utf8');
+      const text = readFileSync(join(out, 'chapters', c.slug, 'README.md'), 'utf8');
+      expect(original).toMatch(/^<<< region:/m);
+      expect(text).not.toMatch(/^<<</m);
+      expect(text).not.toMatch(/^\s*<\/?[A-Z]/m);
+      const regions = [...original.matchAll(/^<<< region:/gm)].length;
+      expect([...text.matchAll(/^From `src\/[^`]+`:$/gm)].length).toBe(regions);
+      for (const guest of guestsShown(original))
+        expect(text).toContain(`npx xenlab run ${guest} --chapter ${c.id}`);
+      expect(spoilersIn(tree, c.id, text)).toEqual([]);
+    }
   });
 
   it('its xenlab command works, and run says the reference is not included', () => {

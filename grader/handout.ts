@@ -13,11 +13,14 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CHAPTERS } from '../chapters/index.ts';
 import { REPO_ROOT } from './cache.ts';
 import type { GradedChapter } from './chapters.ts';
 import { classroomWorkflow } from './commands/classroom.ts';
+import { fillReadme, guestsShown, type Screens } from './handout-readme.ts';
 import { type PristineRecord, readPristine } from './pristine.ts';
+import { readMarkedTree } from './stage/index.ts';
 import { commentOf, parseMarkers } from './stage/markers.ts';
 import { starterWithStubs, writeFiles } from './starter.ts';
 
@@ -122,6 +125,19 @@ export function appendToJsonList(file: string, key: string, item: string): void 
 }
 
 /**
+ * The screens of `guests` as `xenlab run` shows them, rendered by the site's own build code
+ * (site/.vitepress/consoles.ts: a handout has no site/, so it is found at run time).
+ */
+async function renderScreens(root: string, guests: string[]): Promise<Screens> {
+  if (guests.length === 0) return new Map();
+  const url = pathToFileURL(join(root, 'site/.vitepress/consoles.ts')).href;
+  const consoles = (await import(url)) as {
+    renderConsoles(root: string): Promise<Map<string, string[]>>;
+  };
+  return consoles.renderConsoles(root);
+}
+
+/**
  * Builds the student repository in `out` (its files are returned, relative). Each chapter's
  * `src/` is generated afresh from solutions/ (never copied: the working tree may hold someone's
  * solutions), and also shipped as grader/starters/NN-slug for `reset` and `grade` (starter.ts).
@@ -132,6 +148,7 @@ export async function buildStudentTree(
   root = REPO_ROOT,
 ): Promise<string[]> {
   const copied: string[] = [];
+  const tree = await readMarkedTree(root);
   for (const f of [...ROOT_FILES, ...CHAPTER_FILES]) copyOne(root, out, f, copied);
   for (const t of TREES) {
     if (existsSync(join(root, t))) copyTree(root, out, t, copied);
@@ -144,6 +161,12 @@ export async function buildStudentTree(
       if (entry.isDirectory()) copyTree(root, out, path, copied);
       else if (!skipped(path, () => readFileSync(join(root, path), 'utf8')))
         copyOne(root, out, path, copied);
+    }
+    const readme = join(c.dir, 'README.md');
+    if (existsSync(readme)) {
+      const text = readFileSync(readme, 'utf8');
+      const screens = await renderScreens(root, guestsShown(text));
+      writeFileSync(join(out, rel, 'README.md'), fillReadme(text, c.id, tree, screens));
     }
     const { files, stubs } = await starterWithStubs(c, false, root);
     for (const dir of [`${rel}/src`, `grader/starters/${c.slug}`]) {

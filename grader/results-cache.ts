@@ -10,6 +10,8 @@ import type { JsonGrade } from './report/json.ts';
 /** A cached grade: our JSON plus when it was made. */
 export interface CachedGrade extends JsonGrade {
   gradedAt: string;
+  /** Exercises some of whose tests ran since (`--test`): their score here may be out of date. */
+  stale?: string[];
 }
 
 function resultsDir(): string {
@@ -17,13 +19,38 @@ function resultsDir(): string {
 }
 
 /** Stores the latest grade of a chapter's own src/ (never a --src, filtered or packed run). */
-export function saveGrade(grade: JsonGrade): void {
+export function saveGrade(grade: JsonGrade & { stale?: string[] }): void {
   mkdirSync(resultsDir(), { recursive: true });
   const cached: CachedGrade = { ...grade, gradedAt: new Date().toISOString() };
   writeFileSync(
     join(resultsDir(), `${grade.chapter}.json`),
     `${JSON.stringify(cached, null, 2)}\n`,
   );
+}
+
+/**
+ * Folds a partial grade of a chapter's own src/ into its cached grade: an exercise graded whole
+ * (`--exercise`) takes its new score; one only some of whose tests ran (`--test`) keeps its old
+ * score, marked stale.
+ */
+export function saveExercises(grade: JsonGrade, whole: boolean): void {
+  const cached = loadGrades().get(grade.chapter);
+  const exercises = new Map((cached?.exercises ?? []).map((e) => [e.id, e]));
+  const stale = new Set(cached?.stale ?? []);
+  for (const e of grade.exercises) {
+    if (whole) {
+      exercises.set(e.id, e);
+      stale.delete(e.id);
+    } else stale.add(e.id);
+  }
+  const list = [...exercises.values()];
+  saveGrade({
+    ...(cached ?? grade),
+    tests: cached?.tests ?? [],
+    exercises: list,
+    score: Math.round(list.reduce((sum, e) => sum + e.score, 0) * 100) / 100,
+    ...(stale.size === 0 ? {} : { stale: [...stale].sort() }),
+  });
 }
 
 /** Every cached grade, by chapter id. */

@@ -22,6 +22,7 @@ describe('grading a folder of submissions', () => {
       seed: 1,
       testTimeoutMs: 1000,
       wallClockLimitMs: 60_000,
+      jobs: 1,
       log: (l) => lines.push(l),
     });
     expect(code).toBe(0);
@@ -33,13 +34,35 @@ describe('grading a folder of submissions', () => {
     );
     const json = JSON.parse(readFileSync(join(out, 'grades.json'), 'utf8'));
     const bob = json.students.find((s: { student: string }) => s.student === 'bob');
-    expect(bob.tests[0].message).toMatch(/did not load/);
+    expect(bob.tests[0].message).toMatch(
+      /does not type-check:\nsrc\/calc\.ts:\d+:\d+: error TS1005/,
+    );
     const carol = json.students.find((s: { student: string }) => s.student === 'carol');
     const hung = carol.tests.find((t: { name: string }) => t.name === 'adds negative numbers');
     expect(hung.message).toMatch(/infinite loop/);
     expect(readFileSync(join(out, 'feedback', 'carol.txt'), 'utf8')).toMatch(/Score: 4\/6/);
     expect(lines[0]).toMatch(/^\[1\/3\] alice: 6\/6$/);
-  }, 120_000);
+
+    // Three at once: the same grades, feedback and JSON; carol's hang touches no one else.
+    const parallel = join(fx.root, 'parallel');
+    await gradeSubmissions({
+      chapter: fx.chapter,
+      dir: subs,
+      out: parallel,
+      seed: 1,
+      testTimeoutMs: 1000,
+      wallClockLimitMs: 60_000,
+      jobs: 3,
+      log: () => {},
+    });
+    for (const f of [
+      'grades.csv',
+      'grades.json',
+      ...['alice', 'bob', 'carol'].map((s) => `feedback/${s}.txt`),
+    ]) {
+      expect(readFileSync(join(parallel, f), 'utf8'), f).toBe(readFileSync(join(out, f), 'utf8'));
+    }
+  }, 240_000);
 
   it('finds the tree in a submission', () => {
     const fx = fixtureChapter();

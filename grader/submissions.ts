@@ -3,9 +3,11 @@
 // Writes grades.csv (one row per student, one column per exercise), grades.json (everything,
 // with each test's message) and feedback/<student>.txt (the text report a learner would see).
 // A submission that does not compile or hangs scores 0 on the affected tests, with the reason;
-// it never stops the batch.
+// it never stops the batch. Submissions are graded `jobs` at a time (default: one per core), each
+// in processes of its own, so one student's hang or crash never touches another's grade.
 
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { GradedChapter } from './chapters.ts';
 import { UsageError } from './chapters.ts';
@@ -24,6 +26,8 @@ export interface SubmissionsOptions {
   packs?: string[];
   wallClockLimitMs?: number;
   testTimeoutMs?: number;
+  /** How many submissions are graded at once (default: the machine's core count). */
+  jobs?: number;
   /** Where progress lines go (stderr by default). */
   log?: (line: string) => void;
 }
@@ -79,33 +83,42 @@ function failedReport(options: SubmissionsOptions, src: string, why: string): Gr
   return scoreResults({ chapter: options.chapter, src, seed: options.seed }, [], why, true);
 }
 
+/** Grades one submission; a grader failure becomes a report of zeros saying why. */
+async function gradeOne(options: SubmissionsOptions, student: string): Promise<GradeReport> {
+  const src = submissionTree(join(options.dir, student), options.chapter);
+  try {
+    return await grade({
+      chapter: options.chapter,
+      src,
+      seed: options.seed,
+      packs: options.packs?.map((p) => resolve(p)),
+      wallClockLimitMs: options.wallClockLimitMs,
+      testTimeoutMs: options.testTimeoutMs,
+    });
+  } catch (e) {
+    return failedReport(options, src, `the grader could not run this submission: ${String(e)}`);
+  }
+}
+
 export async function gradeSubmissions(options: SubmissionsOptions): Promise<number> {
   const log = options.log ?? ((line: string) => console.error(line));
   const students = listSubmissions(options.dir);
   if (students.length === 0) throw new UsageError(`--submissions ${options.dir}: no subfolders`);
   const out = resolve(options.out);
   mkdirSync(join(out, 'feedback'), { recursive: true });
-  const graded: { student: string; report: GradeReport }[] = [];
-  for (const [i, student] of students.entries()) {
-    const src = submissionTree(join(options.dir, student), options.chapter);
-    let report: GradeReport;
-    try {
-      report = await grade({
-        chapter: options.chapter,
-        src,
-        seed: options.seed,
-        packs: options.packs?.map((p) => resolve(p)),
-        wallClockLimitMs: options.wallClockLimitMs,
-        testTimeoutMs: options.testTimeoutMs,
-      });
-    } catch (e) {
-      report = failedReport(options, src, `the grader could not run this submission: ${String(e)}`);
-    }
-    graded.push({ student, report });
+  const reports = new Map<string, GradeReport>();
+  const record = (student: string, report: GradeReport) => {
+    reports.set(student, report);
     const note = report.error === undefined ? '' : ' (run stopped early: see feedback)';
-    log(`[${i + 1}/${students.length}] ${student}: ${report.score}/${report.max_score}${note}`);
+    log(
+      `[${reports.size}/${students.length}] ${student}: ${report.score}/${report.max_score}${note}`,
+    );
     writeFileSync(join(out, 'feedback', `${student}.txt`), formatText(report));
-    // Rewritten after every student, so a stopped batch keeps what it graded.
+    // Rewritten after every student, in student order, so a stopped batch keeps what it graded.
+    const graded = students.flatMap((s) => {
+      const r = reports.get(s);
+      return r === undefined ? [] : [{ student: s, report: r }];
+    });
     writeFileSync(join(out, 'grades.csv'), toCsv(options.chapter, graded));
     const json = {
       chapter: options.chapter.id,
@@ -114,7 +127,17 @@ export async function gradeSubmissions(options: SubmissionsOptions): Promise<num
       students: graded.map((g) => ({ student: g.student, src: g.report.src, ...toJson(g.report) })),
     };
     writeFileSync(join(out, 'grades.json'), `${JSON.stringify(json, null, 2)}\n`);
-  }
+  };
+  // `jobs` workers take the next student in turn until none is left.
+  let next = 0;
+  const worker = async () => {
+    while (next < students.length) {
+      const student = students[next++]!;
+      record(student, await gradeOne(options, student));
+    }
+  };
+  const jobs = Math.max(1, Math.min(options.jobs ?? availableParallelism(), students.length));
+  await Promise.all(Array.from({ length: jobs }, worker));
   log(
     `wrote ${join(out, 'grades.csv')}, grades.json and feedback/ for ${students.length} submissions`,
   );

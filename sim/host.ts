@@ -1,13 +1,14 @@
-// The emulated machine as its host sees it: the one module through which the hypervisor
-// (solutions/), the grader and the book's site reach sim/. Intel SDM vol. 3A for the state.
+// The emulated machine as its host sees it: the one module through which everything outside sim/
+// (the hypervisor in solutions/, the grader, the book's site, the tests, the benchmarks) reaches
+// it. Intel SDM vol. 3A for the state.
 //
 // The host is what Xen is on hardware. It owns physical memory; it runs a vCPU on the CPU until
 // the guest does something ring 0 must handle, and gets that back as an exit (run() returns an
-// ExitReason; for a transfer to ring 0 the CPU's exit fields say which vector, with which error
-// code); it reads and changes the vCPU's registers; it walks the guest's page tables as the MMU
-// would; and it keeps the TLB coherent with the page tables it edits. Everything the CPU
-// modules beside this one do per instruction (decoding, lazy flags, the fault token, the decoded
-// blocks) stays behind it.
+// ExitReason; for a transfer to ring 0, ExitReason.HostTrap, the CPU's exit fields say which
+// vector, with which error code, and whether INT n raised it); it reads and changes the vCPU's
+// registers; it walks the guest's page tables as the MMU would; and it keeps the TLB coherent
+// with the page tables it edits. Everything the CPU modules beside this one do per instruction
+// (decoding, lazy flags, the fault token, the decoded blocks) stays behind it.
 //
 // Register state is read and written in place on the Cpu: `reg32[EAX]`, `eip`, the segment
 // caches `segSelector/segBase/segLimit/segAccess[ES…GS, LDTR, TR]`, `cr0…cr4`, `efer`,
@@ -189,6 +190,7 @@ export {
   formatAsmError,
   formatListing,
   formatSymbolMap,
+  type ListingLine,
 } from './asm/index.ts';
 
 // --- The machine around the CPUs: several pCPUs on one memory, devices, a virtual clock.

@@ -263,6 +263,8 @@ describe.skipIf(!browserPresent && !browserRequired)('the book in Chromium', () 
     await expect
       .poll(() => console03.getAttribute('data-status'), { timeout: 30_000 })
       .toBe('ended');
+    // xterm.js renders only while the terminal is on screen.
+    await console03.locator('.guest-screen').scrollIntoViewIfNeeded();
     await expect
       .poll(() => console03.locator('.xterm-rows').textContent(), { timeout: 10_000 })
       .toContain('Time of day:');
@@ -381,6 +383,192 @@ describe.skipIf(!browserPresent && !browserRequired)('the book in Chromium', () 
     mkdirSync(screenshots, { recursive: true });
     await page.screenshot({ path: join(screenshots, 'guests-dark.png') });
     expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  /** Waits until the console's data-status is `status`. */
+  const statusOf = (console: ReturnType<Page['locator']>, status: string, timeout = 30_000) =>
+    expect.poll(() => console.getAttribute('data-status'), { timeout }).toBe(status);
+
+  it('debugs the hello guest: breakpoint on a label, next event, step N, run to, slow pace', async () => {
+    const { page, errors } = await open('/guests');
+    const hello = page.locator('.guest-console[data-guest="hello"]').first();
+    await hello.scrollIntoViewIfNeeded();
+    await statusOf(hello, 'booted');
+    const status = hello.locator('.guest-status');
+    expect(await status.textContent()).toContain('ready at its entry point');
+    expect(await hello.locator('.guest-source').textContent()).toMatch(/lib\/head\.asm:\d+/);
+
+    // A breakpoint on main: Run stops there, EIP's source line is hello.asm's.
+    await hello.locator('.breakpoint-where').fill('main');
+    await hello.locator('.breakpoints button[type=submit]').click();
+    await expect.poll(() => hello.locator('.breakpoint').count()).toBe(1);
+    await hello.locator('button.run').click();
+    await statusOf(hello, 'paused');
+    expect(await status.textContent()).toMatch(/stopped: breakpoint at [0-9a-f]{8}/);
+    expect(await hello.locator('.guest-source').textContent()).toContain('hello.asm:');
+    await hello.locator('.breakpoint .remove').click();
+
+    // Next event: just after the first hypercall, which the trace lists.
+    await hello.locator('button.next-event').click();
+    await expect.poll(() => status.textContent()).toMatch(/stopped: after d1v0 console_io/);
+    expect(await hello.locator('.hypercall-trace li').count()).toBe(1);
+
+    // Step N: exactly N more instructions; the registers that changed are marked.
+    await hello.locator('summary', { hasText: 'Registers and memory' }).click();
+    await expect.poll(() => hello.locator('.register-view dt').count()).toBeGreaterThan(8);
+    const before = Number(
+      (await status.textContent())!.match(/([\d,]+) instructions/)![1]!.replace(/,/g, ''),
+    );
+    await hello.locator('.step-count').fill('5');
+    await hello.locator('button.step-many').click();
+    await expect
+      .poll(() => status.textContent())
+      .toContain(`${(before + 5).toLocaleString('en')} instructions`);
+    expect(await status.textContent()).toContain('stopped: stepped 5');
+    await expect.poll(() => hello.locator('.register-view dt.changed').count()).toBeGreaterThan(0);
+    expect(await hello.locator('.register-view dt.changed').allTextContents()).toContain('eip');
+
+    // Run to a label of the guest's library.
+    await hello.locator('.run-to-target').fill('exit');
+    await hello.locator('.run-to button').click();
+    await expect.poll(() => status.textContent()).toMatch(/stopped: breakpoint at/);
+    expect(await hello.locator('.guest-source').textContent()).toContain('lib/');
+    // A label that does not exist is refused, saying so.
+    await hello.locator('.run-to-target').fill('no_such_label');
+    await hello.locator('.run-to button').click();
+    await expect
+      .poll(() => hello.locator('.guest-error').textContent())
+      .toContain('no label "no_such_label"');
+
+    // The slow pace: Pause lands while it runs, long before the end.
+    await hello.locator('button.reset').click();
+    await statusOf(hello, 'booted');
+    await hello.locator('select.pace').selectOption('slow');
+    await hello.locator('button.run').click();
+    await expect.poll(() => status.textContent()).toContain('running slowly');
+    await page.waitForTimeout(300);
+    await hello.locator('button.pause').click();
+    await statusOf(hello, 'paused');
+    expect(await status.textContent()).toContain('paused');
+
+    // Reset during a run, and twice in a row: one boot line, no output of the old runs.
+    await hello.locator('button.run').click();
+    await hello.locator('button.reset').click();
+    await hello.locator('button.reset').click();
+    await statusOf(hello, 'booted');
+    await page.waitForTimeout(500);
+    await hello.locator('.guest-screen').scrollIntoViewIfNeeded();
+    const screenText = async () =>
+      ((await hello.locator('.xterm-rows').textContent()) ?? '').replace(/\u00a0/g, ' ');
+    await expect.poll(screenText).toContain('domain 1 (hello) built');
+    const text = await screenText();
+    expect(text.match(/domain 1 \(hello\) built/g)?.length, text).toBe(1);
+    expect(text).not.toContain('Hello');
+    mkdirSync(screenshots, { recursive: true });
+    await hello.screenshot({ path: join(screenshots, 'guests-debugger.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  it('runs every guest from the picker, tracing the page fault bounced to pagefault', async () => {
+    const { page, errors } = await open('/guests');
+    const picker = page.locator('.guest-picker');
+    await picker.scrollIntoViewIfNeeded();
+    const names = await picker
+      .locator('select.guest-choice option')
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) {
+      await picker.locator('select.guest-choice').selectOption(name);
+      const guest = picker.locator(`.guest-console[data-guest="${name}"]`);
+      await statusOf(guest, 'booted');
+      await guest.locator('button.run').click();
+      await expect
+        .poll(() => guest.getAttribute('data-status'), { timeout: 60_000, message: name })
+        .toBe('ended');
+      if (name === 'pagefault') {
+        expect(await guest.locator('.hypercall-trace').textContent()).toMatch(
+          /trap: d1 vector 14 \(#PF, page fault\) bounced to its handler at [0-9a-f]{8}, error code/,
+        );
+      }
+      if (name === 'crash') {
+        expect(await guest.locator('.hypercall-trace').textContent()).toContain('crash: domain 1');
+      }
+      if (name === 'popf-guard') {
+        expect(await guest.locator('.hypercall-trace').textContent()).toContain(
+          'timer interrupt delivered',
+        );
+      }
+    }
+    console.log(`site: the /guests picker ran ${names.length} guests to their end`);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 600_000);
+
+  it('shows why a console could not start, and starts on Retry', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const blocked = (url: URL) => /\/assets\/worker-[^/]*\.js$/.test(url.pathname);
+    await page.route(blocked, (route) => route.abort());
+    await page.goto(`${base}/guests`);
+    const hello = page.locator('.guest-console[data-guest="hello"]').first();
+    await hello.scrollIntoViewIfNeeded();
+    await statusOf(hello, 'failed');
+    expect(await hello.locator('.guest-status').textContent()).toContain('could not start');
+    expect(await hello.locator('.guest-error').textContent()).toContain('the guest worker failed');
+    await page.unroute(blocked);
+    await hello.locator('button.retry').click();
+    await statusOf(hello, 'booted');
+    await page.close();
+  }, 120_000);
+
+  it('fits a phone: the console’s terminal and toolbars at 390 px', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${base}/guests`);
+    const hello = page.locator('.guest-console[data-guest="hello"]').first();
+    await hello.scrollIntoViewIfNeeded();
+    await statusOf(hello, 'booted');
+    const fits = await hello.evaluate((e) => e.scrollWidth <= e.clientWidth + 1);
+    expect(fits, 'the console does not overflow the page').toBe(true);
+    const screenFits = await hello
+      .locator('.guest-screen')
+      .evaluate((e) => e.scrollWidth <= e.clientWidth + 1);
+    expect(screenFits, 'the terminal fits its columns to the width').toBe(true);
+    mkdirSync(screenshots, { recursive: true });
+    await hello.screenshot({ path: join(screenshots, 'guests-390.png') });
+    await page.close();
+  }, 120_000);
+
+  it('shows 100-column code without scrolling on chapter pages at 1400 px', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    let blocks = 0;
+    const scrolling: string[] = [];
+    for (const c of [
+      '01-virtualization',
+      '02-architecture',
+      '03-shared-info',
+      '04-grant-tables',
+      '05-memory',
+    ]) {
+      if (!existsSync(join(root, 'chapters', c, 'README.md'))) continue;
+      await page.goto(`${base}/${c}/`);
+      const found = await page.locator('.vp-doc div[class*="language-"] pre').evaluateAll((pres) =>
+        pres.map((p) => ({
+          longest: Math.max(...(p.textContent ?? '').split('\n').map((l) => l.length)),
+          scrolls: p.scrollWidth > p.clientWidth + 1,
+          width: p.scrollWidth,
+        })),
+      );
+      blocks += found.length;
+      for (const [i, b] of found.entries()) {
+        if (b.longest <= 100 && b.scrolls)
+          scrolling.push(`${c} block ${i} (${b.longest} columns, ${b.width} px)`);
+      }
+    }
+    console.log(
+      `site: ${blocks} code blocks on the chapter pages, ${scrolling.length} of ≤ 100 columns scroll`,
+    );
+    expect(scrolling).toEqual([]);
     await page.close();
   }, 120_000);
 

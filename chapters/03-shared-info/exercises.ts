@@ -18,8 +18,11 @@ export const EXERCISES: Exercise[] = [
       'Halve the frequency (rate >>= 1, shift − 1) while it is above 2e9, then double it ' +
         '(rate <<= 1, shift + 1) while it is at most 1e9. Halving drops the low bit: that is ' +
         'what Xen does, and the test checks it exactly.',
-      '1e9 · 2^32 does not fit a double exactly: compute in BigInt — (1_000_000_000n << 32n) / ' +
-        'BigInt(rate) — and return { mul: Number(mul), shift }. For 1 GHz: { mul 2^31, shift 1 }.',
+      '1e9 · 2^32 = 1953125 · 2^41 fits a double exactly, but the quotient does not: the ' +
+        'division rounds to nearest, and where the exact quotient lies just below an integer ' +
+        '(1,523,979,174 Hz is one) Math.floor then gives one too many. Divide integers: ' +
+        '(1_000_000_000n << 32n) / BigInt(rate), and return { mul: Number(mul), shift }. ' +
+        'For 1 GHz: { mul 2^31, shift 1 }.',
     ],
     fuel: 100_000,
   },

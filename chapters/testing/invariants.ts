@@ -65,7 +65,7 @@ export interface AuditedDomain {
   readonly domid: number;
   readonly privileged: boolean;
   readonly destroyed: boolean;
-  readonly vcpus: ReadonlyArray<{ cpu: { cr3: number; cr0: number }; ldt?: { mfns: number[] } }>;
+  readonly vcpus: ReadonlyArray<{ cpu: { cr3: number; cr0: number } }>;
   readonly p2m: readonly number[];
   readonly grantTable: AuditedGrantTable | null;
 }
@@ -97,12 +97,12 @@ function grantMappedFrames(d: AuditedDomain): Map<number, number> {
 }
 
 /**
- * Recounts every reference from what the tables, pins, CR3s and LDTs hold and compares with
+ * Recounts every reference from what the tables, pins, CR3s and `ldtFrames` hold and compares with
  * the frame table: type counts equal the references that need the type, general counts all
  * references, no writable mapping of a table or descriptor page, and an L1 maps another
  * domain's frame only through a grant or for a privileged domain. Empty when consistent.
  */
-export function auditFrameTable(xen: AuditedXen): string[] {
+export function auditFrameTable(xen: AuditedXen, ldtFrames: Iterable<number> = []): string[] {
   const heap = xen.heap;
   const ram = new DataView(heap.mem.ram.buffer, heap.mem.ram.byteOffset, heap.mem.ram.byteLength);
   const frames = heap.owner.length;
@@ -119,9 +119,10 @@ export function auditFrameTable(xen: AuditedXen): string[] {
     byId.set(d.domid, d);
     for (const v of d.vcpus) {
       if ((v.cpu.cr0 & CR0_PG) !== 0) hold(Math.floor(v.cpu.cr3 / PAGE_SIZE), true);
-      for (const mfn of v.ldt?.mfns ?? []) hold(mfn, true);
     }
   }
+  // The pages of loaded LDTs (the caller's to name: Xen keeps them per vCPU).
+  for (const mfn of ldtFrames) hold(mfn, true);
   const grants = new Map<number, Map<number, number>>();
   const mayMap = (tableOwner: number, target: number) => {
     if (heap.owner[target] === tableOwner) return true;

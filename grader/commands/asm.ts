@@ -54,6 +54,7 @@ export function runAsm(input: string, options: AsmOptions): number {
     console.error(`${result.errors.length} error(s); nothing written`);
     return EXIT.failed;
   }
+  for (const w of result.warnings) console.error(formatAsmError(w));
   const output =
     options.output ?? input.replace(/\.[^./]*$/, '') + (options.format === 'elf' ? '.elf' : '.bin');
   writeFileSync(output, result.bytes);

@@ -14,7 +14,7 @@ import { toGradescope, writeJsonAtomic } from '../report/gradescope.ts';
 import { toJson } from '../report/json.ts';
 import { progressPrinter } from '../report/progress.ts';
 import { formatText } from '../report/text.ts';
-import { saveGrade } from '../results-cache.ts';
+import { saveExercises, saveGrade } from '../results-cache.ts';
 import { chapterChanged } from '../starter.ts';
 import { gradeSubmissions, submissionTree } from '../submissions.ts';
 
@@ -32,6 +32,7 @@ export interface GradeCommandOptions {
   submissions?: string;
   timeout?: number;
   testTimeout?: number;
+  jobs?: number;
 }
 
 export function seedValue(value: string): number {
@@ -45,6 +46,12 @@ export function seedValue(value: string): number {
 function formatValue(value: string): Format {
   if (value === 'text' || value === 'json' || value === 'gradescope') return value;
   throw new InvalidArgumentError('text, json or gradescope');
+}
+
+function jobsValue(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number, 1 or more');
+  return n;
 }
 
 function seconds(value: string): number {
@@ -133,6 +140,7 @@ export async function gradeCommand(
       packs: options.tests,
       wallClockLimitMs: options.timeout === undefined ? undefined : options.timeout * 1000,
       testTimeoutMs: options.testTimeout === undefined ? undefined : options.testTimeout * 1000,
+      jobs: options.jobs,
     });
   }
   const chapter = await resolveChapter(chapterArg);
@@ -189,9 +197,11 @@ export async function gradeCommand(
   }
   const report = await grade(gradeOptions);
   progress.done();
+  // The learner's own tree, graded by the chapter's own tests: what `progress` shows.
   const ownTree =
-    options.src === undefined && !report.partial && (options.tests ?? []).length === 0;
-  if (ownTree && !options.cumulative) saveGrade(toJson(report));
+    options.src === undefined && (options.tests ?? []).length === 0 && !options.cumulative;
+  if (ownTree && !report.partial) saveGrade(toJson(report));
+  else if (ownTree) saveExercises(toJson(report), options.test === undefined);
   if (report.tests.length === 0 && options.test !== undefined) {
     console.error(`no test of chapter ${chapter.id} has "${options.test}" in its name`);
   }
@@ -231,6 +241,11 @@ export function register(program: Command): void {
     .option(
       '--submissions <dir>',
       'grade each subfolder of DIR; writes grades.csv and grades.json into --out (a folder)',
+    )
+    .option(
+      '--jobs <n>',
+      'with --submissions: how many to grade at once (default: the cores)',
+      jobsValue,
     )
     .option('--timeout <seconds>', 'stop a run that takes longer than this (wall clock)', seconds)
     .option(

@@ -33,7 +33,10 @@ export function progressText(chapters: GradedChapter[], grades: Map<string, Cach
     for (const e of c.exercises) {
       const done = byId.get(e.id);
       const mark = done !== undefined && done.score === done.max_score ? '✓' : '✗';
-      lines.push(`    ${mark} ${e.id.padEnd(width)}  ${done?.score ?? 0}/${e.points}`);
+      const stale = g.stale?.includes(e.id)
+        ? `  (stale: only some of its tests ran since; npx xenlab grade ${c.id} --exercise ${e.id})`
+        : '';
+      lines.push(`    ${mark} ${e.id.padEnd(width)}  ${done?.score ?? 0}/${e.points}${stale}`);
     }
   }
   lines.push('', `Total: ${Math.round(score * 100) / 100}/${max}`);

@@ -102,3 +102,54 @@ describe('a grade of the fixture chapter (one runner call)', async () => {
     );
   });
 });
+
+describe('the text report’s order and completeness', () => {
+  const exercise = (id: string) => ({ id, title: id, section: '1.1', points: 2 });
+  const failed = (exercise: string, name: string, message: string) => ({
+    id: `${exercise}::${name}`,
+    exercise,
+    name,
+    file: 'tests/t.test.ts',
+    status: 'failed' as const,
+    message,
+    score: 0,
+    max_score: 1,
+    durationMs: 0,
+    hidden: false,
+  });
+  const report = (tests: ReturnType<typeof failed>[], extra = {}) => ({
+    chapter: '01',
+    seed: 1,
+    src: '/x',
+    score: 0,
+    max_score: 4,
+    exercises: ['01-a', '01-b'].map((id) => ({ ...exercise(id), score: 0, passed: 0, total: 2 })),
+    tests,
+    partial: false,
+    durationMs: 0,
+    ...extra,
+  });
+
+  it('lists failures in exercise order, and shows a long diff whole', () => {
+    const diff = Array.from({ length: 120 }, (_, i) => `- line ${i}`).join('\n');
+    const text = formatText(
+      report([failed('01-b', 'second', 'b fails'), failed('01-a', 'first', diff)]),
+    );
+    expect(text.indexOf('1) 01-a › first')).toBeLessThan(text.indexOf('2) 01-b › second'));
+    expect(text).toContain('- line 119');
+    expect(text).not.toMatch(/more lines/);
+  });
+
+  it('a tree that does not type-check: its errors once, on top, and no test failures', () => {
+    const errors = ['src/a.ts:3:7: error TS2322: Type bigint is not assignable to type number.'];
+    const text = formatText(
+      report([failed('01-a', '(did not run)', 'x'), failed('01-b', '(did not run)', 'x')], {
+        typeErrors: errors,
+        error: 'does not type-check',
+      }),
+    );
+    expect(text.indexOf('src/a.ts:3:7')).toBeLessThan(text.indexOf('✗ 01-a'));
+    expect(text.split('src/a.ts:3:7').length).toBe(2);
+    expect(text).not.toMatch(/failed test/);
+  });
+});

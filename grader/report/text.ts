@@ -1,6 +1,6 @@
-// The grade as a learner reads it: one line per exercise, then every failure — the first on
-// top — with what was expected, what happened, where to read, a hint and a one-line
-// reproduction, then the score.
+// The grade as a learner reads it: one line per exercise, then every failure in exercise order —
+// the first on top — with what was expected, what happened (never cut: a diff is shown whole),
+// where to read, a hint and a one-line reproduction, then the score.
 
 import type { GradeReport } from '../grading.ts';
 import { quote } from './gradescope.ts';
@@ -8,20 +8,26 @@ import { quote } from './gradescope.ts';
 export interface TextOptions {
   /** Extra options the reproduction line needs to grade the same tree (`--src DIR`). */
   reproduceWith?: string;
-  /** A failure message is cut after this many lines. */
-  maxMessageLines?: number;
 }
 
-function indent(text: string, by: string, maxLines: number): string[] {
-  const lines = text.trimEnd().split('\n');
-  const shown = lines.slice(0, maxLines).map((l) => `${by}${l}`.trimEnd());
-  if (lines.length > maxLines) shown.push(`${by}(… ${lines.length - maxLines} more lines)`);
-  return shown;
+function indent(text: string, by: string): string[] {
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `${by}${l}`.trimEnd());
 }
 
 export function formatText(report: GradeReport, options: TextOptions = {}): string {
-  const maxLines = options.maxMessageLines ?? 40;
   const out: string[] = [];
+  if (report.typeErrors !== undefined) {
+    const n = report.typeErrors.length;
+    out.push(
+      `Your code does not type-check (${n} error${n === 1 ? '' : 's'}); fix ${n === 1 ? 'it' : 'them'} first, nothing was graded:`,
+      '',
+      ...report.typeErrors.flatMap((e) => indent(e, '  ')),
+      '',
+    );
+  }
   const idWidth = Math.max(0, ...report.exercises.map((e) => e.id.length));
   const titleWidth = Math.max(0, ...report.exercises.map((e) => e.title.length));
   for (const e of report.exercises) {
@@ -30,7 +36,15 @@ export function formatText(report: GradeReport, options: TextOptions = {}): stri
       `${mark} ${e.id.padEnd(idWidth)}  ${e.title.padEnd(titleWidth)}  ${e.score}/${e.points}`,
     );
   }
-  const failures = report.tests.filter((t) => t.status === 'failed');
+  // In exercise order (the chapter's), then in run order within an exercise.
+  const order = new Map(report.exercises.map((e, i) => [e.id, i]));
+  const rank = (id: string) => order.get(id) ?? order.size;
+  // A tree that does not type-check has its errors above, and nothing else to show.
+  const failures = report.tests
+    .filter((t) => t.status === 'failed' && report.typeErrors === undefined)
+    .map((t, i) => ({ t, i }))
+    .sort((a, b) => rank(a.t.exercise) - rank(b.t.exercise) || a.i - b.i)
+    .map(({ t }) => t);
   const sections = new Map(report.exercises.map((e) => [e.id, e.section]));
   if (failures.length > 0) {
     out.push(
@@ -40,7 +54,7 @@ export function formatText(report: GradeReport, options: TextOptions = {}): stri
   }
   failures.forEach((t, i) => {
     out.push('', `${i + 1}) ${t.exercise} › ${t.name}`);
-    out.push(...indent(t.message || '(no message)', '     ', maxLines));
+    out.push(...indent(t.message || '(no message)', '     '));
     const section = sections.get(t.exercise);
     if (section !== undefined) out.push(`   read:      book §${section}`);
     out.push(`   hint:      npx xenlab hint ${t.exercise}`);
@@ -51,8 +65,9 @@ export function formatText(report: GradeReport, options: TextOptions = {}): stri
       );
     }
   });
-  if (report.error !== undefined && failures.every((t) => t.message !== report.error)) {
-    out.push('', 'The run reported an error:', ...indent(report.error, '  ', maxLines));
+  const shown = report.typeErrors !== undefined;
+  if (report.error !== undefined && !shown && failures.every((t) => t.message !== report.error)) {
+    out.push('', 'The run reported an error:', ...indent(report.error, '  '));
   }
   out.push(
     '',

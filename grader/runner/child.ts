@@ -94,7 +94,11 @@ async function main(request: ChildRequest): Promise<void> {
         request.filter === undefined
           ? undefined
           : escapeRegExp(request.filter.split(' › ').join(' ')),
+      // A failure is shown whole: no object or diff cut short.
+      chaiConfig: { truncateThreshold: 0 },
+      diff: { truncateThreshold: 0 },
       pool: 'forks',
+      isolate: false,
       setupFiles: [fileURLToPath(new URL('./setup.ts', import.meta.url))],
       passWithNoTests: true,
     },

@@ -56,16 +56,20 @@ export function notImplemented(
   return m === null ? undefined : { exercise: m[1]!, section: m[2]! };
 }
 
-/** The teaching message for one error of a failed test. */
-export function errorMessage(error: ErrorInfo, src: string): string {
+/**
+ * The teaching message for one error of a failed test of exercise `exercise`: a stub of another
+ * exercise says that this test needs that one first.
+ */
+export function errorMessage(error: ErrorInfo, src: string, exercise?: string): string {
   const where = frameInSrc(error, src);
   const stub = notImplemented(error);
   const parts: string[] = [];
   if (stub !== undefined) {
-    parts.push(
-      `not implemented yet: exercise ${stub.exercise} (book §${stub.section}) — ` +
-        `\`npx xenlab hint ${stub.exercise}\``,
-    );
+    const first =
+      exercise !== undefined && stub.exercise !== exercise
+        ? `needs ${stub.exercise} first: this test runs its code, which is not implemented yet`
+        : `not implemented yet: exercise ${stub.exercise}`;
+    parts.push(`${first} (book §${stub.section}) — \`npx xenlab hint ${stub.exercise}\``);
   } else {
     const name = error.name && error.name !== 'Error' && error.name !== 'AssertionError';
     const text = name ? `${error.name}: ${error.message}` : error.message;
@@ -76,10 +80,14 @@ export function errorMessage(error: ErrorInfo, src: string): string {
   return parts.join('\n\n');
 }
 
-/** The message of a failed test with one or more errors. */
-export function failureMessage(errors: readonly ErrorInfo[], src: string): string {
+/** The message of a failed test (of exercise `exercise`) with one or more errors. */
+export function failureMessage(
+  errors: readonly ErrorInfo[],
+  src: string,
+  exercise?: string,
+): string {
   if (errors.length === 0) return 'the test failed without an error message';
-  return errors.map((e) => errorMessage(e, src)).join('\n\n');
+  return errors.map((e) => errorMessage(e, src, exercise)).join('\n\n');
 }
 
 /** Paths into the graded tree as a learner knows them: `src/…` (Vite may cut the root off). */

@@ -27,9 +27,9 @@ describe('runTests on the fixture chapters', () => {
       if (r === undefined) throw new Error(`no result ${id}; got ${[...byId.keys()].join(', ')}`);
       return r;
     };
-    expect(outcome.results).toHaveLength(12);
+    expect(outcome.results).toHaveLength(14);
     expect(streamed.map((r) => r.id).sort()).toEqual(outcome.results.map((r) => r.id).sort());
-    expect(progress.at(-1)).toBe(12);
+    expect(progress.at(-1)).toBe(14);
 
     const passed = get('01-virtualization/basics.test.ts::01-add › adds');
     expect(passed).toMatchObject({
@@ -53,6 +53,12 @@ describe('runTests on the fixture chapters', () => {
     expect(get('01-virtualization/basics.test.ts::01-not-yet › calls a stub').message).toMatch(
       /^not implemented yet: exercise 01-not-yet \(book §1\.2\) — `npx xenlab hint 01-not-yet`\n\nat src\/math\.ts:9:/,
     );
+    // A stub of another exercise is named as what the test needs first.
+    expect(
+      get('01-virtualization/basics.test.ts::01-add › needs another exercise').message,
+    ).toMatch(
+      /^needs 01-not-yet first: this test runs its code, which is not implemented yet \(book §1\.2\) — `npx xenlab hint 01-not-yet`/,
+    );
     expect(get('01-virtualization/basics.test.ts::outside any describe')).toMatchObject({
       exercise: '',
       status: 'failed',
@@ -61,10 +67,19 @@ describe('runTests on the fixture chapters', () => {
       'not inside a top-level describe named by an exercise id',
     );
 
+    // A hang says where the code was looping when it was stopped.
     expect(get('01-virtualization/loop.test.ts::01-loop › loops forever')).toMatchObject({
       status: 'failed',
-      message: 'did not finish within 3 s: an infinite loop in your code?',
     });
+    expect(get('01-virtualization/loop.test.ts::01-loop › loops forever').message).toMatch(
+      /^did not finish within 3 s: an infinite loop in your code\? It was in loopForever at src\/math\.ts:1[45]:\d+ when it was stopped\.$/,
+    );
+    // Another test looping in the same place stops within seconds, with the same diagnosis.
+    const again = get('01-virtualization/loop.test.ts::01-loop › loops in the same place');
+    expect(again.message).toMatch(
+      /^stopped after \d s: it was looping in loopForever at src\/math\.ts:1[45]:\d+, where "loops forever" hung/,
+    );
+    expect(again.durationMs).toBeLessThan(3000);
     // The test after the one that hung still runs, in a fresh process.
     expect(get('01-virtualization/loop.test.ts::01-loop › runs after the loop').status).toBe(
       'passed',

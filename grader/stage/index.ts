@@ -48,32 +48,38 @@ export function readTree(dir: string, prefix = ''): Record<string, string> {
   return files;
 }
 
+/** Loads a TypeScript module by file URL: the runtime's own import, or tsx's where there is none. */
+export type ModuleLoader = (url: string) => Promise<unknown>;
+
 /** The staged chapters' exercises (id and section), read from their manifests. */
-export async function loadManifests(root = REPO_ROOT): Promise<Record<string, ManifestEntry[]>> {
+export async function loadManifests(
+  root = REPO_ROOT,
+  load: ModuleLoader = (url) => import(url),
+): Promise<Record<string, ManifestEntry[]>> {
   const manifests: Record<string, ManifestEntry[]> = {};
   for (const chapter of stagedChapters(root)) {
     const url = pathToFileURL(join(root, manifestPath(chapter))).href;
-    const module = (await import(url)) as { EXERCISES?: Exercise[] };
+    const module = (await load(url)) as { EXERCISES?: Exercise[] };
     manifests[chapter.id] = (module.EXERCISES ?? []).map((e) => ({ id: e.id, section: e.section }));
   }
   return manifests;
 }
 
 /** Everything the stager reads from the repository. */
-export async function readStageSource(root = REPO_ROOT): Promise<StageSource> {
+export async function readStageSource(root = REPO_ROOT, load?: ModuleLoader): Promise<StageSource> {
   const manifestPaths: Record<string, string> = {};
   for (const c of CHAPTERS) manifestPaths[c.id] = manifestPath(c);
   return {
     chapters: CHAPTERS.map((c) => c.id),
     files: readTree(join(root, 'solutions')),
-    manifests: await loadManifests(root),
+    manifests: await loadManifests(root, load),
     manifestPaths,
   };
 }
 
 /** solutions/ parsed and checked; throws a StageError listing every marker mistake. */
-export async function readMarkedTree(root = REPO_ROOT): Promise<MarkedTree> {
-  const { tree, errors } = parseTree(await readStageSource(root));
+export async function readMarkedTree(root = REPO_ROOT, load?: ModuleLoader): Promise<MarkedTree> {
+  const { tree, errors } = parseTree(await readStageSource(root, load));
   if (errors.length > 0) throw new StageError(errors);
   return tree;
 }

@@ -323,3 +323,20 @@ describe('errors', () => {
     }
   });
 });
+
+describe('warnings', () => {
+  it('a label alone on a line without a colon: NASM’s warning, with the mnemonic it misspells', () => {
+    const r = assemble('bits 32\nrdtscx\nfoo\nbar:\nrdtsc\n', { fileName: 'g.asm' });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.warnings.map((w) => [w.line, w.col, w.reason])).toEqual([
+      [
+        2,
+        1,
+        "warning: label alone on a line without a colon might be in error (a misspelled 'rdtsc'?)",
+      ],
+      [3, 1, 'warning: label alone on a line without a colon might be in error'],
+    ]);
+    expect(Buffer.from(r.bytes).toString('hex')).toBe('0f31');
+  });
+});

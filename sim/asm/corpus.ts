@@ -193,6 +193,18 @@ const EXTRA: readonly string[] = [
   'jmp short $+4',
   'jmp near $+4',
   'jnz $-0x100',
+  // An immediate that fits a sign-extended byte once truncated to the operand size is short.
+  'and bx, 0xFFFF',
+  'xor ax, 0xFF80',
+  'add ax, 0xFF7F',
+  'or cx, 0x8000',
+  'cmp word [bx+si], 0xFF80',
+  'imul ax, bx, 0xFFFF',
+  'push word 0xFFFF',
+  'and ebx, 0xFFFFFFFF',
+  'sub eax, 0xFFFFFF80',
+  'cmp dword [ebx], 0xFFFFFF7F',
+  'push dword 0xFFFFFFFF',
 ];
 
 /** The whole corpus for one mode, in a stable order. */

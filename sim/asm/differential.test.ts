@@ -126,6 +126,22 @@ describe.skipIf(!hasNasm)(title, () => {
     });
   }
 
+  it('warns where NASM warns of a label alone on a line without a colon', () => {
+    const source = ['bits 32', 'rdtscx', 'start:', 'foo', 'bar db 1', 'ret', '.local', 'rdtsc'];
+    const dir = mkdtempSync(join(tmpdir(), 'xenlab-nasm-'));
+    writeFileSync(join(dir, 'in.asm'), `${source.join('\n')}\n`);
+    const r = spawnSync('nasm', ['-f', 'bin', 'in.asm', '-o', 'out.bin'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    const theirs = [...r.stderr.matchAll(/^in\.asm:(\d+): warning: label alone on a line/gm)];
+    const result = assemble(`${source.join('\n')}\n`, { fileName: 'in.asm' });
+    expect(result.ok).toBe(true);
+    const warned = result.ok ? result.warnings.map((w) => w.line) : [];
+    expect(warned).toEqual(theirs.map((m) => Number(m[1])));
+    expect(warned.length).toBeGreaterThan(0);
+  });
+
   const sources = PROGRAM_DIRS.flatMap((dir) =>
     readdirSync(join(repo, dir))
       .filter((f) => f.endsWith('.asm'))

@@ -216,6 +216,15 @@ function isGeneral(r: Register, bytes: number): boolean {
   return (r.cls === 'r8' || r.cls === 'r16' || r.cls === 'r32') && r.size === bytes;
 }
 
+/**
+ * A constant as an `osize`-bit operand takes it, sign-extended: NASM truncates an immediate to
+ * the operand size before choosing the short form, so `and bx, 0xFFFF` is `and bx, byte -1`.
+ */
+function truncated(v: Value, osize: number): Value {
+  if (!v.known || v.sect >= 0 || (osize !== 16 && osize !== 32)) return v;
+  return { ...v, n: BigInt.asIntN(osize, v.n) };
+}
+
 /** Does operand `op` fit specifier `spec` at operand size `osize` (0 when being probed)? */
 function matches(spec: string, op: Operand, osize: number, ctx: Ctx): boolean {
   if (isFpuStack(spec)) return op.kind === 'reg' && op.reg.cls === 'fpu';
@@ -250,7 +259,7 @@ function matches(spec: string, op: Operand, osize: number, ctx: Ctx): boolean {
         op.kind === 'imm' &&
         op.jump === null &&
         !(op.strict && op.size > 1) &&
-        fitsInt8(ctx.value(op.expr))
+        fitsInt8(truncated(ctx.value(op.expr), osize))
       );
     case 'Jb':
       return (

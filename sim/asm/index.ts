@@ -17,6 +17,7 @@
 //         sections: name, address, size and kind of every non-empty section
 //         entry:    `_start`, else `start`, else the first section's address
 //         listing:  per source line that emitted or reserved: file, line, address, bytes
+//         warnings: what NASM warns about (a label alone on a line without a colon), as AsmErrors
 //     | { ok: false, errors: AsmError[] }  // file, line, col, reason, source line
 //
 //   formatAsmError(e) → "file:line:col: reason\n    source line"
@@ -72,6 +73,7 @@ export type AssembleResult =
       sections: SectionInfo[];
       entry: number;
       listing: ListingLine[];
+      warnings: AsmError[];
     }
   | { ok: false; errors: AsmError[] };
 
@@ -120,6 +122,13 @@ function assembleOrFail(
     return { ok: false, errors: all.sort((a, b) => at(a) - at(b)) };
   }
 
+  const warnings = statements.flatMap((st): AsmError[] => {
+    if (st.warning === undefined) return [];
+    const { file, line, text } = st.loc;
+    return [
+      { file, line, col: st.warning.col, reason: `warning: ${st.warning.reason}`, source: text },
+    ];
+  });
   const symbols = new Map<string, number>();
   for (const [name, v] of layout.symbols) symbols.set(name, Number(BigInt.asUintN(32, v)));
   const ordered = sectionOrder(layout.sections, elf);
@@ -154,9 +163,9 @@ function assembleOrFail(
       elfSymbols,
       entry,
     );
-    return { ok: true, bytes, symbols, sections, entry, listing };
+    return { ok: true, bytes, symbols, sections, entry, listing, warnings };
   }
-  return { ok: true, bytes: flatBinary(ordered), symbols, sections, entry, listing };
+  return { ok: true, bytes: flatBinary(ordered), symbols, sections, entry, listing, warnings };
 }
 
 /** NASM -f bin: the progbits sections from the first one's address, gaps zero-filled. */

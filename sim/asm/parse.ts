@@ -37,6 +37,8 @@ export interface Statement {
   label: { name: string; col: number } | null;
   times: Expr | null;
   body: Body;
+  /** What NASM warns about on this line (the line still assembles). */
+  warning?: { col: number; reason: string };
 }
 
 const DATA_UNITS: Readonly<Record<string, number>> = { db: 1, dw: 2, dd: 4, dq: 8 };
@@ -97,6 +99,34 @@ function isKeyword(word: string): boolean {
   );
 }
 
+/**
+ * NASM's orphan-label warning (-w+label-orphan, on by default): a label alone on a line without
+ * a colon is most often a misspelled instruction, so the nearest mnemonic is suggested.
+ */
+export function orphanLabel(name: string): string {
+  const reason = 'label alone on a line without a colon might be in error';
+  const near = nearestMnemonic(name.toLowerCase());
+  return near === undefined ? reason : `${reason} (a misspelled '${near}'?)`;
+}
+
+/** The mnemonic one edit away from `word` (a letter added, dropped, changed or swapped). */
+function nearestMnemonic(word: string): string | undefined {
+  const letters = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const edits = new Set<string>();
+  for (let i = 0; i <= word.length; i++) {
+    const head = word.slice(0, i);
+    const tail = word.slice(i);
+    if (tail !== '') edits.add(head + tail.slice(1));
+    if (tail.length > 1) edits.add(head + tail[1] + tail[0] + tail.slice(2));
+    for (const c of letters) {
+      edits.add(head + c + tail);
+      if (tail !== '') edits.add(head + c + tail.slice(1));
+    }
+  }
+  edits.delete(word);
+  return [...edits].filter(isMnemonic).sort()[0];
+}
+
 /** Parses statements, resolving `.local` labels against the last non-local label. */
 export class StatementParser {
   private scope = '';
@@ -123,6 +153,7 @@ export class StatementParser {
       }
       st.label = { name: this.qualifyLabel(first.text), col: first.col };
       ts.pos += colon ? 2 : 1;
+      if (!colon && ts.atEnd()) st.warning = { col: first.col, reason: orphanLabel(first.text) };
     }
     if (ts.acceptWord('times')) st.times = this.expr(ts);
     st.body = this.body(ts, st);

@@ -4,6 +4,7 @@
 // are resolved at build time (quotes.ts).
 
 import { fileURLToPath } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import { type DefaultTheme, defineConfigWithTheme } from 'vitepress';
 import { readMarkedTree } from '../../grader/stage/index.ts';
 import {
@@ -23,7 +24,8 @@ import { linkPlugin } from './links.ts';
 import { quotePlugin } from './quotes.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const tree = await readMarkedTree(root);
+// The config is bundled and run by plain Node: the chapter manifests (TypeScript) load via tsx.
+const tree = await readMarkedTree(root, (url) => tsImport(url, import.meta.url));
 const consoles = await renderConsoles(root);
 const first = writtenChapters(root)[0];
 /** The tab icon, inline so the site has no file outside its pages and bundles. */

@@ -56,6 +56,32 @@ describe('02-console-write', () => {
     ).toBe(true);
   });
 
+  test('prints the whole 127-byte chunks before a bad page, then answers -EFAULT', () => {
+    const rng = testRng('02-console-write/chunks');
+    const g = testGuest();
+    const chunks = 1 + rng.below(20);
+    const good = chunks * 127 + rng.below(127);
+    const text = randomText(rng, good);
+    // The buffer ends `good` bytes in, where an unmapped page begins.
+    const end = randomPageVa(rng) + Math.ceil(good / PAGE_SIZE) * PAGE_SIZE;
+    const va = end - good;
+    for (let p = end - PAGE_SIZE; p >= va - (va % PAGE_SIZE); p -= PAGE_SIZE) g.map(p);
+    g.poke(va, bytesOf(text));
+    const count = good + 1 + rng.below(500);
+    expect(
+      consoleIo(g, count, va),
+      `console_io(CONSOLEIO_write, ${count}, ${hex(va)}): byte ${good} is on an unmapped page, so -EFAULT`,
+    ).toBe(-EFAULT);
+    const got = g.xen.consoleOutput.get(g.domain.domid) ?? '';
+    expect(
+      got.length,
+      `${good} readable bytes precede the bad page: Xen copies and prints CONSOLE_CHUNK = 127 ` +
+        `bytes at a time, so the ${chunks} whole chunks before the fault (${chunks * 127} bytes) ` +
+        'reach the console before the chunk that faults ends the call with -EFAULT (book §2.3)',
+    ).toBe(chunks * 127);
+    expect(got, 'and those bytes are the start of the buffer').toBe(text.slice(0, chunks * 127));
+  });
+
   test('writes nothing for a count of 0', () => {
     const g = testGuest();
     expect(consoleIo(g, 0, 0x1000), 'a zero count is no error').toBe(0);

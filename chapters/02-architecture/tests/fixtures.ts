@@ -142,17 +142,35 @@ export interface PlannedDomain {
   cfg: BuildConfig;
 }
 
+/** What a planned domain may be asked to be; anything left out is drawn at random. */
+export interface DomainShape {
+  /** 0 (as Mini-OS) or 0xC0000000 (as Linux). */
+  virtBase?: number;
+  kernelPages?: number;
+}
+
+/**
+ * Planned domains of every shape, so a value right for one layout only cannot pass: kernels
+ * linked low and high, small ones (one L1 or two) and large ones (several L1s), sizes from `rng`.
+ */
+export function plannedDomains(rng: Prng): PlannedDomain[] {
+  return [0, 0xc0000000].flatMap((virtBase) => [
+    plannedDomain(rng, { virtBase, kernelPages: 3 + rng.below(700) }),
+    plannedDomain(rng, { virtBase, kernelPages: 1100 + rng.below(2000) }),
+  ]);
+}
+
 /**
  * A domain as buildDomain has it just before it writes tables and pages: a kernel of a random
  * size linked at 0 (as Mini-OS) or at 0xC0000000 (as Linux), planned with the builder's own
  * planLayout, its memory allocated in a shuffled order, and a random build configuration.
  */
-export function plannedDomain(rng: Prng): PlannedDomain {
+export function plannedDomain(rng: Prng, shape: DomainShape = {}): PlannedDomain {
   const mem = new PhysMemory(80 << 20);
   const heap = new Heap(mem);
   const area = buildXenArea(heap);
-  const virtBase = rng.below(2) === 0 ? 0 : 0xc0000000;
-  const kernelPages = 3 + rng.below(700);
+  const virtBase = shape.virtBase ?? (rng.below(2) === 0 ? 0 : 0xc0000000);
+  const kernelPages = shape.kernelPages ?? 3 + rng.below(700);
   const image = makeElf({
     entry: virtBase,
     segments: [

@@ -85,6 +85,23 @@ describe('02-sched-op', () => {
     expect(g.domain.shutdownReason, 'the domain keeps running: no shutdown yet').toBe(-1);
   });
 
+  test('SCHEDOP_shutdown_code: the first code recorded sticks', () => {
+    const rng = testRng('02-sched-op/shutdown-code-sticks');
+    const g = testGuest();
+    const first = rng.below(5);
+    const later = (first + 1 + rng.below(4)) % 5;
+    expect(schedOp(g, SCHEDOP_shutdown_code, struct(g, rng, le32(first)))).toBe(0);
+    expect(
+      schedOp(g, SCHEDOP_shutdown_code, struct(g, rng, le32(later))),
+      'a second SCHEDOP_shutdown_code still returns 0',
+    ).toBe(0);
+    expect(
+      g.domain.shutdownCode,
+      `after shutdown_code(${SHUTDOWN_NAMES[first]}) then shutdown_code(${SHUTDOWN_NAMES[later]}) ` +
+        'the first code stays: Xen records a shutdown code only while none is set (book §2.7)',
+    ).toBe(first);
+  });
+
   test('SCHEDOP_yield gives up the time slice; SCHEDOP_block unmasks events and sleeps', () => {
     const g = testGuest();
     expect(schedOp(g, SCHEDOP_yield, 0), 'yield returns 0').toBe(0);
@@ -111,8 +128,15 @@ describe('02-sched-op', () => {
     const target = new Domain(targetId, 'target', false, new Uint8Array(16));
     g.xen.domains.set(targetId, target);
     const reason = rng.below(5);
-    // struct sched_remote_shutdown { domid_t domain_id; uint32 reason } : id @0, reason @4.
-    const op = [targetId & 0xff, targetId >>> 8, 0, 0, ...le32(reason)];
+    // struct sched_remote_shutdown { domid_t domain_id; uint32 reason } : id @0, reason @4;
+    // bytes 2–3 are padding, and a guest may leave anything there.
+    const op = [
+      targetId & 0xff,
+      targetId >>> 8,
+      1 + rng.below(255),
+      rng.below(256),
+      ...le32(reason),
+    ];
     expect(schedOp(g, SCHEDOP_remote_shutdown, struct(g, rng, op)), 'returns 0').toBe(0);
     expect(
       target.shutdownReason,
@@ -133,6 +157,11 @@ describe('02-sched-op', () => {
       schedOp(u, SCHEDOP_remote_shutdown, struct(u, rng, op)),
       'an unprivileged domain may not shut down another: -EPERM',
     ).toBe(-EPERM);
+    expect(
+      schedOp(u, SCHEDOP_remote_shutdown, struct(u, rng, missing)),
+      'Xen looks the domain up before it checks privilege: a domain that does not exist is ' +
+        '-ESRCH for an unprivileged caller too',
+    ).toBe(-ESRCH);
   });
 
   test('answers -ENOSYS for commands it does not implement', () => {

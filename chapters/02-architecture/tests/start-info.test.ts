@@ -1,13 +1,14 @@
 // 02-start-info: the start_info page the domain builder hands a new kernel (book §2.1). Each
-// test plans a domain of a random size with the builder's own planLayout, runs writeStartInfo
-// alone and reads the page back from machine memory.
+// test plans a domain of a random size with the builder's own planLayout (the layout-dependent
+// fields: domains of every shape), runs writeStartInfo alone and reads the page back from
+// machine memory.
 
 import { describe, expect, test } from 'vitest';
 import { PAGE_SIZE } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import { MAX_GUEST_CMDLINE, START_INFO, XEN_START_INFO_MAGIC_PAE } from '../src/xen/abi.ts';
 import { writeStartInfo } from '../src/xen/builder.ts';
-import { type PlannedDomain, plannedDomain, randomText } from './fixtures.ts';
+import { type PlannedDomain, plannedDomain, plannedDomains, randomText } from './fixtures.ts';
 
 /** Runs writeStartInfo on a planned domain; returns readers of the page it wrote. */
 function written(p: PlannedDomain) {
@@ -67,26 +68,27 @@ describe('02-start-info', () => {
   });
 
   test('gives the page tables and the P2M list as virtual addresses', () => {
-    const p = plannedDomain(testRng('02-start-info/virtual'));
-    const { u32, where } = written(p);
-    const va = (pfn: number) => hex(p.lay.virtBase + pfn * PAGE_SIZE);
-    expect(
-      hex(u32(START_INFO.pt_base)),
-      `${where}: pt_base is the VIRTUAL address of the bootstrap L3 (pfn ${p.lay.pgtablesPfn}), ` +
-        'so the kernel can read its tables at once',
-    ).toBe(va(p.lay.pgtablesPfn));
-    expect(u32(START_INFO.nr_pt_frames), `${where}: nr_pt_frames counts L3 + L2s + L1s`).toBe(
-      p.lay.nrPtFrames,
-    );
-    expect(
-      hex(u32(START_INFO.mfn_list)),
-      `${where}: mfn_list is the VIRTUAL address of the P2M list (pfn ${p.lay.p2mPfn})`,
-    ).toBe(va(p.lay.p2mPfn));
-    expect(
-      [START_INFO.mod_start, START_INFO.mod_len, START_INFO.first_p2m_pfn].map(u32),
-      `${where}: there is no ramdisk and the P2M is in the region: mod_start, mod_len and ` +
-        'first_p2m_pfn are 0',
-    ).toEqual([0, 0, 0]);
+    for (const p of plannedDomains(testRng('02-start-info/virtual'))) {
+      const { u32, where } = written(p);
+      const va = (pfn: number) => hex(p.lay.virtBase + pfn * PAGE_SIZE);
+      expect(
+        hex(u32(START_INFO.pt_base)),
+        `${where}: pt_base is the VIRTUAL address of the bootstrap L3 (pfn ${p.lay.pgtablesPfn}), ` +
+          'so the kernel can read its tables at once',
+      ).toBe(va(p.lay.pgtablesPfn));
+      expect(u32(START_INFO.nr_pt_frames), `${where}: nr_pt_frames counts L3 + L2s + L1s`).toBe(
+        p.lay.nrPtFrames,
+      );
+      expect(
+        hex(u32(START_INFO.mfn_list)),
+        `${where}: mfn_list is the VIRTUAL address of the P2M list (pfn ${p.lay.p2mPfn})`,
+      ).toBe(va(p.lay.p2mPfn));
+      expect(
+        [START_INFO.mod_start, START_INFO.mod_len, START_INFO.first_p2m_pfn].map(u32),
+        `${where}: there is no ramdisk and the P2M is in the region: mod_start, mod_len and ` +
+          'first_p2m_pfn are 0',
+      ).toEqual([0, 0, 0]);
+    }
   });
 
   test('copies the command line, NUL-terminated', () => {

@@ -2,8 +2,11 @@
 // shared_info (wc_version loop) plus system time (book §3.4). dom0 sets the time from the seed.
 
 import { describe, expect, test } from 'vitest';
+import { PAGE_SIZE, type Prng } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
 import { EXERCISES } from '../exercises.ts';
+import { SHARED_INFO } from '../src/xen/abi.ts';
+import type { Domain } from '../src/xen/domain.ts';
 import { runDomains } from '../src/xen/schedule.ts';
 import { runSwitchedAtRandom, type TimeWorld, timeWorld } from './fixtures.ts';
 
@@ -41,6 +44,37 @@ function check(reading: { printed: bigint; truth: bigint; text: string }, what: 
   ).toBe(true);
 }
 
+/**
+ * Writes the wall clock into `d`'s shared_info as Xen on another pCPU would (wc_version odd,
+ * the fields, then `version`), and makes it Xen's time of day when `version` is even.
+ */
+function writeWallclock(world: TimeWorld, d: Domain, sec: number, nsec: number, version: number) {
+  const si = d.sharedInfoMfn * PAGE_SIZE;
+  world.xen.mem.write32(si + SHARED_INFO.wc_version, version | 1);
+  world.xen.mem.write32(si + SHARED_INFO.wc_sec, sec);
+  world.xen.mem.write32(si + SHARED_INFO.wc_nsec, nsec);
+  world.xen.mem.write32(si + SHARED_INFO.wc_version, version);
+  if (version % 2 === 0) {
+    world.xen.time.wcSec = sec;
+    world.xen.time.wcNsec = nsec;
+  }
+}
+
+/** Starts gettimeofday and runs it until it is `extra` instructions into its first time of day. */
+function untilFirstTimeOfDay(world: TimeWorld, d: Domain, extra: number, each: () => void) {
+  let after = 0;
+  for (let i = 0; i < fuel && after < extra; i++) {
+    each();
+    runDomains(world.xen, 1);
+    if (world.console(d).includes(LABEL)) after++;
+  }
+}
+
+const wcVersion = (world: TimeWorld, d: Domain) =>
+  world.xen.mem.read32(d.sharedInfoMfn * PAGE_SIZE + SHARED_INFO.wc_version) >>> 0;
+
+const randomSec = (rng: Prng) => 1_000_000_000 + rng.below(3_000_000_000);
+
 describe('03-gettimeofday', () => {
   test('the time of day is the wall clock dom0 set plus system time, within 20 µs', () => {
     const rng = testRng('03-gettimeofday/settime');
@@ -76,5 +110,76 @@ describe('03-gettimeofday', () => {
     expect(got.length, `three readings expected; ${world.story(d)}`).toBe(3);
     check(got[1]!, `after dom0 moved the clock by ${jump} s`);
     check(got[2]!, 'third reading');
+  });
+
+  test('carries from wc_nsec plus system time into the high half', () => {
+    const rng = testRng('03-gettimeofday/carry');
+    const world = timeWorld(import.meta.url);
+    // System time just under a multiple of 2^32 ns, so its low half plus wc_nsec overflows.
+    world.xen.time.stimeStamp = 2 ** 32 * (1 + rng.below(200)) - 2 ** 29;
+    const d = world.start('gettimeofday.asm');
+    runDomains(world.xen, 1);
+    writeWallclock(
+      world,
+      d,
+      randomSec(rng),
+      600_000_000 + rng.below(399_999_999),
+      wcVersion(world, d) + 2,
+    );
+    runDomains(world.xen, fuel);
+    const got = readings(world, d.domid);
+    expect(got.length, `three readings expected; ${world.story(d)}`).toBe(3);
+    check(
+      got[0]!,
+      'system time is just under a multiple of 2^32 ns and wc_nsec is over 0.6 s, so their sum ' +
+        'carries into the high half (adc) before the division by 10^9',
+    );
+  });
+
+  test('waits while wc_version is odd: Xen on another pCPU is setting the clock', () => {
+    const rng = testRng('03-gettimeofday/odd');
+    const world = timeWorld(import.meta.url);
+    const d = world.start('gettimeofday.asm');
+    runDomains(world.xen, 1);
+    const version = wcVersion(world, d);
+    const sec = randomSec(rng);
+    // Mid-update: wc_version odd, wc_sec and wc_nsec garbage, for a while.
+    writeWallclock(world, d, sec + 1 + rng.below(1_000_000), rng.below(1e9), version + 1);
+    untilFirstTimeOfDay(world, d, 200 + rng.below(200), () => {});
+    writeWallclock(world, d, sec, rng.below(1e9), version + 2);
+    runDomains(world.xen, fuel);
+    const got = readings(world, d.domid);
+    expect(got.length, `three readings expected; ${world.story(d)}`).toBe(3);
+    check(
+      got[0]!,
+      'Xen left wc_version odd and the fields half-written while the guest began to read: ' +
+        'while wc_version is odd the reader must spin, then read the finished clock',
+    );
+  });
+
+  test('reads again when wc_version changed while it read', () => {
+    const rng = testRng('03-gettimeofday/changed');
+    const world = timeWorld(import.meta.url);
+    const d = world.start('gettimeofday.asm');
+    runDomains(world.xen, 1);
+    let version = wcVersion(world, d);
+    const sec = randomSec(rng);
+    // Xen sets the clock between every two guest instructions, each time to another time of
+    // day, until the guest is well into its first reading: only a re-check of wc_version after
+    // the fields can tell.
+    untilFirstTimeOfDay(world, d, 40 + rng.below(60), () => {
+      version += 2;
+      writeWallclock(world, d, sec + 1000 * (1 + rng.below(100_000)), rng.below(1e9), version);
+    });
+    writeWallclock(world, d, sec, rng.below(1e9), version + 2);
+    runDomains(world.xen, fuel);
+    const got = readings(world, d.domid);
+    expect(got.length, `three readings expected; ${world.story(d)}`).toBe(3);
+    check(
+      got[0]!,
+      'Xen rewrote the wall clock (wc_version +2 each time) between the guest’s instructions ' +
+        'while it read: compare wc_version after reading with the one before, and read again ' +
+        'when they differ',
+    );
   });
 });

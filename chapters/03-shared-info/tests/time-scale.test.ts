@@ -24,13 +24,34 @@ function expectedScale(hz: bigint): { mul: number; shift: number } {
   return { mul: Number((NS << 32n) / rate), shift };
 }
 
-/** Frequencies a TSC may run at: 1 MHz … 10 GHz, the boundaries, and odd ones near them. */
+/**
+ * Rates in (1e9, 2e9] whose exact quotient 1e9·2^32 / rate lies so close below an integer that
+ * the same division in floating point (the product 1e9·2^32 is exact in a double, the quotient
+ * is rounded to nearest) comes out one too high.
+ */
+const ROUNDED_UP_RATES = [
+  1_523_979_174, 1_003_070_462, 1_012_537_834, 1_014_812_479, 1_026_794_336, 1_042_418_008,
+  1_078_739_852, 1_096_048_921, 1_127_241_608, 1_175_823_520,
+];
+
+/**
+ * Frequencies a TSC may run at: 1 MHz … 10 GHz, the boundaries and odd ones near them, and rates
+ * where a floating-point quotient rounds up, reached with every sign of shift (the rate itself;
+ * twice or four times it plus low bits the shift drops; an even rate halved).
+ */
 function frequencies(rng: Prng): number[] {
   const near = [1e9, 2e9, 5e8, 4e9];
+  const roundedUp = ROUNDED_UP_RATES.flatMap((rate) => [
+    rate,
+    rate * 2 + rng.below(2),
+    rate * 4 + rng.below(4),
+    ...(rate % 4 === 0 ? [rate / 4] : rate % 2 === 0 ? [rate / 2] : []),
+  ]);
   return [
     ...near,
     ...near.map((f) => f + 1),
     ...near.map((f) => f - 1),
+    ...roundedUp,
     ...Array.from({ length: 200 }, () => 1_000_000 + rng.below(999) * 10_000_000 + rng.below(1e7)),
   ];
 }
@@ -46,7 +67,8 @@ describe('03-time-scale', () => {
       expect(
         got,
         `setTimeScale(${hz}): the shift must bring the rate into (1e9, 2e9] and mul be ` +
-          '⌊1e9·2^32 / rate⌋ (book §3.3)',
+          '⌊1e9·2^32 / rate⌋ exactly, an integer division (BigInt): a floating-point quotient ' +
+          'is rounded to nearest and can be one too high before any floor (book §3.3)',
       ).toEqual(want);
     }
   });

@@ -103,6 +103,26 @@ describe('04-grant-copy', () => {
         GNTST_permission_denied,
       ],
       [
+        'a frame of another domain named as the destination without a grant',
+        {
+          source: self(own),
+          dest: { u: victimFrame, domid: victim.domid, offset: 0 },
+          len,
+          flags: 0,
+        },
+        GNTST_permission_denied,
+      ],
+      [
+        'a frame of another domain as the destination, the source by grant',
+        {
+          source: gref(rw.ref),
+          dest: { u: victimFrame, domid: victim.domid, offset: 0 },
+          len,
+          flags: GNTCOPY_source_gref,
+        },
+        GNTST_permission_denied,
+      ],
+      [
         'a frame the caller does not own, as DOMID_SELF',
         { source: self(victimFrame), dest: self(own), len, flags: 0 },
         GNTST_general_error,

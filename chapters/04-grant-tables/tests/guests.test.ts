@@ -4,9 +4,19 @@
 import { describe, expect, test } from 'vitest';
 import { PAGE_SIZE, PhysMemory } from '../../../sim/host.ts';
 import { screenMismatch, testRng } from '../../testing/index.ts';
+import { guestSources } from '../../testing/src.ts';
 import { mapGrantTable } from '../src/dom0/grant-table-setup.ts';
-import { type Domain, DomainState, GTF_permit_access, Xen } from '../src/xen/index.ts';
+import { buildGuest } from '../src/guests/index.ts';
 import {
+  type Domain,
+  DomainState,
+  GTF_permit_access,
+  GTF_readonly,
+  runDomains,
+  Xen,
+} from '../src/xen/index.ts';
+import {
+  type Entry,
   grantWorld,
   guestImage,
   randomGrant,
@@ -96,7 +106,84 @@ describe('04-guest-map', () => {
   });
 });
 
+/**
+ * A guest that makes two grants with gnttab_grant_access, each of a page of its own to a domain
+ * and at a ref the test chose: `grants[i]` is [ref, domid, readonly].
+ */
+function grantingGuest(grants: [number, number, boolean][]): Uint8Array {
+  const calls = grants.map(
+    ([ref, domid, readonly], i) => `
+  mov eax, page${i}
+  call virt_to_mfn
+  mov edx, eax
+  mov ebx, ${ref}
+  mov ecx, ${domid}
+  mov esi, ${readonly ? 1 : 0}
+  call gnttab_grant_access`,
+  );
+  const pages = grants.map((_, i) => `alignb 4096\npage${i}: resb 4096`).join('\n');
+  const source = `%include "lib/head.asm"\nsection .text\nmain:${calls.join('')}\n  ret\nsection .bss\n${pages}\n%include "lib/gnttab.asm"\n`;
+  const files = { ...guestSources(import.meta.url), 'granting.asm': source };
+  return buildGuest('granting.asm', files);
+}
+
 describe('04-guest-grant', () => {
+  test('gnttab_grant_access: domid and frame are in place before the flags make the entry live', () => {
+    const rng = testRng('guest-grant-order');
+    const xen = new Xen(new PhysMemory(64 << 20));
+    const first = 8 + rng.below(1000);
+    const grants: [number, number, boolean][] = [
+      [first, 1 + rng.below(0x7000), rng.below(2) === 1],
+      [first + 1 + rng.below(1000), 1 + rng.below(0x7000), false],
+    ];
+    grants[1]![2] = !grants[0]![2];
+    const d = xen.createDomain(grantingGuest(grants), {
+      name: 'granting',
+      memoryMiB: 8,
+      cmdline: '',
+      seed: rng.nextU32(),
+    }).domain;
+    mapGrantTable(xen, d);
+    // Entries ended earlier keep their old domid and frame: only the flags say they are dead.
+    for (const [ref] of grants) {
+      writeGrant(xen, d, ref, { flags: 0, domid: 1 + rng.below(0x7000), frame: rng.nextU32() });
+    }
+    // The guest runs one instruction at a time; after each, Xen's view of both entries.
+    const seen: Entry[][] = [grants.map(([ref]) => readGrant(xen, d, ref))];
+    xen.unpauseDomain(d);
+    for (let i = 0; i < 200_000 && d.shutdownReason < 0; i++) {
+      runDomains(xen, 1);
+      seen.push(grants.map(([ref]) => readGrant(xen, d, ref)));
+    }
+    expect(
+      d.shutdownReason,
+      `the guest should finish; it printed ${JSON.stringify(printed(xen, d))}`,
+    ).toBeGreaterThanOrEqual(0);
+    grants.forEach(([ref, domid, readonly], g) => {
+      const final = seen[seen.length - 1]![g]!;
+      expect(
+        { flags: final.flags, domid: final.domid, owner: xen.heap.owner[final.frame] },
+        `grant ${g + 1}: ref ${ref} to domain ${domid}, ${readonly ? 'read-only (ESI ≠ 0): GTF_readonly set' : 'read-write (ESI = 0): no GTF_readonly'}, of a frame of the guest`,
+      ).toEqual({
+        flags: GTF_permit_access | (readonly ? GTF_readonly : 0),
+        domid,
+        owner: d.domid,
+      });
+      const early = seen.find(
+        (s) =>
+          (s[g]!.flags & 3) === GTF_permit_access &&
+          (s[g]!.domid !== final.domid || s[g]!.frame !== final.frame),
+      );
+      expect(
+        early?.[g],
+        `grant ${g + 1} (ref ${ref}): Xen may use an entry the moment its flags say ` +
+          'GTF_permit_access, so domid and frame must be written BEFORE the flags; after one ' +
+          'guest instruction the entry was live with an old or half-written domid/frame ' +
+          '(book §4.2)',
+      ).toBeUndefined();
+    });
+  });
+
   test('grant-share grants the page holding its message to its peer, flags written last', () => {
     const rng = testRng('guest-grant');
     const xen = new Xen(new PhysMemory(64 << 20));

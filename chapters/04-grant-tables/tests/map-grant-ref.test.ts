@@ -14,6 +14,7 @@ import {
   GNTMAP_host_map,
   GNTMAP_readonly,
   GNTPIN_devr_inc,
+  GNTPIN_devw_inc,
   GNTPIN_hstr_inc,
   GNTPIN_hstw_inc,
   GNTST_bad_domain,
@@ -28,6 +29,7 @@ import {
   gnttabMapGrantRef,
   HYPERCALL_VECTOR,
   handleHostTrap,
+  nrGrantEntries,
   readGuestU32,
 } from '../src/xen/index.ts';
 import { frameAt, grantWorld, hostVa, mapOp, randomGrant, readGrant, writeGrant } from './world.ts';
@@ -87,6 +89,64 @@ describe('04-map-grant-ref', () => {
       expect(granter.grantTable!.active[ref]?.pin ?? 0, `${what}: no pin`).toBe(0);
     }
     expect(readGrant(xen, granter, forOther.ref)).toEqual(forOther.entry);
+  });
+
+  test('a grant in use by the domain it was made for cannot be mapped by another', () => {
+    const rng = testRng('map-pinned-by-other');
+    const { xen, domains } = grantWorld(['granter', 'intended', 'thief'], rng.nextU32());
+    const [granter, intended, thief] = domains as [Domain, Domain, Domain];
+    const { ref, entry } = randomGrant(rng, granter, intended, rng.below(2) === 1);
+    writeGrant(xen, granter, ref, entry);
+    const ro = GNTMAP_host_map | GNTMAP_readonly;
+    const used = gnttabMapGrantRef(
+      xen,
+      intended,
+      intended.vcpus[0]!.cpu,
+      mapOp(granter, ref, hostVa(rng), ro),
+    );
+    expect(used.status, `d${intended.domid} maps the grant made to it`).toBe(GNTST_okay);
+    const pin = granter.grantTable!.active[ref]!.pin;
+    for (const flags of [ro, GNTMAP_device_map | GNTMAP_readonly]) {
+      const va = hostVa(rng);
+      const r = gnttabMapGrantRef(xen, thief, thief.vcpus[0]!.cpu, mapOp(granter, ref, va, flags));
+      expect(
+        r.status,
+        `ref ${ref} is granted to d${intended.domid}, which has it mapped (pinned); d${thief.domid} ` +
+          `maps it read-only with flags ${flags}: a pinned entry belongs to the domain that pinned ` +
+          'it (active.domid), so the map fails with GNTST_general_error even though no new ' +
+          'permission check is needed for a read-only map (book §4.4)',
+      ).toBe(GNTST_general_error);
+      expect(frameAt(thief, va, false), 'nothing mapped for the thief').not.toBe(entry.frame);
+      expect(granter.grantTable!.active[ref]!.pin, 'the pins are unchanged').toBe(pin);
+    }
+  });
+
+  test('a pin counter that reached 128 refuses further maps (GNTPIN_overflow)', () => {
+    const rng = testRng('map-pin-overflow');
+    const { xen, domains } = grantWorld(['granter', 'mapper'], rng.nextU32());
+    const [granter, mapper] = domains as [Domain, Domain];
+    const { ref, entry } = randomGrant(rng, granter, mapper, false);
+    writeGrant(xen, granter, ref, entry);
+    const cpu = mapper.vcpus[0]!.cpu;
+    const kinds = [
+      ['device_map|readonly', GNTMAP_device_map | GNTMAP_readonly, GNTPIN_devr_inc],
+      ['device_map', GNTMAP_device_map, GNTPIN_devw_inc],
+    ] as const;
+    const [name, flags, inc] = kinds[rng.below(kinds.length)]!;
+    for (let i = 0; i < 128; i++) {
+      const r = gnttabMapGrantRef(xen, mapper, cpu, mapOp(granter, ref, 0, flags));
+      expect(r.status, `${name} mapping ${i + 1} of 128`).toBe(GNTST_okay);
+    }
+    const pin = granter.grantTable!.active[ref]!.pin;
+    expect(pin, `128 ${name} mappings: that 8-bit pin counter reads 128`).toBe(128 * inc);
+    const r = gnttabMapGrantRef(xen, mapper, cpu, mapOp(granter, ref, 0, flags));
+    expect(
+      r.status,
+      `a pin counter is 8 bits wide: at 128 its top bit (GNTPIN_overflow = 0x80808080) is set ` +
+        'and Xen refuses any further map of the entry with GNTST_general_error, before the ' +
+        'counter could wrap into its neighbour (book §4.4)',
+    ).toBe(GNTST_general_error);
+    expect(granter.grantTable!.active[ref]!.pin, 'and takes no pin').toBe(pin);
   });
 
   test('each mapping takes a pin of its kind and a fresh maptrack handle', () => {
@@ -153,6 +213,11 @@ describe('04-map-grant-ref', () => {
       [
         'ref past the end of the table',
         mapOp(granter, 2048 + rng.below(1000), va),
+        GNTST_bad_gntref,
+      ],
+      [
+        'ref nr_grant_entries, one past the last entry',
+        mapOp(granter, nrGrantEntries(granter.grantTable!), va),
         GNTST_bad_gntref,
       ],
       [

@@ -7,6 +7,8 @@ import { CS, ESP, FLAG_IF, getEflags, PhysMemory, SS } from '../../../sim/host.t
 import { guestSources, renderScreen, screenMismatch, testRng } from '../../testing/index.ts';
 import { buildGuest } from '../src/guests/index.ts';
 import {
+  __HYPERVISOR_set_trap_table,
+  __HYPERVISOR_stack_switch,
   FLAT_KERNEL_CS,
   FLAT_KERNEL_DS,
   FLAT_USER_CS,
@@ -21,8 +23,6 @@ import { Xen } from '../src/xen/xen.ts';
 import { BATCH, type Guest, guest, hex } from './fixtures.ts';
 
 const FUEL = 2_000_000;
-const SET_TRAP_TABLE = 0;
-const STACK_SWITCH = 3;
 
 /** Registers `handler` for `vector` with `flags` through set_trap_table. */
 function trapTable(g: Guest, vector: number, flags: number, handler: number) {
@@ -33,7 +33,7 @@ function trapTable(g: Guest, vector: number, flags: number, handler: number) {
   v.setUint16(2, FLAT_KERNEL_CS, true);
   v.setUint32(4, handler, true);
   g.poke(BATCH, b);
-  expect(g.hypercall(SET_TRAP_TABLE, [BATCH])).toBe(0);
+  expect(g.hypercall(__HYPERVISOR_set_trap_table, [BATCH])).toBe(0);
 }
 
 /** Stops the vCPU as the CPU does at a page fault: EIP at the instruction, CR2 the address. */
@@ -55,37 +55,46 @@ const words = (g: Guest, va: number, n: number) =>
 describe('05-bounce-frame', () => {
   test('a fault in ring 1: error code, EIP, CS with the mask, EFLAGS on the current stack', () => {
     const rng = testRng('05-bounce-frame/ring1');
-    const g = guest();
-    const handler = 0x1000 + rng.below(0x1000);
-    const maskEvents = rng.below(2) === 1;
-    trapTable(g, 14, maskEvents ? 4 : 0, handler);
-    const mask = rng.below(2);
-    g.xen.mem.write8(vcpuInfoAddress(g.vcpu) + 1, mask);
-    const esp = g.freeVa(rng) + 0x800 + 4 * rng.below(64);
-    const eip = rng.below(0x3000);
-    const cr2 = rng.nextU32() & ~3;
-    const errorCode = rng.below(8);
-    g.cpu.reg32[ESP] = esp;
-    g.cpu.eip = eip;
-    const eflags = getEflags(g.cpu);
-    pageFault(g, errorCode, cr2);
-    expect(g.domain.shutdownReason, 'the domain keeps running').toBe(-1);
-    expect(g.cpu.eip, 'the vCPU continues at the handler').toBe(handler);
-    expect(g.cpu.reg32[ESP]! >>> 0, 'four words were pushed').toBe(esp - 16);
-    expect(words(g, esp - 16, 4), 'the frame, lowest address first').toEqual([
-      errorCode,
-      eip,
-      (FLAT_KERNEL_CS | (mask << 16)) >>> 0,
-      ((eflags & ~FLAG_IF) | (mask ? 0 : FLAG_IF)) >>> 0,
-    ]);
-    expect(
-      g.xen.mem.read32(vcpuInfoAddress(g.vcpu) + 8) >>> 0,
-      `vcpu_info.arch.cr2 holds the faulting address ${hex(cr2)}`,
-    ).toBe(cr2 >>> 0);
-    expect(g.xen.mem.read8(vcpuInfoAddress(g.vcpu) + 1), 'the mask, set only if asked').toBe(
-      maskEvents ? 1 : mask,
+    // Every combination of the guest's upcall mask and the trap's TI_MASK_EVENTS flag.
+    const combos = [0, 1].flatMap((mask) =>
+      [false, true].map((maskEvents) => ({ mask, maskEvents })),
     );
-    expect([g.cpu.segSelector[CS], g.cpu.cpl]).toEqual([FLAT_KERNEL_CS, 1]);
+    for (const { mask, maskEvents } of combos) {
+      const g = guest();
+      const handler = 0x1000 + rng.below(0x1000);
+      trapTable(g, 14, maskEvents ? 4 : 0, handler);
+      g.xen.mem.write8(vcpuInfoAddress(g.vcpu) + 1, mask);
+      const esp = g.freeVa(rng) + 0x800 + 4 * rng.below(64);
+      const eip = rng.below(0x3000);
+      const cr2 = rng.nextU32() & ~3;
+      const errorCode = rng.below(8);
+      g.cpu.reg32[ESP] = esp;
+      g.cpu.eip = eip;
+      const eflags = getEflags(g.cpu);
+      pageFault(g, errorCode, cr2);
+      expect(g.domain.shutdownReason, 'the domain keeps running').toBe(-1);
+      expect(g.cpu.eip, 'the vCPU continues at the handler').toBe(handler);
+      expect(g.cpu.reg32[ESP]! >>> 0, 'four words were pushed').toBe(esp - 16);
+      expect(
+        words(g, esp - 16, 4),
+        `the frame, lowest address first, with the upcall mask ${mask}: the saved mask rides in ` +
+          'bits 16–23 of the CS slot, and the saved EFLAGS.IF is the inverse of the mask (a PV ' +
+          'guest’s "interrupts enabled" is its events unmasked) (book §5.9)',
+      ).toEqual([
+        errorCode,
+        eip,
+        (FLAT_KERNEL_CS | (mask << 16)) >>> 0,
+        ((eflags & ~FLAG_IF) | (mask ? 0 : FLAG_IF)) >>> 0,
+      ]);
+      expect(
+        g.xen.mem.read32(vcpuInfoAddress(g.vcpu) + 8) >>> 0,
+        `vcpu_info.arch.cr2 holds the faulting address ${hex(cr2)}`,
+      ).toBe(cr2 >>> 0);
+      expect(g.xen.mem.read8(vcpuInfoAddress(g.vcpu) + 1), 'the mask, set only if asked').toBe(
+        maskEvents ? 1 : mask,
+      );
+      expect([g.cpu.segSelector[CS], g.cpu.cpl]).toEqual([FLAT_KERNEL_CS, 1]);
+    }
   });
 
   test('a fault in ring 3 lands on the stack_switch stack with the user ESP and SS', () => {
@@ -93,7 +102,7 @@ describe('05-bounce-frame', () => {
     const g = guest();
     trapTable(g, 14, 0, 0x1000);
     const kernelSp = g.freeVa(rng) + 0xff0;
-    expect(g.hypercall(STACK_SWITCH, [FLAT_KERNEL_DS, kernelSp])).toBe(0);
+    expect(g.hypercall(__HYPERVISOR_stack_switch, [FLAT_KERNEL_DS, kernelSp])).toBe(0);
     const userEsp = rng.nextU32() & ~3;
     loadFlatSegment(g.cpu, g.xen.area, SS, FLAT_USER_DS);
     loadFlatSegment(g.cpu, g.xen.area, CS, FLAT_USER_CS);

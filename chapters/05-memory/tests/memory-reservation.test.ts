@@ -7,6 +7,7 @@ import { guestSources, renderScreen, screenMismatch, testRng } from '../../testi
 import { Toolstack } from '../src/dom0/toolstack.ts';
 import { buildGuest } from '../src/guests/index.ts';
 import {
+  __HYPERVISOR_memory_op,
   DOMID_SELF,
   XENMEM_current_reservation,
   XENMEM_decrease_reservation,
@@ -14,10 +15,11 @@ import {
   XENMEM_maximum_reservation,
   XENMEM_populate_physmap,
 } from '../src/xen/abi.ts';
+import { OWNER_FREE } from '../src/xen/heap.ts';
 import { getM2p, INVALID_M2P_ENTRY } from '../src/xen/mm.ts';
 import { runDomains } from '../src/xen/schedule.ts';
 import { Xen } from '../src/xen/xen.ts';
-import { BATCH, type Guest, guest, MEMORY_OP } from './fixtures.ts';
+import { BATCH, type Guest, guest } from './fixtures.ts';
 
 const RESERVATION = 0x21800;
 const FUEL = 2_000_000;
@@ -34,7 +36,7 @@ function reservation(g: Guest, cmd: number, list: number[]): [number, number[]] 
   });
   g.poke(RESERVATION, b.subarray(0, 20));
   g.poke(BATCH, b.subarray(20));
-  const rc = g.hypercall(MEMORY_OP, [cmd, RESERVATION]);
+  const rc = g.hypercall(__HYPERVISOR_memory_op, [cmd, RESERVATION]);
   const out = g.peek(BATCH, list.length * 4);
   return [
     rc,
@@ -44,7 +46,7 @@ function reservation(g: Guest, cmd: number, list: number[]): [number, number[]] 
 
 function query(g: Guest, cmd: number): number {
   g.poke(RESERVATION, [DOMID_SELF & 0xff, DOMID_SELF >> 8]);
-  return g.hypercall(MEMORY_OP, [cmd, RESERVATION]);
+  return g.hypercall(__HYPERVISOR_memory_op, [cmd, RESERVATION]);
 }
 
 describe('05-memory-reservation', () => {
@@ -77,6 +79,38 @@ describe('05-memory-reservation', () => {
     expect(reservation(g, XENMEM_decrease_reservation, [free, mapped, free])[0]).toBe(1);
     expect(reservation(g, XENMEM_decrease_reservation, [foreign])[0]).toBe(0);
     expect(g.heap.owner[mapped], 'a mapped frame stays the domain’s').toBe(g.domain.domid);
+    expect(g.audit()).toEqual([]);
+  });
+
+  test('never gives back a frame of another domain or one Xen still uses', () => {
+    const rng = testRng('05-memory-reservation/isolation');
+    const g = guest();
+    // Frames that are not the domain's and that nothing maps (so no reference count stops them):
+    // one of Xen's own (its IDT) and a free one.
+    const free: number[] = [];
+    for (let mfn = g.heap.owner.length - 1; free.length < 64 && mfn > 0; mfn--) {
+      if (g.heap.owner[mfn] === OWNER_FREE) free.push(mfn);
+    }
+    const notOwn: [string, number][] = [
+      ["Xen's own IDT", g.xen.area.idtMfn],
+      ['a free frame', free[rng.below(free.length)]!],
+    ];
+    for (const [what, mfn] of notOwn) {
+      const owner = g.heap.owner[mfn];
+      expect(
+        reservation(g, XENMEM_decrease_reservation, [mfn])[0],
+        `frame ${mfn} is ${what}, mapped nowhere: domain ${g.domain.domid} may give back only ` +
+          'frames it owns (heap.owner), or Xen would free memory it still uses',
+      ).toBe(0);
+      expect(g.heap.owner[mfn], `${what} keeps its owner`).toBe(owner);
+    }
+    const shared = g.domain.sharedInfoMfn;
+    expect(
+      reservation(g, XENMEM_decrease_reservation, [shared])[0],
+      `frame ${shared} is the domain's shared info page: Xen writes it (time, events), so it is ` +
+        'never given back, although no page table maps it (d.xenFrames)',
+    ).toBe(0);
+    expect(g.heap.owner[shared], 'shared info stays allocated').toBe(g.domain.domid);
     expect(g.audit()).toEqual([]);
   });
 

@@ -44,6 +44,28 @@ describe('05-update-va-mapping', () => {
     expect(g.heap.count[mfn], 'and counted: one read-only mapping, one reference').toBe(1);
   });
 
+  test('an entry Xen refuses is an error for the guest, and the old mapping stays', () => {
+    const rng = testRng('05-update-va-mapping/refused-entry');
+    const g = guest();
+    const va = g.freeVa(rng);
+    const before = g.entry(g.l1e(va));
+    const table = g.mfn(g.tablePfns[rng.below(g.tablePfns.length)]!);
+    const foreign = g.other().p2m[0]!;
+    const refused: [string, number][] = [
+      [`page-table frame ${table} mapped writable`, table * PAGE_SIZE + 0x3],
+      [`frame ${foreign} of another domain`, foreign * PAGE_SIZE + 0x1],
+    ];
+    for (const [what, lo] of refused) {
+      expect(
+        g.uvm(va, lo, 0, UVMF_INVLPG),
+        `update_va_mapping(${hex(va)}, ${what}): modPageTableEntry refuses the entry, and ` +
+          'update_va_mapping returns its error (-EINVAL) to the guest',
+      ).toBe(-EINVAL);
+      expect(g.entry(g.l1e(va)), `${what}: the L1 entry is unchanged`).toEqual(before);
+    }
+    expect(g.audit()).toEqual([]);
+  });
+
   test('a multi-vCPU flush mask that cannot be read is -EFAULT', () => {
     const rng = testRng('05-update-va-mapping/mask');
     const g = guest();

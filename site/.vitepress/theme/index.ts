@@ -7,6 +7,7 @@ import BookContents from './components/BookContents.vue';
 import GrantTable from './components/GrantTable.vue';
 import GuestConsole from './components/GuestConsole.vue';
 import GuestList from './components/GuestList.vue';
+import GuestPicker from './components/GuestPicker.vue';
 import PageTables from './components/PageTables.vue';
 import PageTableWalk from './components/PageTableWalk.vue';
 import SimSpeed from './components/SimSpeed.vue';
@@ -21,6 +22,7 @@ export default {
     app.component('GuestConsole', GuestConsole);
     app.component('PageTableWalk', PageTableWalk);
     app.component('GuestList', GuestList);
+    app.component('GuestPicker', GuestPicker);
     app.component('PageTables', PageTables);
     app.component('SimSpeed', SimSpeed);
     app.component('VcpuTimeInfo', VcpuTimeInfo);

@@ -12,12 +12,13 @@ import { HYPERCALL_VECTOR, SHUTDOWN_crash } from './abi.ts';
 import { type BootLayout, buildDomain } from './builder.ts';
 import { constructDom0 } from './dom0.ts';
 import { Domain, shutdownName, type Vcpu } from './domain.ts';
-import { gnttabDomainDestroy } from './grant-map.ts';
 import { Heap } from './heap.ts';
 import type { HypercallTrace, HypervisorServices } from './hypercall.ts';
 import { HYPERCALL_TABLE } from './hypercall-table.ts';
+import { type HypercallHandlers, hypercallHandlers, type Mechanism } from './mechanism.ts';
+import { MECHANISMS } from './mechanisms.ts';
 import { relinquishMappings } from './mm.ts';
-import { doSettime, initXenTime, updateDomainWallclockTime, type XenTime } from './time.ts';
+import { doSettime, initXenTime, type XenTime } from './time.ts';
 import { buildXenArea, type XenArea } from './x86-desc.ts';
 
 /** What the toolstack passes to create a domain (libxl's domain config, reduced). */
@@ -56,8 +57,15 @@ export class Xen implements HypervisorServices {
   private nextDomid = 1;
   /** Set when Xen itself failed (a TypeScript exception in the hypervisor): the machine stops. */
   panicReport: string[] | null = null;
+  /** What this build contains (mechanisms.ts), and the hypercall table assembled from it. */
+  readonly mechanisms: readonly Mechanism[] = MECHANISMS;
+  readonly hypercalls: HypercallHandlers = hypercallHandlers(MECHANISMS);
   /** Xen's clock: the TSC scale, system time, the vCPU on the pCPU, the wall clock. */
   readonly time: XenTime = initXenTime();
+
+  settime(secs: number, nsecs: number, systemTime: number): void {
+    doSettime(this.time, this.mem, this.domains.values(), secs, nsecs, systemTime);
+  }
 
   constructor(mem: PhysMemory, listeners: XenListeners = {}, commandLine = '') {
     this.mem = mem;
@@ -117,14 +125,11 @@ export class Xen implements HypervisorServices {
     for (let i = 0; i < text.length; i++) this.consoleInput.push(text.charCodeAt(i) & 0xff);
   }
 
-  settime(secs: number, nsecs: number, systemTime: number): void {
-    doSettime(this.time, this.mem, this.domains.values(), secs, nsecs, systemTime);
-  }
-
   /** The id the next createDomain will give (the toolstack can tell a guest its peer's id). */
   get nextDomainId(): number {
     return this.nextDomid;
   }
+
   private dom0Entry: Vcpu | null = null;
 
   /** Domain 0's vCPU for the hypercalls of its TypeScript services (dom0.ts), built on first use. */
@@ -178,8 +183,7 @@ export class Xen implements HypervisorServices {
         shuffle: config.seed === undefined ? null : new Prng(config.seed),
       });
       this.domains.set(domid, d);
-      // Setting vCPU 0's context gives the domain the wall clock (arch_set_info_guest).
-      updateDomainWallclockTime(this.time, this.mem, d);
+      for (const m of this.mechanisms) m.domainBuilt?.(this, d);
       this.log(`domain ${domid} (${config.name}) built: ${nrPages} pages`);
       return { domain: d, layout };
     } catch (e) {
@@ -207,28 +211,29 @@ export class Xen implements HypervisorServices {
     d.unpause();
   }
 
-  /** domain_kill: the domain dies, its memory returns to the heap, its id is retired. */
+  /**
+   * domain_kill: the domain dies, its memory returns to the heap, its id is retired. What goes
+   * back is every frame it owns now (ballooning and transfers change which those are), less
+   * what a mechanism keeps allocated (a frame another domain still maps).
+   */
   destroyDomain(d: Domain): void {
     if (d.destroyed) return;
     d.dying = true;
     for (const v of d.vcpus) v.online = false;
-    // What its tables hold on other domains' frames goes back; its frames that others still
-    // map stay out of the heap. Ballooning changes which frames a domain holds: what it owns
-    // now is what goes back.
-    const heap = this.heap;
+    const frames = new Set<number>();
+    this.heap.owner.forEach((owner, mfn) => {
+      if (owner === d.domid) frames.add(mfn);
+    });
+    // First what its L1s hold on other domains' frames (grant and foreign mappings) goes back;
+    // its own frames that other domains still map stay allocated.
     const cr3s = [...this.domains.values()]
       .filter((x) => x !== d && !x.destroyed)
       .flatMap((x) => x.vcpus.filter((v) => (v.cpu.cr0 & CR0_PG) !== 0).map((v) => v.cpu.cr3));
-    const mapped = relinquishMappings(heap, d.domid, cr3s);
-    const shared = new Set(d.xenFrames);
+    for (const mfn of relinquishMappings(this.heap, d.domid, cr3s)) frames.delete(mfn);
+    for (const m of this.mechanisms) m.domainDestroy?.(this, d, frames);
+    this.heap.release([...frames]);
     d.p2m = [];
-    heap.owner.forEach((owner, mfn) => {
-      if (owner === d.domid && !shared.has(mfn) && !mapped.has(mfn)) d.p2m.push(mfn);
-    });
-    d.xenFrames = d.xenFrames.filter((mfn) => !mapped.has(mfn));
-    // Mappings it holds are released; frames others still map stay out of the heap for now.
-    gnttabDomainDestroy(this.heap, d);
-    this.releaseFrames(d);
+    d.xenFrames = [];
     d.destroyed = true;
     this.log(`domain ${d.domid} (${d.name}) destroyed`);
   }

@@ -22,6 +22,7 @@ import {
   SS,
 } from '../../../../sim/host.ts';
 import type { DomainInfo } from '../../../../solutions/dom0/toolstack.ts';
+import { _PAGE_PRESENT, _PAGE_RW, _PAGE_USER } from '../../../../solutions/xen/abi.ts';
 import { PGT_NAMES } from '../../../../solutions/xen/mm.ts';
 import { pteMfn } from '../../../../solutions/xen/page.ts';
 import { grantTables } from './grant-tables.ts';
@@ -137,9 +138,9 @@ function pageWalk(session: PvSession, address: number): PageWalkView {
       entryAddress,
       slot,
       value: [hi, lo],
-      present: (lo & 1) !== 0,
-      writable: (lo & 2) !== 0,
-      user: (lo & 4) !== 0,
+      present: (lo & _PAGE_PRESENT) !== 0,
+      writable: (lo & _PAGE_RW) !== 0,
+      user: (lo & _PAGE_USER) !== 0,
       frame,
       owner: known ? heap.owner[frame]! : -1,
       type: known ? (PGT_NAMES[heap.type[frame]!] ?? '?') : '-',
@@ -147,7 +148,7 @@ function pageWalk(session: PvSession, address: number): PageWalkView {
       count: known ? heap.count[frame]! : 0,
       pinned: known && heap.pinned[frame] !== 0,
     });
-    if ((lo & 1) === 0) return { address, cr3: cpu.cr3, steps, machine: null };
+    if ((lo & _PAGE_PRESENT) === 0) return { address, cr3: cpu.cr3, steps, machine: null };
     table = frame;
   }
   return { address, cr3: cpu.cr3, steps, machine: table * 0x1000 + (address & 0xfff) };

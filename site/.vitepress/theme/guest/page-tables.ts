@@ -3,6 +3,13 @@
 // the mappings they make, with runs of consecutive pages to consecutive frames shown as one.
 
 import { CR0_PG, CR4_PAE } from '../../../../sim/host.ts';
+import {
+  _PAGE_ACCESSED,
+  _PAGE_DIRTY,
+  _PAGE_PRESENT,
+  _PAGE_RW,
+  _PAGE_USER,
+} from '../../../../solutions/xen/abi.ts';
 import type { GuestSession } from './session.ts';
 
 /** One table page: its level and machine address, and the linear range it covers. */
@@ -28,11 +35,7 @@ export interface PageTablesView {
   runs: MappingRun[];
 }
 
-const P = 1;
-const RW = 2;
-const US = 4;
-const A = 0x20;
-const D = 0x40;
+/** Entry bits the ABI does not name (Intel SDM vol. 3A table 4-11): large page, global. */
 const PS = 0x80;
 const G = 0x100;
 const FRAME = 0xfffff000;
@@ -40,9 +43,9 @@ const FRAME = 0xfffff000;
 const MAX_RUNS = 512;
 
 function flagsOf(low: number, high: number, large: boolean): string {
-  const f = [low & RW ? 'RW' : 'RO', low & US ? 'U' : 'S'];
-  if (low & A) f.push('A');
-  if (low & D) f.push('D');
+  const f = [low & _PAGE_RW ? 'RW' : 'RO', low & _PAGE_USER ? 'U' : 'S'];
+  if (low & _PAGE_ACCESSED) f.push('A');
+  if (low & _PAGE_DIRTY) f.push('D');
   if (low & G) f.push('G');
   if (high & 0x80000000) f.push('NX');
   if (large) f.push('2M');
@@ -80,12 +83,12 @@ export function pageTables(session: GuestSession): PageTablesView {
   tables.push({ level: 3, machine: l3, linear: 0 });
   for (let i3 = 0; i3 < 4; i3++) {
     const e3 = entry(l3, i3);
-    if ((e3.low & P) === 0) continue;
+    if ((e3.low & _PAGE_PRESENT) === 0) continue;
     const l2 = (e3.low & FRAME) >>> 0;
     tables.push({ level: 2, machine: l2, linear: i3 * 2 ** 30 });
     for (let i2 = 0; i2 < 512; i2++) {
       const e2 = entry(l2, i2);
-      if ((e2.low & P) === 0) continue;
+      if ((e2.low & _PAGE_PRESENT) === 0) continue;
       const base = i3 * 2 ** 30 + i2 * 2 ** 21;
       if (e2.low & PS) {
         map(base, (e2.low & 0xffe00000) >>> 0, 512, flagsOf(e2.low, e2.high, true));
@@ -95,7 +98,7 @@ export function pageTables(session: GuestSession): PageTablesView {
       tables.push({ level: 1, machine: l1, linear: base });
       for (let i1 = 0; i1 < 512; i1++) {
         const e1 = entry(l1, i1);
-        if ((e1.low & P) === 0) continue;
+        if ((e1.low & _PAGE_PRESENT) === 0) continue;
         map(base + i1 * 0x1000, (e1.low & FRAME) >>> 0, 1, flagsOf(e1.low, e1.high, false));
       }
     }

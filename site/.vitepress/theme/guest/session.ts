@@ -5,7 +5,7 @@
 // on the classic monitor (MonitorSession) — behind one interface, so the worker, the inspectors
 // and the build need not know which.
 
-import { type Cpu, PhysMemory, translateForHost } from '../../../../sim/host.ts';
+import { assemble, type Cpu, PhysMemory, translateForHost, VEC_PF } from '../../../../sim/host.ts';
 import { SCENARIOS, startScenario } from '../../../../solutions/dom0/scenarios.ts';
 import { Toolstack } from '../../../../solutions/dom0/toolstack.ts';
 import { buildGuest, GUESTS, type GuestInfo } from '../../../../solutions/guests/index.ts';
@@ -23,10 +23,13 @@ import {
   runVm,
   type Vm,
 } from '../../../../solutions/monitor/vm.ts';
-import { type Domain, shutdownName } from '../../../../solutions/xen/domain.ts';
+import { type Domain, shutdownName, type Vcpu } from '../../../../solutions/xen/domain.ts';
 import { formatTrace } from '../../../../solutions/xen/hypercall.ts';
 import { RunOutcome, runDomains } from '../../../../solutions/xen/schedule.ts';
+import { pvTraps, type TrapInfo } from '../../../../solutions/xen/trap-table.ts';
+import { vectorName } from '../../../../solutions/xen/traps.ts';
 import { Xen } from '../../../../solutions/xen/xen.ts';
+import { hex } from './handle.ts';
 
 export interface SessionListeners {
   /**
@@ -34,8 +37,28 @@ export interface SessionListeners {
    * the host says about it (Xen's log lines as `(XEN) …`, dimmed), which go to stderr there.
    */
   output?(bytes: Uint8Array): void;
-  /** A line of the host's trace: for a PV guest, each hypercall (formatTrace). */
+  /**
+   * A line of the host's trace: for a PV guest each hypercall (formatTrace), each exception Xen
+   * bounces to the guest's handler, and a crash; for a chapter-1 guest what the monitor trapped
+   * and emulated, and the timer interrupts it delivered.
+   */
   trace?(line: string): void;
+}
+
+/** One line of the assembler's listing: its file, line, address, size and source. */
+type ListingLine = Extract<ReturnType<typeof assemble>, { ok: true }>['listing'][number];
+
+/** What the assembler says of a guest's code: its labels, and the source line of each address. */
+export interface DebugInfo {
+  symbols: ReadonlyMap<string, number>;
+  listing: readonly ListingLine[];
+}
+
+/** The source line that put the instruction at `address` there. */
+export interface SourceLine {
+  file: string;
+  line: number;
+  text: string;
 }
 
 /** A running guest, as the worker and the inspectors see it. */
@@ -60,13 +83,55 @@ export interface GuestSession {
   readonly budget: number;
   /** The machine address of guest-linear `linear` as vCPU 0 sees it, or -1 when unmapped. */
   physical(linear: number): number;
+  /** The labels and listing of the guest's program (a scenario's: its leader's). */
+  readonly debug: DebugInfo;
+}
+
+/** Assembles `main` again for its labels and listing, as buildGuest/buildProgram assemble it. */
+function debugInfo(main: string, files: Record<string, string>, format: 'elf' | 'bin'): DebugInfo {
+  const result = assemble(files[main] ?? '', { fileName: main, files, format });
+  if (!result.ok) return { symbols: new Map(), listing: [] };
+  const code = result.sections.filter((s) => s.name === '.text');
+  const inCode = (l: ListingLine) =>
+    l.size > 0 && code.some((s) => l.address >= s.address && l.address < s.address + s.size);
+  return { symbols: result.symbols, listing: result.listing.filter(inCode) };
+}
+
+/** The source line of the instruction at `address`, or null outside the program's code. */
+export function sourceAt(info: DebugInfo, address: number): SourceLine | null {
+  // The last: a section outside the loaded image (the Xen notes) may share the code's addresses.
+  for (let i = info.listing.length - 1; i >= 0; i--) {
+    const l = info.listing[i]!;
+    if (address >= l.address && address < l.address + l.size) {
+      return { file: l.file, line: l.line, text: l.source.trim() };
+    }
+  }
+  return null;
 }
 
 const encoder = new TextEncoder();
 
-/** A line the host prints about the guest, as the terminal shows it: dim, with its prefix. */
+/** The terminal's width: `xenlab run`'s 80 columns, as the book's screens render it. */
+export const TERMINAL_COLUMNS = 80;
+
+/**
+ * A line the host prints about the guest, as the terminal shows it: dim, with its prefix, and
+ * wrapped between words to the terminal's width (never inside a number), each continuation
+ * indented under the line's own text.
+ */
 export function hostLine(prefix: string, line: string): Uint8Array {
-  return encoder.encode(`\x1b[2m${prefix}${line}\x1b[0m\n`);
+  const indent = ' '.repeat(prefix.length + (/^ */.exec(line)?.[0].length ?? 0) + 2);
+  const rows: string[] = [];
+  let row = prefix + line.slice(0, line.length - line.trimStart().length);
+  for (const word of line.trimStart().split(' ')) {
+    const fresh = row.trim() === '' || row === indent || row.endsWith(' ');
+    if (!fresh && row.length + 1 + word.length > TERMINAL_COLUMNS) {
+      rows.push(row);
+      row = indent + word;
+    } else row += (fresh ? '' : ' ') + word;
+  }
+  rows.push(row);
+  return encoder.encode(`\x1b[2m${rows.join('\n')}\x1b[0m\n`);
 }
 
 export class UnknownGuestError extends Error {
@@ -100,10 +165,16 @@ export class PvSession implements GuestSession {
   readonly domains: Domain[];
   instructions = 0;
   readonly budget = PV_FUEL;
+  readonly debug: DebugInfo;
+  private readonly listeners: SessionListeners;
+  /** Each vCPU's EIP at its previous instruction (the bounce hook's memory). */
+  private readonly lastEip = new Map<Vcpu, number>();
 
   /** Assembles `guest` from `files` and builds its domain, ready at its first instruction. */
   constructor(guest: GuestInfo, files: Record<string, string>, listeners: SessionListeners) {
     this.name = guest.name;
+    this.listeners = listeners;
+    this.debug = debugInfo(guest.main, files, 'elf');
     const scenario = SCENARIOS[guest.name];
     const count = scenario?.length ?? 1;
     const atLineStart = new Map<number, boolean>();
@@ -111,7 +182,10 @@ export class PvSession implements GuestSession {
       console: (d, bytes) =>
         listeners.output?.(count === 1 ? bytes : prefixLines(d.domid, bytes, atLineStart)),
       trace: listeners.trace === undefined ? undefined : (t) => listeners.trace?.(formatTrace(t)),
-      log: (line) => listeners.output?.(hostLine('(XEN) ', line)),
+      log: (line) => {
+        listeners.output?.(hostLine('(XEN) ', line));
+        if (/^domain \d+ \(.*\) crashed:$/.test(line)) listeners.trace?.(`crash: ${line}`);
+      },
     });
     this.toolstack = new Toolstack(this.xen);
     if (scenario !== undefined) {
@@ -155,10 +229,43 @@ export class PvSession implements GuestSession {
     return reason >= 0 ? shutdownName(reason) : '';
   }
 
+  /**
+   * Runs the domains. With a trace listener (a console on the page), each vCPU's CPU calls a hook
+   * before every instruction, which traces an exception Xen bounced to the guest as its handler
+   * begins; without one (`xenlab run`, the book's build-time screens) nothing is hooked.
+   */
   run(fuel: number): boolean {
+    if (this.listeners.trace !== undefined) {
+      for (const d of this.domains) {
+        for (const v of d.vcpus) v.cpu.trace ??= () => this.traceBounce(v);
+      }
+    }
+    return this.runDomains(fuel);
+  }
+
+  private runDomains(fuel: number): boolean {
     const result = runDomains(this.xen, fuel);
     this.instructions += result.instructions;
     return result.outcome === RunOutcome.FuelExhausted;
+  }
+
+  /** Traces the exception `v` was just sent to its handler for, if its EIP is at one. */
+  private traceBounce(v: Vcpu): void {
+    const cpu = v.cpu;
+    const last = this.lastEip.get(v) ?? -1;
+    this.lastEip.set(v, cpu.eip);
+    // Only the first instruction of the handler, and not a jump there from the handler itself.
+    if (last === cpu.eip) return;
+    const vector = trapHandlers(v).findIndex((t) => t !== undefined && t.address === cpu.eip);
+    if (vector < 0) return;
+    let detail = '';
+    if (cpu.exitVector === vector && cpu.exitHasErrorCode) {
+      detail = `, error code ${hex(cpu.exitErrorCode, 4)}`;
+      if (vector === VEC_PF) detail += `, CR2 ${hex(cpu.cr2)}`;
+    }
+    this.listeners.trace?.(
+      `trap: d${v.domain.domid} ${vectorName(vector)} bounced to its handler at ${hex(cpu.eip)}${detail}`,
+    );
   }
 
   type(text: string): void {
@@ -178,9 +285,11 @@ export class MonitorSession implements GuestSession {
   readonly name: string;
   readonly vm: Vm;
   readonly budget = GUEST_FUEL;
+  readonly debug: DebugInfo;
   private readonly listeners: SessionListeners;
-  /** Console characters already passed on, and each mnemonic's trap count so far. */
+  /** Console characters already passed on, timer ticks already traced, each mnemonic's traps. */
   private shown = 0;
+  private ticks = 0;
   private readonly traps = new Map<string, number>();
 
   constructor(
@@ -191,6 +300,7 @@ export class MonitorSession implements GuestSession {
   ) {
     this.name = guest.name;
     this.listeners = listeners;
+    this.debug = debugInfo(guest.main, files, 'bin');
     const program = buildProgram(guest.main, files);
     const { image, patches } =
       mode === 'rewrite' ? rewriteProgram(program) : { image: program.image, patches: undefined };
@@ -237,6 +347,10 @@ export class MonitorSession implements GuestSession {
         this.listeners.trace?.(`trapped and emulated: ${mnemonic} ×${count - before}`);
       this.traps.set(mnemonic, count);
     }
+    if (this.vm.ticks > this.ticks) {
+      this.listeners.trace?.(`timer interrupt delivered ×${this.vm.ticks - this.ticks}`);
+      this.ticks = this.vm.ticks;
+    }
     if (this.ended && this.vm.stopped !== HALTED) {
       this.listeners.output?.(hostLine('xenlab run: ', this.vm.stopped!));
     }
@@ -250,6 +364,11 @@ export class MonitorSession implements GuestSession {
   physical(linear: number): number {
     return linear < GUEST_SIZE ? linear : -1;
   }
+}
+
+/** The guest's exception handlers by vector (set_trap_table), empty before it registers any. */
+function trapHandlers(v: Vcpu): readonly (TrapInfo | undefined)[] {
+  return pvTraps(v).table;
 }
 
 /** `bytes` of domain `domid`'s console with `(dN) ` at the start of each of its lines. */

@@ -4,10 +4,19 @@
 // text, so nothing is fetched at run time.
 
 import loopSource from '../../../../bench/loop.asm?raw';
+import { hex } from './handle.ts';
 import { INSPECTORS } from './inspectors.ts';
 import { benchLoop } from './loop-bench.ts';
-import type { FromWorker, GuestState, Request, RequestMessage, RunStatus } from './protocol.ts';
-import { type GuestSession, startGuest } from './session.ts';
+import type {
+  FromWorker,
+  GuestState,
+  Pace,
+  Request,
+  RequestMessage,
+  RunStatus,
+  StopAt,
+} from './protocol.ts';
+import { type GuestSession, sourceAt, startGuest } from './session.ts';
 
 const GUEST_DIR = '../../../../solutions/guests/';
 const sources: Record<string, string> = Object.fromEntries(
@@ -21,12 +30,24 @@ const sources: Record<string, string> = Object.fromEntries(
 );
 
 /** Instructions per slice of a run; between slices the worker reads its messages. */
-const RUN_SLICE = 500_000;
+const RUN_SLICE = 100_000;
+/** A slow run: this many instructions, then a pause of SLOW_DELAY ms (about 400 a second). */
+const SLOW_SLICE = 20;
+const SLOW_DELAY = 50;
 /** Trace lines sent per slice at most (the page keeps about as many): older ones are counted. */
 const TRACE_PER_SLICE = 1000;
 
 let session: GuestSession | null = null;
+/** The page's number for the current boot: every event carries it. */
+let generation = 0;
 let status: RunStatus = 'booted';
+let pace: Pace = 'full';
+let stopAt: StopAt = {};
+/** Why the guest last stopped (GuestState.stopped). */
+let stopped = '';
+/** Trace lines since boot, and the last one. */
+let traced = 0;
+let lastTrace = '';
 let pendingOutput: number[] = [];
 let pendingTrace: string[] = [];
 
@@ -35,12 +56,14 @@ function post(message: FromWorker): void {
 }
 
 function flush(): void {
-  if (pendingOutput.length > 0) post({ kind: 'output', bytes: Uint8Array.from(pendingOutput) });
+  if (pendingOutput.length > 0) {
+    post({ kind: 'output', bytes: Uint8Array.from(pendingOutput), generation });
+  }
   const dropped = pendingTrace.length - TRACE_PER_SLICE;
   if (dropped > 0) {
     pendingTrace = [`… ${dropped} more lines not shown`, ...pendingTrace.slice(dropped)];
   }
-  if (pendingTrace.length > 0) post({ kind: 'trace', lines: pendingTrace });
+  if (pendingTrace.length > 0) post({ kind: 'trace', lines: pendingTrace, generation });
   pendingOutput = [];
   pendingTrace = [];
 }
@@ -52,50 +75,110 @@ function current(): GuestSession {
 
 function state(): GuestState {
   const s = current();
-  return { status, instructions: s.instructions, domain: s.state, outcome: s.outcome };
+  const eip = s.cpu.eip >>> 0;
+  return {
+    status,
+    instructions: s.instructions,
+    domain: s.state,
+    outcome: s.outcome,
+    eip,
+    source: sourceAt(s.debug, eip),
+    stopped,
+  };
 }
 
 function publish(next: RunStatus): void {
   status = current().ended ? 'ended' : next;
   flush();
-  post({ kind: 'state', state: state() });
+  post({ kind: 'state', state: state(), generation });
 }
 
-/** Runs slices until the guest ends, idles, or a pause request is read between slices. */
-function runSlice(): void {
-  if (status !== 'running') return;
-  if (!current().run(RUN_SLICE)) {
+/**
+ * Runs up to `count` instructions; with a stop condition, one at a time, checking it after
+ * each. Returns why it stopped early ('' when it did not).
+ */
+function advance(s: GuestSession, count: number, stop: StopAt): string {
+  const addresses = new Set(stop.addresses ?? []);
+  if (addresses.size === 0 && !stop.event) {
+    return s.run(count) || s.ended ? '' : 'idle: nothing can run';
+  }
+  for (let i = 0; i < count; i++) {
+    const before = traced;
+    if (!s.run(1)) return s.ended ? '' : 'idle: nothing can run';
+    if (stop.event && traced > before) return `after ${lastTrace}`;
+    const eip = s.cpu.eip >>> 0;
+    if (addresses.has(eip)) return `breakpoint at ${hex(eip)}`;
+  }
+  return '';
+}
+
+/** Runs slices until the guest ends, stops, or a pause request is read between slices. */
+function runSlice(gen: number): void {
+  if (gen !== generation || status !== 'running') return;
+  const s = current();
+  const why = advance(s, pace === 'slow' ? SLOW_SLICE : RUN_SLICE, stopAt);
+  if (why !== '' || s.ended) {
+    stopped = why;
     publish('paused');
     return;
   }
   publish('running');
   // A macrotask, so that a queued `pause` message is handled before the next slice.
-  setTimeout(runSlice, 0);
+  setTimeout(() => runSlice(gen), pace === 'slow' ? SLOW_DELAY : 0);
+}
+
+/** A label of the guest's program, or an address in hex (0x optional). */
+function locate(where: string): number {
+  const text = where.trim();
+  const label = current().debug.symbols.get(text);
+  if (label !== undefined) return label >>> 0;
+  if (/^(0x)?[0-9a-f]{1,8}$/i.test(text)) return Number.parseInt(text.replace(/^0x/i, ''), 16);
+  throw new Error(`no label "${text}" in ${current().name}, and not a hex address`);
 }
 
 function handle(request: Request): unknown {
   switch (request.kind) {
     case 'boot':
+      generation = request.generation;
       status = 'booted';
+      stopped = '';
+      traced = 0;
+      pendingOutput = [];
+      pendingTrace = [];
+      session = null;
       session = startGuest(request.guest, sources, {
         output: (bytes) => pendingOutput.push(...bytes),
-        trace: (line) => pendingTrace.push(line),
+        trace: (line) => {
+          pendingTrace.push(line);
+          traced++;
+          lastTrace = line;
+        },
       });
       publish('booted');
       return state();
     case 'run':
       if (!current().ended && status !== 'running') {
         status = 'running';
-        setTimeout(runSlice, 0);
+        pace = request.pace ?? 'full';
+        stopAt = request.stop ?? {};
+        stopped = '';
+        const gen = generation;
+        setTimeout(() => runSlice(gen), 0);
       }
       return state();
     case 'pause':
+      if (status === 'running') stopped = 'paused';
       publish('paused');
       return state();
-    case 'step':
-      current().run(Math.max(1, request.count | 0));
+    case 'step': {
+      const count = Math.max(1, request.count | 0);
+      const why = advance(current(), count, request.stop ?? {});
+      stopped = why !== '' ? why : `stepped ${count}`;
       publish('paused');
       return state();
+    }
+    case 'locate':
+      return locate(request.where);
     case 'type':
       current().type(request.text);
       return state();
@@ -108,7 +191,6 @@ function handle(request: Request): unknown {
       return benchLoop(loopSource, request.outer);
   }
 }
-
 self.onmessage = (event: MessageEvent<RequestMessage>) => {
   const { id } = event.data;
   try {
