@@ -144,6 +144,11 @@ describe('02-simplest-kernel', () => {
     ).toBe(false);
     const mismatch = screenMismatch(await renderScreen(text), await expectedScreen(cmdline));
     expect(mismatch, `${mismatch}\n${context}`).toBeUndefined();
+    expect(
+      JSON.stringify(text),
+      `every byte written, in order: the greeting, the command line, then the CR LF at crlf ` +
+        `(a screen looks the same without the last line end, the console's bytes do not); ${context}`,
+    ).toBe(JSON.stringify(`Hello, Xen!\r\nCommand line: ${cmdline}\r\n`));
   });
 
   test('then shuts down with sched_op(SCHEDOP_shutdown, &SHUTDOWN_poweroff)', () => {

@@ -111,6 +111,13 @@ describe('02-vm-lifecycle', () => {
     l.ts.start(l.domain);
     l.domain.dying = true;
     expect(l.domain.state, 'a domain being torn down is dying').toBe(DomainState.Dying);
+    l.domain.shutdownReason = 0;
+    expect(
+      l.domain.state,
+      'a domain that shut down and is now being torn down is dying: the teardown is the later ' +
+        'state, so test dying before the shutdown reason (book §2.7)',
+    ).toBe(DomainState.Dying);
+    l.domain.shutdownReason = -1;
     l.domain.dying = false;
     l.ts.destroy(l.domain);
     expect(l.domain.state, 'after destroy the domain is destroyed').toBe(DomainState.Destroyed);
