@@ -84,3 +84,21 @@ export function formatBodyReset(reset: BodyReset, file: string): string[] {
     ...reset.starter.map((l) => `  + ${l}`),
   ];
 }
+
+/**
+ * The exercise whose body holds line `line` (1-based) of the learner's file `path` (relative to
+ * src/), found as `reset` finds bodies; undefined outside every body.
+ */
+export function exerciseAt(
+  path: string,
+  line: number,
+  mine: readonly string[],
+  starter: Readonly<Record<string, string>>,
+  stubs: readonly StubSpan[],
+): string | undefined {
+  for (const span of stubs.filter((s) => s.path === path)) {
+    const at = locateBody(mine, starter[path]!.split('\n'), span);
+    if (at !== undefined && line > at.start && line <= at.end) return span.id;
+  }
+  return undefined;
+}

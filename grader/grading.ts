@@ -7,11 +7,13 @@
 // not compile, the run hung and was stopped) counts as failed, with the reason as its message.
 // A tree that does not type-check is not graded at all: its type errors are the report.
 
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Exercise } from '../chapters/exercise.ts';
 import type { GradedChapter } from './chapters.ts';
+import { exerciseAt } from './exercise-body.ts';
 import { runTests, type TestResult } from './runner/index.ts';
+import { starterWithStubs } from './starter.ts';
 import { typeErrors } from './typecheck.ts';
 
 /** One test's outcome with its share of the exercise's points. */
@@ -254,5 +256,34 @@ async function runGrade(options: GradeOptions): Promise<GradeReport> {
     if (outcome.error !== undefined) errors.push(outcome.error);
   }
   const error = errors.length === 0 ? undefined : errors.join('\n');
-  return scoreResults(options, results, error, true, elapsed());
+  return scoreResults(options, await withLoopExercises(options, results), error, true, elapsed());
+}
+
+/** A hang's place (`… in FUNCTION at src/FILE:LINE:COL`) in the text of a message. */
+const LOOP_AT = /( in \S+ at src\/([^:\s]+):(\d+):\d+)/;
+
+/**
+ * Hang messages that say where the code was looping also name the exercise whose body that is
+ * (the loop may be in another exercise's code than the test's).
+ */
+async function withLoopExercises(
+  options: GradeOptions,
+  results: RunResult[],
+): Promise<RunResult[]> {
+  if (!results.some((r) => LOOP_AT.test(r.message))) return results;
+  let starter: Awaited<ReturnType<typeof starterWithStubs>>;
+  try {
+    starter = await starterWithStubs(options.chapter);
+  } catch {
+    return results; // no starter to compare with (a handout without grader/starters/)
+  }
+  return results.map((r) => {
+    const m = LOOP_AT.exec(r.message);
+    const path = join(options.src, m?.[2] ?? '');
+    if (m === null || !existsSync(path)) return r;
+    const mine = readFileSync(path, 'utf8').split('\n');
+    const id = exerciseAt(m[2]!, Number(m[3]), mine, starter.files, starter.stubs);
+    if (id === undefined) return r;
+    return { ...r, message: r.message.replace(m[1]!, `${m[1]} (the body of exercise ${id})`) };
+  });
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gradedChapters } from '../chapters.ts';
-import { formatBodyReset, locateBody } from '../exercise-body.ts';
+import { exerciseAt, formatBodyReset, locateBody } from '../exercise-body.ts';
 import { fixtureChapter, TREES } from '../fixtures/grade.ts';
 import { starterWithStubs, writeFiles } from '../starter.ts';
 import { applyBodyResets, applyReset, planBodyReset, planReset } from './reset.ts';
@@ -72,6 +72,15 @@ describe('xenlab reset ID', async () => {
     );
     expect(diff.filter((l) => l.startsWith('  - '))).toEqual(reset!.mine.map((l) => `  - ${l}`));
     expect(diff.filter((l) => l.startsWith('  + '))).toEqual(reset!.starter.map((l) => `  + ${l}`));
+  });
+
+  it('tells which exercise’s body a line of the file is in (a hang names it)', async () => {
+    const mine = learner();
+    const [reset] = await planBodyReset(mine, first!.id);
+    const text = readFileSync(join(mine.dir, 'src', path), 'utf8').split('\n');
+    expect(exerciseAt(path, reset!.start + 1, text, files, stubs)).toBe(first!.id);
+    expect(exerciseAt(path, reset!.end, text, files, stubs)).toBe(first!.id);
+    expect(exerciseAt(path, 1, text, files, stubs)).toBeUndefined();
   });
 
   it('refuses, naming the file, when the lines around the body are gone', async () => {

@@ -49,26 +49,38 @@ export interface RunOptions {
 export const REFERENCE_TREE = join(REPO_ROOT, 'solutions');
 
 /** A domain, as far as run looks at one. */
-interface DomainView {
-  state: string;
-  shutdownReason: number;
+export interface DomainView {
+  readonly state: string;
+  readonly shutdownReason: number;
+}
+
+/** A traced hypercall, as run passes it from the tree's trace listener to its formatTrace. */
+export interface HypercallTraceView {
+  domid: number;
+  vcpu: number;
+  number: number;
+  name: string;
+  args: string[];
+  result: number;
+}
+
+/** What run listens to: the guest's console bytes, Xen's log, and (--trace) the hypercalls. */
+export interface XenListenersView {
+  console(d: DomainView, bytes: Uint8Array): void;
+  log(line: string): void;
+  trace?: (t: HypercallTraceView) => void;
 }
 
 /**
  * What run uses of a hypervisor tree, loaded at run time from the reference or from a learner's
- * tree, so the command never depends on one tree at compile time.
+ * tree, so the command never depends on one tree at compile time. `X` is the tree's Xen: run only
+ * hands it from the tree's constructor to the tree's toolstack and scheduler.
+ * chapters/hypervisor-contract.ts checks the reference and every chapter snapshot against it.
  */
-export interface Hypervisor {
-  Xen: new (
-    mem: PhysMemory,
-    listeners: {
-      console(d: unknown, bytes: Uint8Array): void;
-      log(line: string): void;
-      trace?: (t: unknown) => void;
-    },
-  ) => unknown;
+export interface Hypervisor<X extends object = object> {
+  Xen: new (mem: PhysMemory, listeners: XenListenersView) => X;
   Toolstack: new (
-    xen: unknown,
+    xen: X,
   ) => {
     create(
       image: Uint8Array,
@@ -81,20 +93,30 @@ export interface Hypervisor {
   buildGuest(main: string, files: Record<string, string>): Uint8Array;
   shutdownName(reason: number): string;
   ImageError: new (...args: never[]) => Error;
-  formatTrace(t: unknown): string;
+  formatTrace(t: HypercallTraceView): string;
   RunOutcome: { Panic: string; FuelExhausted: string };
-  runDomains(xen: unknown, fuel: number): { outcome: string; instructions: number };
-  /** Chapter 1's monitor (monitor/index.ts), in trees that have one. */
-  runGuestProgram?: (
-    main: string,
-    mode: string,
-    files: Record<string, string>,
-  ) => { console: string; stopped: string | undefined };
-  HALTED?: string;
+  runDomains(xen: X, fuel: number): { outcome: string; instructions: number };
 }
 
-/** Loads the hypervisor of `tree` (its xen/index.ts, guests/index.ts, dom0/toolstack.ts). */
-export async function loadHypervisor(tree: string): Promise<Hypervisor> {
+/** Chapter 1's monitor (monitor/index.ts), in trees that have one. */
+export interface Monitor<Mode extends string = string> {
+  runGuestProgram(
+    main: string,
+    mode: Mode,
+    files: Record<string, string>,
+  ): { console: string; stopped: string | undefined };
+  HALTED: string;
+}
+
+/** A loaded tree: its hypervisor, and its monitor when it has one. */
+export type HypervisorTree = Hypervisor & Partial<Monitor>;
+
+/**
+ * Loads the hypervisor of `tree` (its xen/index.ts, guests/index.ts, dom0/toolstack.ts, and
+ * monitor/index.ts when it has one). The modules are typed by the contract above, which
+ * chapters/hypervisor-contract.ts checks every tree of the repository against.
+ */
+export async function loadHypervisor(tree: string): Promise<HypervisorTree> {
   const load = (path: string) => import(pathToFileURL(join(tree, path)).href);
   const [xen, guests, toolstack, monitor] = await Promise.all([
     load('xen/index.ts'),
@@ -102,7 +124,7 @@ export async function loadHypervisor(tree: string): Promise<Hypervisor> {
     load('dom0/toolstack.ts'),
     existsSync(join(tree, 'monitor', 'index.ts')) ? load('monitor/index.ts') : {},
   ]);
-  return { ...xen, ...guests, ...toolstack, ...monitor } as Hypervisor;
+  return { ...xen, ...guests, ...toolstack, ...monitor };
 }
 
 /** The tree `run` boots on: --src, else --chapter's src/, else the reference. */
@@ -149,7 +171,7 @@ function exitCodeFor(hv: Hypervisor, reason: number): number {
 
 /** Boots `target` on `hv` and runs it to its end or the fuel budget; returns the exit code. */
 export function runGuest(
-  hv: Hypervisor,
+  hv: HypervisorTree,
   tree: string,
   target: string,
   options: RunOptions,
@@ -242,7 +264,7 @@ export function register(program: Command): void {
     )
     .action(async (target: string, options: RunOptions) => {
       let tree: string;
-      let hv: Hypervisor;
+      let hv: HypervisorTree;
       try {
         tree = await runTree(options);
         hv = await loadHypervisor(tree);

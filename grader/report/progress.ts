@@ -37,6 +37,3 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): Pr
     done() {},
   };
 }
-
-/** A printer that prints nothing (machine-readable formats on stdout stay clean anyway). */
-export const silentProgress: ProgressPrinter = { onProgress() {}, onTest() {}, done() {} };

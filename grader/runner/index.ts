@@ -125,37 +125,11 @@ export async function runTests(opts: RunTestsOptions): Promise<RunTestsOutcome> 
   const testDirs = opts.testDirs.map((d) => resolve(d));
   const testTimeoutMs = opts.testTimeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
   const deadline = Date.now() + (opts.wallClockLimitMs ?? DEFAULT_WALL_CLOCK_MS);
-  const files = new Map<string, string>(); // test file → its test folder
-  for (const dir of testDirs) for (const f of testFilesUnder(dir)) files.set(f, dir);
-
-  const results = new Map<string, TestResult>(); // by TestResult.id
-  const known = new Map<string, Known>(); // vitest task id → where it is
-  const collected = new Set<string>(); // files whose tests are known
-  const errors: string[] = [];
-  let total = 0;
-
-  const fileOrder = [...files.keys()];
-  const sortKey = new Map<string, number>();
-  const report = (known: Known, status: 'passed' | 'failed', message: string, ms: number) => {
-    const r: TestResult = { ...identify(known), status, message, durationMs: ms };
-    if (results.has(r.id)) return;
-    sortKey.set(r.id, fileOrder.indexOf(known.file) * 100_000 + (known.index ?? 0));
-    if (status === 'passed' && !isExerciseId(r.exercise)) {
-      r.status = 'failed';
-      r.message =
-        `this test is not inside a top-level describe named by an exercise id ` +
-        `(found ${r.exercise === '' ? 'no describe' : `'${r.exercise}'`}); it cannot be graded`;
-    }
-    results.set(r.id, r);
-    opts.onResult?.(r);
-    opts.onProgress?.(results.size, Math.max(total, results.size));
-  };
-
+  const run = new TestRun(opts, src, testDirs);
   // One child at a time; after a hang the child is killed and the unfinished tests run again in
   // a fresh one, without the test that hung, told where it hung (a test looping there stops early).
-  const hangSites = new Map<string, string>(); // `function@src/FILE` → the test that hung there
   let pending: Record<string, string[]> | undefined;
-  let todo = [...files.keys()];
+  let todo = run.fileOrder;
   let settled = -1;
   while (todo.length > 0) {
     const end = await runChild({
@@ -171,116 +145,196 @@ export async function runTests(opts: RunTestsOptions): Promise<RunTestsOutcome> 
       seed: opts.seed,
       deadline,
       testTimeoutMs,
-      hangSites: [...hangSites.keys()],
-      fileOf: (taskId) => known.get(taskId)?.file,
-      onMessage(message) {
-        if (message.type === 'collected') {
-          if (collected.has(message.file) && message.tests.length === 0) return;
-          const testDir = files.get(message.file) ?? dirname(message.file);
-          if (!collected.has(message.file)) {
-            collected.add(message.file);
-            const loadError = message.errors.length > 0 && message.tests.length === 0;
-            if (loadError) {
-              const why = `the test file did not load:\n\n${failureMessage(message.errors, src)}`;
-              const declared = declaredTests(readFileSync(message.file, 'utf8'));
-              total += Math.max(declared.length, 1);
-              if (declared.length === 0) declared.push([`(${basename(message.file)})`]);
-              for (const [index, path] of declared.entries()) {
-                report({ testDir, file: message.file, path, index }, 'failed', why, 0);
-              }
-              return;
-            }
-            total += message.tests.length;
-          }
-          for (const [index, t] of message.tests.entries()) {
-            known.set(t.taskId, { testDir, file: t.file, path: t.path, index });
-          }
-        } else if (message.type === 'result') {
-          const where = known.get(message.taskId);
-          if (where === undefined || results.has(identify(where).id)) return;
-          if (message.status === 'skipped') {
-            // Left out by the filter (or skipped by the test itself): not part of this run.
-            known.delete(message.taskId);
-            total--;
-            return;
-          }
-          const exercise = identify(where).exercise;
-          const text =
-            message.status === 'passed' ? '' : failureMessage(message.errors, src, exercise);
-          report(where, message.status, text, message.durationMs);
-        } else if (message.type === 'done') {
-          for (const e of message.unhandled) errors.push(unhandledText(e, src));
-        }
-      },
+      hangSites: run.hangSiteList(),
+      fileOf: (taskId) => run.fileOf(taskId),
+      onMessage: (message) => run.onMessage(message),
     });
-    const failAll = (ids: readonly string[], why: string, ms: number) => {
-      for (const id of ids) {
-        const where = known.get(id);
-        if (where !== undefined) report(where, 'failed', why, ms);
+    if (!run.settle(end)) break;
+    // Run again what has not reported yet, file by file (each round settles at least one test).
+    if (run.settledCount === settled) break;
+    settled = run.settledCount;
+    ({ pending, todo } = run.rest());
+  }
+  return run.outcome();
+}
+
+/** One call of runTests: the tests known so far, their results, and what the children said. */
+class TestRun {
+  /** Test file → its test folder. */
+  private readonly files = new Map<string, string>();
+  readonly fileOrder: string[];
+  /** By TestResult.id. */
+  private readonly results = new Map<string, TestResult>();
+  private readonly sortKey = new Map<string, number>();
+  /** Vitest task id → where the test is. */
+  private readonly known = new Map<string, Known>();
+  /** Files whose tests are known. */
+  private readonly collected = new Set<string>();
+  private readonly errors: string[] = [];
+  private total = 0;
+  /** `function@src/FILE` → the test that hung there. */
+  private readonly hangSites = new Map<string, string>();
+
+  constructor(
+    private readonly opts: RunTestsOptions,
+    private readonly src: string,
+    testDirs: string[],
+  ) {
+    for (const dir of testDirs) for (const f of testFilesUnder(dir)) this.files.set(f, dir);
+    this.fileOrder = [...this.files.keys()];
+  }
+
+  get settledCount(): number {
+    return this.results.size;
+  }
+
+  /** Where earlier tests hung: a test looping there in a fresh child is stopped early. */
+  hangSiteList(): string[] {
+    return [...this.hangSites.keys()];
+  }
+
+  fileOf(taskId: string): string | undefined {
+    return this.known.get(taskId)?.file;
+  }
+
+  private reported(known: Known): boolean {
+    return this.results.has(identify(known).id);
+  }
+
+  private report(known: Known, status: 'passed' | 'failed', message: string, ms: number): void {
+    const r: TestResult = { ...identify(known), status, message, durationMs: ms };
+    if (this.results.has(r.id)) return;
+    this.sortKey.set(r.id, this.fileOrder.indexOf(known.file) * 100_000 + (known.index ?? 0));
+    if (status === 'passed' && !isExerciseId(r.exercise)) {
+      r.status = 'failed';
+      r.message =
+        `this test is not inside a top-level describe named by an exercise id ` +
+        `(found ${r.exercise === '' ? 'no describe' : `'${r.exercise}'`}); it cannot be graded`;
+    }
+    this.results.set(r.id, r);
+    this.opts.onResult?.(r);
+    this.opts.onProgress?.(this.results.size, Math.max(this.total, this.results.size));
+  }
+
+  onMessage(message: ChildMessage): void {
+    if (message.type === 'collected') this.onCollected(message);
+    else if (message.type === 'result') {
+      const where = this.known.get(message.taskId);
+      if (where === undefined || this.reported(where)) return;
+      if (message.status === 'skipped') {
+        // Left out by the filter (or skipped by the test itself): not part of this run.
+        this.known.delete(message.taskId);
+        this.total--;
+        return;
       }
-    };
-    const unreported = (ids: readonly string[]) =>
-      ids.filter((id) => known.has(id) && !results.has(identify(known.get(id)!).id));
+      const exercise = identify(where).exercise;
+      const text =
+        message.status === 'passed' ? '' : failureMessage(message.errors, this.src, exercise);
+      this.report(where, message.status, text, message.durationMs);
+    } else if (message.type === 'done') {
+      for (const e of message.unhandled) this.errors.push(unhandledText(e, this.src));
+    }
+  }
+
+  /** A file's tests are known; one that did not load reports each test it declares, failed. */
+  private onCollected(message: Extract<ChildMessage, { type: 'collected' }>): void {
+    if (this.collected.has(message.file) && message.tests.length === 0) return;
+    const testDir = this.files.get(message.file) ?? dirname(message.file);
+    if (!this.collected.has(message.file)) {
+      this.collected.add(message.file);
+      if (message.errors.length > 0 && message.tests.length === 0) {
+        const why = `the test file did not load:\n\n${failureMessage(message.errors, this.src)}`;
+        const declared = declaredTests(readFileSync(message.file, 'utf8'));
+        this.total += Math.max(declared.length, 1);
+        if (declared.length === 0) declared.push([`(${basename(message.file)})`]);
+        for (const [index, path] of declared.entries()) {
+          this.report({ testDir, file: message.file, path, index }, 'failed', why, 0);
+        }
+        return;
+      }
+      this.total += message.tests.length;
+    }
+    for (const [index, t] of message.tests.entries()) {
+      this.known.set(t.taskId, { testDir, file: t.file, path: t.path, index });
+    }
+  }
+
+  private failAll(ids: readonly string[], why: string, ms: number): void {
+    for (const id of ids) {
+      const where = this.known.get(id);
+      if (where !== undefined) this.report(where, 'failed', why, ms);
+    }
+  }
+
+  /** What a child's end means for its tests; false when no other child should run. */
+  settle(end: ChildEnd): boolean {
     if (end.kind === 'finished') {
       // A test whose worker died under it (process.kill, out of memory) started and never ended;
       // the tests after it in its file never ran: they run again in a fresh child.
-      const died = unreported(end.stuck);
-      if (died.length === 0) break;
-      failAll(
+      const died = end.stuck.filter((id) => {
+        const where = this.known.get(id);
+        return where !== undefined && !this.reported(where);
+      });
+      if (died.length === 0) return false;
+      this.failAll(
         died,
         'did not finish: its test process died while it ran (a crash in your code?)',
         0,
       );
-    } else if (end.kind === 'hung') {
-      const why = hangMessage(end, src, hangSites);
-      failAll(end.stuck, why, end.ms);
-      const first = end.stuck.map((id) => known.get(id)).find((k) => k !== undefined);
+      return true;
+    }
+    if (end.kind === 'hung') {
+      const why = hangMessage(end, this.src, this.hangSites);
+      this.failAll(end.stuck, why, end.ms);
+      const first = end.stuck.map((id) => this.known.get(id)).find((k) => k !== undefined);
       if (end.probe?.site !== undefined && !end.probe.same && first !== undefined)
-        hangSites.set(end.probe.site, identify(first).name);
+        this.hangSites.set(end.probe.site, identify(first).name);
       const inHook = `${why} (it hung outside any test: in a beforeAll or afterAll hook?)`;
-      const inFiles = [...known].filter(([, k]) => end.stuckFiles.includes(k.file));
-      failAll(
+      const inFiles = [...this.known].filter(([, k]) => end.stuckFiles.includes(k.file));
+      this.failAll(
         inFiles.map(([id]) => id),
         inHook,
         end.ms,
       );
-    } else {
-      const why =
-        end.kind === 'deadline'
-          ? 'did not finish: the whole run took longer than its limit'
-          : `did not finish: the test process ended unexpectedly (${end.detail})`;
-      failAll([...known.keys()], why, 0);
-      errors.push(
-        end.kind === 'deadline'
-          ? 'the run exceeded its wall-clock limit'
-          : `the test process ended unexpectedly: ${end.detail}`,
-      );
-      break;
+      return true;
     }
-    // Run again what has not reported yet, file by file (each round settles at least one test).
-    if (results.size === settled) break;
-    settled = results.size;
-    pending = {};
-    for (const [taskId, k] of known) {
-      if (results.has(identify(k).id)) continue;
-      pending[k.file] = [...(pending[k.file] ?? []), taskId];
-    }
-    todo = [...files.keys()].filter((f) => pending![f] !== undefined || !collected.has(f));
+    const why =
+      end.kind === 'deadline'
+        ? 'did not finish: the whole run took longer than its limit'
+        : `did not finish: the test process ended unexpectedly (${end.detail})`;
+    this.failAll([...this.known.keys()], why, 0);
+    this.errors.push(
+      end.kind === 'deadline'
+        ? 'the run exceeded its wall-clock limit'
+        : `the test process ended unexpectedly: ${end.detail}`,
+    );
+    return false;
   }
-  unfinished(known, results, (k) =>
-    report(k, 'failed', 'did not finish: the test never reported a result', 0),
-  );
-  // In a stable order: by test file, then as declared.
-  const list = [...results.values()].sort((a, b) => sortKey.get(a.id)! - sortKey.get(b.id)!);
-  return errors.length > 0 ? { results: list, error: errors.join('\n') } : { results: list };
-}
 
-function unfinished(
-  known: Map<string, Known>,
-  results: Map<string, TestResult>,
-  fail: (k: Known) => void,
-): void {
-  for (const k of known.values()) if (!results.has(identify(k).id)) fail(k);
+  /** The tests still to run, by file, and the files a fresh child must load. */
+  rest(): { pending: Record<string, string[]>; todo: string[] } {
+    const pending: Record<string, string[]> = {};
+    for (const [taskId, k] of this.known) {
+      if (!this.reported(k)) pending[k.file] = [...(pending[k.file] ?? []), taskId];
+    }
+    const todo = this.fileOrder.filter((f) => pending[f] !== undefined || !this.collected.has(f));
+    return { pending, todo };
+  }
+
+  /** Every test known, in a stable order (by test file, then as declared); unfinished ones failed. */
+  outcome(): RunTestsOutcome {
+    for (const k of this.known.values()) {
+      if (!this.reported(k)) {
+        this.report(k, 'failed', 'did not finish: the test never reported a result', 0);
+      }
+    }
+    const list = [...this.results.values()].sort(
+      (a, b) => this.sortKey.get(a.id)! - this.sortKey.get(b.id)!,
+    );
+    return this.errors.length > 0
+      ? { results: list, error: this.errors.join('\n') }
+      : { results: list };
+  }
 }
 
 function unhandledText(e: ErrorInfo, src: string): string {

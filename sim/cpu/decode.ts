@@ -246,28 +246,6 @@ export function modrmReg(cpu: Cpu): number {
   return (cpu.modrm >> 3) & 7;
 }
 
-// --- Registers by number and size.
-
-export function readReg8(cpu: Cpu, r: number): number {
-  return cpu.reg8[REG8_INDEX[r]!]!;
-}
-export function writeReg8(cpu: Cpu, r: number, value: number): void {
-  cpu.reg8[REG8_INDEX[r]!] = value;
-}
-export function readReg16(cpu: Cpu, r: number): number {
-  return cpu.reg16[r << 1]!;
-}
-export function writeReg16(cpu: Cpu, r: number, value: number): void {
-  cpu.reg16[r << 1] = value;
-}
-/** Signed int32 view of a 32-bit register. */
-export function readReg32(cpu: Cpu, r: number): number {
-  return cpu.reg32[r]!;
-}
-export function writeReg32(cpu: Cpu, r: number, value: number): void {
-  cpu.reg32[r] = value;
-}
-
 // --- The r/m operand: the register ModRM.rm when mod = 3, else memory at eaSegment:eaOffset.
 
 export function readRm8(cpu: Cpu): number {
@@ -297,22 +275,6 @@ export function writeRm32(cpu: Cpu, value: number): void {
   const m = cpu.modrm;
   if (m >= 0xc0) cpu.reg32[m & 7] = value;
   else write32(cpu, cpu.eaSegment, cpu.eaOffset, value >>> 0);
-}
-
-/** Reads r/m as a word or dword by operand size (dword signed). */
-export function readRmV(cpu: Cpu): number {
-  return cpu.opsize32 ? readRm32(cpu) : readRm16(cpu);
-}
-export function writeRmV(cpu: Cpu, value: number): void {
-  if (cpu.opsize32) writeRm32(cpu, value);
-  else writeRm16(cpu, value);
-}
-export function readRegV(cpu: Cpu, r: number): number {
-  return cpu.opsize32 ? cpu.reg32[r]! : cpu.reg16[r << 1]!;
-}
-export function writeRegV(cpu: Cpu, r: number, value: number): void {
-  if (cpu.opsize32) cpu.reg32[r] = value;
-  else cpu.reg16[r << 1] = value;
 }
 
 /** Memory at the effective address plus `delta` (for m16:32 pointers, m64, BOUND pairs). */

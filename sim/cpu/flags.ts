@@ -166,14 +166,6 @@ export function setEflags(cpu: Cpu, value: number, mask: number): void {
   cpu.flags = ((cpu.flags & ~mask) | (value & mask) | 0x2) >>> 0;
 }
 
-/** Sets or clears CF alone (keeps the other lazy flags lazy). */
-export function setCF(cpu: Cpu, value: boolean): void {
-  if (cpu.flagsLazy & FLAG_CF) {
-    cpu.flagsLazy &= ~FLAG_CF;
-  }
-  cpu.flags = value ? cpu.flags | FLAG_CF : cpu.flags & ~FLAG_CF;
-}
-
 /** Condition codes tttn (SDM vol. 2 Appendix B.1.4.7), as used by Jcc, SETcc and CMOVcc. */
 export function testCondition(cpu: Cpu, cc: number): boolean {
   let r: boolean;

@@ -1,5 +1,5 @@
 // The toolstack's part in a new domain's grant table: setting it up and mapping its frames into
-// the guest before it boots: book §4.1, §4.4; Xen tools/libxc/xc_dom_boot.c (xc_dom_gnttab_*).
+// the guest before it boots: book §4.1, §4.4; Xen tools/libs/guest/xg_dom_boot.c (xc_dom_gnttab_*).
 // xenlab: file from 04
 //
 // A real guest maps the frames GNTTABOP_setup_table lists itself, with update_va_mapping

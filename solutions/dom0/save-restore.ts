@@ -1,6 +1,6 @@
 // Saving a paused PV guest to bytes and restoring it into other machine frames: book §5.7.3;
-// Xen tools/libxc/xc_domain_save.c, xc_domain_restore.c (canonicalize_pagetable,
-// uncanonicalize_pagetable), xen-abi §5.1.
+// Xen tools/libs/guest/xg_sr_save_x86_pv.c (normalise_pagetable), xg_sr_restore_x86_pv.c
+// (x86_pv_localise_page), xen-abi §5.1.
 // xenlab: file from 05
 //
 // A PV guest's page tables, P2M and start_info hold machine frame numbers, which mean nothing
@@ -41,7 +41,7 @@ import {
   translateForHost,
 } from '../../sim/host.ts';
 import { START_INFO } from '../xen/abi.ts';
-import type { Domain, TrapInfo, Vcpu } from '../xen/domain.ts';
+import type { Domain, Vcpu } from '../xen/domain.ts';
 import {
   getM2p,
   getPageAndType,
@@ -55,6 +55,7 @@ import {
   pteMfn,
   setM2p,
 } from '../xen/mm.ts';
+import { pvTraps, type TrapInfo } from '../xen/trap-table.ts';
 import { loadFlatSegment, loadXenTables } from '../xen/x86-desc.ts';
 import type { Xen } from '../xen/xen.ts';
 
@@ -202,10 +203,9 @@ export function saveDomain(xen: Xen, d: Domain): Uint8Array {
   w.u32(cpu.eip, getEflags(cpu), ...Array.from(r.subarray(EAX, EDI + 1)));
   w.u32(...SEGMENTS.map((s) => cpu.segSelector[s]!), cpu.cpl);
   w.u32(cpu.cr0, cpu.cr2, toPfn(Math.floor(cpu.cr3 / PAGE_SIZE)), cpu.cr4, cpu.efer);
-  w.u32(v.kernelSs ?? 0, v.kernelSp ?? 0);
-  const traps = (v.trapTable ?? []).flatMap((t, vector) =>
-    t === undefined ? [] : [{ ...t, vector }],
-  );
+  const pv = pvTraps(v);
+  w.u32(pv.kernelSs, pv.kernelSp);
+  const traps = pv.table.flatMap((t, vector) => (t === undefined ? [] : [{ ...t, vector }]));
   w.u32(traps.length);
   for (const t of traps) w.u32(t.vector | (t.flags << 8) | (t.cs << 16), t.address);
   w.bytes(xen.mem.readBytes(d.sharedInfoMfn * PAGE_SIZE, PAGE_SIZE));
@@ -312,9 +312,7 @@ export function restoreDomain(xen: Xen, name: string, bytes: Uint8Array, shuffle
     throw new SaveError('the saved page-table base does not validate');
   }
   const vcpu: Vcpu = { id: 0, domain: d, cpu, online: true, blocked: false, yielded: false };
-  vcpu.trapTable = trapTable;
-  vcpu.kernelSs = kernelSs;
-  vcpu.kernelSp = kernelSp;
+  Object.assign(pvTraps(vcpu), { table: trapTable, kernelSs, kernelSp });
   d.vcpus.push(vcpu);
   return d;
 }

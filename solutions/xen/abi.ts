@@ -26,6 +26,51 @@ export const MACH2PHYS_VIRT_END = 0xf6800000;
 /** The hypercall trap vector; its gate has DPL 1 so only the guest kernel can use it. */
 export const HYPERCALL_VECTOR = 0x82;
 
+// --- Hypercall numbers (xen-abi §1.6, public/xen.h); 11 is unused.
+export const __HYPERVISOR_set_trap_table = 0;
+export const __HYPERVISOR_mmu_update = 1;
+export const __HYPERVISOR_set_gdt = 2;
+export const __HYPERVISOR_stack_switch = 3;
+export const __HYPERVISOR_set_callbacks = 4;
+export const __HYPERVISOR_fpu_taskswitch = 5;
+export const __HYPERVISOR_sched_op_compat = 6;
+export const __HYPERVISOR_platform_op = 7;
+export const __HYPERVISOR_set_debugreg = 8;
+export const __HYPERVISOR_get_debugreg = 9;
+export const __HYPERVISOR_update_descriptor = 10;
+export const __HYPERVISOR_memory_op = 12;
+export const __HYPERVISOR_multicall = 13;
+export const __HYPERVISOR_update_va_mapping = 14;
+export const __HYPERVISOR_set_timer_op = 15;
+export const __HYPERVISOR_event_channel_op_compat = 16;
+export const __HYPERVISOR_xen_version = 17;
+export const __HYPERVISOR_console_io = 18;
+export const __HYPERVISOR_physdev_op_compat = 19;
+export const __HYPERVISOR_grant_table_op = 20;
+export const __HYPERVISOR_vm_assist = 21;
+export const __HYPERVISOR_update_va_mapping_otherdomain = 22;
+export const __HYPERVISOR_iret = 23;
+export const __HYPERVISOR_vcpu_op = 24;
+export const __HYPERVISOR_set_segment_base = 25;
+export const __HYPERVISOR_mmuext_op = 26;
+export const __HYPERVISOR_xsm_op = 27;
+export const __HYPERVISOR_nmi_op = 28;
+export const __HYPERVISOR_sched_op = 29;
+export const __HYPERVISOR_callback_op = 30;
+export const __HYPERVISOR_xenoprof_op = 31;
+export const __HYPERVISOR_event_channel_op = 32;
+export const __HYPERVISOR_physdev_op = 33;
+export const __HYPERVISOR_hvm_op = 34;
+export const __HYPERVISOR_sysctl = 35;
+export const __HYPERVISOR_domctl = 36;
+export const __HYPERVISOR_kexec_op = 37;
+export const __HYPERVISOR_tmem_op = 38;
+export const __HYPERVISOR_argo_op = 39;
+export const __HYPERVISOR_xenpmu_op = 40;
+export const __HYPERVISOR_dm_op = 41;
+export const __HYPERVISOR_hypfs_op = 42;
+export const __HYPERVISOR_mca = 48;
+
 // --- start_info (xen-abi §2.3): 1112 bytes, offsets of each field.
 export const START_INFO_SIZE = 1112;
 export const START_INFO = {

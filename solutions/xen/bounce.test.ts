@@ -1,8 +1,9 @@
 // xenlab: file from 05
 import { describe, expect, it } from 'vitest';
 import { ESP, VEC_GP } from '../../sim/host.ts';
-import { FLAT_KERNEL_CS, SHUTDOWN_crash } from './abi.ts';
+import { __HYPERVISOR_set_trap_table, FLAT_KERNEL_CS, SHUTDOWN_crash } from './abi.ts';
 import { bootTestDomain } from './testing/boot.ts';
+import { pvTraps } from './trap-table.ts';
 import { handleHostTrap } from './traps.ts';
 
 /** A guest with one trap_info entry: `vector` → 0x1000, DPL `dpl`. */
@@ -10,7 +11,7 @@ function withEntry(vector: number, dpl: number) {
   const g = bootTestDomain();
   g.poke(0x20000, [vector, dpl, FLAT_KERNEL_CS & 0xff, FLAT_KERNEL_CS >> 8, 0, 0x10, 0, 0]);
   g.poke(0x20008, [0, 0, 0, 0, 0, 0, 0, 0]);
-  expect(g.hypercall(0, [0x20000])).toBe(0);
+  expect(g.hypercall(__HYPERVISOR_set_trap_table, [0x20000])).toBe(0);
   g.cpu.reg32[ESP] = 0x30000;
   g.cpu.eip = 0x500;
   return g;
@@ -42,7 +43,7 @@ describe('bounces', () => {
 
   it('set_trap_table(NULL) clears the table', () => {
     const g = withEntry(14, 0);
-    expect(g.hypercall(0, [0])).toBe(0);
-    expect(g.vcpu.trapTable).toEqual([]);
+    expect(g.hypercall(__HYPERVISOR_set_trap_table, [0])).toBe(0);
+    expect(pvTraps(g.vcpu).table).toEqual([]);
   });
 });

@@ -40,7 +40,10 @@ import {
   VCPU_INFO_evtchn_upcall_mask,
   VCPU_INFO_SIZE,
 } from './abi.ts';
-import type { TrapInfo, Vcpu } from './domain.ts';
+import type { Vcpu } from './domain.ts';
+import type { Mechanism } from './mechanism.ts';
+import { pvTraps, type TrapInfo } from './trap-table.ts';
+import { crashReport, describeException } from './traps.ts';
 
 /** Machine address of this vCPU's vcpu_info in the shared info page. */
 export function vcpuInfoAddress(v: Vcpu): number {
@@ -66,12 +69,13 @@ export function createBounceFrame(v: Vcpu, ti: TrapInfo, errorCode: number): boo
   let ssBase = cpu.segBase[SS]!;
   let ss: Descriptor | null = null;
   let esp = cpu.reg32[ESP]! >>> 0;
+  const { kernelSs, kernelSp } = pvTraps(v);
   if (cpu.cpl !== 1) {
     frame.push(esp, cpu.segSelector[SS]!);
-    ss = readDescriptor(cpu, v.kernelSs ?? 0);
+    ss = readDescriptor(cpu, kernelSs);
     if (ss === null) return false;
     ssBase = descriptorBase(ss);
-    esp = v.kernelSp ?? 0;
+    esp = kernelSp;
   }
   const cs = readDescriptor(cpu, ti.cs);
   if (cs === null) return false;
@@ -82,7 +86,7 @@ export function createBounceFrame(v: Vcpu, ti: TrapInfo, errorCode: number): boo
   frame.forEach((value, i) => {
     mem.write32(slots[i]!, value >>> 0);
   });
-  if (ss !== null) loadSegmentCache(cpu, SS, v.kernelSs!, ss);
+  if (ss !== null) loadSegmentCache(cpu, SS, kernelSs, ss);
   loadSegmentCache(cpu, CS, ti.cs, cs);
   cpu.cpl = ti.cs & 3;
   cpu.reg32[ESP] = newEsp | 0;
@@ -111,7 +115,7 @@ export function bounceException(v: Vcpu): Bounce {
   const cpu = v.cpu;
   let vector = cpu.exitVector;
   let errorCode = cpu.exitHasErrorCode ? cpu.exitErrorCode : -1;
-  const table = v.trapTable ?? [];
+  const table = pvTraps(v).table;
   if (!cpu.exitSoftware && vector === VEC_GP && (errorCode & 7) === 2) {
     const soft = table[errorCode >>> 3];
     if (soft !== undefined && (soft.flags & 3) >= cpu.cpl) {
@@ -126,3 +130,17 @@ export function bounceException(v: Vcpu): Bounce {
   return createBounceFrame(v, ti, errorCode) ? Bounce.Delivered : Bounce.BadStack;
 }
 // xenlab: end bounce-exception
+
+/** An exception the guest has a handler for goes to it; one whose bounce fails crashes it. */
+export const BOUNCE_MECHANISM: Mechanism = {
+  name: 'exception bounces',
+  guestException(xen, v) {
+    const bounce = bounceException(v);
+    if (bounce === Bounce.NoHandler) return false;
+    if (bounce === Bounce.BadStack) {
+      const why = `${describeException(v.cpu)}; the kernel stack cannot take the bounce frame`;
+      xen.crashDomain(v.domain, crashReport(v, why));
+    }
+    return true;
+  },
+};

@@ -1,6 +1,6 @@
 // The domain builder: a PV kernel image laid into a new domain's memory, start_info, shared_info,
 // the bootstrap PAE page tables and vCPU 0's first state: book §2.1–2.2, appendix A.1; Xen
-// tools/libxc/xc_dom_core.c, xc_dom_x86.c (alloc_magic_pages, count_pgtables,
+// tools/libs/guest/xg_dom_core.c, xg_dom_x86.c (alloc_magic_pages_pv, count_pgtables,
 // setup_pgtables_x86_32_pae, start_info_x86_32, vcpu_x86_32), xen-abi §2.2–2.6.
 // xenlab: file from 02
 //
@@ -142,7 +142,7 @@ class RegionAllocator {
 /**
  * Page-table frames needed to map [virtBase, end) with PAE (count_pgtables): one L3, an L2 per
  * GiB touched, an L1 per 2 MiB touched, and an extra L2 for L3 slot 3 when the region stays
- * below 0xC0000000 (Xen's own mappings live there). `end` is inclusive, as libxc computes it.
+ * below 0xC0000000 (Xen's own mappings live there). `end` is inclusive, as libxenguest computes it.
  */
 function paeTableCounts(virtBase: number, endInclusive: number): { l2: number; l1: number } {
   const count = (bits: number) => {
@@ -155,7 +155,7 @@ function paeTableCounts(virtBase: number, endInclusive: number): { l2: number; l
   return { l2: count(30) + extraL2, l1: count(21) };
 }
 
-/** The mapped end of the region: tables + stack + 512 KiB of padding, up to 4 MiB (libxc). */
+/** The mapped end of the region: tables + stack + 512 KiB of padding, up to 4 MiB (libxenguest). */
 function sizeRegion(virtBase: number, allocEnd: number) {
   const extraPages = 1 + 128; // boot stack + 512 KiB padding
   let pages = extraPages;
@@ -369,6 +369,8 @@ export function buildDomain(
   const mfns = heap.alloc(cfg.nrPages, d.domid, cfg.shuffle);
   if (mfns === null) throw new ImageError(`not enough free memory for ${cfg.nrPages} pages`);
   d.p2m = mfns;
+  d.totPages = cfg.nrPages;
+  d.maxPages = cfg.nrPages; // a domain that balloons down may grow back to this
   const shared = heap.alloc(1, d.domid);
   if (shared === null) throw new ImageError('not enough free memory for shared_info');
   d.xenFrames.push(...shared);
@@ -382,12 +384,10 @@ export function buildDomain(
     mem.write32(machineAddress(d, lay.p2mPfn * PAGE_SIZE + pfn * 4), mfn);
   });
   // xenlab: region builder-m2p from 05
-  // populate_physmap also fills the M2P; the domain may grow back to what it was given.
+  // populate_physmap also fills the M2P.
   d.p2m.forEach((mfn, pfn) => {
     setM2p(heap, mfn, pfn);
   });
-  d.totPages = cfg.nrPages;
-  d.maxPages = cfg.nrPages;
   // xenlab: end builder-m2p
 
   // 5. Bootstrap page tables, with Xen's area in L3 slot 3.
@@ -410,7 +410,7 @@ export function buildDomain(
   }
   createVcpu0(mem, d, lay, area);
   // xenlab: region builder-pin from 05
-  // 9. Pin the L3 for the guest (libxc's MMUEXT_PIN_L3_TABLE); vCPU 0's CR3 holds one more
+  // 9. Pin the L3 for the guest (libxenguest's MMUEXT_PIN_L3_TABLE); vCPU 0's CR3 holds one more
   //    reference. Validation takes the references of every bootstrap entry.
   const l3 = d.p2m[lay.pgtablesPfn]!;
   const pinned = pinTable(heap, l3, d.domid, PGT_l3_page_table);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PAGE_SIZE, Prng } from '../../sim/host.ts';
 import { mapGrantTable } from '../dom0/grant-table-setup.ts';
 import {
+  __HYPERVISOR_grant_table_op,
   DOMID_SELF,
   GNTST_bad_domain,
   GNTST_bad_page,
@@ -35,7 +36,7 @@ function world() {
   /** grant_table_op(cmd, OP, count) with `bytes` at OP. */
   const op = (cmd: number, bytes: number[], count = 1) => {
     t.poke(OP, bytes);
-    return t.hypercall(20, [cmd, OP, count]) | 0;
+    return t.hypercall(__HYPERVISOR_grant_table_op, [cmd, OP, count]) | 0;
   };
   return { ...t, word, status, op };
 }
@@ -47,8 +48,14 @@ describe('grant_table_op', () => {
     expect(t.op(0, [], -1)).toBe(-EINVAL);
     expect(t.op(2, [], 2), 'setup_table takes exactly one').toBe(-EINVAL);
     expect(t.op(6, [], 0), 'query_size takes exactly one').toBe(-EINVAL);
-    expect(t.hypercall(20, [0, 0x40000000, 1]) | 0, 'unmapped op array').toBe(-EFAULT);
-    expect(t.hypercall(20, [5, 0xf5800000, 1]) | 0, 'op array in the hole').toBe(-EFAULT);
+    expect(
+      t.hypercall(__HYPERVISOR_grant_table_op, [0, 0x40000000, 1]) | 0,
+      'unmapped op array',
+    ).toBe(-EFAULT);
+    expect(
+      t.hypercall(__HYPERVISOR_grant_table_op, [5, 0xf5800000, 1]) | 0,
+      'op array in the hole',
+    ).toBe(-EFAULT);
     expect(t.op(0, [], 0), 'an empty batch').toBe(0);
   });
 

@@ -87,8 +87,6 @@ export interface GrantTable {
   maptrack: MaptrackEntry[];
   /** Free handles, most recently freed last (Xen reuses the last freed handle first). */
   maptrackFree: number[];
-  /** Frames that arrived by GNTTABOP_transfer (the guest puts them in its own P2M). */
-  received: number[];
 }
 // xenlab: end grant-table-structures
 // xenlab: region grant-table-create from 04
@@ -113,7 +111,6 @@ export function grantTableOf(heap: Heap, d: Domain): GrantTable | null {
     active: [],
     maptrack: [],
     maptrackFree: [],
-    received: [],
   };
   return d.grantTable;
 }

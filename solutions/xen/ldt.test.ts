@@ -1,9 +1,16 @@
 // xenlab: file from 05
 import { describe, expect, it } from 'vitest';
 import { DS, LDTR, loadSegment, PAGE_SIZE } from '../../sim/host.ts';
-import { DOMID_SELF, MMUEXT_SET_LDT } from './abi.ts';
+import {
+  __HYPERVISOR_mmuext_op,
+  __HYPERVISOR_update_descriptor,
+  __HYPERVISOR_update_va_mapping,
+  DOMID_SELF,
+  MMUEXT_SET_LDT,
+} from './abi.ts';
 import { checkDescriptor } from './descriptor.ts';
 import { EINVAL } from './errno.ts';
+import { vcpuLdt } from './ldt.ts';
 import { auditFrameTable, PGT_seg_desc_page } from './mm.ts';
 import { bootTestDomain } from './testing/boot.ts';
 
@@ -51,48 +58,68 @@ describe('MMUEXT_SET_LDT and update_descriptor', () => {
     g.xen.mem.write32(mfn * PAGE_SIZE + 12, hi);
     const setLdt = (base: number, ents: number) => {
       g.poke(0x20000, [MMUEXT_SET_LDT, 0, 0, 0, ...le(base), ...le(ents)]);
-      return g.hypercall(26, [0x20000, 1, 0, DOMID_SELF]);
+      return g.hypercall(__HYPERVISOR_mmuext_op, [0x20000, 1, 0, DOMID_SELF]);
     };
-    const audit = () => auditFrameTable(g.xen.heap, [g.cpu.cr3], g.vcpu.ldt?.mfns ?? []);
+    const audit = () =>
+      auditFrameTable(g.xen.heap, [g.cpu.cr3], vcpuLdt(g.vcpu).loaded?.mfns ?? []);
     return { ...g, va, mfn, setLdt, audit };
   }
   const le = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
 
   it('takes pages mapped read-only as descriptor pages, checked, and loads LDTR', () => {
     const g = setup();
-    expect(g.hypercall(14, [g.va, g.mfn * PAGE_SIZE + 3, 0, 2])).toBe(0);
+    expect(g.hypercall(__HYPERVISOR_update_va_mapping, [g.va, g.mfn * PAGE_SIZE + 3, 0, 2])).toBe(
+      0,
+    );
     expect(g.setLdt(g.va, 16), 'a writable mapping: no').toBe(-EINVAL);
-    expect(g.hypercall(14, [g.va, g.mfn * PAGE_SIZE + 1, 0, 2])).toBe(0);
+    expect(g.hypercall(__HYPERVISOR_update_va_mapping, [g.va, g.mfn * PAGE_SIZE + 1, 0, 2])).toBe(
+      0,
+    );
     expect(g.setLdt(g.va, 16)).toBe(0);
     expect(g.xen.heap.type[g.mfn]).toBe(PGT_seg_desc_page);
     expect((g.xen.mem.read32(g.mfn * PAGE_SIZE + 12) >>> 13) & 3, 'DPL raised to 1').toBe(1);
     expect([g.cpu.segBase[LDTR], g.cpu.segLimit[LDTR]]).toEqual([g.va, 127]);
     expect(loadSegment(g.cpu, DS, 0x0d), 'LDT entry 1, RPL 1').toBe(true);
     expect(g.cpu.segBase[DS]! >>> 0).toBe(0x12345000);
-    expect(g.hypercall(14, [0x60000, g.mfn * PAGE_SIZE + 3, 0, 2]), 'never writable now').toBe(
-      -EINVAL,
-    );
+    expect(
+      g.hypercall(__HYPERVISOR_update_va_mapping, [0x60000, g.mfn * PAGE_SIZE + 3, 0, 2]),
+      'never writable now',
+    ).toBe(-EINVAL);
     expect(g.audit()).toEqual([]);
   });
 
   it('unloads the LDT when its address comes to map another frame', () => {
     const g = setup();
-    g.hypercall(14, [g.va, g.mfn * PAGE_SIZE + 1, 0, 2]);
+    g.hypercall(__HYPERVISOR_update_va_mapping, [g.va, g.mfn * PAGE_SIZE + 1, 0, 2]);
     expect(g.setLdt(g.va, 16)).toBe(0);
-    expect(g.hypercall(14, [g.va, g.domain.p2m[3001]! * PAGE_SIZE + 1, 0, 2])).toBe(0);
-    expect([g.vcpu.ldt, g.cpu.segAccess[LDTR]]).toEqual([undefined, 0]);
+    expect(
+      g.hypercall(__HYPERVISOR_update_va_mapping, [
+        g.va,
+        g.domain.p2m[3001]! * PAGE_SIZE + 1,
+        0,
+        2,
+      ]),
+    ).toBe(0);
+    expect([vcpuLdt(g.vcpu).loaded, g.cpu.segAccess[LDTR]]).toEqual([null, 0]);
     expect(g.xen.heap.typeCount[g.mfn]).toBe(0);
     expect(g.audit()).toEqual([]);
   });
 
   it('update_descriptor checks what it writes into a descriptor page', () => {
     const g = setup();
-    g.hypercall(14, [g.va, g.mfn * PAGE_SIZE + 1, 0, 2]);
+    g.hypercall(__HYPERVISOR_update_va_mapping, [g.va, g.mfn * PAGE_SIZE + 1, 0, 2]);
     expect(g.setLdt(g.va, 16)).toBe(0);
     const ma = g.mfn * PAGE_SIZE + 16;
-    expect(g.hypercall(10, [ma, 0, ...data(0xf6000000, 0xff, 1, false)])).toBe(-EINVAL);
-    expect(g.hypercall(10, [ma, 0, ...data(0x1000, 0xff, 1, false)])).toBe(0);
+    expect(
+      g.hypercall(__HYPERVISOR_update_descriptor, [ma, 0, ...data(0xf6000000, 0xff, 1, false)]),
+    ).toBe(-EINVAL);
+    expect(
+      g.hypercall(__HYPERVISOR_update_descriptor, [ma, 0, ...data(0x1000, 0xff, 1, false)]),
+    ).toBe(0);
     expect(g.xen.mem.read32(ma + 4) >>> 0).toBe(data(0x1000, 0xff, 1, false)[1]);
-    expect(g.hypercall(10, [g.xen.area.idtMfn * PAGE_SIZE, 0, 0, 0]), "Xen's frame").toBe(-EINVAL);
+    expect(
+      g.hypercall(__HYPERVISOR_update_descriptor, [g.xen.area.idtMfn * PAGE_SIZE, 0, 0, 0]),
+      "Xen's frame",
+    ).toBe(-EINVAL);
   });
 });

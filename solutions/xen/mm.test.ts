@@ -1,8 +1,17 @@
 // xenlab: file from 05
 import { describe, expect, it } from 'vitest';
 import { PAGE_SIZE, translateForHost } from '../../sim/host.ts';
-import { DOMID_SELF, MACH2PHYS_VIRT_START } from './abi.ts';
+import {
+  __HYPERVISOR_memory_op,
+  __HYPERVISOR_mmu_update,
+  __HYPERVISOR_mmuext_op,
+  __HYPERVISOR_multicall,
+  __HYPERVISOR_xen_version,
+  DOMID_SELF,
+  MACH2PHYS_VIRT_START,
+} from './abi.ts';
 import { EINVAL, ENOSYS, ESRCH } from './errno.ts';
+import { formatTrace } from './hypercall.ts';
 import { auditFrameTable, getM2p, PGT_l1_page_table, PGT_writable_page } from './mm.ts';
 import { bootTestDomain } from './testing/boot.ts';
 
@@ -21,7 +30,7 @@ function setup() {
   };
   const mmuUpdate = (reqs: Array<[number, number, number?]>, fd = DOMID_SELF) => {
     g.poke(BUF, u32s(reqs.flatMap(([ptr, lo, hi]) => [ptr, 0, lo, hi ?? 0])));
-    return g.hypercall(1, [BUF, reqs.length, DONE, fd]);
+    return g.hypercall(__HYPERVISOR_mmu_update, [BUF, reqs.length, DONE, fd]);
   };
   const done = () => g.peek(DONE, 4).reduce((a, b, i) => a + b * 256 ** i, 0);
   const audit = () => auditFrameTable(heap, [g.cpu.cr3]);
@@ -115,7 +124,7 @@ describe('mmuext_op', () => {
     const [a, b] = [g.domain.p2m[3000]!, g.domain.p2m[3001]!];
     g.xen.mem.write32(a * PAGE_SIZE + 8, 77);
     g.poke(BUF, g.u32s([17, b, a, 16, a, 0, 16, g.cpu.cr3 / PAGE_SIZE, 0]));
-    expect(g.hypercall(26, [BUF, 3, DONE, DOMID_SELF])).toBe(-EINVAL);
+    expect(g.hypercall(__HYPERVISOR_mmuext_op, [BUF, 3, DONE, DOMID_SELF])).toBe(-EINVAL);
     expect([g.xen.mem.read32(b * PAGE_SIZE + 8), g.xen.mem.read32(a * PAGE_SIZE + 8)]).toEqual([
       77, 0,
     ]);
@@ -127,38 +136,52 @@ describe('mmuext_op', () => {
     const f = g.domain.p2m[3002]!;
     g.xen.mem.write32(f * PAGE_SIZE, g.domain.p2m[3003]! * PAGE_SIZE + 1);
     g.poke(BUF, g.u32s([0, f, 0]));
-    expect(g.hypercall(26, [BUF, 1, 0, DOMID_SELF])).toBe(0);
+    expect(g.hypercall(__HYPERVISOR_mmuext_op, [BUF, 1, 0, DOMID_SELF])).toBe(0);
     expect(g.heap.type[f]).toBe(PGT_l1_page_table);
     expect(g.audit()).toEqual([]);
   });
 });
 
 describe('multicall', () => {
-  it('runs every entry, writes each result, and refuses nesting', () => {
+  it('runs every entry, writes each result, refuses nesting, and traces each sub-call', () => {
     const g = setup();
+    const traced = g.traces.length;
     const entry = (op: number, args: number[]) =>
       [op, 0xdead, ...args, 0, 0, 0, 0, 0, 0].slice(0, 8);
-    g.poke(0x22000, g.u32s([...entry(17, [0, 0]), ...entry(11, []), ...entry(13, [0, 0])]));
-    expect(g.hypercall(13, [0x22000, 3])).toBe(0);
+    g.poke(
+      0x22000,
+      g.u32s([
+        ...entry(__HYPERVISOR_xen_version, [0, 0]),
+        ...entry(11, []),
+        ...entry(__HYPERVISOR_multicall, [0, 0]),
+      ]),
+    );
+    expect(g.hypercall(__HYPERVISOR_multicall, [0x22000, 3])).toBe(0);
     const results = [0, 1, 2].map(
       (i) => g.peek(0x22000 + i * 32 + 4, 4).reduce((a, b, k) => a + b * 256 ** k, 0) | 0,
     );
     expect(results).toEqual([0x00040001, -ENOSYS, -EINVAL]);
+    expect(g.traces.slice(traced).map(formatTrace)).toEqual([
+      'd1v0 > xen_version(cmd=XENVER_version, arg=0x0) = 262145',
+      'd1v0 > hypercall_11(eax=11) = -ENOSYS',
+      'd1v0 > multicall(call_list=0x0, nr_calls=0) = -EINVAL',
+      'd1v0 multicall(call_list=0x22000, nr_calls=3) = 0',
+    ]);
   });
 });
 
 describe('memory_op', () => {
   it('reports the M2P mapping and a one-entry memory map', () => {
     const g = setup();
-    expect(g.hypercall(12, [12, BUF])).toBe(0);
+    expect(g.hypercall(__HYPERVISOR_memory_op, [12, BUF])).toBe(0);
     expect(
       [0, 4, 8].map((o) => g.peek(BUF + o, 4).reduce((a, b, k) => a + b * 256 ** k, 0)),
     ).toEqual([0xf5800000, 0xf6800000, 4194303]);
     g.poke(BUF, g.u32s([4, BUF + 0x100]));
-    expect(g.hypercall(12, [9, BUF])).toBe(0);
+    expect(g.hypercall(__HYPERVISOR_memory_op, [9, BUF])).toBe(0);
     expect(g.peek(BUF, 4)[0]).toBe(1);
     expect(g.peek(BUF + 0x108, 4)).toEqual([0, 0, 0, 1]); // 16 MiB
-    expect(g.hypercall(12, [2, 0])).toBe(g.heap.owner.length);
+    expect(g.hypercall(__HYPERVISOR_memory_op, [2, 0])).toBe(g.heap.owner.length);
   });
 
   it('a destroyed domain gives back every frame it holds, ballooned or not', () => {
@@ -167,7 +190,7 @@ describe('memory_op', () => {
     const mfn = g.domain.p2m[4000]!;
     g.poke(BUF, g.u32s([BUF + 0x100, 1, 0, 0, DOMID_SELF]));
     g.poke(BUF + 0x100, g.u32s([mfn]));
-    expect(g.hypercall(12, [1, BUF])).toBe(1);
+    expect(g.hypercall(__HYPERVISOR_memory_op, [1, BUF])).toBe(1);
     expect(g.heap.free).toBe(free + 1);
     g.xen.destroyDomain(g.domain);
     expect(g.heap.owner.every((o) => o !== g.domain.domid)).toBe(true);

@@ -7,6 +7,7 @@
 
 import { type Cpu, flushTlb, invalidatePage, PAGE_SIZE } from '../../sim/host.ts';
 import {
+  __HYPERVISOR_mmuext_op,
   MMUEXT_CLEAR_PAGE,
   MMUEXT_COPY_PAGE,
   MMUEXT_FLUSH_CACHE,
@@ -31,6 +32,7 @@ import { EFAULT, EINVAL, ENOSYS } from './errno.ts';
 import { copyFromGuest, writeGuestU32 } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';
 import { afterPageTableChange, setLdt } from './ldt.ts';
+import type { Mechanism } from './mechanism.ts';
 import {
   getPage,
   getPageAndType,
@@ -155,3 +157,10 @@ export function doMmuextOp(ctx: HypercallContext, args: Uint32Array): number {
   if (donePtr !== 0 && writeGuestU32(cpu, donePtr, done) !== 0) return -EFAULT;
   return rc;
 }
+
+export const MMUEXT_OP_MECHANISM: Mechanism = {
+  name: 'mmuext_op',
+  hypercalls: {
+    [__HYPERVISOR_mmuext_op]: doMmuextOp,
+  },
+};

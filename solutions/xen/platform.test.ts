@@ -1,7 +1,7 @@
 // xenlab: file from 03
 import { describe, expect, it } from 'vitest';
 import { Toolstack } from '../dom0/toolstack.ts';
-import { SHARED_INFO, XEN_PLATFORM_OP, XENPF_settime32 } from './abi.ts';
+import { __HYPERVISOR_platform_op, SHARED_INFO, XEN_PLATFORM_OP, XENPF_settime32 } from './abi.ts';
 import { Domain } from './domain.ts';
 import { EACCES, EFAULT, EINVAL, ENOSYS, EPERM } from './errno.ts';
 import { doPlatformOp, platformOp, settimeOp } from './platform.ts';
@@ -16,7 +16,7 @@ describe('platform_op', () => {
     poke(BUF, settimeOp(1_700_000_000, 0, 0));
     const si = sharedInfoMa(domain);
     const before = xen.mem.readBytes(si + SHARED_INFO.wc_version, 12);
-    expect(hypercall(7, [BUF]) | 0).toBe(-EPERM);
+    expect(hypercall(__HYPERVISOR_platform_op, [BUF]) | 0).toBe(-EPERM);
     expect(xen.mem.readBytes(si + SHARED_INFO.wc_version, 12)).toEqual(before);
   });
 

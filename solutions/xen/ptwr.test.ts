@@ -1,7 +1,7 @@
 // xenlab: file from 05
 import { describe, expect, it } from 'vitest';
 import { PAGE_SIZE, translateForHost } from '../../sim/host.ts';
-import { SHUTDOWN_crash } from './abi.ts';
+import { __HYPERVISOR_vm_assist, SHUTDOWN_crash } from './abi.ts';
 import { auditFrameTable } from './mm.ts';
 import { runDomains } from './schedule.ts';
 import { bootTestDomain, minimalKernel } from './testing/boot.ts';
@@ -20,7 +20,7 @@ function storeToL1(value: (mfnOf: (pfn: number) => number) => number, assist: bo
   const v = value((pfn) => probe.domain.p2m[pfn]!);
   const code = [0xc7, 0x05, ...le(entryVa), ...le(v), 0xeb, 0xfe];
   const g = bootTestDomain({}, minimalKernel(code));
-  if (assist) expect(g.hypercall(21, [0, 2])).toBe(0);
+  if (assist) expect(g.hypercall(__HYPERVISOR_vm_assist, [0, 2])).toBe(0);
   g.domain.unpause();
   runDomains(g.xen, 1000);
   return g;

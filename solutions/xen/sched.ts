@@ -4,6 +4,8 @@
 
 import { PAGE_SIZE } from '../../sim/host.ts';
 import {
+  __HYPERVISOR_sched_op,
+  __HYPERVISOR_sched_op_compat,
   SCHEDOP_block,
   SCHEDOP_remote_shutdown,
   SCHEDOP_shutdown,
@@ -16,6 +18,7 @@ import {
 import { EFAULT, ENOSYS, EPERM, ESRCH } from './errno.ts';
 import { copyFromGuest, readGuestU32 } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';
+import type { Mechanism } from './mechanism.ts';
 
 /** SCHEDOP_yield: the vCPU stays runnable but gives up the rest of its time slice. */
 function schedYield(ctx: HypercallContext): number {
@@ -98,3 +101,11 @@ export function doSchedOpCompat(ctx: HypercallContext, args: Uint32Array): numbe
       return -ENOSYS;
   }
 }
+
+export const SCHED_OP_MECHANISM: Mechanism = {
+  name: 'sched_op',
+  hypercalls: {
+    [__HYPERVISOR_sched_op_compat]: doSchedOpCompat,
+    [__HYPERVISOR_sched_op]: doSchedOp,
+  },
+};

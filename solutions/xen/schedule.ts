@@ -8,9 +8,6 @@
 
 import { ExitReason, run } from '../../sim/host.ts';
 import type { Vcpu } from './domain.ts';
-// xenlab: region schedule-time-import from 03
-import { scheduleTime } from './time.ts';
-// xenlab: end schedule-time-import
 import { crashReport, handleHostTrap } from './traps.ts';
 import type { Xen } from './xen.ts';
 
@@ -71,9 +68,7 @@ export function runDomains(xen: Xen, fuel: number): RunResult {
     if (ready.length === 0) return { outcome: RunOutcome.Idle, instructions: executed };
     const v = ready[cursor % ready.length]!;
     cursor++;
-    // xenlab: region schedule-time from 03
-    scheduleTime(xen.time, xen.mem, v);
-    // xenlab: end schedule-time
+    for (const m of xen.mechanisms) m.vcpuSwitchIn?.(xen, v);
     let slice = Math.min(TIME_SLICE, fuel - executed);
     v.yielded = false;
     while (slice > 0 && v.domain.runnable(v) && !v.yielded) {

@@ -1,7 +1,7 @@
 // xenlab: file from 03
 import { describe, expect, it } from 'vitest';
 import { translateForHost } from '../../sim/host.ts';
-import { START_INFO } from './abi.ts';
+import { __HYPERVISOR_update_va_mapping, START_INFO } from './abi.ts';
 import { EINVAL } from './errno.ts';
 import { sharedInfoMa, vcpuInfoMa, vcpuTimeInfoMa } from './shared-info.ts';
 import { bootTestDomain } from './testing/boot.ts';
@@ -21,14 +21,20 @@ describe('the shared info page', () => {
   it('is mapped into the guest by update_va_mapping, as a guest kernel does at boot', () => {
     const { domain, cpu, hypercall } = bootTestDomain();
     translateForHost(cpu, VA, false); // the old mapping, now in the TLB
-    expect(hypercall(14, [VA, sharedInfoMa(domain) | 7, 0, UVMF_INVLPG])).toBe(0);
+    expect(
+      hypercall(__HYPERVISOR_update_va_mapping, [VA, sharedInfoMa(domain) | 7, 0, UVMF_INVLPG]),
+    ).toBe(0);
     expect(translateForHost(cpu, VA + 0x904, false)).toBe(sharedInfoMa(domain) + 0x904);
   });
 
   it('refuses a mapping in Xen’s hole or with the global bit', () => {
     const { domain, hypercall } = bootTestDomain();
     const ma = sharedInfoMa(domain);
-    expect(hypercall(14, [0xf5800000, ma | 7, 0, UVMF_INVLPG]) | 0).toBe(-EINVAL);
-    expect(hypercall(14, [VA, ma | 0x107, 0, UVMF_INVLPG]) | 0).toBe(-EINVAL);
+    expect(
+      hypercall(__HYPERVISOR_update_va_mapping, [0xf5800000, ma | 7, 0, UVMF_INVLPG]) | 0,
+    ).toBe(-EINVAL);
+    expect(hypercall(__HYPERVISOR_update_va_mapping, [VA, ma | 0x107, 0, UVMF_INVLPG]) | 0).toBe(
+      -EINVAL,
+    );
   });
 });

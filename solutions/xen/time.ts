@@ -21,6 +21,7 @@
 import { type Cpu, type PhysMemory, TSC_HZ } from '../../sim/host.ts';
 import { SHARED_INFO, VCPU_TIME_INFO, XEN_PVCLOCK_TSC_STABLE_BIT } from './abi.ts';
 import type { Domain, Vcpu } from './domain.ts';
+import type { Mechanism } from './mechanism.ts';
 import { sharedInfoMa, vcpuTimeInfoMa } from './shared-info.ts';
 
 const NS_PER_SEC = 1_000_000_000;
@@ -258,3 +259,13 @@ export function doSettime(
   }
 }
 // xenlab: end do-settime
+
+// xenlab: region time-mechanism from 03
+/** Time reaches each new domain's wall clock and each vCPU as it gets the pCPU. */
+export const TIME_MECHANISM: Mechanism = {
+  name: 'time',
+  // Setting vCPU 0's context gives the domain the wall clock (arch_set_info_guest).
+  domainBuilt: (xen, d) => updateDomainWallclockTime(xen.time, xen.mem, d),
+  vcpuSwitchIn: (xen, v) => scheduleTime(xen.time, xen.mem, v),
+};
+// xenlab: end time-mechanism

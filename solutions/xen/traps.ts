@@ -1,5 +1,5 @@
-// What happens when a vCPU enters Xen: a hypercall, or an exception Xen cannot hand to the
-// guest (it has no trap table before appendix A), which crashes the domain with a report:
+// What happens when a vCPU enters Xen: a hypercall, or an exception, which a mechanism handles
+// or else crashes the domain with a report:
 // book §2.3, §2.7; Xen xen/arch/x86/traps.c (do_trap, show_registers), x86_32/entry.S.
 // xenlab: file from 02
 
@@ -26,14 +26,8 @@ import {
   VEC_PF,
 } from '../../sim/host.ts';
 import { HYPERCALL_VECTOR } from './abi.ts';
-// xenlab: region bounce-import from 05
-import { Bounce, bounceException } from './bounce.ts';
-// xenlab: end bounce-import
 import type { Vcpu } from './domain.ts';
 import { doHypercall } from './hypercall.ts';
-// xenlab: region ptwr-import from 05
-import { ptwrDoPageFault } from './ptwr.ts';
-// xenlab: end ptwr-import
 import type { Xen } from './xen.ts';
 
 /** Exception mnemonics and names, by vector (Intel SDM vol. 3A table 6-1). */
@@ -135,7 +129,7 @@ export function crashReport(v: Vcpu, what: string): string[] {
 }
 
 /** Describes the exception the CPU exited with. */
-function describeException(cpu: Cpu): string {
+export function describeException(cpu: Cpu): string {
   const vector = cpu.exitVector;
   let text = `unhandled ${vectorName(vector)}`;
   if (cpu.exitSoftware) text += ` raised by INT ${hex4(vector).slice(4)}h`;
@@ -148,8 +142,9 @@ function describeException(cpu: Cpu): string {
 }
 
 /**
- * A HostTrap from `v`: `int $0x82` is a hypercall; anything else is an exception the guest
- * has no handler for yet (set_trap_table arrives in appendix A), so Xen crashes the domain.
+ * A HostTrap from `v`: `int $0x82` is a hypercall; any other exception goes to the mechanisms
+ * that handle guest exceptions (from chapter 05: the writable page tables, then the guest's
+ * own handler), and one none of them takes crashes the domain.
  */
 export function handleHostTrap(xen: Xen, v: Vcpu): void {
   const cpu = v.cpu;
@@ -157,17 +152,6 @@ export function handleHostTrap(xen: Xen, v: Vcpu): void {
     doHypercall({ xen, domain: v.domain, vcpu: v }, xen.traceSink);
     return;
   }
-  // xenlab: region bounce-to-guest from 05
-  // A store to an L1 under the writable-pagetables assist is committed by Xen (chapter 05);
-  // with a trap table, the guest's own handler gets any other exception.
-  if (cpu.exitVector === VEC_PF && !cpu.exitSoftware && ptwrDoPageFault(xen.heap, v)) return;
-  const bounce = bounceException(v);
-  if (bounce === Bounce.Delivered) return;
-  if (bounce === Bounce.BadStack) {
-    const why = `${describeException(cpu)}; the kernel stack cannot take the bounce frame`;
-    xen.crashDomain(v.domain, crashReport(v, why));
-    return;
-  }
-  // xenlab: end bounce-to-guest
+  for (const m of xen.mechanisms) if (m.guestException?.(xen, v)) return;
   xen.crashDomain(v.domain, crashReport(v, describeException(cpu)));
 }

@@ -4,6 +4,7 @@
 
 import { PAGE_SIZE } from '../../sim/host.ts';
 import {
+  __HYPERVISOR_xen_version,
   HYPERVISOR_VIRT_START,
   VMASST_TYPE_pae_extended_cr3,
   XENFEAT,
@@ -21,6 +22,7 @@ import {
 import { EFAULT, EINVAL, ENOSYS } from './errno.ts';
 import { charArray, copyFromGuest, copyToGuest, writeGuestU32 } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';
+import type { Mechanism } from './mechanism.ts';
 
 /** The Xen release whose ABI xenlab speaks: 4.1. */
 export const XEN_VERSION = 4;
@@ -105,3 +107,10 @@ export function doXenVersion(ctx: HypercallContext, args: Uint32Array): number {
       return -ENOSYS;
   }
 }
+
+export const XEN_VERSION_MECHANISM: Mechanism = {
+  name: 'xen_version',
+  hypercalls: {
+    [__HYPERVISOR_xen_version]: doXenVersion,
+  },
+};

@@ -11,14 +11,13 @@ import { EAX, PAGE_SIZE, type PhysMemory, Prng } from '../../sim/host.ts';
 import { HYPERCALL_VECTOR, SHUTDOWN_crash } from './abi.ts';
 import { type BootLayout, buildDomain } from './builder.ts';
 import { Domain, shutdownName, type Vcpu } from './domain.ts';
-// xenlab: region xen-grant-teardown-import from 04
-import { gnttabDomainDestroy } from './grant-map.ts';
-// xenlab: end xen-grant-teardown-import
 import { Heap } from './heap.ts';
 import type { HypercallTrace, HypervisorServices } from './hypercall.ts';
 import { HYPERCALL_TABLE } from './hypercall-table.ts';
+import { type HypercallHandlers, hypercallHandlers, type Mechanism } from './mechanism.ts';
+import { MECHANISMS } from './mechanisms.ts';
 // xenlab: region xen-time-import from 03
-import { doSettime, initXenTime, updateDomainWallclockTime, type XenTime } from './time.ts';
+import { doSettime, initXenTime, type XenTime } from './time.ts';
 // xenlab: end xen-time-import
 import { buildXenArea, type XenArea } from './x86-desc.ts';
 
@@ -58,9 +57,16 @@ export class Xen implements HypervisorServices {
   private nextDomid = 1;
   /** Set when Xen itself failed (a TypeScript exception in the hypervisor): the machine stops. */
   panicReport: string[] | null = null;
+  /** What this build contains (mechanisms.ts), and the hypercall table assembled from it. */
+  readonly mechanisms: readonly Mechanism[] = MECHANISMS;
+  readonly hypercalls: HypercallHandlers = hypercallHandlers(MECHANISMS);
   // xenlab: region xen-time from 03
   /** Xen's clock: the TSC scale, system time, the vCPU on the pCPU, the wall clock. */
   readonly time: XenTime = initXenTime();
+
+  settime(secs: number, nsecs: number, systemTime: number): void {
+    doSettime(this.time, this.mem, this.domains.values(), secs, nsecs, systemTime);
+  }
   // xenlab: end xen-time
 
   constructor(mem: PhysMemory, listeners: XenListeners = {}, commandLine = '') {
@@ -121,18 +127,10 @@ export class Xen implements HypervisorServices {
     for (let i = 0; i < text.length; i++) this.consoleInput.push(text.charCodeAt(i) & 0xff);
   }
 
-  // xenlab: region xen-settime from 03
-  settime(secs: number, nsecs: number, systemTime: number): void {
-    doSettime(this.time, this.mem, this.domains.values(), secs, nsecs, systemTime);
-  }
-
-  // xenlab: end xen-settime
-  // xenlab: region xen-next-domid from 04
   /** The id the next createDomain will give (the toolstack can tell a guest its peer's id). */
   get nextDomainId(): number {
     return this.nextDomid;
   }
-  // xenlab: end xen-next-domid
 
   findDomain(domid: number): Domain | undefined {
     const d = this.domains.get(domid);
@@ -179,10 +177,7 @@ export class Xen implements HypervisorServices {
         shuffle: config.seed === undefined ? null : new Prng(config.seed),
       });
       this.domains.set(domid, d);
-      // xenlab: region build-wallclock from 03
-      // Setting vCPU 0's context gives the domain the wall clock (arch_set_info_guest).
-      updateDomainWallclockTime(this.time, this.mem, d);
-      // xenlab: end build-wallclock
+      for (const m of this.mechanisms) m.domainBuilt?.(this, d);
       this.log(`domain ${domid} (${config.name}) built: ${nrPages} pages`);
       return { domain: d, layout };
     } catch (e) {
@@ -191,7 +186,6 @@ export class Xen implements HypervisorServices {
     }
   }
 
-  // xenlab: region create-empty-domain from 05
   /** XEN_DOMCTL_createdomain without the builder: an empty, paused domain (restore fills it). */
   createEmptyDomain(name: string): Domain {
     const domid = this.nextDomid++;
@@ -202,7 +196,6 @@ export class Xen implements HypervisorServices {
     this.domains.set(domid, d);
     return d;
   }
-  // xenlab: end create-empty-domain
 
   pauseDomain(d: Domain): void {
     d.pause();
@@ -212,24 +205,23 @@ export class Xen implements HypervisorServices {
     d.unpause();
   }
 
-  /** domain_kill: the domain dies, its memory returns to the heap, its id is retired. */
+  /**
+   * domain_kill: the domain dies, its memory returns to the heap, its id is retired. What goes
+   * back is every frame it owns now (ballooning and transfers change which those are), less
+   * what a mechanism keeps allocated (a frame another domain still maps).
+   */
   destroyDomain(d: Domain): void {
     if (d.destroyed) return;
     d.dying = true;
     for (const v of d.vcpus) v.online = false;
-    // xenlab: region relinquish-frames from 05
-    // Ballooning changes which frames a domain holds: what it owns now is what goes back.
-    const shared = new Set(d.xenFrames);
-    d.p2m = [];
+    const frames = new Set<number>();
     this.heap.owner.forEach((owner, mfn) => {
-      if (owner === d.domid && !shared.has(mfn)) d.p2m.push(mfn);
+      if (owner === d.domid) frames.add(mfn);
     });
-    // xenlab: end relinquish-frames
-    // xenlab: region xen-grant-teardown from 04
-    // Mappings it holds are released; frames others still map stay out of the heap for now.
-    gnttabDomainDestroy(this.heap, d);
-    // xenlab: end xen-grant-teardown
-    this.releaseFrames(d);
+    for (const m of this.mechanisms) m.domainDestroy?.(this, d, frames);
+    this.heap.release([...frames]);
+    d.p2m = [];
+    d.xenFrames = [];
     d.destroyed = true;
     this.log(`domain ${d.domid} (${d.name}) destroyed`);
   }

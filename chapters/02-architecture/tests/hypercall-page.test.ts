@@ -4,11 +4,11 @@
 import { describe, expect, test } from 'vitest';
 import { disassemble, PAGE_SIZE, PhysMemory, type Prng } from '../../../sim/host.ts';
 import { testRng } from '../../testing/index.ts';
+import { __HYPERVISOR_iret } from '../src/xen/abi.ts';
 import { writeHypercallPage } from '../src/xen/builder.ts';
 import { randomBytes } from './fixtures.ts';
 
 const STUBS = PAGE_SIZE / 32;
-const IRET = 23;
 
 /** A machine with a random frame full of garbage, then writeHypercallPage on it. */
 function page(rng: Prng) {
@@ -27,7 +27,7 @@ describe('02-hypercall-page', () => {
   test('stub i is mov eax, i / int 0x82 / ret, padded with int3', () => {
     const { stub, mfn } = page(testRng('02-hypercall-page/stubs'));
     for (let i = 0; i < STUBS; i++) {
-      if (i === IRET) continue;
+      if (i === __HYPERVISOR_iret) continue;
       const expected = [0xb8, i, 0, 0, 0, 0xcd, 0x82, 0xc3, ...int3(24)];
       expect(
         hexBytes(stub(i)),
@@ -41,10 +41,10 @@ describe('02-hypercall-page', () => {
   test('stub 23 (iret) pushes EAX and never returns', () => {
     const { stub } = page(testRng('02-hypercall-page/iret'));
     expect(
-      hexBytes(stub(IRET)),
+      hexBytes(stub(__HYPERVISOR_iret)),
       'the guest jumps to iret (23) with an iret frame on its stack: the stub is push eax (50), ' +
         'mov eax, 23 (B8 17 00 00 00), int 0x82 (CD 82), and no ret',
-    ).toBe(hexBytes([0x50, 0xb8, IRET, 0, 0, 0, 0xcd, 0x82, ...int3(24)]));
+    ).toBe(hexBytes([0x50, 0xb8, __HYPERVISOR_iret, 0, 0, 0, 0xcd, 0x82, ...int3(24)]));
   });
 
   test('reads as the instructions a guest expects', () => {
@@ -52,7 +52,7 @@ describe('02-hypercall-page', () => {
     const { stub } = page(rng);
     for (let k = 0; k < 8; k++) {
       let i = rng.below(STUBS);
-      if (i === IRET) i = 0;
+      if (i === __HYPERVISOR_iret) i = 0;
       const text = disassemble(new Uint8Array(stub(i).slice(0, 8)), { bits: 32, org: 0 })
         .map((l) => l.text)
         .join('; ');

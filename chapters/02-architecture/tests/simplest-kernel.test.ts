@@ -17,7 +17,13 @@ import {
 import { guestSources, renderScreen, screenMismatch, testRng } from '../../testing/index.ts';
 import { Toolstack } from '../src/dom0/toolstack.ts';
 import { buildGuest } from '../src/guests/index.ts';
-import { CONSOLEIO_write, SCHEDOP_shutdown, SHUTDOWN_poweroff } from '../src/xen/abi.ts';
+import {
+  __HYPERVISOR_console_io,
+  __HYPERVISOR_sched_op,
+  CONSOLEIO_write,
+  SCHEDOP_shutdown,
+  SHUTDOWN_poweroff,
+} from '../src/xen/abi.ts';
 import { ENOSYS } from '../src/xen/errno.ts';
 import { RunOutcome, runDomains } from '../src/xen/schedule.ts';
 import { crashReport, vectorName } from '../src/xen/traps.ts';
@@ -25,8 +31,6 @@ import { Xen } from '../src/xen/xen.ts';
 
 /** The fuel budget of 02-simplest-kernel in exercises.ts. */
 const FUEL = 200_000;
-const CONSOLE_IO = 18;
-const SCHED_OP = 29;
 /** What a debug build of Xen leaves in argument registers a hypercall used. */
 const CLOBBER = 0xdeadbeef;
 
@@ -89,11 +93,11 @@ function runWithTestAsXen(cmdline: string) {
       edx: r[EDX]! >>> 0,
     };
     calls.push(call);
-    if (call.number === CONSOLE_IO) {
+    if (call.number === __HYPERVISOR_console_io) {
       call.text = read(call.edx, Math.min(call.ecx, 4096)) ?? undefined;
       r[EAX] = call.text === undefined ? -14 : 0;
       r[EBX] = r[ECX] = r[EDX] = CLOBBER;
-    } else if (call.number === SCHED_OP) {
+    } else if (call.number === __HYPERVISOR_sched_op) {
       const bytes = read(call.ecx, 4);
       if (bytes !== null)
         call.reason = [...bytes].reduce((v, c, i) => v + c.charCodeAt(0) * 256 ** i, 0);
@@ -124,7 +128,7 @@ describe('02-simplest-kernel', () => {
   test('prints the greeting and its command line with console_io', async () => {
     const cmdline = randomCmdline(testRng('02-simplest-kernel/console'));
     const { calls, fault } = runWithTestAsXen(cmdline);
-    const writes = calls.filter((c) => c.number === CONSOLE_IO);
+    const writes = calls.filter((c) => c.number === __HYPERVISOR_console_io);
     const context = `booted with command line "${cmdline}"; hypercalls made:\n${describeCalls(calls)}`;
     expect(
       fault === undefined ? 'shut down' : fault,
@@ -160,7 +164,7 @@ describe('02-simplest-kernel', () => {
       last === undefined ? undefined : [last.number, last.ebx, last.reason],
       'the last hypercall is sched_op (29) with EBX = SCHEDOP_shutdown (2) and ECX pointing at ' +
         `a u32 holding SHUTDOWN_poweroff (0) — push it and pass ESP (book §2.7); ${context}`,
-    ).toEqual([SCHED_OP, SCHEDOP_shutdown, SHUTDOWN_poweroff]);
+    ).toEqual([__HYPERVISOR_sched_op, SCHEDOP_shutdown, SHUTDOWN_poweroff]);
   });
 
   test('boots on your hypervisor and powers off (needs every exercise of this chapter)', async () => {

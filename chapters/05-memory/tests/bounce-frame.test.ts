@@ -7,6 +7,8 @@ import { CS, ESP, FLAG_IF, getEflags, PhysMemory, SS } from '../../../sim/host.t
 import { guestSources, renderScreen, screenMismatch, testRng } from '../../testing/index.ts';
 import { buildGuest } from '../src/guests/index.ts';
 import {
+  __HYPERVISOR_set_trap_table,
+  __HYPERVISOR_stack_switch,
   FLAT_KERNEL_CS,
   FLAT_KERNEL_DS,
   FLAT_USER_CS,
@@ -21,8 +23,6 @@ import { Xen } from '../src/xen/xen.ts';
 import { BATCH, type Guest, guest, hex } from './fixtures.ts';
 
 const FUEL = 2_000_000;
-const SET_TRAP_TABLE = 0;
-const STACK_SWITCH = 3;
 
 /** Registers `handler` for `vector` with `flags` through set_trap_table. */
 function trapTable(g: Guest, vector: number, flags: number, handler: number) {
@@ -33,7 +33,7 @@ function trapTable(g: Guest, vector: number, flags: number, handler: number) {
   v.setUint16(2, FLAT_KERNEL_CS, true);
   v.setUint32(4, handler, true);
   g.poke(BATCH, b);
-  expect(g.hypercall(SET_TRAP_TABLE, [BATCH])).toBe(0);
+  expect(g.hypercall(__HYPERVISOR_set_trap_table, [BATCH])).toBe(0);
 }
 
 /** Stops the vCPU as the CPU does at a page fault: EIP at the instruction, CR2 the address. */
@@ -102,7 +102,7 @@ describe('05-bounce-frame', () => {
     const g = guest();
     trapTable(g, 14, 0, 0x1000);
     const kernelSp = g.freeVa(rng) + 0xff0;
-    expect(g.hypercall(STACK_SWITCH, [FLAT_KERNEL_DS, kernelSp])).toBe(0);
+    expect(g.hypercall(__HYPERVISOR_stack_switch, [FLAT_KERNEL_DS, kernelSp])).toBe(0);
     const userEsp = rng.nextU32() & ~3;
     loadFlatSegment(g.cpu, g.xen.area, SS, FLAT_USER_DS);
     loadFlatSegment(g.cpu, g.xen.area, CS, FLAT_USER_CS);

@@ -3,7 +3,12 @@
 // pick frames and addresses from the seed, and audit the frame table.
 
 import { PAGE_SIZE, type Prng } from '../../../sim/host.ts';
-import { DOMID_SELF } from '../src/xen/abi.ts';
+import {
+  __HYPERVISOR_mmu_update,
+  __HYPERVISOR_mmuext_op,
+  __HYPERVISOR_update_va_mapping,
+  DOMID_SELF,
+} from '../src/xen/abi.ts';
 import { auditFrameTable, guestL1eAddress } from '../src/xen/mm.ts';
 import { bootTestDomain, minimalKernel } from '../src/xen/testing/boot.ts';
 
@@ -12,11 +17,6 @@ export const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 /** Guest scratch pages for request batches (pfns 32–33: mapped, writable, unused). */
 export const BATCH = 0x20000;
 export const DONE = 0x21000;
-
-export const MMU_UPDATE = 1;
-export const MEMORY_OP = 12;
-export const UPDATE_VA_MAPPING = 14;
-export const MMUEXT_OP = 26;
 
 /** A paused 16 MiB guest on a fresh Xen, and what the tests need to poke at it. */
 export function guest() {
@@ -52,17 +52,17 @@ export function guest() {
       return regionPages + rng.below(domain.p2m.length - regionPages);
     },
     uvm: (va: number, lo: number, hi = 0, flags = 0) =>
-      hypercall(UPDATE_VA_MAPPING, [va, lo, hi, flags]),
+      hypercall(__HYPERVISOR_update_va_mapping, [va, lo, hi, flags]),
     /** mmu_update with requests [ptr, val] (32-bit halves: ptr high and val high are 0). */
     mmuUpdate(reqs: Array<[number, number]>, foreigndom = DOMID_SELF) {
       poke(BATCH, u32(reqs.flatMap(([ptr, val]) => [ptr, 0, val, 0])));
-      const rc = hypercall(MMU_UPDATE, [BATCH, reqs.length, DONE, foreigndom]);
+      const rc = hypercall(__HYPERVISOR_mmu_update, [BATCH, reqs.length, DONE, foreigndom]);
       return { rc, done: g.peek(DONE, 4).reduce((a, b, i) => a + b * 256 ** i, 0) };
     },
     /** mmuext_op with ops [cmd, arg1, arg2]. */
     mmuext(ops: Array<[number, number, number?]>) {
       poke(BATCH, u32(ops.flatMap(([cmd, a1, a2]) => [cmd, a1, a2 ?? 0])));
-      const rc = hypercall(MMUEXT_OP, [BATCH, ops.length, DONE, DOMID_SELF]);
+      const rc = hypercall(__HYPERVISOR_mmuext_op, [BATCH, ops.length, DONE, DOMID_SELF]);
       return { rc, done: g.peek(DONE, 4).reduce((a, b, i) => a + b * 256 ** i, 0) };
     },
     /** Machine address of the L1 entry that maps `va` in the running tables. */

@@ -7,6 +7,7 @@ import { guestSources, renderScreen, screenMismatch, testRng } from '../../testi
 import { Toolstack } from '../src/dom0/toolstack.ts';
 import { buildGuest } from '../src/guests/index.ts';
 import {
+  __HYPERVISOR_memory_op,
   DOMID_SELF,
   XENMEM_current_reservation,
   XENMEM_decrease_reservation,
@@ -18,7 +19,7 @@ import { OWNER_FREE } from '../src/xen/heap.ts';
 import { getM2p, INVALID_M2P_ENTRY } from '../src/xen/mm.ts';
 import { runDomains } from '../src/xen/schedule.ts';
 import { Xen } from '../src/xen/xen.ts';
-import { BATCH, type Guest, guest, MEMORY_OP } from './fixtures.ts';
+import { BATCH, type Guest, guest } from './fixtures.ts';
 
 const RESERVATION = 0x21800;
 const FUEL = 2_000_000;
@@ -35,7 +36,7 @@ function reservation(g: Guest, cmd: number, list: number[]): [number, number[]] 
   });
   g.poke(RESERVATION, b.subarray(0, 20));
   g.poke(BATCH, b.subarray(20));
-  const rc = g.hypercall(MEMORY_OP, [cmd, RESERVATION]);
+  const rc = g.hypercall(__HYPERVISOR_memory_op, [cmd, RESERVATION]);
   const out = g.peek(BATCH, list.length * 4);
   return [
     rc,
@@ -45,7 +46,7 @@ function reservation(g: Guest, cmd: number, list: number[]): [number, number[]] 
 
 function query(g: Guest, cmd: number): number {
   g.poke(RESERVATION, [DOMID_SELF & 0xff, DOMID_SELF >> 8]);
-  return g.hypercall(MEMORY_OP, [cmd, RESERVATION]);
+  return g.hypercall(__HYPERVISOR_memory_op, [cmd, RESERVATION]);
 }
 
 describe('05-memory-reservation', () => {

@@ -14,7 +14,6 @@ import {
   FLAG_IF,
   FLAG_IOPL,
   FLAG_VM,
-  SS,
   VEC_GP,
   VEC_UD,
 } from '../cpu.ts';
@@ -287,6 +286,3 @@ export function sti(cpu: Cpu): void {
   checkIfPrivilege(cpu);
   cpu.flags |= FLAG_IF;
 }
-
-/** SS is loaded by MOV/POP; exported for the table's LSS. */
-export const loadSs = loadFarPointer(SS);

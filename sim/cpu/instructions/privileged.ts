@@ -1,7 +1,7 @@
 // System instructions' operand plumbing (SDM vol. 2/3A ch. 2.8): MOV CRn/DRn, LGDT/LIDT/SGDT/
 // SIDT, LMSW/SMSW, CLTS, INVLPG, LLDT/LTR/SLDT/STR, LAR/LSL/VERR/VERW, ARPL, CPUID, RDTSC, RDMSR/
 // WRMSR, INVD/WBINVD, UD2, and the x87/FXSAVE escapes. The semantics live in system.ts and
-// segments.ts (engineer B) and fpu.ts (engineer E); this file fetches operands and writes results.
+// segments.ts and fpu.ts; this file fetches operands and writes results.
 
 import { read16, read32, write16, write32 } from '../access.ts';
 import {

@@ -62,12 +62,6 @@ export function pushV(cpu: Cpu, value: number): void {
   else push16(cpu, value);
 }
 
-/** Reads the value on top of the stack without popping (word, or dword signed). */
-export function peekV(cpu: Cpu, delta: number): number {
-  const off = stackOffset(cpu, delta);
-  return cpu.opsize32 ? read32(cpu, SS, off) | 0 : read16(cpu, SS, off);
-}
-
 export function pop16(cpu: Cpu): number {
   const value = read16(cpu, SS, stackOffset(cpu, 0));
   adjustStack(cpu, 2);

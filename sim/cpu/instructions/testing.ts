@@ -49,6 +49,3 @@ export function setFlags(cpu: Cpu, value: number): void {
 export function le32(v: number): number[] {
   return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
 }
-export function le16(v: number): number[] {
-  return [v & 0xff, (v >>> 8) & 0xff];
-}

@@ -6,10 +6,11 @@
 // behaves like a debug build: any domain may write, which is what early-boot guests rely on.
 
 import { NotImplemented } from '../exercise.ts';
-import { CONSOLEIO_read, CONSOLEIO_write } from './abi.ts';
+import { __HYPERVISOR_console_io, CONSOLEIO_read, CONSOLEIO_write } from './abi.ts';
 import { EFAULT, ENOSYS } from './errno.ts';
 import { copyFromGuest, copyToGuest } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';
+import type { Mechanism } from './mechanism.ts';
 
 /** Xen copies guest output in chunks of this size, so a huge count cannot stall it. */
 const CONSOLE_CHUNK = 127;
@@ -45,3 +46,10 @@ function consoleRead(ctx: HypercallContext, count: number, buffer: number): numb
   ctx.xen.consoleConsume(bytes.length);
   return bytes.length;
 }
+
+export const CONSOLE_MECHANISM: Mechanism = {
+  name: 'console_io',
+  hypercalls: {
+    [__HYPERVISOR_console_io]: doConsoleIo,
+  },
+};

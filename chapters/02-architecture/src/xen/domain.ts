@@ -30,7 +30,10 @@ export enum DomainState {
   Destroyed = 'destroyed',
 }
 
-/** A virtual CPU: its architectural state is a whole sim Cpu, switched in by the scheduler. */
+/**
+ * A virtual CPU: its architectural state is a whole sim Cpu, switched in by the scheduler. State
+ * a later chapter's mechanism keeps per vCPU lives in that mechanism's module (perVcpu).
+ */
 export interface Vcpu {
   readonly id: number;
   readonly domain: Domain;
@@ -54,6 +57,9 @@ export class Domain {
   xenFrames: number[] = [];
   sharedInfoMfn = -1;
   startInfoPfn = -1;
+  /** Pages the domain holds (tot_pages) and may hold (max_pages, set by XEN_DOMCTL_max_mem). */
+  totPages = 0;
+  maxPages = 0;
   /** Bitmap of VMASST_TYPE_* enabled with vm_assist. */
   vmAssist = 0;
   /** The 16-byte handle (UUID) the toolstack gave the domain. */

@@ -5,6 +5,8 @@
 import { NotImplemented } from '../exercise.ts';
 import { PAGE_SIZE } from '../../../../sim/host.ts';
 import {
+  __HYPERVISOR_sched_op,
+  __HYPERVISOR_sched_op_compat,
   SCHEDOP_block,
   SCHEDOP_remote_shutdown,
   SCHEDOP_shutdown,
@@ -17,6 +19,7 @@ import {
 import { EFAULT, ENOSYS, EPERM, ESRCH } from './errno.ts';
 import { copyFromGuest, readGuestU32 } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';
+import type { Mechanism } from './mechanism.ts';
 
 /** SCHEDOP_yield: the vCPU stays runnable but gives up the rest of its time slice. */
 function schedYield(ctx: HypercallContext): number {
@@ -62,3 +65,11 @@ export function doSchedOpCompat(ctx: HypercallContext, args: Uint32Array): numbe
       return -ENOSYS;
   }
 }
+
+export const SCHED_OP_MECHANISM: Mechanism = {
+  name: 'sched_op',
+  hypercalls: {
+    [__HYPERVISOR_sched_op_compat]: doSchedOpCompat,
+    [__HYPERVISOR_sched_op]: doSchedOp,
+  },
+};

@@ -68,6 +68,7 @@ export function runDomains(xen: Xen, fuel: number): RunResult {
     if (ready.length === 0) return { outcome: RunOutcome.Idle, instructions: executed };
     const v = ready[cursor % ready.length]!;
     cursor++;
+    for (const m of xen.mechanisms) m.vcpuSwitchIn?.(xen, v);
     let slice = Math.min(TIME_SLICE, fuel - executed);
     v.yielded = false;
     while (slice > 0 && v.domain.runnable(v) && !v.yielded) {

@@ -14,6 +14,8 @@ import { Domain, shutdownName, type Vcpu } from './domain.ts';
 import { Heap } from './heap.ts';
 import type { HypercallTrace, HypervisorServices } from './hypercall.ts';
 import { HYPERCALL_TABLE } from './hypercall-table.ts';
+import { type HypercallHandlers, hypercallHandlers, type Mechanism } from './mechanism.ts';
+import { MECHANISMS } from './mechanisms.ts';
 import { buildXenArea, type XenArea } from './x86-desc.ts';
 
 /** What the toolstack passes to create a domain (libxl's domain config, reduced). */
@@ -52,6 +54,9 @@ export class Xen implements HypervisorServices {
   private nextDomid = 1;
   /** Set when Xen itself failed (a TypeScript exception in the hypervisor): the machine stops. */
   panicReport: string[] | null = null;
+  /** What this build contains (mechanisms.ts), and the hypercall table assembled from it. */
+  readonly mechanisms: readonly Mechanism[] = MECHANISMS;
+  readonly hypercalls: HypercallHandlers = hypercallHandlers(MECHANISMS);
 
   constructor(mem: PhysMemory, listeners: XenListeners = {}, commandLine = '') {
     this.mem = mem;
@@ -111,6 +116,11 @@ export class Xen implements HypervisorServices {
     for (let i = 0; i < text.length; i++) this.consoleInput.push(text.charCodeAt(i) & 0xff);
   }
 
+  /** The id the next createDomain will give (the toolstack can tell a guest its peer's id). */
+  get nextDomainId(): number {
+    return this.nextDomid;
+  }
+
   findDomain(domid: number): Domain | undefined {
     const d = this.domains.get(domid);
     return d === undefined || d.destroyed ? undefined : d;
@@ -156,12 +166,24 @@ export class Xen implements HypervisorServices {
         shuffle: config.seed === undefined ? null : new Prng(config.seed),
       });
       this.domains.set(domid, d);
+      for (const m of this.mechanisms) m.domainBuilt?.(this, d);
       this.log(`domain ${domid} (${config.name}) built: ${nrPages} pages`);
       return { domain: d, layout };
     } catch (e) {
       this.releaseFrames(d);
       throw e;
     }
+  }
+
+  /** XEN_DOMCTL_createdomain without the builder: an empty, paused domain (restore fills it). */
+  createEmptyDomain(name: string): Domain {
+    const domid = this.nextDomid++;
+    const handle = new Uint8Array(16);
+    handle[15] = domid & 0xff;
+    handle[14] = domid >>> 8;
+    const d = new Domain(domid, name, false, handle);
+    this.domains.set(domid, d);
+    return d;
   }
 
   pauseDomain(d: Domain): void {
@@ -172,12 +194,23 @@ export class Xen implements HypervisorServices {
     d.unpause();
   }
 
-  /** domain_kill: the domain dies, its memory returns to the heap, its id is retired. */
+  /**
+   * domain_kill: the domain dies, its memory returns to the heap, its id is retired. What goes
+   * back is every frame it owns now (ballooning and transfers change which those are), less
+   * what a mechanism keeps allocated (a frame another domain still maps).
+   */
   destroyDomain(d: Domain): void {
     if (d.destroyed) return;
     d.dying = true;
     for (const v of d.vcpus) v.online = false;
-    this.releaseFrames(d);
+    const frames = new Set<number>();
+    this.heap.owner.forEach((owner, mfn) => {
+      if (owner === d.domid) frames.add(mfn);
+    });
+    for (const m of this.mechanisms) m.domainDestroy?.(this, d, frames);
+    this.heap.release([...frames]);
+    d.p2m = [];
+    d.xenFrames = [];
     d.destroyed = true;
     this.log(`domain ${d.domid} (${d.name}) destroyed`);
   }

@@ -1,7 +1,7 @@
 // Your working copy for chapter 03, generated from solutions/xen/builder.ts by npx xenlab stage.
 // The domain builder: a PV kernel image laid into a new domain's memory, start_info, shared_info,
 // the bootstrap PAE page tables and vCPU 0's first state: book §2.1–2.2, appendix A.1; Xen
-// tools/libxc/xc_dom_core.c, xc_dom_x86.c (alloc_magic_pages, count_pgtables,
+// tools/libs/guest/xg_dom_core.c, xg_dom_x86.c (alloc_magic_pages_pv, count_pgtables,
 // setup_pgtables_x86_32_pae, start_info_x86_32, vcpu_x86_32), xen-abi §2.2–2.6.
 //
 // The bootstrap region, VIRT_BASE upward, where virtual page k maps pseudo-physical page k:
@@ -137,7 +137,7 @@ class RegionAllocator {
 /**
  * Page-table frames needed to map [virtBase, end) with PAE (count_pgtables): one L3, an L2 per
  * GiB touched, an L1 per 2 MiB touched, and an extra L2 for L3 slot 3 when the region stays
- * below 0xC0000000 (Xen's own mappings live there). `end` is inclusive, as libxc computes it.
+ * below 0xC0000000 (Xen's own mappings live there). `end` is inclusive, as libxenguest computes it.
  */
 function paeTableCounts(virtBase: number, endInclusive: number): { l2: number; l1: number } {
   const count = (bits: number) => {
@@ -150,7 +150,7 @@ function paeTableCounts(virtBase: number, endInclusive: number): { l2: number; l
   return { l2: count(30) + extraL2, l1: count(21) };
 }
 
-/** The mapped end of the region: tables + stack + 512 KiB of padding, up to 4 MiB (libxc). */
+/** The mapped end of the region: tables + stack + 512 KiB of padding, up to 4 MiB (libxenguest). */
 function sizeRegion(virtBase: number, allocEnd: number) {
   const extraPages = 1 + 128; // boot stack + 512 KiB padding
   let pages = extraPages;
@@ -358,6 +358,8 @@ export function buildDomain(
   const mfns = heap.alloc(cfg.nrPages, d.domid, cfg.shuffle);
   if (mfns === null) throw new ImageError(`not enough free memory for ${cfg.nrPages} pages`);
   d.p2m = mfns;
+  d.totPages = cfg.nrPages;
+  d.maxPages = cfg.nrPages; // a domain that balloons down may grow back to this
   const shared = heap.alloc(1, d.domid);
   if (shared === null) throw new ImageError('not enough free memory for shared_info');
   d.xenFrames.push(...shared);

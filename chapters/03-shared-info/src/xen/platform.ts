@@ -10,6 +10,7 @@
 // where the hypercall arrives once the copy is made.
 
 import {
+  __HYPERVISOR_platform_op,
   XEN_PLATFORM_OP,
   XEN_PLATFORM_OP_SIZE,
   XENPF_INTERFACE_VERSION,
@@ -22,6 +23,7 @@ import type { Domain } from './domain.ts';
 import { EACCES, EFAULT, EINVAL, ENOSYS, EPERM } from './errno.ts';
 import { copyFromGuest } from './guest-access.ts';
 import type { HypercallContext, HypervisorServices } from './hypercall.ts';
+import type { Mechanism } from './mechanism.ts';
 
 /** platform_op(op): EBX = the guest address of a struct xen_platform_op. */
 export function doPlatformOp(ctx: HypercallContext, args: Uint32Array): number {
@@ -73,3 +75,10 @@ export function settimeOp(secs: number, nsecs: number, systemTime: number): Uint
   view.setBigUint64(u + XENPF_SETTIME64.system_time, BigInt(systemTime), true);
   return op;
 }
+
+export const PLATFORM_MECHANISM: Mechanism = {
+  name: 'platform_op',
+  hypercalls: {
+    [__HYPERVISOR_platform_op]: doPlatformOp,
+  },
+};

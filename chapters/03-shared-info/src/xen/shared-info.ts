@@ -12,6 +12,7 @@
 
 import { flushTlb, invalidatePage, PAGE_SIZE } from '../../../../sim/host.ts';
 import {
+  __HYPERVISOR_update_va_mapping,
   _PAGE_PRESENT,
   HYPERVISOR_VIRT_START,
   SHARED_INFO,
@@ -21,6 +22,7 @@ import {
 import type { Domain } from './domain.ts';
 import { EINVAL } from './errno.ts';
 import type { HypercallContext } from './hypercall.ts';
+import type { Mechanism } from './mechanism.ts';
 
 /** Machine address of `d`'s shared_info page. */
 export function sharedInfoMa(d: Domain): number {
@@ -81,3 +83,10 @@ export function doUpdateVaMappingSharedInfo(ctx: HypercallContext, args: Uint32A
   if (flush === UVMF_INVLPG) invalidatePage(cpu, va);
   return 0;
 }
+
+/** A stand-in: chapter 05's MMU_UPDATE_MECHANISM brings the real update_va_mapping. */
+export const SHARED_INFO_MAPPING_MECHANISM: Mechanism = {
+  name: 'update_va_mapping of shared_info',
+  standIn: true,
+  hypercalls: { [__HYPERVISOR_update_va_mapping]: doUpdateVaMappingSharedInfo },
+};

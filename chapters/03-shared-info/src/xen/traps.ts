@@ -1,6 +1,6 @@
 // Your working copy for chapter 03, generated from solutions/xen/traps.ts by npx xenlab stage.
-// What happens when a vCPU enters Xen: a hypercall, or an exception Xen cannot hand to the
-// guest (it has no trap table before appendix A), which crashes the domain with a report:
+// What happens when a vCPU enters Xen: a hypercall, or an exception, which a mechanism handles
+// or else crashes the domain with a report:
 // book §2.3, §2.7; Xen xen/arch/x86/traps.c (do_trap, show_registers), x86_32/entry.S.
 
 import {
@@ -129,7 +129,7 @@ export function crashReport(v: Vcpu, what: string): string[] {
 }
 
 /** Describes the exception the CPU exited with. */
-function describeException(cpu: Cpu): string {
+export function describeException(cpu: Cpu): string {
   const vector = cpu.exitVector;
   let text = `unhandled ${vectorName(vector)}`;
   if (cpu.exitSoftware) text += ` raised by INT ${hex4(vector).slice(4)}h`;
@@ -142,8 +142,9 @@ function describeException(cpu: Cpu): string {
 }
 
 /**
- * A HostTrap from `v`: `int $0x82` is a hypercall; anything else is an exception the guest
- * has no handler for yet (set_trap_table arrives in appendix A), so Xen crashes the domain.
+ * A HostTrap from `v`: `int $0x82` is a hypercall; any other exception goes to the mechanisms
+ * that handle guest exceptions (from chapter 05: the writable page tables, then the guest's
+ * own handler), and one none of them takes crashes the domain.
  */
 export function handleHostTrap(xen: Xen, v: Vcpu): void {
   const cpu = v.cpu;
@@ -151,5 +152,6 @@ export function handleHostTrap(xen: Xen, v: Vcpu): void {
     doHypercall({ xen, domain: v.domain, vcpu: v }, xen.traceSink);
     return;
   }
+  for (const m of xen.mechanisms) if (m.guestException?.(xen, v)) return;
   xen.crashDomain(v.domain, crashReport(v, describeException(cpu)));
 }

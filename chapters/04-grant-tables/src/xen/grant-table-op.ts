@@ -10,6 +10,7 @@
 // A batch runs copy-in, act, copy-out per entry; an -EFAULT stops it where it happened.
 
 import {
+  __HYPERVISOR_grant_table_op,
   GNTST_bad_domain,
   GNTST_bad_virt_addr,
   GNTST_okay,
@@ -32,7 +33,7 @@ import {
 } from './abi.ts';
 import { EFAULT, EINVAL, ENOSYS, EPERM, ESRCH } from './errno.ts';
 import { gnttabCopy, gnttabTransfer } from './grant-copy.ts';
-import { gnttabMapGrantRef, gnttabUnmapGrantRef } from './grant-map.ts';
+import { gnttabDomainDestroy, gnttabMapGrantRef, gnttabUnmapGrantRef } from './grant-map.ts';
 import {
   gnttabQuerySize,
   gnttabSetupTable,
@@ -41,6 +42,7 @@ import {
 } from './grant-table.ts';
 import { accessOk, copyFromGuest, copyToGuest } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';
+import type { Mechanism } from './mechanism.ts';
 
 
 /** One guest structure, read as little-endian fields and written back whole. */
@@ -224,3 +226,12 @@ export function doGrantTableOp(ctx: HypercallContext, args: Uint32Array): number
   if (batched === undefined) return -ENOSYS;
   return batch(ctx, uop, count, batched[0], batched[1]);
 }
+
+/** Grant tables: the hypercall, and a dying domain's mappings released before its frames go. */
+export const GRANT_TABLES_MECHANISM: Mechanism = {
+  name: 'grant tables',
+  hypercalls: {
+    [__HYPERVISOR_grant_table_op]: doGrantTableOp,
+  },
+  domainDestroy: (xen, d, frames) => gnttabDomainDestroy(xen.heap, d, frames),
+};

@@ -8,7 +8,6 @@
 
 import { ExitReason, run } from '../../../../sim/host.ts';
 import type { Vcpu } from './domain.ts';
-import { scheduleTime } from './time.ts';
 import { crashReport, handleHostTrap } from './traps.ts';
 import type { Xen } from './xen.ts';
 
@@ -69,7 +68,7 @@ export function runDomains(xen: Xen, fuel: number): RunResult {
     if (ready.length === 0) return { outcome: RunOutcome.Idle, instructions: executed };
     const v = ready[cursor % ready.length]!;
     cursor++;
-    scheduleTime(xen.time, xen.mem, v);
+    for (const m of xen.mechanisms) m.vcpuSwitchIn?.(xen, v);
     let slice = Math.min(TIME_SLICE, fuel - executed);
     v.yielded = false;
     while (slice > 0 && v.domain.runnable(v) && !v.yielded) {

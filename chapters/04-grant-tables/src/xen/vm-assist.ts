@@ -5,9 +5,15 @@
 // Chapter 02 records the bits; the assists themselves (writable page tables, extended CR3)
 // take effect in the memory-management chapter.
 
-import { MAX_VMASST_TYPE, VMASST_CMD_disable, VMASST_CMD_enable } from './abi.ts';
+import {
+  __HYPERVISOR_vm_assist,
+  MAX_VMASST_TYPE,
+  VMASST_CMD_disable,
+  VMASST_CMD_enable,
+} from './abi.ts';
 import { EINVAL, ENOSYS } from './errno.ts';
 import type { HypercallContext } from './hypercall.ts';
+import type { Mechanism } from './mechanism.ts';
 
 /** vm_assist(cmd, type). */
 export function doVmAssist(ctx: HypercallContext, args: Uint32Array): number {
@@ -25,3 +31,10 @@ export function doVmAssist(ctx: HypercallContext, args: Uint32Array): number {
       return -ENOSYS;
   }
 }
+
+export const VM_ASSIST_MECHANISM: Mechanism = {
+  name: 'vm_assist',
+  hypercalls: {
+    [__HYPERVISOR_vm_assist]: doVmAssist,
+  },
+};

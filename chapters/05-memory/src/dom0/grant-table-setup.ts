@@ -1,6 +1,6 @@
 // Your working copy for chapter 05, generated from solutions/dom0/grant-table-setup.ts by npx xenlab stage.
 // The toolstack's part in a new domain's grant table: setting it up and mapping its frames into
-// the guest before it boots: book §4.1, §4.4; Xen tools/libxc/xc_dom_boot.c (xc_dom_gnttab_*).
+// the guest before it boots: book §4.1, §4.4; Xen tools/libs/guest/xg_dom_boot.c (xc_dom_gnttab_*).
 //
 // A real guest maps the frames GNTTABOP_setup_table lists itself, with update_va_mapping
 // (chapter 05). Until that hypercall exists, the toolstack — which wrote the guest's page tables

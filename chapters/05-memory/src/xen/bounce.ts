@@ -41,7 +41,10 @@ import {
   VCPU_INFO_evtchn_upcall_mask,
   VCPU_INFO_SIZE,
 } from './abi.ts';
-import type { TrapInfo, Vcpu } from './domain.ts';
+import type { Vcpu } from './domain.ts';
+import type { Mechanism } from './mechanism.ts';
+import { pvTraps, type TrapInfo } from './trap-table.ts';
+import { crashReport, describeException } from './traps.ts';
 
 /** Machine address of this vCPU's vcpu_info in the shared info page. */
 export function vcpuInfoAddress(v: Vcpu): number {
@@ -72,7 +75,7 @@ export function bounceException(v: Vcpu): Bounce {
   const cpu = v.cpu;
   let vector = cpu.exitVector;
   let errorCode = cpu.exitHasErrorCode ? cpu.exitErrorCode : -1;
-  const table = v.trapTable ?? [];
+  const table = pvTraps(v).table;
   if (!cpu.exitSoftware && vector === VEC_GP && (errorCode & 7) === 2) {
     const soft = table[errorCode >>> 3];
     if (soft !== undefined && (soft.flags & 3) >= cpu.cpl) {
@@ -86,3 +89,17 @@ export function bounceException(v: Vcpu): Bounce {
   if (vector === VEC_PF) cpu.mem.write32(vcpuInfoAddress(v) + VCPU_INFO_arch_cr2, cpu.cr2);
   return createBounceFrame(v, ti, errorCode) ? Bounce.Delivered : Bounce.BadStack;
 }
+
+/** An exception the guest has a handler for goes to it; one whose bounce fails crashes it. */
+export const BOUNCE_MECHANISM: Mechanism = {
+  name: 'exception bounces',
+  guestException(xen, v) {
+    const bounce = bounceException(v);
+    if (bounce === Bounce.NoHandler) return false;
+    if (bounce === Bounce.BadStack) {
+      const why = `${describeException(v.cpu)}; the kernel stack cannot take the bounce frame`;
+      xen.crashDomain(v.domain, crashReport(v, why));
+    }
+    return true;
+  },
+};

@@ -9,10 +9,16 @@
 // page-granular limit is cut short at the hole; anything else that would reach it is refused).
 
 import { PAGE_SIZE } from '../../../../sim/host.ts';
-import { FIRST_RESERVED_GDT_ENTRY, FLAT_KERNEL_CS, HYPERVISOR_VIRT_START } from './abi.ts';
+import {
+  __HYPERVISOR_update_descriptor,
+  FIRST_RESERVED_GDT_ENTRY,
+  FLAT_KERNEL_CS,
+  HYPERVISOR_VIRT_START,
+} from './abi.ts';
 import { EINVAL } from './errno.ts';
 import type { Heap } from './heap.ts';
 import type { HypercallContext } from './hypercall.ts';
+import type { Mechanism } from './mechanism.ts';
 import {
   getPage,
   getPageType,
@@ -104,3 +110,10 @@ export function doUpdateDescriptor(ctx: HypercallContext, args: Uint32Array): nu
   putPage(heap, mfn);
   return rc;
 }
+
+export const UPDATE_DESCRIPTOR_MECHANISM: Mechanism = {
+  name: 'update_descriptor',
+  hypercalls: {
+    [__HYPERVISOR_update_descriptor]: doUpdateDescriptor,
+  },
+};

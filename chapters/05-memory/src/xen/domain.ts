@@ -30,32 +30,20 @@ export enum DomainState {
   Destroyed = 'destroyed',
 }
 
-/** A virtual CPU: its architectural state is a whole sim Cpu, switched in by the scheduler. */
+/**
+ * A virtual CPU: its architectural state is a whole sim Cpu, switched in by the scheduler. State
+ * a later chapter's mechanism keeps per vCPU lives in that mechanism's module (perVcpu).
+ */
 export interface Vcpu {
   readonly id: number;
   readonly domain: Domain;
   readonly cpu: Cpu;
   /** Brought up (vCPU 0 by the builder; others by VCPUOP_up in a later chapter). */
   online: boolean;
-  /** The virtual IDT set_trap_table fills, by vector (book §5.7.2, appendix A.3). */
-  trapTable?: TrapInfo[];
-  /** The ring-1 stack for bounces that interrupt ring 3 (stack_switch). */
-  kernelSs?: number;
-  kernelSp?: number;
-  /** The LDT MMUEXT_SET_LDT loaded: its address, entries, and the frames validated for it. */
-  ldt?: { base: number; ents: number; mfns: number[] };
   /** Waiting in SCHEDOP_block for an event. */
   blocked: boolean;
   /** Asked to give up its time slice (SCHEDOP_yield); the scheduler clears it. */
   yielded: boolean;
-}
-
-/** One virtual IDT entry (trap_info_t): who handles `vector`, from which rings, masking. */
-export interface TrapInfo {
-  /** Bits 0–1: the DPL a software INT needs; bit 2: mask events on entry. */
-  flags: number;
-  cs: number;
-  address: number;
 }
 
 export class Domain {

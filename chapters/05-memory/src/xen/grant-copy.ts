@@ -1,7 +1,7 @@
 // Your working copy for chapter 05, generated from solutions/xen/grant-copy.ts by npx xenlab stage.
 // Moving data between domains without a mapping: GNTTABOP_copy (bytes, through grants or own
 // frames) and GNTTABOP_transfer (a whole frame changes owner): book §4.1.2; Xen
-// xen/common/grant_table.c (__acquire_grant_for_copy, __gnttab_copy, gnttab_transfer,
+// xen/common/grant_table.c (acquire_grant_for_copy, gnttab_copy_one, gnttab_transfer,
 // gnttab_prepare_for_transfer), xen-abi §6.3–6.4.
 //
 // A copy holds its grants only while it runs: it pins them as a mapping would, copies, and
@@ -68,7 +68,7 @@ interface CopyGrant {
 }
 
 /**
- * __acquire_grant_for_copy: pins grant `ref` of `rd` for `ld` (a read pin for the source, a
+ * acquire_grant_for_copy: pins grant `ref` of `rd` for `ld` (a read pin for the source, a
  * write pin for the destination) and returns its frame, or a GNTST_* code (negative).
  */
 function acquireGrantForCopy(heap: Heap, rd: Domain, ref: number, ld: Domain, readonly: boolean) {
@@ -123,7 +123,7 @@ function copyFrame(
 
 
 /**
- * __gnttab_copy: copies `op.len` bytes from the source page at source.offset to the
+ * gnttab_copy_one: copies `op.len` bytes from the source page at source.offset to the
  * destination page at dest.offset. Neither range may leave its page (GNTST_bad_copy_arg); a
  * plain frame is only allowed for DOMID_SELF (GNTST_permission_denied); grants are checked as
  * for a mapping, the destination's for writing. Returns the op's status.
@@ -197,7 +197,6 @@ export function gnttabTransfer(xen: GrantServices, ld: Domain, op: GrantTransfer
   // The frame now belongs to rd (assign_pages); the guest places it in its own P2M.
   heap.owner[mfn] = rd.domid;
   const rgt = rd.grantTable!;
-  rgt.received.push(mfn);
   writeSharedFrame(heap, rgt, op.ref, mfn);
   const flags = readSharedEntry(heap, rgt, op.ref).flags;
   writeSharedFlags(heap, rgt, op.ref, flags | GTF_transfer_completed);

@@ -1,7 +1,7 @@
 // Your working copy for chapter 05, generated from solutions/xen/grant-map.ts by npx xenlab stage.
 // Mapping a granted page: the permission check on a shared entry, GNTTABOP_map_grant_ref and
 // GNTTABOP_unmap_grant_ref with their pin counts and maptrack handles: book §4.1.1, §4.3, §4.4;
-// Xen xen/common/grant_table.c (_set_status_v1, __gnttab_map_grant_ref, __gnttab_unmap_common),
+// Xen xen/common/grant_table.c (_set_status_v1, map_grant_ref, unmap_common),
 // xen/arch/x86/mm.c (create_grant_va_mapping, destroy_grant_va_mapping), xen-abi §6.3–6.6.
 //
 // `ld` is the local (mapping) domain, `rd` the remote (granting) one, as in Xen. Every failure
@@ -250,7 +250,7 @@ function pinIncrement(flags: number): number {
 }
 
 /**
- * __gnttab_map_grant_ref: domain `ld` (running on `cpu`, null for a caller without page
+ * map_grant_ref: domain `ld` (running on `cpu`, null for a caller without page
  * tables) maps grant `op.ref` of domain `op.dom`. On success the active entry holds one more
  * pin of the mapping's kind, the shared entry shows GTF_reading (and GTF_writing), a maptrack
  * handle records the mapping, and with GNTMAP_host_map the PTE for host_addr maps the frame.
@@ -321,7 +321,7 @@ export interface UnmapGrantRef {
 }
 
 /**
- * __gnttab_unmap_common: undoes the parts of mapping `op.handle` the op names — the device
+ * unmap_common: undoes the parts of mapping `op.handle` the op names — the device
  * part when dev_bus_addr is given, the host part when host_addr is given. The pins go, the
  * PTE is cleared, the status flags follow the pins (GTF_writing without writable pins,
  * GTF_reading without any), and the handle is freed once neither part is left.
@@ -389,19 +389,12 @@ export function gnttabReleaseMappings(heap: Heap, ld: Domain): void {
 
 /**
  * Grant-table part of domain_kill, before the domain's frames go back to the heap: its own
- * mappings of others' grants are released (they unpin), and its frame list keeps only what
- * the heap may take now — frames it still owns (not given away by transfer, plus those it
- * received) that no other domain has mapped.
+ * mappings of others' grants are released (they unpin), and of `frames`, the frames it owns,
+ * those another domain still has mapped stay allocated.
  */
-export function gnttabDomainDestroy(heap: Heap, d: Domain): void {
+export function gnttabDomainDestroy(heap: Heap, d: Domain, frames: Set<number>): void {
   gnttabReleaseMappings(heap, d);
-  const gt = d.grantTable;
-  const pinned = new Set<number>();
-  for (const act of gt?.active ?? []) if (act !== undefined && act.pin !== 0) pinned.add(act.frame);
-  const owned = (mfn: number) => heap.owner[mfn] === d.domid;
-  // A frame can be in both lists (given away and back), so each is released once.
-  const frames = new Set([...d.p2m, ...(gt?.received ?? [])]);
-  d.p2m = [...frames].filter((mfn) => owned(mfn) && !pinned.has(mfn));
-  d.xenFrames = d.xenFrames.filter(owned);
-  if (gt !== null) gt.received = [];
+  for (const act of d.grantTable?.active ?? []) {
+    if (act !== undefined && act.pin !== 0) frames.delete(act.frame);
+  }
 }

@@ -86,8 +86,6 @@ export interface GrantTable {
   maptrack: MaptrackEntry[];
   /** Free handles, most recently freed last (Xen reuses the last freed handle first). */
   maptrackFree: number[];
-  /** Frames that arrived by GNTTABOP_transfer (the guest puts them in its own P2M). */
-  received: number[];
 }
 
 /** Number of v1 entries the table holds. */
@@ -110,7 +108,6 @@ export function grantTableOf(heap: Heap, d: Domain): GrantTable | null {
     active: [],
     maptrack: [],
     maptrackFree: [],
-    received: [],
   };
   return d.grantTable;
 }

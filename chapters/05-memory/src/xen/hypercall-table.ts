@@ -1,11 +1,57 @@
 // Your working copy for chapter 05, generated from solutions/xen/hypercall-table.ts by npx xenlab stage.
-// The hypercall table: Xen's number, name, handler and the chapter that implements each one:
-// book §2.3; Xen xen/include/hypercall-defs.c, public/xen.h (__HYPERVISOR_*), xen-abi §1.5–1.6.
+// The hypercall table: every hypercall Xen defines, by number, with its name and how a trace
+// shows its arguments: book §2.3; Xen xen/include/hypercall-defs.c, public/xen.h
+// (__HYPERVISOR_*), xen-abi §1.5–1.6.
 //
-// A row with no handler answers -ENOSYS, as an empty slot of Xen's table does. `chapter` says
-// where the handler arrives (null: never — the hypercall is x86_64-only, or outside the book).
+// This is the ABI's list, the same in every chapter. Which rows have a handler depends on the
+// mechanisms the build has (mechanisms.ts): the Xen instance assembles its dispatch table from
+// them (mechanism.ts), and a number without a handler answers -ENOSYS, as an empty slot of
+// Xen's table does.
 
 import {
+  __HYPERVISOR_argo_op,
+  __HYPERVISOR_callback_op,
+  __HYPERVISOR_console_io,
+  __HYPERVISOR_dm_op,
+  __HYPERVISOR_domctl,
+  __HYPERVISOR_event_channel_op,
+  __HYPERVISOR_event_channel_op_compat,
+  __HYPERVISOR_fpu_taskswitch,
+  __HYPERVISOR_get_debugreg,
+  __HYPERVISOR_grant_table_op,
+  __HYPERVISOR_hvm_op,
+  __HYPERVISOR_hypfs_op,
+  __HYPERVISOR_iret,
+  __HYPERVISOR_kexec_op,
+  __HYPERVISOR_mca,
+  __HYPERVISOR_memory_op,
+  __HYPERVISOR_mmu_update,
+  __HYPERVISOR_mmuext_op,
+  __HYPERVISOR_multicall,
+  __HYPERVISOR_nmi_op,
+  __HYPERVISOR_physdev_op,
+  __HYPERVISOR_physdev_op_compat,
+  __HYPERVISOR_platform_op,
+  __HYPERVISOR_sched_op,
+  __HYPERVISOR_sched_op_compat,
+  __HYPERVISOR_set_callbacks,
+  __HYPERVISOR_set_debugreg,
+  __HYPERVISOR_set_gdt,
+  __HYPERVISOR_set_segment_base,
+  __HYPERVISOR_set_timer_op,
+  __HYPERVISOR_set_trap_table,
+  __HYPERVISOR_stack_switch,
+  __HYPERVISOR_sysctl,
+  __HYPERVISOR_tmem_op,
+  __HYPERVISOR_update_descriptor,
+  __HYPERVISOR_update_va_mapping,
+  __HYPERVISOR_update_va_mapping_otherdomain,
+  __HYPERVISOR_vcpu_op,
+  __HYPERVISOR_vm_assist,
+  __HYPERVISOR_xen_version,
+  __HYPERVISOR_xenoprof_op,
+  __HYPERVISOR_xenpmu_op,
+  __HYPERVISOR_xsm_op,
   CONSOLEIO_read,
   CONSOLEIO_write,
   SCHEDOP_block,
@@ -32,19 +78,6 @@ import {
   XENVER_platform_parameters,
   XENVER_version,
 } from './abi.ts';
-import { doConsoleIo } from './console.ts';
-import { doUpdateDescriptor } from './descriptor.ts';
-import { doGrantTableOp } from './grant-table-op.ts';
-import type { HypercallHandler } from './hypercall.ts';
-import { doMemoryOp } from './memory-op.ts';
-import { doMmuUpdate, doUpdateVaMapping, doUpdateVaMappingOtherdomain } from './mmu-update.ts';
-import { doMmuextOp } from './mmuext.ts';
-import { doMulticall } from './multicall.ts';
-import { doPlatformOp } from './platform.ts';
-import { doSchedOp, doSchedOpCompat } from './sched.ts';
-import { doSetTrapTable, doStackSwitch } from './trap-table.ts';
-import { doXenVersion } from './version.ts';
-import { doVmAssist } from './vm-assist.ts';
 
 /** How the trace shows one argument: a hex value unless `format` or `names` says otherwise. */
 export interface ArgSpec {
@@ -58,9 +91,6 @@ export interface HypercallEntry {
   number: number;
   /** Xen's name, without the __HYPERVISOR_ prefix. */
   name: string;
-  handler: HypercallHandler | null;
-  /** Chapter id (chapters/index.ts) that implements it, or null. */
-  chapter: string | null;
   args: readonly ArgSpec[];
 }
 
@@ -118,113 +148,89 @@ const VMASST_TYPE_NAMES = {
   [VMASST_TYPE_pae_extended_cr3]: 'VMASST_TYPE_pae_extended_cr3',
 };
 
-function row(
-  number: number,
-  name: string,
-  chapter: string | null,
-  args: readonly ArgSpec[],
-  handler: HypercallHandler | null = null,
-): HypercallEntry {
-  handler ??= TIME_HANDLERS[number] ?? null;
-  handler ??= MEMORY_HANDLERS[number] ?? null;
-  return Object.freeze({ number, name, handler, chapter, args });
-}
-
-/** Chapter 03's handlers, by hypercall number. */
-const TIME_HANDLERS: Readonly<Record<number, HypercallHandler>> = {
-  7: doPlatformOp,
-};
-
-/** Chapter 05's handlers, by hypercall number: memory management and the virtual IDT. */
-const MEMORY_HANDLERS: Readonly<Record<number, HypercallHandler>> = {
-  0: doSetTrapTable,
-  1: doMmuUpdate,
-  3: doStackSwitch,
-  10: doUpdateDescriptor,
-  12: doMemoryOp,
-  13: doMulticall,
-  14: doUpdateVaMapping,
-  22: doUpdateVaMappingOtherdomain,
-  26: doMmuextOp,
-};
+const row = (number: number, name: string, args: readonly ArgSpec[]): HypercallEntry =>
+  Object.freeze({ number, name, args });
 
 /** Every hypercall number Xen defines, in number order. */
 export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
-  row(0, 'set_trap_table', 'A', [a('traps')]),
-  row(1, 'mmu_update', '05', [a('reqs'), dec('count'), a('done'), a('foreigndom')]),
-  row(2, 'set_gdt', '05', [a('frame_list'), dec('entries')]),
-  row(3, 'stack_switch', 'A', [a('ss'), a('esp')]),
-  row(4, 'set_callbacks', '07', [
+  row(__HYPERVISOR_set_trap_table, 'set_trap_table', [a('traps')]),
+  row(__HYPERVISOR_mmu_update, 'mmu_update', [a('reqs'), dec('count'), a('done'), a('foreigndom')]),
+  row(__HYPERVISOR_set_gdt, 'set_gdt', [a('frame_list'), dec('entries')]),
+  row(__HYPERVISOR_stack_switch, 'stack_switch', [a('ss'), a('esp')]),
+  row(__HYPERVISOR_set_callbacks, 'set_callbacks', [
     a('event_cs'),
     a('event_eip'),
     a('failsafe_cs'),
     a('failsafe_eip'),
   ]),
-  row(5, 'fpu_taskswitch', 'A', [dec('set')]),
-  row(6, 'sched_op_compat', '02', [named('cmd', SCHEDOP_NAMES), a('arg')], doSchedOpCompat),
-  row(7, 'platform_op', '03', [a('op')]),
-  row(8, 'set_debugreg', 'A', [dec('reg'), a('value')]),
-  row(9, 'get_debugreg', 'A', [dec('reg')]),
-  row(10, 'update_descriptor', '05', [a('ma_lo'), a('ma_hi'), a('desc_lo'), a('desc_hi')]),
-  row(12, 'memory_op', '05', [a('cmd'), a('arg')]),
-  row(13, 'multicall', '05', [a('call_list'), dec('nr_calls')]),
-  row(14, 'update_va_mapping', '05', [a('va'), a('val_lo'), a('val_hi'), a('flags')]),
-  row(15, 'set_timer_op', '07', [a('timeout_lo'), a('timeout_hi')]),
-  row(16, 'event_channel_op_compat', '07', [a('op')]),
-  row(17, 'xen_version', '02', [named('cmd', XENVER_NAMES), a('arg')], doXenVersion),
-  row(
-    18,
-    'console_io',
-    '02',
-    [named('cmd', CONSOLEIO_NAMES), dec('count'), a('buffer')],
-    doConsoleIo,
-  ),
-  row(19, 'physdev_op_compat', '09', [a('op')]),
-  row(
-    20,
-    'grant_table_op',
-    '04',
-    [named('cmd', GNTTABOP_NAMES), a('uop'), dec('count')],
-    doGrantTableOp,
-  ),
-  row(
-    21,
-    'vm_assist',
-    '02',
-    [named('cmd', VMASST_CMD_NAMES), named('type', VMASST_TYPE_NAMES)],
-    doVmAssist,
-  ),
-  row(22, 'update_va_mapping_otherdomain', '05', [
+  row(__HYPERVISOR_fpu_taskswitch, 'fpu_taskswitch', [dec('set')]),
+  row(__HYPERVISOR_sched_op_compat, 'sched_op_compat', [named('cmd', SCHEDOP_NAMES), a('arg')]),
+  row(__HYPERVISOR_platform_op, 'platform_op', [a('op')]),
+  row(__HYPERVISOR_set_debugreg, 'set_debugreg', [dec('reg'), a('value')]),
+  row(__HYPERVISOR_get_debugreg, 'get_debugreg', [dec('reg')]),
+  row(__HYPERVISOR_update_descriptor, 'update_descriptor', [
+    a('ma_lo'),
+    a('ma_hi'),
+    a('desc_lo'),
+    a('desc_hi'),
+  ]),
+  row(__HYPERVISOR_memory_op, 'memory_op', [a('cmd'), a('arg')]),
+  row(__HYPERVISOR_multicall, 'multicall', [a('call_list'), dec('nr_calls')]),
+  row(__HYPERVISOR_update_va_mapping, 'update_va_mapping', [
+    a('va'),
+    a('val_lo'),
+    a('val_hi'),
+    a('flags'),
+  ]),
+  row(__HYPERVISOR_set_timer_op, 'set_timer_op', [a('timeout_lo'), a('timeout_hi')]),
+  row(__HYPERVISOR_event_channel_op_compat, 'event_channel_op_compat', [a('op')]),
+  row(__HYPERVISOR_xen_version, 'xen_version', [named('cmd', XENVER_NAMES), a('arg')]),
+  row(__HYPERVISOR_console_io, 'console_io', [
+    named('cmd', CONSOLEIO_NAMES),
+    dec('count'),
+    a('buffer'),
+  ]),
+  row(__HYPERVISOR_physdev_op_compat, 'physdev_op_compat', [a('op')]),
+  row(__HYPERVISOR_grant_table_op, 'grant_table_op', [
+    named('cmd', GNTTABOP_NAMES),
+    a('uop'),
+    dec('count'),
+  ]),
+  row(__HYPERVISOR_vm_assist, 'vm_assist', [
+    named('cmd', VMASST_CMD_NAMES),
+    named('type', VMASST_TYPE_NAMES),
+  ]),
+  row(__HYPERVISOR_update_va_mapping_otherdomain, 'update_va_mapping_otherdomain', [
     a('va'),
     a('val_lo'),
     a('val_hi'),
     a('flags'),
     dec('domid'),
   ]),
-  row(23, 'iret', 'A', []),
-  row(24, 'vcpu_op', '03', [a('cmd'), dec('vcpuid'), a('arg')]),
-  row(25, 'set_segment_base', null, [a('which'), a('base')]),
-  row(26, 'mmuext_op', '05', [a('ops'), dec('count'), a('done'), a('foreigndom')]),
-  row(27, 'xsm_op', null, [a('op')]),
-  row(28, 'nmi_op', null, [a('cmd'), a('arg')]),
-  row(29, 'sched_op', '02', [named('cmd', SCHEDOP_NAMES), a('arg')], doSchedOp),
-  row(30, 'callback_op', '07', [a('cmd'), a('arg')]),
-  row(31, 'xenoprof_op', null, [a('op'), a('arg')]),
-  row(32, 'event_channel_op', '07', [a('cmd'), a('arg')]),
-  row(33, 'physdev_op', '09', [a('cmd'), a('arg')]),
-  row(34, 'hvm_op', '13', [a('op'), a('arg')]),
-  row(35, 'sysctl', '11', [a('op')]),
-  row(36, 'domctl', '11', [a('op')]),
-  row(37, 'kexec_op', null, [a('op'), a('arg')]),
-  row(38, 'tmem_op', null, [a('op')]),
-  row(39, 'argo_op', null, [a('cmd'), a('arg1'), a('arg2'), a('arg3'), a('arg4')]),
-  row(40, 'xenpmu_op', null, [a('op'), a('arg')]),
-  row(41, 'dm_op', null, [dec('domid'), dec('nr_bufs'), a('bufs')]),
-  row(42, 'hypfs_op', null, [a('cmd'), a('arg1'), a('arg2'), a('arg3'), a('arg4')]),
-  row(48, 'mca', null, [a('op')]),
+  row(__HYPERVISOR_iret, 'iret', []),
+  row(__HYPERVISOR_vcpu_op, 'vcpu_op', [a('cmd'), dec('vcpuid'), a('arg')]),
+  row(__HYPERVISOR_set_segment_base, 'set_segment_base', [a('which'), a('base')]),
+  row(__HYPERVISOR_mmuext_op, 'mmuext_op', [a('ops'), dec('count'), a('done'), a('foreigndom')]),
+  row(__HYPERVISOR_xsm_op, 'xsm_op', [a('op')]),
+  row(__HYPERVISOR_nmi_op, 'nmi_op', [a('cmd'), a('arg')]),
+  row(__HYPERVISOR_sched_op, 'sched_op', [named('cmd', SCHEDOP_NAMES), a('arg')]),
+  row(__HYPERVISOR_callback_op, 'callback_op', [a('cmd'), a('arg')]),
+  row(__HYPERVISOR_xenoprof_op, 'xenoprof_op', [a('op'), a('arg')]),
+  row(__HYPERVISOR_event_channel_op, 'event_channel_op', [a('cmd'), a('arg')]),
+  row(__HYPERVISOR_physdev_op, 'physdev_op', [a('cmd'), a('arg')]),
+  row(__HYPERVISOR_hvm_op, 'hvm_op', [a('op'), a('arg')]),
+  row(__HYPERVISOR_sysctl, 'sysctl', [a('op')]),
+  row(__HYPERVISOR_domctl, 'domctl', [a('op')]),
+  row(__HYPERVISOR_kexec_op, 'kexec_op', [a('op'), a('arg')]),
+  row(__HYPERVISOR_tmem_op, 'tmem_op', [a('op')]),
+  row(__HYPERVISOR_argo_op, 'argo_op', [a('cmd'), a('arg1'), a('arg2'), a('arg3'), a('arg4')]),
+  row(__HYPERVISOR_xenpmu_op, 'xenpmu_op', [a('op'), a('arg')]),
+  row(__HYPERVISOR_dm_op, 'dm_op', [dec('domid'), dec('nr_bufs'), a('bufs')]),
+  row(__HYPERVISOR_hypfs_op, 'hypfs_op', [a('cmd'), a('arg1'), a('arg2'), a('arg3'), a('arg4')]),
+  row(__HYPERVISOR_mca, 'mca', [a('op')]),
 ]);
 
-/** The table indexed by number, as the dispatcher reads it; holes are undefined. */
+/** The table indexed by number; holes are undefined. */
 export const HYPERCALL_TABLE: ReadonlyArray<HypercallEntry | undefined> = (() => {
   const table: Array<HypercallEntry | undefined> = [];
   for (const entry of HYPERCALLS) table[entry.number] = entry;

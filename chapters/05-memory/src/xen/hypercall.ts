@@ -12,6 +12,7 @@ import type { Domain, Vcpu } from './domain.ts';
 import { ENOSYS, formatResult } from './errno.ts';
 import type { Heap } from './heap.ts';
 import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';
+import type { HypercallHandlers } from './mechanism.ts';
 
 /** Size of Xen's dispatch table: numbers at or above it are -ENOSYS. */
 export const NR_hypercalls = 64;
@@ -28,6 +29,10 @@ export interface HypervisorServices {
   findDomain(domid: number): Domain | undefined;
   /** Xen's command line (XENVER_commandline). */
   readonly commandLine: string;
+  /** The dispatch table, assembled from the build's mechanisms when Xen boots. */
+  readonly hypercalls: HypercallHandlers;
+  /** Where hypercall traces go, or null when tracing is off. */
+  readonly traceSink: ((t: HypercallTrace) => void) | null;
   /** do_settime: the clock reads secs.nsecs (since 1970) at system time `systemTime`. */
   settime(secs: number, nsecs: number, systemTime: number): void;
   /** Machine frames and their owners (grant tables hand frames between domains). */
@@ -52,18 +57,25 @@ export interface HypercallTrace {
   /** The arguments decoded by the table's argument specs, e.g. `cmd=CONSOLEIO_write`. */
   args: string[];
   result: number;
+  /** Set on a call a multicall made for the guest (Xen traces these as sub-calls). */
+  subcall?: true;
 }
 
-/** A trace record as one line: `d1v0 console_io(cmd=CONSOLEIO_write, count=6, …) = 0`. */
+/**
+ * A trace record as one line: `d1v0 console_io(cmd=CONSOLEIO_write, count=6, …) = 0`; a
+ * multicall's sub-calls come before it, marked `d1v0 > mmu_update(…) = 0`.
+ */
 export function formatTrace(t: HypercallTrace): string {
-  return `d${t.domid}v${t.vcpu} ${t.name}(${t.args.join(', ')}) = ${formatResult(t.result)}`;
+  const call = `${t.name}(${t.args.join(', ')}) = ${formatResult(t.result)}`;
+  return `d${t.domid}v${t.vcpu} ${t.subcall === true ? '> ' : ''}${call}`;
 }
 
 const ARG_REGS = [EBX, ECX, EDX, ESI, EDI, EBP] as const;
 // One argument buffer, reused: handlers must not keep it.
 const args = new Uint32Array(6);
 
-function decodeArgs(entry: HypercallEntry): string[] {
+/** A hypercall's arguments as the trace shows them, by the table's argument specs. */
+export function decodeArgs(entry: HypercallEntry, args: Uint32Array): string[] {
   return entry.args.map((spec, i) => {
     const value = args[i]!;
     // A sub-command Xen does not define shows as a plain number.
@@ -85,8 +97,8 @@ export function doHypercall(
   const number = cpu.reg32[EAX]! >>> 0;
   for (let i = 0; i < 6; i++) args[i] = cpu.reg32[ARG_REGS[i]!]!;
   const entry = number < NR_hypercalls ? HYPERCALL_TABLE[number] : undefined;
-  const decoded = trace !== null && entry !== undefined ? decodeArgs(entry) : null;
-  const handler = entry === undefined ? null : entry.handler;
+  const decoded = trace !== null && entry !== undefined ? decodeArgs(entry, args) : null;
+  const handler = entry === undefined ? null : (ctx.xen.hypercalls[number] ?? null);
   const result = handler === null ? -ENOSYS : handler(ctx, args);
   cpu.reg32[EAX] = result | 0;
   if (trace !== null) {

@@ -14,7 +14,18 @@ import { HYPERVISOR_VIRT_START } from './abi.ts';
 import type { Domain, Vcpu } from './domain.ts';
 import { EINVAL } from './errno.ts';
 import type { Heap } from './heap.ts';
+import { perVcpu } from './mechanism.ts';
 import { flushDeferred, getPageAndType, PGT_seg_desc_page, putPageAndType } from './mm.ts';
+
+/** An LDT MMUEXT_SET_LDT loaded: its address, entries, and the frames validated for it. */
+export interface LoadedLdt {
+  base: number;
+  ents: number;
+  mfns: number[];
+}
+
+/** The LDT `v` has loaded, if any (Xen: struct pv_vcpu's ldt_base, ldt_ents). */
+export const vcpuLdt = perVcpu((): { loaded: LoadedLdt | null } => ({ loaded: null }));
 
 /** The descriptor-table limit of 8192 entries (LDT_ENTRY_SIZE 8). */
 const MAX_LDT_ENTS = 8192;
@@ -32,8 +43,9 @@ function ldtFrames(v: Vcpu, base: number, ents: number): Array<number | null> {
 
 /** Drops the vCPU's LDT: its pages' references and the CPU's LDTR. */
 export function unloadLdt(heap: Heap, v: Vcpu): void {
-  for (const mfn of v.ldt?.mfns ?? []) putPageAndType(heap, mfn);
-  v.ldt = undefined;
+  const state = vcpuLdt(v);
+  for (const mfn of state.loaded?.mfns ?? []) putPageAndType(heap, mfn);
+  state.loaded = null;
   const cpu = v.cpu;
   cpu.segSelector[LDTR] = 0;
   cpu.segBase[LDTR] = 0;
@@ -58,7 +70,7 @@ export function setLdt(heap: Heap, v: Vcpu, base: number, ents: number): number 
   }
   unloadLdt(heap, v);
   if (ents === 0) return 0;
-  v.ldt = { base, ents, mfns: taken };
+  vcpuLdt(v).loaded = { base, ents, mfns: taken };
   const cpu = v.cpu;
   cpu.segBase[LDTR] = base | 0;
   cpu.segLimit[LDTR] = ents * 8 - 1;
@@ -76,8 +88,8 @@ export function afterPageTableChange(heap: Heap, d: Domain): void {
     d.vcpus.map((v) => v.cpu),
   );
   for (const v of d.vcpus) {
-    const ldt = v.ldt;
-    if (ldt === undefined) continue;
+    const ldt = vcpuLdt(v).loaded;
+    if (ldt === null) continue;
     const now = ldtFrames(v, ldt.base, ldt.ents);
     if (now.some((mfn, i) => mfn !== ldt.mfns[i])) unloadLdt(heap, v);
   }

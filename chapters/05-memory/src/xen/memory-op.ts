@@ -11,6 +11,7 @@
 import { NotImplemented } from '../exercise.ts';
 import { PAGE_SIZE } from '../../../../sim/host.ts';
 import {
+  __HYPERVISOR_memory_op,
   DOMID_SELF,
   E820_RAM,
   MACH2PHYS_NR_ENTRIES,
@@ -33,6 +34,7 @@ import type { Domain } from './domain.ts';
 import { EFAULT, EINVAL, ENOSYS, EPERM, ESRCH } from './errno.ts';
 import { copyFromGuest, copyToGuest, readGuestU32, writeGuestU32 } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';
+import type { Mechanism } from './mechanism.ts';
 import { getM2p, INVALID_M2P_ENTRY, setM2p } from './mm.ts';
 
 /** The pfns populate_physmap accepts here: 4 GiB of pseudo-physical memory. */
@@ -152,3 +154,10 @@ export function doMemoryOp(ctx: HypercallContext, args: Uint32Array): number {
       return -ENOSYS;
   }
 }
+
+export const MEMORY_OP_MECHANISM: Mechanism = {
+  name: 'memory_op',
+  hypercalls: {
+    [__HYPERVISOR_memory_op]: doMemoryOp,
+  },
+};

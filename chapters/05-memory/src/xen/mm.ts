@@ -1,6 +1,6 @@
 // Your working copy for chapter 05, generated from solutions/xen/mm.ts by npx xenlab stage.
 // Page ownership, page types and reference counts, and PAE page-table validation: book §5.2,
-// §5.7; Xen xen/arch/x86/mm.c (get_page_type, put_page_type, alloc_l1_table, get_page_from_l1e,
+// §5.7; Xen xen/arch/x86/mm.c (get_page_type, put_page_type, promote_l1_table, get_page_from_l1e,
 // mod_l1_entry, create_pae_xen_mappings), xen-abi §5.2.
 //
 // A PV guest writes machine frame numbers into its own page tables, so Xen must make sure every
@@ -363,7 +363,7 @@ export function flushDeferred(heap: Heap, cpus: Iterable<Cpu>): void {
   for (const cpu of cpus) flushTlb(cpu, false);
 }
 
-// --- The invariants, checked from scratch (tests and `xenlab invariants` call this).
+// --- The invariants, checked from scratch (the tests call this).
 
 /**
  * Recounts every reference from what the tables, pins and CR3s hold and compares with the

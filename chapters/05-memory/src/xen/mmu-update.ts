@@ -11,6 +11,9 @@
 
 import { type Cpu, flushTlb, invalidatePage, PAGE_SIZE } from '../../../../sim/host.ts';
 import {
+  __HYPERVISOR_mmu_update,
+  __HYPERVISOR_update_va_mapping,
+  __HYPERVISOR_update_va_mapping_otherdomain,
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
   DOMID_SELF,
@@ -31,6 +34,7 @@ import { copyFromGuest, readGuestU32, writeGuestU32 } from './guest-access.ts';
 import type { Heap } from './heap.ts';
 import type { HypercallContext } from './hypercall.ts';
 import { afterPageTableChange } from './ldt.ts';
+import type { Mechanism } from './mechanism.ts';
 import {
   getPage,
   getPageType,
@@ -223,3 +227,12 @@ export function doUpdateVaMappingOtherdomain(ctx: HypercallContext, args: Uint32
   const flushed = flushByFlags(ctx, va, flags);
   return rc !== 0 ? rc : flushed;
 }
+
+export const MMU_UPDATE_MECHANISM: Mechanism = {
+  name: 'page-table updates',
+  hypercalls: {
+    [__HYPERVISOR_mmu_update]: doMmuUpdate,
+    [__HYPERVISOR_update_va_mapping]: doUpdateVaMapping,
+    [__HYPERVISOR_update_va_mapping_otherdomain]: doUpdateVaMappingOtherdomain,
+  },
+};

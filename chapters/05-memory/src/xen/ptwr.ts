@@ -19,11 +19,13 @@ import {
   PF_W,
   run,
   setEflags,
+  VEC_PF,
 } from '../../../../sim/host.ts';
 import { _PAGE_PRESENT, _PAGE_RW, VMASST_TYPE_writable_pagetables } from './abi.ts';
 import type { Vcpu } from './domain.ts';
 import type { Heap } from './heap.ts';
 import { afterPageTableChange } from './ldt.ts';
+import type { Mechanism } from './mechanism.ts';
 import { guestL1eAddress, modPageTableEntry, PGT_l1_page_table, pteMfn } from './mm.ts';
 
 /**
@@ -106,3 +108,10 @@ export function ptwrDoPageFault(heap: Heap, v: Vcpu): boolean {
   afterPageTableChange(heap, d);
   return true;
 }
+
+/** A store into a validated L1 under the assist is committed before the guest sees a fault. */
+export const PTWR_MECHANISM: Mechanism = {
+  name: 'writable page tables',
+  guestException: (xen, v) =>
+    v.cpu.exitVector === VEC_PF && !v.cpu.exitSoftware && ptwrDoPageFault(xen.heap, v),
+};

@@ -12,6 +12,7 @@
 
 import { flushTlb, invalidatePage, PAGE_SIZE } from '../../../../sim/host.ts';
 import {
+  __HYPERVISOR_update_va_mapping,
   _PAGE_PRESENT,
   HYPERVISOR_VIRT_START,
   SHARED_INFO,
@@ -21,6 +22,7 @@ import {
 import type { Domain } from './domain.ts';
 import { EINVAL } from './errno.ts';
 import type { HypercallContext } from './hypercall.ts';
+import type { Mechanism } from './mechanism.ts';
 
 /** Machine address of `d`'s shared_info page. */
 export function sharedInfoMa(d: Domain): number {

@@ -23,14 +23,10 @@ import {
   runVm,
   type Vm,
 } from '../../../../solutions/monitor/vm.ts';
-import {
-  type Domain,
-  shutdownName,
-  type TrapInfo,
-  type Vcpu,
-} from '../../../../solutions/xen/domain.ts';
+import { type Domain, shutdownName, type Vcpu } from '../../../../solutions/xen/domain.ts';
 import { formatTrace } from '../../../../solutions/xen/hypercall.ts';
 import { RunOutcome, runDomains } from '../../../../solutions/xen/schedule.ts';
+import { pvTraps, type TrapInfo } from '../../../../solutions/xen/trap-table.ts';
 import { vectorName } from '../../../../solutions/xen/traps.ts';
 import { Xen } from '../../../../solutions/xen/xen.ts';
 import { hex } from './handle.ts';
@@ -372,7 +368,7 @@ export class MonitorSession implements GuestSession {
 
 /** The guest's exception handlers by vector (set_trap_table), empty before it registers any. */
 function trapHandlers(v: Vcpu): readonly (TrapInfo | undefined)[] {
-  return v.trapTable ?? [];
+  return pvTraps(v).table;
 }
 
 /** `bytes` of domain `domid`'s console with `(dN) ` at the start of each of its lines. */
