@@ -2,7 +2,7 @@
 // becomes the region's code as the chapter's reader may see it (the body of an exercise of that
 // chapter or a later one shows its starter, never its solution), each `<<< console:GUEST` and
 // each <GuestConsole guest="…"> the guest's screen as `xenlab run` shows it, and the site's other
-// Vue components are left out.
+// Vue components and its figures (`<<< figure:NAME`, drawn when the site is built) are left out.
 
 import { type MarkedTree, regionForReader } from './stage/generate.ts';
 
@@ -11,6 +11,7 @@ export type Screens = ReadonlyMap<string, readonly string[]>;
 
 const REGION = /^<<< region:(\S+)$/;
 const CONSOLE = /^<<< console:(\S+)$/;
+const FIGURE = /^<<< figure:\S+$/;
 /** A Vue component at the start of a line: `<Name …/>` or `<Name …>` up to `</Name>`. */
 const COMPONENT = /^<([A-Z][A-Za-z]*)\b([^>]*?)(\/?)>\s*$/;
 
@@ -65,6 +66,8 @@ export function fillReadme(
       );
     } else if (guest !== undefined) {
       out.push(...screenBlock(guest, chapter, screens));
+    } else if (FIGURE.test(line)) {
+      // A figure of the book's site: nothing to show in a plain README.
     } else if (component !== null) {
       // Its whole element: to the matching close tag unless it closes itself.
       const name = component[1]!;

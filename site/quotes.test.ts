@@ -7,6 +7,7 @@ import { type ManifestEntry, type MarkedTree, parseTree } from '../grader/stage/
 import { readMarkedTree } from '../grader/stage/index.ts';
 import { writtenChapters } from './.vitepress/book.ts';
 import { renderConsoles } from './.vitepress/consoles.ts';
+import { renderFigures } from './.vitepress/figures.ts';
 import { linkPlugin } from './.vitepress/links.ts';
 import { quotePlugin } from './.vitepress/quotes.ts';
 import { pageChapter, quoteRegion } from './.vitepress/regions.ts';
@@ -117,6 +118,7 @@ describe('regions of solutions/, as a page’s reader may see them', () => {
 });
 
 const consoles = renderConsoles(root);
+const figures = renderFigures(root);
 
 async function renderer(tree: MarkedTree = TREE, page = 'chapters/02-architecture/README.md') {
   const screens = await consoles;
@@ -127,6 +129,7 @@ async function renderer(tree: MarkedTree = TREE, page = 'chapters/02-architectur
         root,
         tree,
         consoles: screens,
+        figures,
       });
       linkPlugin(m, {
         root,
@@ -190,6 +193,18 @@ describe('quoting in a page', () => {
   it('leaves an indented or decorated <<< line alone', async () => {
     const render = await renderer();
     expect(render('    <<< region:x\n')).toContain('&lt;&lt;&lt; region:x');
+  });
+});
+
+describe('figures', () => {
+  it('draws <<< figure:NAME at build time from a run of the code, as SVG', async () => {
+    const render = await renderer();
+    const html = render('<<< figure:grant-lifecycle\n');
+    expect(html).toContain('<svg class="xenlab-figure"');
+    expect(html).toContain('GNTTABOP_map_grant_ref = 0');
+    expect(html).toContain('“grant ended”');
+    expect(render('<<< figure:page-walk\n')).toMatch(/L3\[\d+\] = [0-9a-f]{8}:[0-9a-f]{8}/);
+    expect(() => render('<<< figure:nothing\n')).toThrow(/README\.md:1: no figure "nothing"/);
   });
 });
 

@@ -14,9 +14,9 @@ import {
   warnIfSkipped,
 } from '../grader/portable/chromium.ts';
 
-// DESIGN.md §5: the built book in a real browser. Serves site/.vitepress/dist (building it first
-// when it is missing or older than its sources), opens pages in Debian's Chromium, boots guests
-// in the page's Web Worker, and checks the console, the hypercall trace and the inspectors.
+// docs/architecture.md §9: the built book in a real browser. Serves site/.vitepress/dist (building
+// it first when it is missing or older than its sources), opens pages in Debian's Chromium, boots
+// guests in the page's Web Worker, and checks the console, the hypercall trace and the inspectors.
 // Prints the page weight of the page with the hello console and the sim's MIPS in the worker.
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -380,6 +380,16 @@ describe.skipIf(!browserPresent && !browserRequired)('the book in Chromium', () 
       .locator('.guest-console[data-guest="hello"] .xterm-scrollable-element')
       .evaluate((e) => getComputedStyle(e).backgroundColor);
     expect(background).toBe('rgb(27, 27, 31)'); // GuestConsole.vue's dark theme
+    // Figures drawn at build time take the theme's colours: light text on the dark page.
+    const fill = (p: Page) =>
+      p
+        .locator('svg.xenlab-figure text')
+        .first()
+        .evaluate((e) => getComputedStyle(e).fill);
+    const light = await open('/04-grant-tables/');
+    await page.goto(`${base}/04-grant-tables/`);
+    expect(await fill(page)).not.toBe(await fill(light.page));
+    await light.page.close();
     mkdirSync(screenshots, { recursive: true });
     await page.screenshot({ path: join(screenshots, 'guests-dark.png') });
     expect(errors).toEqual([]);
@@ -560,6 +570,9 @@ describe.skipIf(!browserPresent && !browserRequired)('the book in Chromium', () 
         })),
       );
       blocks += found.length;
+      expect(await page.locator('svg.xenlab-figure').count(), `${c} has a figure`).toBeGreaterThan(
+        0,
+      );
       for (const [i, b] of found.entries()) {
         if (b.longest <= 100 && b.scrolls)
           scrolling.push(`${c} block ${i} (${b.longest} columns, ${b.width} px)`);

@@ -1,6 +1,6 @@
-// The book site (DESIGN.md §5). Pages come from two places in the repository: site/*.md (home,
-// instructors) and each written chapter's chapters/NN-slug/README.md, so the source folder is
-// the repository root and everything else is excluded (book.ts). Code quotes and guest consoles
+// The book site (docs/architecture.md §9). Pages come from two places in the repository: site/*.md
+// (home, instructors) and each written chapter's chapters/NN-slug/README.md, so the source folder
+// is the repository root and everything else is excluded (book.ts). Code quotes and guest consoles
 // are resolved at build time (quotes.ts).
 
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import {
   writtenChapters,
 } from './book.ts';
 import { renderConsoles } from './consoles.ts';
+import { renderFigures } from './figures.ts';
 import { linkPlugin } from './links.ts';
 import { quotePlugin } from './quotes.ts';
 
@@ -27,6 +28,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // The config is bundled and run by plain Node: the chapter manifests (TypeScript) load via tsx.
 const tree = await readMarkedTree(root, (url) => tsImport(url, import.meta.url));
 const consoles = await renderConsoles(root);
+const figures = renderFigures(root);
 const first = writtenChapters(root)[0];
 /** The tab icon, inline so the site has no file outside its pages and bundles. */
 const ICON =
@@ -59,7 +61,7 @@ export default defineConfigWithTheme<ThemeConfig>({
   },
   markdown: {
     config(md) {
-      quotePlugin(md, { root, tree, consoles });
+      quotePlugin(md, { root, tree, consoles, figures });
       linkPlugin(md, { root, pages: pageUrls(root) });
     },
   },

@@ -1,7 +1,8 @@
 // The book's two quoting lines, as a markdown-it block rule that runs before VitePress's own
 // `<<< file` snippets:
 //   <<< region:NAME   the code of region NAME in solutions/, highlighted by Shiki;
-//   <<< console:GUEST the guest's console as a terminal shows it, from a run at build time.
+//   <<< console:GUEST the guest's console as a terminal shows it, from a run at build time;
+//   <<< figure:NAME   a figure drawn at build time from a run of the code (figures.ts).
 // Quoting something that does not exist fails the build, naming the page and what was asked; so
 // does a code block of the page (quoted or typed) that shows the solution of an exercise of the
 // page's chapter or a later one.
@@ -10,6 +11,7 @@ import { relative } from 'node:path';
 import type { MarkdownRenderer } from 'vitepress';
 import type { MarkedTree } from '../../grader/stage/generate.ts';
 import { spoilersIn } from '../../grader/stage/spoilers.ts';
+import type { Figure } from './figures.ts';
 import { pageChapter, quoteRegion } from './regions.ts';
 
 export interface QuoteSources {
@@ -19,9 +21,10 @@ export interface QuoteSources {
   tree: MarkedTree;
   /** Each guest's rendered screen, one string per line. */
   consoles: ReadonlyMap<string, readonly string[]>;
+  figures: ReadonlyMap<string, Figure>;
 }
 
-const QUOTE = /^<<< (region|console):(\S+)$/;
+const QUOTE = /^<<< (region|console|figure):(\S+)$/;
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -40,8 +43,21 @@ export function quotePlugin(md: MarkdownRenderer, sources: QuoteSources): void {
       const match = QUOTE.exec(line);
       if (match === null) return false;
       if (silent) return true;
-      const [, kind, name] = match as unknown as [string, 'region' | 'console', string];
+      const [, kind, name] = match as unknown as [string, 'region' | 'console' | 'figure', string];
       const page = pageOf(state.env, sources.root);
+      if (kind === 'figure') {
+        const figure = sources.figures.get(name);
+        if (figure === undefined) {
+          const known = [...sources.figures.keys()].join(', ');
+          throw new QuoteError(`${page}:${startLine + 1}: no figure "${name}" (figures: ${known})`);
+        }
+        const html = state.push('html_block', '', 0);
+        html.content =
+          `<figure class="xenlab-figure-box" data-figure="${escapeHtml(name)}">${figure.svg}` +
+          `<figcaption>${escapeHtml(figure.caption)}</figcaption></figure>\n`;
+        state.line = startLine + 1;
+        return true;
+      }
       let caption: string;
       let lang: string;
       let code: string;
