@@ -1,5 +1,5 @@
 // The exercise manifest's shape: every chapters/NN-slug/exercises.ts exports
-// `EXERCISES: Exercise[]` (DESIGN.md §2, §4). The grader, the stager and the site read it.
+// `EXERCISES: Exercise[]` (docs/architecture.md §8). The grader, the stager and the site read it.
 
 export interface Exercise {
   /** Chapter-prefixed kebab-case id, the same as the marker in solutions/: `02-start-info`. */

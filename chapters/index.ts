@@ -1,5 +1,6 @@
-// The book's table of contents as xenlab follows it (DESIGN.md §6): one record per chapter
-// folder. The CLI, the grader and the site read this list; nothing else hard-codes chapters.
+// The book's table of contents as xenlab follows it (docs/architecture.md §8): one record per
+// chapter folder. The CLI, the grader and the site read this list; nothing else hard-codes
+// chapters.
 
 export interface Chapter {
   /** Two-digit number, or a letter for the appendices. */

@@ -1,5 +1,6 @@
-// The determinism rule of DESIGN.md §1.2, as a check: sim/ and the hypervisor never read the wall
-// clock or an unseeded random source. Time comes from the virtual clock, randomness from sim/prng.
+// The determinism rule of docs/architecture.md §6, as a check: sim/ and the hypervisor never read
+// the wall clock or an unseeded random source. Time comes from the virtual clock, randomness from
+// sim/prng.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -1,5 +1,6 @@
 // Grading a tree against a chapter's tests: the runner runs them, this module turns results into
-// points (DESIGN.md §4). Every report format (text, JSON, Gradescope, CSV) reads a GradeReport.
+// points (docs/architecture.md §8). Every report format (text, JSON, Gradescope, CSV) reads a
+// GradeReport.
 //
 // Scoring: an exercise's points are shared equally by its tests, so an exercise with P points
 // and T tests scores P × passed / T, rounded to 2 decimals; each test is worth P / T. The

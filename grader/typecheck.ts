@@ -1,8 +1,9 @@
-// Type-checking a graded tree with its chapter's tests before its grade counts (DESIGN.md §4):
-// vitest strips types without checking them, so a type error would otherwise be graded around.
-// The tree is checked where a learner's editor sees it: a small copy of the repository's layout
-// in the cache folder (chapters/SLUG/src a link to the tree, beside links to sim/, grader/, the
-// tests), with tsc's incremental build info kept there, so a warm check redoes only what changed.
+// Type-checking a graded tree with its chapter's tests before its grade counts
+// (docs/architecture.md §8): vitest strips types without checking them, so a type error would
+// otherwise be graded around. The tree is checked where a learner's editor sees it: a small copy of
+// the repository's layout in the cache folder (chapters/SLUG/src a link to the tree, beside links
+// to sim/, grader/, the tests), with tsc's incremental build info kept there, so a warm check
+// redoes only what changed.
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';

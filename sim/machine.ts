@@ -1,4 +1,4 @@
-// The machine (DESIGN.md §2): several pCPUs sharing one PhysMemory, an I/O port bus
+// The machine (docs/architecture.md §6): several pCPUs sharing one PhysMemory, an I/O port bus
 // with the debug console, a virtual clock driven by executed instructions, and an event queue.
 // Xen's counterparts: the physical machine its scheduler and timers run on.
 //

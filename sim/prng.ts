@@ -1,5 +1,5 @@
 // Seeded randomness for everything in xenlab: the only source of "random" numbers in sim/ and
-// the hypervisor, so the same seed gives the same run on every machine (DESIGN.md §1.2).
+// the hypervisor, so the same seed gives the same run on every machine (docs/architecture.md §6).
 //
 // Algorithm: xoshiro128** (Blackman & Vigna, 2018), a 128-bit-state generator built from 32-bit
 // shifts, rotates and multiplies, so it is exact in JavaScript without BigInt. The 128-bit state

@@ -45,7 +45,7 @@ describe('the guest worker’s sessions and inspectors', () => {
     expect(register(regs, 'cs') & 3).toBe(1);
     expect(register(regs, 'cr3')).toBe(session.cpu.cr3 >>> 0);
     expect(regs.next).not.toBe('');
-    // Xen's start_info begins with its magic string (xen-abi.md: "xen-3.0-x86_32p").
+    // Xen's start_info begins with its magic string (docs/xen-abi.md §2.3: "xen-3.0-x86_32p").
     const si = INSPECTORS.memory!(session, { address: register(regs, 'esi'), length: 15 });
     const magic = String.fromCharCode(...((si as MemoryView).bytes as number[]));
     expect(magic).toBe('xen-3.0-x86_32p');

@@ -14,9 +14,9 @@ import {
   warnIfSkipped,
 } from '../grader/portable/chromium.ts';
 
-// DESIGN.md §5: the built book in a real browser. Serves site/.vitepress/dist (building it first
-// when it is missing or older than its sources), opens pages in Debian's Chromium, boots guests
-// in the page's Web Worker, and checks the console, the hypercall trace and the inspectors.
+// docs/architecture.md §9: the built book in a real browser. Serves site/.vitepress/dist (building
+// it first when it is missing or older than its sources), opens pages in Debian's Chromium, boots
+// guests in the page's Web Worker, and checks the console, the hypercall trace and the inspectors.
 // Prints the page weight of the page with the hello console and the sim's MIPS in the worker.
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -1,5 +1,6 @@
 // What an unsolved exercise throws: the stager replaces each exercise body in the chapter's
-// starter with `throw new NotImplemented(id, section)` (solutions/README.md, DESIGN.md §3).
+// starter with `throw new NotImplemented(id, section)` (solutions/README.md,
+// docs/architecture.md §7).
 // xenlab: file from 01
 
 /** An exercise the learner has not written yet. The grader reports it with its hints. */

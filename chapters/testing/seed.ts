@@ -1,5 +1,5 @@
 // The seed of a graded run: every random value a chapter test uses comes from it, so a failure
-// reproduces with `npx xenlab grade NN --seed S` (DESIGN.md §4).
+// reproduces with `npx xenlab grade NN --seed S` (docs/architecture.md §8).
 
 import { Prng } from '../../sim/host.ts';
 

@@ -1,6 +1,6 @@
 // `xenlab grade [NN]`: grade a chapter — the learner's chapters/NN-slug/src by default, any tree
 // with --src, a folder of submissions with --submissions — with the chapter's pristine tests
-// (DESIGN.md §4). Scoring is described in grading.ts; output formats in report/.
+// (docs/architecture.md §8). Scoring is described in grading.ts; output formats in report/.
 
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';

@@ -1,5 +1,6 @@
-// `xenlab invariants [NN…]` (npm run invariants): checks DESIGN.md §3's staging invariants for
-// the staged chapters (or those named) and reports every violation; exit 1 if there is one.
+// `xenlab invariants [NN…]` (npm run invariants): checks docs/architecture.md §7's staging
+// invariants for the staged chapters (or those named) and reports every violation; exit 1 if there
+// is one.
 
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.ts';

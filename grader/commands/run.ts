@@ -1,6 +1,6 @@
 // `xenlab run <guest | kernel.elf>`: boot one PV guest on the reference hypervisor (or on the
 // learner's own tree: --chapter NN, --src DIR), stream its console, and exit with a code that
-// says how it ended (book §2.7; DESIGN.md §4).
+// says how it ended (book §2.7; docs/architecture.md §8).
 
 import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';

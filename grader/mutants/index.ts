@@ -1,6 +1,6 @@
 // The mutant corpus: plausible wrong solutions, one bug each, made from the reference's exercise
-// bodies. Every mutant must lose points when its chapter is graded (DESIGN.md §4): a mutant that
-// keeps full marks is a gap in the chapter's tests. `xenlab mutants` grades them.
+// bodies. Every mutant must lose points when its chapter is graded (docs/architecture.md §8): a
+// mutant that keeps full marks is a gap in the chapter's tests. `xenlab mutants` grades them.
 
 import { MUTANTS_02 } from './02-architecture.ts';
 import { MUTANTS_03 } from './03-shared-info.ts';

@@ -9,9 +9,9 @@ import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import { type BootReport, bootHello } from './boot.ts';
 import { browserPresent, browserRequired, launchChromium, warnIfSkipped } from './chromium.ts';
 
-// DESIGN.md §1.3: sim/, the assembler and the hypervisor run unchanged in a browser. This tier
-// bundles grader/portable/boot.ts for the browser (a Node-only import fails the bundle), runs it
-// in Debian's Chromium, and compares the result with the same function run here in Node.
+// docs/architecture.md §10: sim/, the assembler and the hypervisor run unchanged in a browser. This
+// tier bundles grader/portable/boot.ts for the browser (a Node-only import fails the bundle), runs
+// it in Debian's Chromium, and compares the result with the same function run here in Node.
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 warnIfSkipped('portable');

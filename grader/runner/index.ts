@@ -1,5 +1,5 @@
-// The test runner every grading command uses (DESIGN.md §4): runs the chapter tests from the
-// grader's pristine test folders against a source tree mounted at chapters/*/src, in a child
+// The test runner every grading command uses (docs/architecture.md §8): runs the chapter tests from
+// the grader's pristine test folders against a source tree mounted at chapters/*/src, in a child
 // process under a watchdog, so a learner's infinite loop, stack overflow or crash ends as a clear
 // failure and never as a hang. Results stream back as each test finishes.
 

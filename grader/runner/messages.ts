@@ -1,4 +1,4 @@
-// Turning a failed test's errors into the message a learner reads (DESIGN.md §4): the
+// Turning a failed test's errors into the message a learner reads (docs/architecture.md §8): the
 // assertion's own words with expected/actual, an unwritten exercise as the command that helps,
 // and where in the learner's code it went wrong.
 

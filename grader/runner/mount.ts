@@ -1,6 +1,7 @@
-// The grader's mount (DESIGN.md §4): the tree being graded is mounted at every chapters/*/src, so
-// a chapter's tests (`../src/xen/index.ts`) run against a learner's src/, a submission or a
-// solved snapshot, wherever it lies on disk. A Vite plugin for the test runner's child process.
+// The grader's mount (docs/architecture.md §8): the tree being graded is mounted at every
+// chapters/*/src, so a chapter's tests (`../src/xen/index.ts`) run against a learner's src/, a
+// submission or a solved snapshot, wherever it lies on disk. A Vite plugin for the test runner's
+// child process.
 
 import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';

@@ -1,7 +1,8 @@
-// The stager (DESIGN.md §3): from the marked master source in solutions/, the snapshot of a
-// chapter — every file and region that exists by then, the chapter's exercise bodies replaced by
-// stubs (or their custom starters), imports that leave solutions/ rebased for chapters/NN-slug/src.
-// Pure: file texts in, file texts out, so the same code checks for drift and writes the tree.
+// The stager (docs/architecture.md §7): from the marked master source in solutions/, the snapshot
+// of a chapter — every file and region that exists by then, the chapter's exercise bodies replaced
+// by stubs (or their custom starters), imports that leave solutions/ rebased for
+// chapters/NN-slug/src. Pure: file texts in, file texts out, so the same code checks for drift and
+// writes the tree.
 
 import { posix } from 'node:path';
 import {

@@ -1,4 +1,4 @@
-// The staging invariants (DESIGN.md §3), checked in CI for every staged chapter N:
+// The staging invariants (docs/architecture.md §7), checked in CI for every staged chapter N:
 //   (a) chapters/N/src equals a fresh generation from solutions/ (no drift);
 //   (b) the starter and the solved snapshot type-check, with the chapter tests that use them;
 //   (c) every guest of both snapshots assembles;

@@ -130,7 +130,7 @@ export const FLOATING_IO: IoBus = {
   write: () => {},
 };
 
-/** Operating mode for CPL-0 transfers: bare hardware, or PV host mode (DESIGN.md §2). */
+/** Operating mode for CPL-0 transfers: bare hardware, or PV host mode (docs/architecture.md §3). */
 export enum HostMode {
   /** Ring 0 runs x86 code: exceptions and interrupts go through the IDT as on hardware. */
   Bare = 0,

@@ -1,6 +1,6 @@
-// The machine's event queue (DESIGN.md §1.2): callbacks due at a virtual time, fired in a fixed
-// order — by deadline, then by the order they were scheduled — so a run is the same every time.
-// Deadline timers, and later the PIT, RTC and device completions, are built on it.
+// The machine's event queue (docs/architecture.md §6): callbacks due at a virtual time, fired in a
+// fixed order — by deadline, then by the order they were scheduled — so a run is the same every
+// time. Deadline timers, and later the PIT, RTC and device completions, are built on it.
 
 /** What an event does when it comes due; `now` is its deadline in virtual nanoseconds. */
 export type EventCallback = (now: number) => void;

@@ -8,7 +8,7 @@ import type { DefaultTheme } from 'vitepress';
 import { CHAPTERS, type Chapter } from '../../chapters/index.ts';
 import { GUESTS } from '../../solutions/guests/index.ts';
 
-/** The book's four parts (reference/book-toc.md), by chapter id. */
+/** The book's four parts (docs/book.md), by chapter id. */
 export const PARTS: readonly { title: string; chapters: readonly string[] }[] = [
   { title: 'Part I — The Xen Virtual Machine', chapters: ['01', '02', '03', '04', '05'] },
   { title: 'Part II — Device I/O', chapters: ['06', '07', '08', '09', '10'] },

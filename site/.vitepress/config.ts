@@ -1,6 +1,6 @@
-// The book site (DESIGN.md §5). Pages come from two places in the repository: site/*.md (home,
-// instructors) and each written chapter's chapters/NN-slug/README.md, so the source folder is
-// the repository root and everything else is excluded (book.ts). Code quotes and guest consoles
+// The book site (docs/architecture.md §9). Pages come from two places in the repository: site/*.md
+// (home, instructors) and each written chapter's chapters/NN-slug/README.md, so the source folder
+// is the repository root and everything else is excluded (book.ts). Code quotes and guest consoles
 // are resolved at build time (quotes.ts).
 
 import { fileURLToPath } from 'node:url';

@@ -70,7 +70,7 @@ function setup(image: Uint8Array, cfg: Partial<BuildConfig> = {}) {
 const miniImage = () =>
   makeElf({ entry: 0, segments: [{ paddr: 0, data: kernelBytes() }], notes: miniNotes() });
 
-describe('domain builder: layout of a kernel linked at 0 (xen-abi §2.2)', () => {
+describe('domain builder: layout of a kernel linked at 0 (docs/xen-abi.md §2.2)', () => {
   it('packs kernel, P2M, start_info, xenstore, console, tables and boot stack in order', () => {
     const { lay } = setup(miniImage());
     expect(lay.kernelPfn).toBe(0);
@@ -121,7 +121,7 @@ describe('domain builder: layout of a kernel linked at 0 (xen-abi §2.2)', () =>
     expect(new Set(d.p2m).size).toBe(4096);
   });
 
-  it('builds the bootstrap PAE tables exactly as xen-abi §2.6', () => {
+  it('builds the bootstrap PAE tables exactly as docs/xen-abi.md §2.6', () => {
     const { mem, ma, mfn, area } = setup(miniImage());
     const l3 = ma(10);
     const entry = (addr: number) => [mem.read32(addr), mem.read32(addr + 4)];

@@ -1,6 +1,6 @@
 // Checking the segment descriptors a guest installs: LDT pages and update_descriptor: book §5.3;
 // Xen xen/arch/x86/x86_32/mm.c (check_descriptor), xen/arch/x86/mm.c (alloc_segdesc_page,
-// do_update_descriptor), xen-abi §4.5.
+// do_update_descriptor), docs/xen-abi.md §4.5.
 // xenlab: file from 05
 //
 // A descriptor is what the CPU trusts when a selector is loaded, so a guest's descriptor must

@@ -1,4 +1,4 @@
-// Xen's errno values (the Linux/x86 numbers): book §2.3; Xen public/errno.h, xen-abi §1.7.
+// Xen's errno values (the Linux/x86 numbers): book §2.3; Xen public/errno.h, docs/xen-abi.md §1.7.
 // Hypercalls return 0 or a positive value on success and the negated errno on failure.
 // xenlab: file from 02
 

@@ -1,7 +1,7 @@
 // Moving data between domains without a mapping: GNTTABOP_copy (bytes, through grants or own
 // frames) and GNTTABOP_transfer (a whole frame changes owner): book §4.1.2; Xen
 // xen/common/grant_table.c (acquire_grant_for_copy, gnttab_copy_one, gnttab_transfer,
-// gnttab_prepare_for_transfer), xen-abi §6.3–6.4.
+// gnttab_prepare_for_transfer), docs/xen-abi.md §6.3–6.4.
 // xenlab: file from 04
 //
 // A copy holds its grants only while it runs: it pins them as a mapping would, copies, and

@@ -1,7 +1,7 @@
 // Mapping a granted page: the permission check on a shared entry, GNTTABOP_map_grant_ref and
 // GNTTABOP_unmap_grant_ref with their pin counts and maptrack handles: book §4.1.1, §4.3, §4.4;
 // Xen xen/common/grant_table.c (_set_status_v1, map_grant_ref, unmap_common),
-// xen/arch/x86/mm.c (create_grant_va_mapping, destroy_grant_va_mapping), xen-abi §6.3–6.6.
+// xen/arch/x86/mm.c (create_grant_va_mapping, destroy_grant_va_mapping), docs/xen-abi.md §6.3–6.6.
 // xenlab: file from 04
 //
 // `ld` is the local (mapping) domain, `rd` the remote (granting) one, as in Xen. Every failure

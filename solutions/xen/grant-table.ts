@@ -1,6 +1,6 @@
 // Grant tables: each domain's table of v1 entries, the active entries and the maptrack Xen keeps
 // beside it, and GNTTABOP_setup_table / query_size / set_version / get_version: book §4.1, §4.3;
-// Xen xen/common/grant_table.c, public/grant_table.h, xen-abi §6.
+// Xen xen/common/grant_table.c, public/grant_table.h, docs/xen-abi.md §6.
 // xenlab: file from 04
 //
 // Three structures, two owners:

@@ -23,7 +23,7 @@ const HOLE = 0xf5800000; // Xen's
 
 const bytes = (s: string) => [...s].map((c) => c.charCodeAt(0));
 
-describe('hypercall table (xen-abi §1.6)', () => {
+describe('hypercall table (docs/xen-abi.md §1.6)', () => {
   it('has Xen’s numbers and names', () => {
     const byName = new Map(HYPERCALLS.map((h) => [h.name, h.number]));
     expect(byName.get('set_trap_table')).toBe(0);
@@ -120,7 +120,7 @@ describe('dispatch', () => {
   });
 });
 
-describe('console_io (xen-abi §8.4)', () => {
+describe('console_io (docs/xen-abi.md §8.4)', () => {
   it('CONSOLEIO_write copies the guest buffer to the domain’s console', () => {
     const { hypercall, poke, xen, consoleText } = bootTestDomain();
     poke(BUF, bytes('Hello, Xen!\n'));
@@ -178,7 +178,7 @@ describe('console_io (xen-abi §8.4)', () => {
   });
 });
 
-describe('xen_version (xen-abi §8.5)', () => {
+describe('xen_version (docs/xen-abi.md §8.5)', () => {
   it('answers version, pagesize and platform parameters', () => {
     const { hypercall, peek } = bootTestDomain();
     expect(hypercall(__HYPERVISOR_xen_version, [0, 0])).toBe(0x00040001);
@@ -232,7 +232,7 @@ describe('xen_version (xen-abi §8.5)', () => {
   });
 });
 
-describe('vm_assist (xen-abi §5.6)', () => {
+describe('vm_assist (docs/xen-abi.md §5.6)', () => {
   it('enables and disables the documented types', () => {
     const { hypercall, domain } = bootTestDomain();
     domain.vmAssist = 0;
@@ -251,7 +251,7 @@ describe('vm_assist (xen-abi §5.6)', () => {
   });
 });
 
-describe('sched_op (xen-abi §8.1)', () => {
+describe('sched_op (docs/xen-abi.md §8.1)', () => {
   it('SCHEDOP_shutdown reads the reason from the guest and stops the domain', () => {
     const { hypercall, poke, domain, xen } = bootTestDomain();
     xen.unpauseDomain(domain);

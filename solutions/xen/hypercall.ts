@@ -10,9 +10,7 @@
 import { EAX, EBP, EBX, ECX, EDI, EDX, ESI } from '../../sim/host.ts';
 import type { Domain, Vcpu } from './domain.ts';
 import { ENOSYS, formatResult } from './errno.ts';
-// xenlab: region hypercall-services-heap-import from 04
 import type { Heap } from './heap.ts';
-// xenlab: end hypercall-services-heap-import
 import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';
 import type { HypercallHandlers } from './mechanism.ts';
 
@@ -39,10 +37,8 @@ export interface HypervisorServices {
   /** do_settime: the clock reads secs.nsecs (since 1970) at system time `systemTime`. */
   settime(secs: number, nsecs: number, systemTime: number): void;
   // xenlab: end services-settime
-  // xenlab: region hypercall-services-heap from 04
-  /** Machine frames and their owners (grant tables hand frames between domains). */
+  /** Machine frames and their owners. */
   readonly heap: Heap;
-  // xenlab: end hypercall-services-heap
 }
 
 // xenlab: region hypercall-handler from 02

@@ -1,5 +1,5 @@
 // A guest's local descriptor table: MMUEXT_SET_LDT: book §5.3; Xen xen/arch/x86/mm.c
-// (MMUEXT_SET_LDT, invalidate_shadow_ldt), traps.c (map_ldt_shadow_page), xen-abi §5.4.
+// (MMUEXT_SET_LDT, invalidate_shadow_ldt), traps.c (map_ldt_shadow_page), docs/xen-abi.md §5.4.
 // xenlab: file from 05
 //
 // The CPU reads the LDT through the guest's own mapping of it. Every page of it is taken as a

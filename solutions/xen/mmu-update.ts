@@ -1,6 +1,6 @@
 // Changing page tables by hypercall: mmu_update and update_va_mapping: book §5.7; Xen
 // xen/arch/x86/mm.c (do_mmu_update, do_update_va_mapping, get_pg_owner), public/xen.h,
-// xen-abi §5.3, §5.5.
+// docs/xen-abi.md §5.3, §5.5.
 // xenlab: file from 05
 //
 // A PV guest's page tables are mapped read-only in its own address space, so every change goes

@@ -1,5 +1,5 @@
 // Extended MMU operations: pinning, the page-table base, TLB flushes, page clear and copy:
-// book §5.7; Xen xen/arch/x86/mm.c (do_mmuext_op), public/xen.h, xen-abi §5.4.
+// book §5.7; Xen xen/arch/x86/mm.c (do_mmuext_op), public/xen.h, docs/xen-abi.md §5.4.
 // xenlab: file from 05
 //
 // Each op in the batch is read, acted on and counted; the first failure stops the batch and its

@@ -1,5 +1,5 @@
 // Batching hypercalls: multicall: book §5.6; Xen xen/common/multicall.c (do_multicall),
-// public/xen.h (multicall_entry_t), xen-abi §1.8.
+// public/xen.h (multicall_entry_t), docs/xen-abi.md §1.8.
 // xenlab: file from 05
 //
 // Each 32-byte entry names a hypercall and its arguments; Xen runs them in order through the

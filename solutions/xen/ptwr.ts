@@ -1,6 +1,6 @@
 // Writable page tables: a guest's plain store into one of its own L1 tables, checked and
 // committed by Xen: book §5.4; Xen xen/arch/x86/mm.c (ptwr_do_page_fault,
-// ptwr_emulated_update), xen-abi §5.6 (VMASST_TYPE_writable_pagetables).
+// ptwr_emulated_update), docs/xen-abi.md §5.6 (VMASST_TYPE_writable_pagetables).
 // xenlab: file from 05
 //
 // The L1 is mapped read-only, so the store faults. Xen emulates it: it lets exactly that one

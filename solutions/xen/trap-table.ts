@@ -1,6 +1,6 @@
 // The virtual IDT and the ring-1 stack: set_trap_table and stack_switch: book §5.7.2,
 // appendix A.3; Xen xen/arch/x86/traps.c (do_set_trap_table), x86_32/traps.c
-// (do_stack_switch), public/arch-x86/xen.h (trap_info), xen-abi §4.1, §4.3.
+// (do_stack_switch), public/arch-x86/xen.h (trap_info), docs/xen-abi.md §4.1, §4.3.
 // xenlab: file from 05
 //
 // A PV kernel cannot load an IDT: it hands Xen a table of handlers instead, and Xen delivers

@@ -1,5 +1,5 @@
 // vm_assist: a guest switching on hypervisor help for its memory management: book §2.3, §5;
-// Xen xen/common/kernel.c (do_vm_assist), xen-abi §5.6.
+// Xen xen/common/kernel.c (do_vm_assist), docs/xen-abi.md §5.6.
 // xenlab: file from 02
 //
 // Chapter 02 records the bits; the assists themselves (writable page tables, extended CR3)

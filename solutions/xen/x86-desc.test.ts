@@ -20,7 +20,7 @@ function area() {
   return { mem, a, gdt, idt };
 }
 
-describe('Xen’s GDT, IDT and TSS (xen-abi §1.2, §1.4)', () => {
+describe('Xen’s GDT, IDT and TSS (docs/xen-abi.md §1.2, §1.4)', () => {
   it('holds the flat selectors at entries 7169–7174, limited below the M2P’s end', () => {
     const { gdt } = area();
     // base 0, limit 0xF67FF pages, G=1 D=1; access: P, DPL, S, code exec/read or data r/w.

@@ -3,7 +3,7 @@
 // (domain_create, domain_kill, domain_pause_by_systemcontroller), xen/common/domctl.c.
 // xenlab: file from 02
 //
-// Domain 0 is TypeScript (DESIGN.md §2): it is registered as a privileged domain without
+// Domain 0 is TypeScript (docs/architecture.md §5): it is registered as a privileged domain without
 // vCPUs, and the toolstack in solutions/dom0 drives the domctl-like methods below. Guest
 // domains get ids from 1.
 

@@ -1,6 +1,7 @@
 // Your working copy for chapter 01, generated from solutions/exercise.ts by npx xenlab stage.
 // What an unsolved exercise throws: the stager replaces each exercise body in the chapter's
-// starter with `throw new NotImplemented(id, section)` (solutions/README.md, DESIGN.md §3).
+// starter with `throw new NotImplemented(id, section)` (solutions/README.md,
+// docs/architecture.md §7).
 
 /** An exercise the learner has not written yet. The grader reports it with its hints. */
 export class NotImplemented extends Error {

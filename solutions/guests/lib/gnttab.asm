@@ -1,6 +1,6 @@
 ; The granting side of grant tables, as a guest does it: where the table is, granting a page,
 ; ending a grant, and the numbers a guest needs around them: book §4.1, §4.3; Mini-OS
-; gnttab.c (gnttab_grant_access, gnttab_end_access), xen-abi §6.3.
+; gnttab.c (gnttab_grant_access, gnttab_end_access), docs/xen-abi.md §6.3.
 ; xenlab: file from 04
 ;
 ; The table's frames are mapped from the first page after the boot stack:

@@ -2,7 +2,7 @@
 // The domain builder: a PV kernel image laid into a new domain's memory, start_info, shared_info,
 // the bootstrap PAE page tables and vCPU 0's first state: book §2.1–2.2, appendix A.1; Xen
 // tools/libs/guest/xg_dom_core.c, xg_dom_x86.c (alloc_magic_pages_pv, count_pgtables,
-// setup_pgtables_x86_32_pae, start_info_x86_32, vcpu_x86_32), xen-abi §2.2–2.6.
+// setup_pgtables_x86_32_pae, start_info_x86_32, vcpu_x86_32), docs/xen-abi.md §2.2–2.6.
 //
 // The bootstrap region, VIRT_BASE upward, where virtual page k maps pseudo-physical page k:
 //
@@ -104,7 +104,7 @@ export interface BootLayout {
 
 const PAGE_SHIFT = 12;
 
-/** The 32-byte stub for hypercall `i` (xen-abi §1.4): mov $i,%eax; int $0x82; ret; int3…. */
+/** The 32-byte stub for hypercall `i` (docs/xen-abi.md §1.4): mov $i,%eax; int $0x82; ret; int3…. */
 export function writeHypercallPage(mem: PhysMemory, mfn: number): void {
   throw new NotImplemented('02-hypercall-page', '2.3');
 }

@@ -11,6 +11,7 @@ import { NotImplemented } from '../exercise.ts';
 import { EAX, EBP, EBX, ECX, EDI, EDX, ESI } from '../../../../sim/host.ts';
 import type { Domain, Vcpu } from './domain.ts';
 import { ENOSYS, formatResult } from './errno.ts';
+import type { Heap } from './heap.ts';
 import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';
 import type { HypercallHandlers } from './mechanism.ts';
 
@@ -33,6 +34,8 @@ export interface HypervisorServices {
   readonly hypercalls: HypercallHandlers;
   /** Where hypercall traces go, or null when tracing is off. */
   readonly traceSink: ((t: HypercallTrace) => void) | null;
+  /** Machine frames and their owners. */
+  readonly heap: Heap;
 }
 
 export interface HypercallContext {

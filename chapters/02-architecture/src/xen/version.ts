@@ -1,6 +1,6 @@
 // Your working copy for chapter 02, generated from solutions/xen/version.ts by npx xenlab stage.
 // xen_version: which Xen this is and what it offers the guest: book §2.3; Xen
-// xen/common/kernel.c (do_xen_version), public/version.h, xen-abi §8.5.
+// xen/common/kernel.c (do_xen_version), public/version.h, docs/xen-abi.md §8.5.
 
 import { PAGE_SIZE } from '../../../../sim/host.ts';
 import {

@@ -3,7 +3,7 @@
 // domain-control operations the toolstack uses: book §2.1, §2.7; Xen xen/common/domain.c
 // (domain_create, domain_kill, domain_pause_by_systemcontroller), xen/common/domctl.c.
 //
-// Domain 0 is TypeScript (DESIGN.md §2): it is registered as a privileged domain without
+// Domain 0 is TypeScript (docs/architecture.md §5): it is registered as a privileged domain without
 // vCPUs, and the toolstack in solutions/dom0 drives the domctl-like methods below. Guest
 // domains get ids from 1.
 

@@ -10,6 +10,7 @@
 import { EAX, EBP, EBX, ECX, EDI, EDX, ESI } from '../../../../sim/host.ts';
 import type { Domain, Vcpu } from './domain.ts';
 import { ENOSYS, formatResult } from './errno.ts';
+import type { Heap } from './heap.ts';
 import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';
 import type { HypercallHandlers } from './mechanism.ts';
 
@@ -34,6 +35,8 @@ export interface HypervisorServices {
   readonly traceSink: ((t: HypercallTrace) => void) | null;
   /** do_settime: the clock reads secs.nsecs (since 1970) at system time `systemTime`. */
   settime(secs: number, nsecs: number, systemTime: number): void;
+  /** Machine frames and their owners. */
+  readonly heap: Heap;
 }
 
 export interface HypercallContext {

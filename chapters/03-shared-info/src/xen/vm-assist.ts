@@ -1,6 +1,6 @@
 // Your working copy for chapter 03, generated from solutions/xen/vm-assist.ts by npx xenlab stage.
 // vm_assist: a guest switching on hypervisor help for its memory management: book §2.3, §5;
-// Xen xen/common/kernel.c (do_vm_assist), xen-abi §5.6.
+// Xen xen/common/kernel.c (do_vm_assist), docs/xen-abi.md §5.6.
 //
 // Chapter 02 records the bits; the assists themselves (writable page tables, extended CR3)
 // take effect in the memory-management chapter.

@@ -89,7 +89,7 @@ export function segmentDescriptor(
   return [low, high];
 }
 
-/** Xen's reserved GDT entries, by selector: the flat segments of xen-abi §1.2. */
+/** Xen's reserved GDT entries, by selector: the flat segments of docs/xen-abi.md §1.2. */
 function reservedDescriptors(): Array<[number, [number, number]]> {
   const ring1Limit = (MACH2PHYS_VIRT_END - 1) >>> 12; // in 4 KiB units: 0xF67FF
   const dpl = (n: number) => ACC_PRESENT | (n << 5);

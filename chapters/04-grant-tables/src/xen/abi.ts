@@ -1,8 +1,8 @@
 // Your working copy for chapter 04, generated from solutions/xen/abi.ts by npx xenlab stage.
 // Xen's public x86_32 PV ABI as constants: book §2.2–2.6; Xen public/xen.h, arch-x86/xen-x86_32.h,
-// sched.h, version.h, elfnote.h (values as in reference/xen-abi.md, Xen 4.1).
+// sched.h, version.h, elfnote.h (values as in docs/xen-abi.md).
 
-// --- Flat selectors in Xen's part of every GDT (xen-abi §1.2).
+// --- Flat selectors in Xen's part of every GDT (docs/xen-abi.md §1.2).
 export const FIRST_RESERVED_GDT_PAGE = 14;
 export const FIRST_RESERVED_GDT_BYTE = FIRST_RESERVED_GDT_PAGE * 4096;
 export const FIRST_RESERVED_GDT_ENTRY = FIRST_RESERVED_GDT_BYTE / 8;
@@ -18,7 +18,7 @@ export const FLAT_KERNEL_SS = FLAT_RING1_DS;
 export const FLAT_USER_CS = FLAT_RING3_CS;
 export const FLAT_USER_DS = FLAT_RING3_DS;
 
-// --- The hole Xen keeps at the top of every PAE guest's address space (xen-abi §1.3).
+// --- The hole Xen keeps at the top of every PAE guest's address space (docs/xen-abi.md §1.3).
 export const HYPERVISOR_VIRT_START = 0xf5800000;
 export const MACH2PHYS_VIRT_START = 0xf5800000;
 export const MACH2PHYS_VIRT_END = 0xf6800000;
@@ -26,7 +26,7 @@ export const MACH2PHYS_VIRT_END = 0xf6800000;
 /** The hypercall trap vector; its gate has DPL 1 so only the guest kernel can use it. */
 export const HYPERCALL_VECTOR = 0x82;
 
-// --- Hypercall numbers (xen-abi §1.6, public/xen.h); 11 is unused.
+// --- Hypercall numbers (docs/xen-abi.md §1.6, public/xen.h); 11 is unused.
 export const __HYPERVISOR_set_trap_table = 0;
 export const __HYPERVISOR_mmu_update = 1;
 export const __HYPERVISOR_set_gdt = 2;
@@ -71,7 +71,7 @@ export const __HYPERVISOR_dm_op = 41;
 export const __HYPERVISOR_hypfs_op = 42;
 export const __HYPERVISOR_mca = 48;
 
-// --- start_info (xen-abi §2.3): 1112 bytes, offsets of each field.
+// --- start_info (docs/xen-abi.md §2.3): 1112 bytes, offsets of each field.
 export const START_INFO_SIZE = 1112;
 export const START_INFO = {
   magic: 0,
@@ -94,17 +94,17 @@ export const START_INFO = {
 export const MAX_GUEST_CMDLINE = 1024;
 export const XEN_START_INFO_MAGIC_PAE = 'xen-3.0-x86_32p';
 
-// --- SIF_* flags (xen-abi §2.4).
+// --- SIF_* flags (docs/xen-abi.md §2.4).
 export const SIF_PRIVILEGED = 1 << 0;
 export const SIF_INITDOMAIN = 1 << 1;
 
-// --- shared_info and vcpu_info (xen-abi §3): only what chapter 02 initialises.
+// --- shared_info and vcpu_info (docs/xen-abi.md §3): only what chapter 02 initialises.
 export const XEN_LEGACY_MAX_VCPUS = 32;
 export const VCPU_INFO_SIZE = 64;
 export const VCPU_INFO_evtchn_upcall_pending = 0;
 export const VCPU_INFO_evtchn_upcall_mask = 1;
 export const VCPU_INFO_time = 32;
-/** struct shared_info (xen-abi §3.1): offsets of its fields in the page. */
+/** struct shared_info (docs/xen-abi.md §3.1): offsets of its fields in the page. */
 export const SHARED_INFO = {
   vcpu_info: 0,
   evtchn_pending: 2048,
@@ -114,7 +114,10 @@ export const SHARED_INFO = {
   wc_nsec: 2312,
   arch: 2316,
 } as const;
-/** struct vcpu_time_info (xen-abi §3.3): 32 bytes. `flags` (pvclock flags) came with Xen 4.7. */
+/**
+ * struct vcpu_time_info (docs/xen-abi.md §3.3): 32 bytes. `flags` (pvclock flags) came with Xen
+ * 4.7.
+ */
 export const VCPU_TIME_INFO_SIZE = 32;
 export const VCPU_TIME_INFO = {
   version: 0,
@@ -138,7 +141,7 @@ export const XEN_PLATFORM_OP = { cmd: 0, interface_version: 4, u: 8 } as const;
 export const XENPF_SETTIME32 = { secs: 0, nsecs: 4, system_time: 8 } as const;
 export const XENPF_SETTIME64 = { secs: 0, nsecs: 8, mbz: 12, system_time: 16 } as const;
 
-// --- PTE bits and the bootstrap table protections (xen-abi §2.6).
+// --- PTE bits and the bootstrap table protections (docs/xen-abi.md §2.6).
 export const _PAGE_PRESENT = 0x001;
 export const _PAGE_RW = 0x002;
 export const _PAGE_USER = 0x004;
@@ -148,7 +151,7 @@ export const L1_PROT = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED;
 export const L2_PROT = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_USER;
 export const L3_PROT = _PAGE_PRESENT;
 
-// --- ELF notes (xen-abi §2.1, public/elfnote.h).
+// --- ELF notes (docs/xen-abi.md §2.1, public/elfnote.h).
 export const XEN_ELFNOTE_INFO = 0;
 export const XEN_ELFNOTE_ENTRY = 1;
 export const XEN_ELFNOTE_HYPERCALL_PAGE = 2;
@@ -163,7 +166,7 @@ export const XEN_ELFNOTE_FEATURES = 10;
 export const XEN_ELFNOTE_BSD_SYMTAB = 11;
 export const XEN_ELFNOTE_HV_START_LOW = 12;
 
-// --- XENFEAT_* bits, submap 0 (xen-abi §8.5), by the names the FEATURES note uses.
+// --- XENFEAT_* bits, submap 0 (docs/xen-abi.md §8.5), by the names the FEATURES note uses.
 export const XENFEAT = {
   writable_page_tables: 0,
   writable_descriptor_tables: 1,
@@ -178,7 +181,7 @@ export const XENFEAT = {
   hvm_pirqs: 10,
 } as const;
 
-// --- vm_assist (xen-abi §5.6).
+// --- vm_assist (docs/xen-abi.md §5.6).
 export const VMASST_CMD_enable = 0;
 export const VMASST_CMD_disable = 1;
 export const VMASST_TYPE_4gb_segments = 0;
@@ -187,7 +190,7 @@ export const VMASST_TYPE_writable_pagetables = 2;
 export const VMASST_TYPE_pae_extended_cr3 = 3;
 export const MAX_VMASST_TYPE = 3;
 
-// --- sched_op (xen-abi §8.1).
+// --- sched_op (docs/xen-abi.md §8.1).
 export const SCHEDOP_yield = 0;
 export const SCHEDOP_block = 1;
 export const SCHEDOP_shutdown = 2;
@@ -210,11 +213,11 @@ export const SHUTDOWN_NAMES: readonly string[] = [
   'watchdog',
 ];
 
-// --- console_io (xen-abi §8.4).
+// --- console_io (docs/xen-abi.md §8.4).
 export const CONSOLEIO_write = 0;
 export const CONSOLEIO_read = 1;
 
-// --- xen_version (xen-abi §8.5).
+// --- xen_version (docs/xen-abi.md §8.5).
 export const XENVER_version = 0;
 export const XENVER_extraversion = 1;
 export const XENVER_compile_info = 2;
@@ -226,10 +229,11 @@ export const XENVER_pagesize = 7;
 export const XENVER_guest_handle = 8;
 export const XENVER_commandline = 9;
 
-// --- Special domain ids (xen-abi §5.9).
+// --- Special domain ids (docs/xen-abi.md §5.9).
 export const DOMID_SELF = 0x7ff0;
 
-// --- Grant tables (xen-abi §6, public/grant_table.h): v1 entries, sub-commands, flags, status.
+// --- Grant tables (docs/xen-abi.md §6, public/grant_table.h): v1 entries, sub-commands, flags,
+// status.
 export const GNTTABOP_map_grant_ref = 0;
 export const GNTTABOP_unmap_grant_ref = 1;
 export const GNTTABOP_setup_table = 2;
@@ -283,7 +287,7 @@ export const GNTST_bad_copy_arg = -10;
 export const GNTST_address_too_big = -11;
 export const GNTST_eagain = -12;
 
-// The operation structures, x86_32 (xen-abi §6.4): field offsets and sizes in bytes.
+// The operation structures, x86_32 (docs/xen-abi.md §6.4): field offsets and sizes in bytes.
 export const GNTTAB_MAP_GRANT_REF = {
   host_addr: 0,
   flags: 8,

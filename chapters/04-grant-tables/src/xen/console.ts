@@ -1,6 +1,6 @@
 // Your working copy for chapter 04, generated from solutions/xen/console.ts by npx xenlab stage.
 // console_io: a guest writing to and reading from Xen's own console: book §2.3; Xen
-// xen/drivers/char/console.c (do_console_io, guest_console_write), xen-abi §8.4.
+// xen/drivers/char/console.c (do_console_io, guest_console_write), docs/xen-abi.md §8.4.
 //
 // Xen 4.1 built without VERBOSE refuses console_io to every domain but dom0 (-EPERM). xenlab
 // behaves like a debug build: any domain may write, which is what early-boot guests rely on.

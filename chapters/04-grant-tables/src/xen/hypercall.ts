@@ -35,7 +35,7 @@ export interface HypervisorServices {
   readonly traceSink: ((t: HypercallTrace) => void) | null;
   /** do_settime: the clock reads secs.nsecs (since 1970) at system time `systemTime`. */
   settime(secs: number, nsecs: number, systemTime: number): void;
-  /** Machine frames and their owners (grant tables hand frames between domains). */
+  /** Machine frames and their owners. */
   readonly heap: Heap;
 }
 

@@ -1,6 +1,6 @@
 // Your working copy for chapter 04, generated from solutions/xen/sched.ts by npx xenlab stage.
 // sched_op and the old sched_op_compat: yield, block, shutdown: book §2.7; Xen
-// xen/common/schedule.c (do_sched_op, do_sched_op_compat), public/sched.h, xen-abi §8.1.
+// xen/common/schedule.c (do_sched_op, do_sched_op_compat), public/sched.h, docs/xen-abi.md §8.1.
 
 import { PAGE_SIZE } from '../../../../sim/host.ts';
 import {

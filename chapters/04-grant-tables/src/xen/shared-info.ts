@@ -1,7 +1,7 @@
 // Your working copy for chapter 04, generated from solutions/xen/shared-info.ts by npx xenlab stage.
 // The shared info page: where each vCPU's vcpu_info and the domain's wall clock live in
 // machine memory, and how a guest maps the page: book §3.2; Xen public/xen.h (struct
-// shared_info, struct vcpu_info), arch-x86/xen-x86_32.h, xen-abi §3.
+// shared_info, struct vcpu_info), arch-x86/xen-x86_32.h, docs/xen-abi.md §3.
 //
 //   shared_info (one page, allocated by Xen, start_info.shared_info = its machine address)
 //     0     vcpu_info[0..31], 64 bytes each:  +0 upcall_pending  +1 upcall_mask
@@ -42,11 +42,11 @@ export function vcpuTimeInfoMa(d: Domain, vcpuId: number): number {
 // Until chapter 05 teaches page types and reference counts, update_va_mapping does the one
 // thing a chapter-03 guest needs, as Mini-OS's arch_init does: point the PTE of a page of its
 // own at the shared_info frame. Every other mapping is refused with -EINVAL; chapter 05's
-// validated update_va_mapping replaces this one. The flush flags are Xen's (xen-abi §5.5).
+// validated update_va_mapping replaces this one. The flush flags are Xen's (docs/xen-abi.md §5.5).
 const UVMF_TLB_FLUSH = 1;
 const UVMF_INVLPG = 2;
 const UVMF_FLUSHTYPE_MASK = 3;
-/** PTE bits a guest may not set in an L1 entry: PWT, PCD, PAT, G (xen-abi §5.2 rule 6). */
+/** PTE bits a guest may not set in an L1 entry: PWT, PCD, PAT, G (docs/xen-abi.md §5.2 rule 6). */
 const L1_DISALLOWED_LOW = 0x198;
 /** Bits 44–62 of a PAE entry, in its high word: reserved. */
 const L1_DISALLOWED_HIGH = 0x7ffff000;

@@ -1,7 +1,7 @@
 // Your working copy for chapter 05, generated from solutions/dom0/save-restore.ts by npx xenlab stage.
 // Saving a paused PV guest to bytes and restoring it into other machine frames: book §5.7.3;
 // Xen tools/libs/guest/xg_sr_save_x86_pv.c (normalise_pagetable), xg_sr_restore_x86_pv.c
-// (x86_pv_localise_page), xen-abi §5.1.
+// (x86_pv_localise_page), docs/xen-abi.md §5.1.
 //
 // A PV guest's page tables, P2M and start_info hold machine frame numbers, which mean nothing
 // on another machine (or in other frames of this one). Saving rewrites each of them as the

@@ -1,7 +1,7 @@
 // Your working copy for chapter 05, generated from solutions/xen/bounce.ts by npx xenlab stage.
 // Delivering an exception to the guest kernel's own handler with a bounce frame: book §5.7.2,
 // appendix A.3; Xen xen/arch/x86/x86_32/entry.S (create_bounce_frame), traps.c (do_trap,
-// do_general_protection, propagate_page_fault), xen-abi §4.1, §4.6.
+// do_general_protection, propagate_page_fault), docs/xen-abi.md §4.1, §4.6.
 //
 // The frame Xen builds on the guest's kernel stack, from the new ESP upward:
 //

@@ -1,5 +1,5 @@
 // Your working copy for chapter 05, generated from solutions/xen/errno.ts by npx xenlab stage.
-// Xen's errno values (the Linux/x86 numbers): book §2.3; Xen public/errno.h, xen-abi §1.7.
+// Xen's errno values (the Linux/x86 numbers): book §2.3; Xen public/errno.h, docs/xen-abi.md §1.7.
 // Hypercalls return 0 or a positive value on success and the negated errno on failure.
 
 export const EPERM = 1;

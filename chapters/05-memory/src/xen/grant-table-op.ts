@@ -1,7 +1,7 @@
 // Your working copy for chapter 05, generated from solutions/xen/grant-table-op.ts by npx xenlab stage.
 // The grant_table_op hypercall: decoding each sub-command's batch of structures, running the
 // worker on each, writing the results back: book §4.1–4.3; Xen xen/common/grant_table.c
-// (do_grant_table_op), xen-abi §6.
+// (do_grant_table_op), docs/xen-abi.md §6.
 //
 // grant_table_op(cmd, uop, count) has two error channels. The return value says whether the
 // call itself made sense: -ENOSYS for an unknown cmd, -EINVAL for a negative count (or a

@@ -1,7 +1,7 @@
 // Your working copy for chapter 05, generated from solutions/xen/hypercall-table.ts by npx xenlab stage.
 // The hypercall table: every hypercall Xen defines, by number, with its name and how a trace
 // shows its arguments: book §2.3; Xen xen/include/hypercall-defs.c, public/xen.h
-// (__HYPERVISOR_*), xen-abi §1.5–1.6.
+// (__HYPERVISOR_*), docs/xen-abi.md §1.5–1.6.
 //
 // This is the ABI's list, the same in every chapter. Which rows have a handler depends on the
 // mechanisms the build has (mechanisms.ts): the Xen instance assembles its dispatch table from
@@ -123,7 +123,8 @@ const CONSOLEIO_NAMES = {
   [CONSOLEIO_write]: 'CONSOLEIO_write',
   [CONSOLEIO_read]: 'CONSOLEIO_read',
 };
-// Grant-table sub-commands (xen-abi §6.4), named in traces before chapter 04 implements them.
+// Grant-table sub-commands (docs/xen-abi.md §6.4), named in traces before chapter 04 implements
+// them.
 const GNTTABOP_NAMES = {
   0: 'GNTTABOP_map_grant_ref',
   1: 'GNTTABOP_unmap_grant_ref',

@@ -1,6 +1,6 @@
 // Your working copy for chapter 05, generated from solutions/xen/ldt.ts by npx xenlab stage.
 // A guest's local descriptor table: MMUEXT_SET_LDT: book §5.3; Xen xen/arch/x86/mm.c
-// (MMUEXT_SET_LDT, invalidate_shadow_ldt), traps.c (map_ldt_shadow_page), xen-abi §5.4.
+// (MMUEXT_SET_LDT, invalidate_shadow_ldt), traps.c (map_ldt_shadow_page), docs/xen-abi.md §5.4.
 //
 // The CPU reads the LDT through the guest's own mapping of it. Every page of it is taken as a
 // descriptor page (PGT_seg_desc_page), so each descriptor is checked and the guest can no

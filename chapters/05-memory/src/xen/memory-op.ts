@@ -2,7 +2,7 @@
 // memory_op: a domain's reservation (grow, shrink, populate), its limits, its memory map and
 // where the M2P is: book §5.2, §5.5, §5.6; Xen xen/common/memory.c (do_memory_op,
 // increase_reservation, decrease_reservation, populate_physmap, guest_remove_page),
-// xen/arch/x86/mm.c (arch_memory_op), public/memory.h, xen-abi §5.7.
+// xen/arch/x86/mm.c (arch_memory_op), public/memory.h, docs/xen-abi.md §5.7.
 //
 // The reservation ops return how many extents they processed, so a short count is how a guest
 // learns that it hit its limit or named a frame it does not own. Only single pages (order 0)

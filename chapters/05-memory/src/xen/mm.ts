@@ -1,7 +1,7 @@
 // Your working copy for chapter 05, generated from solutions/xen/mm.ts by npx xenlab stage.
 // Page ownership, page types and reference counts, and PAE page-table validation: book §5.2,
 // §5.7; Xen xen/arch/x86/mm.c (get_page_type, put_page_type, promote_l1_table, get_page_from_l1e,
-// mod_l1_entry, create_pae_xen_mappings), xen-abi §5.2.
+// mod_l1_entry, create_pae_xen_mappings), docs/xen-abi.md §5.2.
 //
 // A PV guest writes machine frame numbers into its own page tables, so Xen must make sure every
 // table only ever maps frames the guest owns, and that the guest can never write a page table
@@ -50,7 +50,7 @@ export const L3_ENTRIES = 4;
 /** First slot of the slot-3 L2 that belongs to Xen: 0xF5800000 (the M2P) and up. */
 export const XEN_L2_FIRST_SLOT = ((HYPERVISOR_VIRT_START - 0xc0000000) / 0x200000) | 0;
 
-// Flag bits a guest may not set in a present entry (xen-abi §5.2 rule 6).
+// Flag bits a guest may not set in a present entry (docs/xen-abi.md §5.2 rule 6).
 const L1_DISALLOW = 0x100; // G
 const L1_DISALLOW_NO_IO = 0x098; // PWT, PCD, PAT: only for I/O-capable domains
 const L2_DISALLOW = 0x198; // PWT, PCD, PSE (no superpages), G

@@ -1,7 +1,7 @@
 // Your working copy for chapter 05, generated from solutions/xen/mmu-update.ts by npx xenlab stage.
 // Changing page tables by hypercall: mmu_update and update_va_mapping: book §5.7; Xen
 // xen/arch/x86/mm.c (do_mmu_update, do_update_va_mapping, get_pg_owner), public/xen.h,
-// xen-abi §5.3, §5.5.
+// docs/xen-abi.md §5.3, §5.5.
 //
 // A PV guest's page tables are mapped read-only in its own address space, so every change goes
 // through Xen, which checks the new entry exactly as validation would (mm.ts) and moves the

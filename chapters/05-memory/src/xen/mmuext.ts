@@ -1,6 +1,6 @@
 // Your working copy for chapter 05, generated from solutions/xen/mmuext.ts by npx xenlab stage.
 // Extended MMU operations: pinning, the page-table base, TLB flushes, page clear and copy:
-// book §5.7; Xen xen/arch/x86/mm.c (do_mmuext_op), public/xen.h, xen-abi §5.4.
+// book §5.7; Xen xen/arch/x86/mm.c (do_mmuext_op), public/xen.h, docs/xen-abi.md §5.4.
 //
 // Each op in the batch is read, acted on and counted; the first failure stops the batch and its
 // error is returned, with `done` telling the guest how far it got (as mmu_update).

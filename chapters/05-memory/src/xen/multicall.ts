@@ -1,6 +1,6 @@
 // Your working copy for chapter 05, generated from solutions/xen/multicall.ts by npx xenlab stage.
 // Batching hypercalls: multicall: book §5.6; Xen xen/common/multicall.c (do_multicall),
-// public/xen.h (multicall_entry_t), xen-abi §1.8.
+// public/xen.h (multicall_entry_t), docs/xen-abi.md §1.8.
 //
 // Each 32-byte entry names a hypercall and its arguments; Xen runs them in order through the
 // same table as a trapped hypercall and writes each result into the entry. A failing entry does

@@ -1,7 +1,7 @@
 // Your working copy for chapter 05, generated from solutions/xen/ptwr.ts by npx xenlab stage.
 // Writable page tables: a guest's plain store into one of its own L1 tables, checked and
 // committed by Xen: book §5.4; Xen xen/arch/x86/mm.c (ptwr_do_page_fault,
-// ptwr_emulated_update), xen-abi §5.6 (VMASST_TYPE_writable_pagetables).
+// ptwr_emulated_update), docs/xen-abi.md §5.6 (VMASST_TYPE_writable_pagetables).
 //
 // The L1 is mapped read-only, so the store faults. Xen emulates it: it lets exactly that one
 // instruction run with the page open, closes the page again, and treats what changed as an

@@ -1,7 +1,7 @@
 // Your working copy for chapter 05, generated from solutions/xen/shared-info.ts by npx xenlab stage.
 // The shared info page: where each vCPU's vcpu_info and the domain's wall clock live in
 // machine memory, and how a guest maps the page: book §3.2; Xen public/xen.h (struct
-// shared_info, struct vcpu_info), arch-x86/xen-x86_32.h, xen-abi §3.
+// shared_info, struct vcpu_info), arch-x86/xen-x86_32.h, docs/xen-abi.md §3.
 //
 //   shared_info (one page, allocated by Xen, start_info.shared_info = its machine address)
 //     0     vcpu_info[0..31], 64 bytes each:  +0 upcall_pending  +1 upcall_mask

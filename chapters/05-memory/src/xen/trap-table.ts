@@ -1,7 +1,7 @@
 // Your working copy for chapter 05, generated from solutions/xen/trap-table.ts by npx xenlab stage.
 // The virtual IDT and the ring-1 stack: set_trap_table and stack_switch: book §5.7.2,
 // appendix A.3; Xen xen/arch/x86/traps.c (do_set_trap_table), x86_32/traps.c
-// (do_stack_switch), public/arch-x86/xen.h (trap_info), xen-abi §4.1, §4.3.
+// (do_stack_switch), public/arch-x86/xen.h (trap_info), docs/xen-abi.md §4.1, §4.3.
 //
 // A PV kernel cannot load an IDT: it hands Xen a table of handlers instead, and Xen delivers
 // exceptions to them with a bounce frame (bounce.ts). Selectors with RPL 0 are raised to 1,

@@ -1,7 +1,7 @@
 ; Your working copy for chapter 04, generated from solutions/guests/lib/gnttab.asm by npx xenlab stage.
 ; The granting side of grant tables, as a guest does it: where the table is, granting a page,
 ; ending a grant, and the numbers a guest needs around them: book §4.1, §4.3; Mini-OS
-; gnttab.c (gnttab_grant_access, gnttab_end_access), xen-abi §6.3.
+; gnttab.c (gnttab_grant_access, gnttab_end_access), docs/xen-abi.md §6.3.
 ;
 ; The table's frames are mapped from the first page after the boot stack:
 ; start_info.pt_base + (nr_pt_frames + 1) pages. (A guest maps them itself with
