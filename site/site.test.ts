@@ -41,14 +41,22 @@ function newest(dir: string): number {
   return time;
 }
 
-function buildIfStale(): void {
-  const built = join(dist, 'index.html');
+/** The sub-path a sub-path build serves the book below, as GitHub Pages serves a repository's. */
+const BASE = '/xenlab/';
+const distBase = join(root, 'site/.vitepress/dist-base');
+
+function buildIfStale(out = dist, base = '/'): void {
+  const built = join(out, 'index.html');
   const sources = Math.max(
     ...['site', 'chapters', 'solutions', 'sim'].map((d) => newest(join(root, d))),
   );
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
   const vitepress = join(root, 'node_modules/.bin/vitepress');
-  const result = spawnSync(vitepress, ['build', 'site'], { cwd: root, encoding: 'utf8' });
+  const result = spawnSync(vitepress, ['build', 'site', '--outDir', out], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, XENLAB_BASE: base },
+  });
   if (result.status !== 0)
     throw new Error(`vitepress build failed:\n${result.stdout}${result.stderr}`);
 }
@@ -66,10 +74,15 @@ const TYPES: Record<string, string> = {
 const served = new Map<string, number>();
 const servedGzip = new Map<string, number>();
 
-/** A static server for the built site, with VitePress's clean URLs (/guests → guests.html). */
-function serve(): Server {
+/**
+ * A static server for the built site, with VitePress's clean URLs (/guests → guests.html); with
+ * `base`, the site is served below that path only, as on GitHub Pages.
+ */
+function serve(dir = dist, base = '/'): Server {
   return createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    const full = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    const path = full.startsWith(base) ? `/${full.slice(base.length)}` : '/\0';
+    const dist = dir;
     const candidates = [path, `${path}.html`, join(path, 'index.html')].map((p) => join(dist, p));
     const file = candidates.find(
       (f) => f.startsWith(dist) && existsSync(f) && statSync(f).isFile(),
@@ -584,6 +597,37 @@ describe.skipIf(!browserPresent && !browserRequired)('the book in Chromium', () 
     expect(scrolling).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it('works below a sub-path (a GitHub Pages build): links and a console', async () => {
+    buildIfStale(distBase, BASE);
+    const sub = serve(distBase, BASE);
+    await new Promise<void>((resolve) => sub.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(sub.address() as AddressInfo).port}`;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    await page.goto(`${origin}${BASE}`);
+    const links = await page
+      .locator('.book-contents a')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+    expect(links.length).toBeGreaterThan(0);
+    expect(links.every((l) => l.startsWith(BASE))).toBe(true);
+    await page.locator('.book-contents a').first().click();
+    await expect.poll(() => page.locator('.vp-doc h1').count()).toBeGreaterThan(0);
+    expect(new URL(page.url()).pathname.startsWith(BASE)).toBe(true);
+    await page.goto(`${origin}${BASE}guests`);
+    const hello = page.locator('.guest-console[data-guest="hello"]').first();
+    await hello.scrollIntoViewIfNeeded();
+    await statusOf(hello, 'booted');
+    await hello.locator('button.run').click();
+    await statusOf(hello, 'ended');
+    expect(errors).toEqual([]);
+    await page.close();
+    await new Promise((resolve) => sub.close(resolve));
+  }, 600_000);
 
   it('runs bench/loop.asm in the worker and reports MIPS', async () => {
     const { page, errors } = await open('/guests');

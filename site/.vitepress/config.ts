@@ -46,6 +46,8 @@ export default defineConfigWithTheme<ThemeConfig>({
   title: 'xenlab',
   description:
     'Build the Xen hypervisor in TypeScript, one chapter at a time: an interactive textbook.',
+  // A sub-path for hosts that serve the book below one (GitHub Pages: /REPOSITORY/).
+  base: process.env.XENLAB_BASE ?? '/',
   srcDir: '..',
   srcExclude: notPages(root),
   rewrites: rewrites(root),
