@@ -151,6 +151,8 @@ function grantLifecycle(files: Record<string, string>): Figure {
   const events: { domain: number; text: string }[] = [];
   /** Each domain's console so far, up to its last whole line: lines print by console_io. */
   const shown = new Map<number, number>();
+  // The session's trace starts while it is being built (domain 0 sets up the grant tables).
+  let s: ReturnType<typeof startGuest> | null = null;
   const printed = () => {
     if (!(s instanceof PvSession)) return;
     for (const [d, text] of s.xen.consoleOutput) {
@@ -161,11 +163,13 @@ function grantLifecycle(files: Record<string, string>): Figure {
       shown.set(d, end);
     }
   };
-  const s = startGuest('grant-share', files, {
+  s = startGuest('grant-share', files, {
     trace: (line) => {
       printed();
+      // The two guests' lanes: domain 0's setup_table before they boot is the toolstack's.
       const m = /^d(\d+)v\d+ grant_table_op\(cmd=(\w+).*\) = (-?\d+)$/.exec(line);
-      if (m !== null) events.push({ domain: Number(m[1]), text: `${m[2]} = ${m[3]}` });
+      if (m !== null && m[1] !== '0')
+        events.push({ domain: Number(m[1]), text: `${m[2]} = ${m[3]}` });
     },
   });
   runToEnd(s);

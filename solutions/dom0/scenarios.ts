@@ -48,7 +48,7 @@ export function startScenario(
  * Boots guest `guest` as `xenlab run` and the book's pages do: a scenario's domains when it
  * leads one, else the guest alone. Returns the domains, the guest's first.
  */
-export function startGuest(
+export function bootGuest(
   toolstack: Toolstack,
   guest: string,
   image: (guest: string) => Uint8Array,

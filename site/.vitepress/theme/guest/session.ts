@@ -6,7 +6,7 @@
 // and the build need not know which.
 
 import { assemble, type Cpu, PhysMemory, translateForHost, VEC_PF } from '../../../../sim/host.ts';
-import { SCENARIOS, startScenario } from '../../../../solutions/dom0/scenarios.ts';
+import { bootGuest, SCENARIOS } from '../../../../solutions/dom0/scenarios.ts';
 import { Toolstack } from '../../../../solutions/dom0/toolstack.ts';
 import { buildGuest, GUESTS, type GuestInfo } from '../../../../solutions/guests/index.ts';
 import {
@@ -188,23 +188,13 @@ export class PvSession implements GuestSession {
       },
     });
     this.toolstack = new Toolstack(this.xen);
-    if (scenario !== undefined) {
-      const image = (name: string) => {
-        const info = GUESTS.find((g) => g.name === name);
-        if (info === undefined) throw new UnknownGuestError(`scenario ${guest.name}: no ${name}`);
-        return buildGuest(info.main, files);
-      };
-      this.domains = startScenario(this.toolstack, scenario, image, GUEST_MEMORY_MIB);
-      this.domain = this.domains[0]!;
-      return;
-    }
-    this.domain = this.toolstack.create(buildGuest(guest.main, files), {
-      name: guest.name,
-      memoryMiB: GUEST_MEMORY_MIB,
-      cmdline: '',
-    });
-    this.domains = [this.domain];
-    this.toolstack.start(this.domain);
+    const image = (name: string) => {
+      const info = GUESTS.find((g) => g.name === name);
+      if (info === undefined) throw new UnknownGuestError(`scenario ${guest.name}: no ${name}`);
+      return buildGuest(info.main, files);
+    };
+    this.domains = bootGuest(this.toolstack, guest.name, image, GUEST_MEMORY_MIB);
+    this.domain = this.domains[0]!;
   }
 
   get cpu(): Cpu {
