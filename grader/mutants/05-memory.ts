@@ -102,8 +102,8 @@ export const MUTANTS_05: readonly Mutant[] = [
     name: 'va-mapping-no-l1-succeeds',
     exercise: '05-update-va-mapping',
     file: 'xen/mmu-update.ts',
-    search: '  if (ma < 0) return -EINVAL;\n  return modPageTableEntry',
-    replace: '  if (ma < 0) return 0;\n  return modPageTableEntry',
+    search: '(ma / PAGE_SIZE))) return -EINVAL;\n  return modPageTableEntry',
+    replace: '(ma / PAGE_SIZE))) return 0;\n  return modPageTableEntry',
     why: 'an address with no validated L1 cannot be mapped: -EINVAL, not success',
   },
   {
