@@ -2,10 +2,10 @@
 // chapters/testing checked after each hypercall, as a debug build of Xen asserts its own
 // consistency as it goes (book §4.3, §5.2). Test support for solutions/composition only.
 
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkInvariants } from '../../chapters/testing/invariants.ts';
 import { PhysMemory } from '../../sim/host.ts';
+import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import { Toolstack } from '../dom0/toolstack.ts';
 import { buildGuest, GUESTS } from '../guests/index.ts';
 import { formatTrace } from '../xen/hypercall.ts';
@@ -56,15 +56,8 @@ export function checkedXen(memoryMiB: number): CheckedXen {
 }
 
 /** The guests' sources (solutions/guests and its lib/), as buildGuest takes them. */
-function guestSources(): Record<string, string> {
-  const dir = join(import.meta.dirname, '..', 'guests');
-  const files: Record<string, string> = {};
-  for (const f of readdirSync(dir))
-    if (f.endsWith('.asm')) files[f] = readFileSync(join(dir, f), 'utf8');
-  for (const f of readdirSync(join(dir, 'lib')))
-    files[`lib/${f}`] = readFileSync(join(dir, 'lib', f), 'utf8');
-  return files;
-}
+const guestSources = (): Record<string, string> =>
+  asmSourcesUnder(join(import.meta.dirname, '..', 'guests'));
 
 /** Assembles a guest by name, from a cache. */
 export const guestImage = (() => {

@@ -1,8 +1,7 @@
 // xenlab: file from 04
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PhysMemory } from '../../sim/host.ts';
+import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import { mapGrantTable } from '../dom0/grant-table-setup.ts';
 import { SCENARIOS, startScenario } from '../dom0/scenarios.ts';
 import { Toolstack } from '../dom0/toolstack.ts';
@@ -12,15 +11,7 @@ import { RunOutcome, runDomains } from '../xen/schedule.ts';
 import { Xen } from '../xen/xen.ts';
 import { buildGuest } from './index.ts';
 
-const dir = import.meta.dirname;
-function sources(): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const f of readdirSync(dir))
-    if (f.endsWith('.asm')) files[f] = readFileSync(join(dir, f), 'utf8');
-  for (const f of readdirSync(join(dir, 'lib')))
-    files[`lib/${f}`] = readFileSync(join(dir, 'lib', f), 'utf8');
-  return files;
-}
+const sources = (): Record<string, string> => asmSourcesUnder(import.meta.dirname);
 
 describe('grant-share and grant-map', () => {
   it('share a page: message one way, reply the other, the grant ends after the unmap', () => {
