@@ -19,7 +19,7 @@ import { REPO_ROOT } from './cache.ts';
 import type { GradedChapter } from './chapters.ts';
 import { classroomWorkflow } from './commands/classroom.ts';
 import { fillReadme, guestsShown, type Screens } from './handout-readme.ts';
-import { type PristineRecord, readPristine } from './pristine.ts';
+import { type PristineRecord, readPristine, TESTING } from './pristine.ts';
 import { readMarkedTree } from './stage/index.ts';
 import { commentOf, parseMarkers } from './stage/markers.ts';
 import { starterWithStubs, writeFiles } from './starter.ts';
@@ -177,10 +177,11 @@ export async function buildStudentTree(
     writeFileSync(join(out, spans), `${JSON.stringify(stubs, null, 2)}\n`);
     copied.push(spans);
   }
-  // Only the chosen chapters' test hashes: the others are not there.
+  // Only the chosen chapters' test hashes (the others are not there), and the shared helpers'.
   const record = readPristine(join(root, 'grader', 'pristine.json'));
   const chosen: PristineRecord = {};
-  for (const c of chapters) if (record[c.slug] !== undefined) chosen[c.slug] = record[c.slug]!;
+  for (const slug of [...chapters.map((c) => c.slug), TESTING])
+    if (record[slug] !== undefined) chosen[slug] = record[slug]!;
   writeFileSync(join(out, 'grader', 'pristine.json'), `${JSON.stringify(chosen, null, 2)}\n`);
   // The shipped starters are generated code, checked like chapters/*/src: not by the root
   // type-check and linter.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pristineDrift } from './commands/pristine.ts';
-import { checkPristine, hashTests, pristineFailure } from './pristine.ts';
+import { checkPristine, hashHelpers, hashTests, pristineFailure, TESTING } from './pristine.ts';
 
 describe('pristine chapter tests', () => {
   it('grader/pristine.json records exactly the committed chapter tests', () => {
@@ -31,5 +31,18 @@ describe('pristine chapter tests', () => {
       /chapters\/02-x\/tests\/a\.test\.ts was modified[\s\S]*git checkout chapters\/02-x\/tests/,
     );
     expect(checkPristine('03-y', dir, record)).toEqual({ ok: true, recorded: false, problems: [] });
+  });
+
+  it('covers the helpers the tests share: an edited invariant checker refuses the grade', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xenlab-pristine-'));
+    writeFileSync(join(dir, 'invariants.ts'), 'export const audit = () => [];\n');
+    const record = { [TESTING]: hashHelpers(dir) };
+    expect(checkPristine(TESTING, dir, record).ok).toBe(true);
+    writeFileSync(join(dir, 'invariants.ts'), 'export const audit = () => []; // weakened\n');
+    const check = checkPristine(TESTING, dir, record);
+    expect(check.problems).toEqual(['invariants.ts was modified']);
+    expect(pristineFailure(TESTING, check.problems)).toMatch(
+      /chapters\/testing\/invariants\.ts was modified[\s\S]*git checkout chapters\/testing\n/,
+    );
   });
 });

@@ -6,10 +6,16 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CHAPTERS } from '../../chapters/index.ts';
-import { type GradedChapter, gradedChapters, loadChapter, UsageError } from '../chapters.ts';
+import {
+  CHAPTERS_DIR,
+  type GradedChapter,
+  gradedChapters,
+  loadChapter,
+  UsageError,
+} from '../chapters.ts';
 import { EXIT } from '../exit-codes.ts';
 import { type GradeOptions, type GradeReport, grade, scoreResults } from '../grading.ts';
-import { checkPristine, pristineFailure } from '../pristine.ts';
+import { checkPristine, pristineFailure, TESTING } from '../pristine.ts';
 import { toGradescope, writeJsonAtomic } from '../report/gradescope.ts';
 import { toJson } from '../report/json.ts';
 import { progressPrinter } from '../report/progress.ts';
@@ -82,10 +88,12 @@ export async function resolveChapter(arg: string | undefined): Promise<GradedCha
 /** Refuses to grade with edited tests (pristine.ts); undefined when the tests are pristine. */
 export function pristineProblem(chapters: GradedChapter[]): string | undefined {
   const problems: string[] = [];
-  for (const c of chapters) {
-    const check = checkPristine(c.slug, c.dir);
-    if (!check.ok) problems.push(pristineFailure(c.slug, check.problems));
-  }
+  const check = (slug: string, dir: string): void => {
+    const result = checkPristine(slug, dir);
+    if (!result.ok) problems.push(pristineFailure(slug, result.problems));
+  };
+  for (const c of chapters) check(c.slug, c.dir);
+  check(TESTING, join(CHAPTERS_DIR, TESTING));
   return problems.length === 0 ? undefined : problems.join('\n\n');
 }
 
