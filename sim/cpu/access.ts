@@ -13,6 +13,9 @@
 // real-mode limits (0xFFFF) and access rights (present read/write data); loadSegment keeps them
 // valid afterwards. A cache with access rights 0 is "unusable": every access faults.
 //
+// With a store buffer (store-buffer.ts) the TLB grants no direct data access, so every data
+// access takes the slow path, whose loads and stores go through the buffer.
+//
 // After changing page kinds in PhysMemory, or page tables behind the CPU's back, the host calls
 // flushTlb (paging.ts): the TLB remembers which frames are plain RAM.
 
