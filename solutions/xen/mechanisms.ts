@@ -31,6 +31,12 @@ import { UPDATE_DESCRIPTOR_MECHANISM } from './descriptor.ts';
 import { MEMORY_OP_MECHANISM } from './memory-op.ts';
 import { MULTICALL_MECHANISM } from './multicall.ts';
 // xenlab: end memory-mechanism-imports
+// xenlab: region event-mechanism-imports from 07
+import { EVENT_CHANNEL_MECHANISM } from './event-channel-op.ts';
+import { CALLBACK_MECHANISM } from './callback.ts';
+import { TIMER_MECHANISM } from './timer.ts';
+import { POLL_MECHANISM } from './poll.ts';
+// xenlab: end event-mechanism-imports
 
 export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 02: the first hypercalls.
@@ -63,4 +69,11 @@ export const MECHANISMS: readonly Mechanism[] = [
   MEMORY_OP_MECHANISM,
   MULTICALL_MECHANISM,
   // xenlab: end memory-mechanisms
+  // xenlab: region event-mechanisms from 07
+  // Chapter 07: event channels, the callbacks that deliver them, timers, SCHEDOP_poll.
+  EVENT_CHANNEL_MECHANISM,
+  CALLBACK_MECHANISM,
+  TIMER_MECHANISM,
+  POLL_MECHANISM,
+  // xenlab: end event-mechanisms
 ];
