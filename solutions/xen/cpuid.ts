@@ -2,6 +2,7 @@
 // xen/arch/x86/pv/emul-inv-op.c, cpuid.c (guest_cpuid, cpuid_hypervisor_leaves),
 // public/arch-x86/cpuid.h and cpufeatureset.h, docs/xen-abi.md §1.9.
 // xenlab: file from 02
+// biome-ignore-all assist/source/organizeImports: the chapter-03 import stays in its region
 //
 // CPUID is not privileged: in ring 1 it runs natively and answers for the real processor. Xen
 // can only catch it where the hardware has CPUID faulting, which the emulated machine does not
@@ -14,10 +15,10 @@
 import { type CpuidLeaf, EAX, EBX, ECX, EDX, hostCpuid, TSC_HZ, VEC_UD } from '../../sim/host.ts';
 import type { Vcpu } from './domain.ts';
 import type { Mechanism } from './mechanism.ts';
-// xenlab: region cpuid-time-scale-import from 03
-import { setTimeScale } from './time.ts';
 import { instructionBytes } from './traps.ts';
 import { XEN_SUBVERSION, XEN_VERSION } from './version.ts';
+// xenlab: region cpuid-time-scale-import from 03
+import { setTimeScale } from './time.ts';
 // xenlab: end cpuid-time-scale-import
 
 /** XEN_EMULATE_PREFIX (public/arch-x86/xen.h): ud2, then "xen". */

@@ -2,6 +2,7 @@
 // CPUID for a PV guest: the forced-emulation prefix and Xen's PV CPUID policy: book §2.3; Xen
 // xen/arch/x86/pv/emul-inv-op.c, cpuid.c (guest_cpuid, cpuid_hypervisor_leaves),
 // public/arch-x86/cpuid.h and cpufeatureset.h, docs/xen-abi.md §1.9.
+// biome-ignore-all assist/source/organizeImports: the chapter-03 import stays in its region
 //
 // CPUID is not privileged: in ring 1 it runs natively and answers for the real processor. Xen
 // can only catch it where the hardware has CPUID faulting, which the emulated machine does not
@@ -11,16 +12,7 @@
 // the guest after the seven bytes. The policy is the host's CPUID with what a PV guest cannot
 // use masked out, the hypervisor bit set, and Xen's own leaves at 0x40000000.
 
-import {
-  type CpuidLeaf,
-  EAX,
-  EBX,
-  ECX,
-  EDX,
-  hostCpuid,
-  TSC_HZ,
-  VEC_UD,
-} from '../../../../sim/host.ts';
+import { type CpuidLeaf, EAX, EBX, ECX, EDX, hostCpuid, TSC_HZ, VEC_UD } from '../../../../sim/host.ts';
 import type { Vcpu } from './domain.ts';
 import type { Mechanism } from './mechanism.ts';
 import { instructionBytes } from './traps.ts';
@@ -116,7 +108,12 @@ export function hypervisorLeaf(index: number, subleaf: number): CpuidLeaf {
       return { a: (XEN_VERSION << 16) | XEN_SUBVERSION, b: 0, c: 0, d: 0 };
     case 2:
       // One hypercall page, filled where the guest writes the MSR; PV features.
-      return { a: 1, b: XEN_HYPERCALL_PAGE_MSR, c: XEN_CPUID_FEAT1_MMU_PT_UPDATE_PRESERVE_AD, d: 0 };
+      return {
+        a: 1,
+        b: XEN_HYPERCALL_PAGE_MSR,
+        c: XEN_CPUID_FEAT1_MMU_PT_UPDATE_PRESERVE_AD,
+        d: 0,
+      };
     case 3:
       return timeLeaf(subleaf);
     default:
