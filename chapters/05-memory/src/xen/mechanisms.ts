@@ -23,6 +23,7 @@ import { MMUEXT_OP_MECHANISM } from './mmuext.ts';
 import { UPDATE_DESCRIPTOR_MECHANISM } from './descriptor.ts';
 import { MEMORY_OP_MECHANISM } from './memory-op.ts';
 import { MULTICALL_MECHANISM } from './multicall.ts';
+import { IRET_MECHANISM } from './iret.ts';
 
 export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 02: the first hypercalls.
@@ -46,4 +47,5 @@ export const MECHANISMS: readonly Mechanism[] = [
   UPDATE_DESCRIPTOR_MECHANISM,
   MEMORY_OP_MECHANISM,
   MULTICALL_MECHANISM,
+  IRET_MECHANISM,
 ];
