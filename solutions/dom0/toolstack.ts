@@ -13,7 +13,7 @@ import { getSTime } from '../xen/time.ts';
 // xenlab: end toolstack-settime-import
 import type { DomainConfig, Xen } from '../xen/xen.ts';
 // xenlab: region toolstack-xenstore-import from 08
-import { introduceDomain, releaseDomain, startXenstored } from './xenstore-domain.ts';
+import { introduceDomain, startXenstored } from './xenstore-domain.ts';
 import { XsClient } from './xenstored/client.ts';
 import { Xenstored } from './xenstored/xenstored.ts';
 // xenlab: end toolstack-xenstore-import
@@ -39,7 +39,7 @@ export class Toolstack {
   constructor(xen: Xen) {
     this.xen = xen;
     // xenlab: region toolstack-xenstore-start from 08
-    startXenstored(xen, this.xenstored);
+    startXenstored(xen, this.xenstored, this.xs);
     this.xs.write('/local/domain/0/name', 'Domain-0');
     this.xs.write('/local/domain/0/domid', '0');
     // xenlab: end toolstack-xenstore-start
@@ -70,9 +70,6 @@ export class Toolstack {
 
   destroy(d: Domain): void {
     this.xen.destroyDomain(d);
-    // xenlab: region toolstack-release from 08
-    releaseDomain(this.xs, d);
-    // xenlab: end toolstack-release
   }
   // xenlab: end toolstack-lifecycle
 

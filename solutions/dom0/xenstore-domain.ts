@@ -61,10 +61,19 @@ export function ringConnector(xen: Xen, privcmd: Privcmd) {
     new RingTransport(xen.mem, mfn * PAGE_SIZE, () => dom0Notify(privcmd, port));
 }
 
-/** Domain 0's xenstored, serving its guests' rings between the guests' slices. */
-export function startXenstored(xen: Xen, xs: Xenstored): void {
+/**
+ * Domain 0's xenstored at work between the guests' slices: domains that died are released
+ * (as xenstored's domain_cleanup notices on VIRQ_DOM_EXC, and libxl removes their entries),
+ * then every guest's ring is served.
+ */
+export function startXenstored(xen: Xen, xs: Xenstored, dom0: XsClient): void {
   xs.ringConnector = ringConnector(xen, new Privcmd(xen));
-  xen.dom0Services.push(() => xs.serviceRings());
+  xen.dom0Services.push(() => {
+    for (const domid of [...xs.domains.keys()]) {
+      if (xen.findDomain(domid) === undefined) releaseDomain(dom0, domid);
+    }
+    xs.serviceRings();
+  });
 }
 
 // xenlab: region libxl-entries from 08
@@ -136,9 +145,9 @@ export function introduceDomain(xen: Xen, dom0: XsClient, d: Domain): void {
   dom0.introduce(d.domid, store.mfn, dom0Port);
 }
 
-/** A destroyed domain leaves XenStore: RELEASE (firing @releaseDomain), then its entries go. */
-export function releaseDomain(dom0: XsClient, d: Domain): void {
-  if (dom0.xs.introduced(d.domid)) dom0.release(d.domid);
-  dom0.rm(`/local/domain/${d.domid}`);
-  dom0.rm(`/vm/${d.domid}`);
+/** A dead domain leaves XenStore: RELEASE (firing @releaseDomain), then its entries go. */
+export function releaseDomain(dom0: XsClient, domid: number): void {
+  dom0.release(domid);
+  dom0.rm(`/local/domain/${domid}`);
+  dom0.rm(`/vm/${domid}`);
 }

@@ -10,6 +10,9 @@ import type { Domain, DomainState } from '../xen/domain.ts';
 import { platformOp, settimeOp } from '../xen/platform.ts';
 import { getSTime } from '../xen/time.ts';
 import type { DomainConfig, Xen } from '../xen/xen.ts';
+import { introduceDomain, startXenstored } from './xenstore-domain.ts';
+import { XsClient } from './xenstored/client.ts';
+import { Xenstored } from './xenstored/xenstored.ts';
 
 /** What `xl list` shows for a domain. */
 export interface DomainInfo {
@@ -23,14 +26,22 @@ export interface DomainInfo {
 
 export class Toolstack {
   readonly xen: Xen;
+  /** Domain 0's xenstored, and the toolstack's own connection to it. */
+  readonly xenstored = new Xenstored();
+  readonly xs = new XsClient(this.xenstored);
 
   constructor(xen: Xen) {
     this.xen = xen;
+    startXenstored(xen, this.xenstored, this.xs);
+    this.xs.write('/local/domain/0/name', 'Domain-0');
+    this.xs.write('/local/domain/0/domid', '0');
   }
 
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
-    return this.xen.createDomain(image, config).domain;
+    const d = this.xen.createDomain(image, config).domain;
+    introduceDomain(this.xen, this.xs, d);
+    return d;
   }
 
   /** Lets a freshly built domain run for the first time. */

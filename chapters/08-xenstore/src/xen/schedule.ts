@@ -66,6 +66,8 @@ export function runDomains(xen: Xen, fuel: number): RunResult {
   let cursor = 0;
   while (executed < fuel) {
     if (xen.panicReport !== null) return { outcome: RunOutcome.Panic, instructions: executed };
+    // Domain 0's turn: its services answer what the guests asked in their last slices.
+    for (const service of xen.dom0Services) service();
     doSoftirq(xen);
     // Nothing can run: the clock moves to the next timer (no fuel is spent waiting).
     if (runnableVcpus(xen).length === 0 && idleToNextTimer(xen)) continue;
