@@ -1,5 +1,5 @@
 // Chapter 08's exercises: who may touch a node, which watches a change fires, when a
-// transaction may commit (book §8.1–8.5).
+// transaction may commit, and a guest's request on its ring (book §8.1–8.5).
 
 import type { Exercise } from '../exercise.ts';
 
@@ -53,5 +53,23 @@ export const EXERCISES: Exercise[] = [
         'removed — is a conflict: return true, and xenstored answers EAGAIN.',
     ],
     fuel: 1_000_000,
+  },
+  {
+    id: '08-guest-read-name',
+    title: 'A guest’s request on its XenStore ring',
+    points: 15,
+    files: ['src/guests/lib/xenstore.asm'],
+    section: '8.4.2',
+    hints: [
+      'Build the 16-byte header in xs_header (type EAX, req_id 0, tx_id 0, len ECX), then copy ' +
+        'the header and the ECX payload bytes from ESI into the ring’s `req`, starting at the ' +
+        'index req_prod holds ([xs_ring] + XS_IFACE_req_prod).',
+      'The index is free-running: byte i goes to req + ((req_prod + i) & (XENSTORE_RING_SIZE - ' +
+        '1)), so a request may wrap past the ring’s end. Only after every byte is written, store ' +
+        'the new req_prod (old + 16 + len).',
+      'Then tell xenstored: call xs_notify (EVTCHNOP_send on start_info.store_evtchn). ' +
+        'xs_request waits for the reply after that.',
+    ],
+    fuel: 2_000_000,
   },
 ];

@@ -103,4 +103,37 @@ export const MUTANTS_08: readonly Mutant[] = [
     replace: 'return (store.get(path)?.generation ?? NO_GENERATION) !== seen;',
     why: 'every node the transaction used is checked, not only the first',
   },
+  // 08-guest-read-name
+  {
+    name: 'guest-ring-index-unmasked',
+    exercise: '08-guest-read-name',
+    file: 'guests/lib/xenstore.asm',
+    search: '  mov ebx, edx\n  and ebx, XENSTORE_RING_SIZE - 1\n  mov al, [esi]\n',
+    replace: '  mov ebx, edx\n  mov al, [esi]\n',
+    why: 'the ring indices run free: a byte goes to its index masked by the ring’s size',
+  },
+  {
+    name: 'guest-no-notify',
+    exercise: '08-guest-read-name',
+    file: 'guests/lib/xenstore.asm',
+    search: '  mov [edi + XS_IFACE_req_prod], edx\n  call xs_notify\n',
+    replace: '  mov [edi + XS_IFACE_req_prod], edx\n',
+    why: 'a published request is followed by an event on the store channel, or xenstored may sleep',
+  },
+  {
+    name: 'guest-header-len-zero',
+    exercise: '08-guest-read-name',
+    file: 'guests/lib/xenstore.asm',
+    search: '  mov [xs_header + 12], ecx\n',
+    replace: '  mov dword [xs_header + 12], 0\n',
+    why: 'the header’s len is the payload’s length, or xenstored reads the path as the next header',
+  },
+  {
+    name: 'guest-prod-header-only',
+    exercise: '08-guest-read-name',
+    file: 'guests/lib/xenstore.asm',
+    search: '  pop esi\n  pop ecx\n  call .copy\n',
+    replace: '  pop esi\n  pop ecx\n',
+    why: 'req_prod moves past the whole request, header and payload',
+  },
 ];

@@ -29,6 +29,14 @@ describe('08-transaction-conflict', () => {
     );
     expect(a.transactionEnd(tx)).toBe(true);
     expect(a.read('/count')).toBe(String(n + 1));
+    // The same again, but now someone writes /count before the commit.
+    const tx2 = a.transactionStart();
+    a.read('/count', tx2);
+    b.write('/count', 'changed');
+    expect(
+      transactionConflict(a.conn.transactions.get(tx2)!, xs.store),
+      '/count, which it read, changed',
+    ).toBe(true);
   });
 
   test('a node it read was written meanwhile: conflict, EAGAIN, nothing lands', () => {

@@ -127,6 +127,12 @@ export const GUESTS: readonly GuestInfo[] = [
     description: 'sleeps in SCHEDOP_block five times until its VIRQ_TIMER, 1 ms apart',
     chapter: '07',
   },
+  {
+    name: 'xsname',
+    main: 'xsname.asm',
+    description: 'reads its name and domid from XenStore over its ring (book §8.4.2)',
+    chapter: '08',
+  },
 ];
 
 /** A guest that did not assemble: the assembler's messages, one per line. */
