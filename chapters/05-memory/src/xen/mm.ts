@@ -92,9 +92,11 @@ export function getPage(heap: Heap, mfn: number, domid: number): boolean {
   return true;
 }
 
+/** put_page: drops a reference; a frame its domain gave back goes with its last one. */
 export function putPage(heap: Heap, mfn: number): void {
   if (heap.count[mfn]! <= 0) throw new Error(`putPage: mfn ${mfn} has no references`);
   heap.count[mfn]!--;
+  if (heap.count[mfn] === 0 && heap.unallocated[mfn] === 1) heap.release([mfn]);
 }
 
 /**
