@@ -74,10 +74,11 @@ describe('05-memory-reservation', () => {
   test('refuses a frame not its own, stopping there', () => {
     const rng = testRng('05-memory-reservation/refuse');
     const g = guest();
-    const foreign = g.other().p2m[0]!;
+    const other = g.other();
+    const foreign = other.p2m[0]!;
     const free = [0, 1].map(() => g.mfn(g.unmappedPfn(rng)));
     expect(reservation(g, XENMEM_decrease_reservation, [free[0]!, foreign, free[1]!])[0]).toBe(1);
-    expect(g.heap.owner[foreign], 'the other domain keeps its frame').toBe(g.other().domid);
+    expect(g.heap.owner[foreign], 'the other domain keeps its frame').toBe(other.domid);
     expect(g.audit()).toEqual([]);
   });
 
