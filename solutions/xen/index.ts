@@ -87,3 +87,20 @@ export * from './ptwr.ts';
 export * from './descriptor.ts';
 export * from './ldt.ts';
 // xenlab: end mm-contents
+// xenlab: region event-contents from 07
+
+// Chapter 07, event channels:
+//   event-channel,        ports and their states: bind, close, send, status, unmask;
+//   event-channel-op      the hypercall and its old form
+//   event-2l              the 2-level ABI: pending, mask, selector, upcall_pending
+//   callback              set_callbacks, callback_op; the upcall on the way back to the guest
+//   timer, softirq        timers on virtual time, set_timer_op; Xen's deferred work
+//   poll                  SCHEDOP_poll
+export * from './event-channel.ts';
+export * from './event-channel-op.ts';
+export * from './event-2l.ts';
+export * from './callback.ts';
+export * from './timer.ts';
+export * from './softirq.ts';
+export * from './poll.ts';
+// xenlab: end event-contents

@@ -35,6 +35,12 @@ import { IRET_MECHANISM } from './iret.ts';
 import { EMUL_PRIV_OP_MECHANISM } from './emul-priv-op.ts';
 import { DEBUGREG_MECHANISM } from './debugreg.ts';
 // xenlab: end memory-mechanism-imports
+// xenlab: region event-mechanism-imports from 07
+import { EVENT_CHANNEL_MECHANISM } from './event-channel-op.ts';
+import { CALLBACK_MECHANISM } from './callback.ts';
+import { TIMER_MECHANISM } from './timer.ts';
+import { POLL_MECHANISM } from './poll.ts';
+// xenlab: end event-mechanism-imports
 
 export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 02: the first hypercalls.
@@ -72,4 +78,11 @@ export const MECHANISMS: readonly Mechanism[] = [
   IRET_MECHANISM,
   DEBUGREG_MECHANISM,
   // xenlab: end memory-mechanisms
+  // xenlab: region event-mechanisms from 07
+  // Chapter 07: event channels, the callbacks that deliver them, timers, SCHEDOP_poll.
+  EVENT_CHANNEL_MECHANISM,
+  CALLBACK_MECHANISM,
+  TIMER_MECHANISM,
+  POLL_MECHANISM,
+  // xenlab: end event-mechanisms
 ];
