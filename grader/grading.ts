@@ -11,6 +11,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Exercise } from '../chapters/exercise.ts';
+import { cacheDir } from './cache.ts';
 import type { GradedChapter } from './chapters.ts';
 import { exerciseAt } from './exercise-body.ts';
 import { runTests, type TestResult } from './runner/index.ts';
@@ -76,6 +77,8 @@ export interface GradeOptions {
   packs?: string[];
   /** Grade without type-checking the tree first (the grader's own fixtures). */
   skipTypecheck?: boolean;
+  /** Keep the transformed modules in the cache folder for the next grade of this tree. */
+  moduleCache?: boolean;
   wallClockLimitMs?: number;
   /** How long one test may run before it counts as hung. */
   testTimeoutMs?: number;
@@ -247,6 +250,7 @@ async function runGrade(options: GradeOptions): Promise<GradeReport> {
       filter,
       wallClockLimitMs: options.wallClockLimitMs,
       testTimeoutMs: options.testTimeoutMs,
+      moduleCache: options.moduleCache ? join(cacheDir(), 'modules') : undefined,
       onResult: (r) => {
         add(r);
         options.onUpdate?.(scoreResults(options, results, undefined, false, elapsed()));

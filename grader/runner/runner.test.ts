@@ -1,6 +1,8 @@
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../cache.ts';
+import { fixtureChapter, TREES } from '../fixtures/grade.ts';
 import { declaredTests, isExerciseId, runTests, type TestResult } from './index.ts';
 import { createMount } from './mount.ts';
 
@@ -119,6 +121,34 @@ describe('runTests on the fixture chapters', () => {
       '01-virtualization/basics.test.ts::01-add › adds wrongly failed',
     ]);
   }, 120_000);
+});
+
+describe('the module cache', () => {
+  test('a tree is graded as it is, whatever an earlier run of another tree or version cached', async () => {
+    const fx = fixtureChapter();
+    const moduleCache = join(fx.root, 'modules');
+    const statuses = async (src: string) => {
+      const outcome = await runTests({
+        src,
+        testDirs: [join(fx.chapter.dir, 'tests')],
+        seed: 1,
+        moduleCache,
+      });
+      return outcome.results.map((r) => `${r.name}: ${r.status}`);
+    };
+    const allPass = [
+      'adds small numbers: passed',
+      'adds negative numbers: passed',
+      'subtracts: passed',
+    ];
+    expect(await statuses(fx.tree('solved'))).toEqual(allPass);
+    expect(readdirSync(moduleCache).length, 'modules were cached').toBeGreaterThan(0);
+    // The same test file, mounted on another tree: its cached imports must not lead to the first.
+    const wrong = fx.tree('subWrong');
+    expect(await statuses(wrong)).toEqual([...allPass.slice(0, 2), 'subtracts: failed']);
+    writeFileSync(join(wrong, 'calc.ts'), TREES.solved);
+    expect(await statuses(wrong), 'an edit counts').toEqual(allPass);
+  });
 });
 
 describe('helpers', () => {
