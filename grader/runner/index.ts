@@ -355,6 +355,8 @@ interface Probe {
   site?: string;
   /** Stopped early: it was looping where an earlier test hung. */
   same: boolean;
+  /** The guest's last instruction, when a vCPU had run one (guest-at.ts). */
+  guest?: string;
 }
 
 /** Why a hung test failed: for how long, and where it was looping when it was stopped. */
@@ -368,15 +370,17 @@ function hangMessage(
   const at = probe === undefined ? undefined : frameInSrc({ message: '', stack: probe.stack }, src);
   const fn = probe?.site?.split('@')[0];
   const where = at === undefined ? '' : ` in ${fn === '<anonymous>' ? 'code' : fn} at ${at}`;
+  const guest =
+    probe?.guest === undefined ? '' : ` The guest's last instruction was ${probe.guest}.`;
   if (probe?.same === true) {
     const other = sites.get(probe.site!) ?? 'an earlier test';
     return (
       `stopped after ${seconds} s: it was looping${where}, where "${other}" hung — ` +
-      'the same infinite loop, most likely'
+      `the same infinite loop, most likely.${guest}`
     );
   }
   const loop = where === '' ? '' : ` It was${where} when it was stopped.`;
-  return `did not finish within ${seconds} s: an infinite loop in your code?${loop}`;
+  return `did not finish within ${seconds} s: an infinite loop in your code?${loop}${guest}`;
 }
 
 type ChildEnd =

@@ -1,8 +1,11 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../cache.ts';
+import { loadChapter } from '../chapters.ts';
 import { fixtureChapter, TREES } from '../fixtures/grade.ts';
+import { writeSnapshot } from '../starter.ts';
 import { declaredTests, isExerciseId, runTests, type TestResult } from './index.ts';
 import { createMount } from './mount.ts';
 
@@ -121,6 +124,29 @@ describe('runTests on the fixture chapters', () => {
       '01-virtualization/basics.test.ts::01-add › adds wrongly failed',
     ]);
   }, 120_000);
+});
+
+describe('a hang in code handling a guest', () => {
+  test("names the guest's last instruction and the line that made the hypercall", async () => {
+    const chapter = await loadChapter('02');
+    const src = mkdtempSync(join(tmpdir(), 'xenlab-hang-guest-'));
+    await writeSnapshot(chapter, src, true);
+    const console = join(src, 'xen', 'console.ts');
+    const text = readFileSync(console, 'utf8');
+    const loop = '  while (count >= 0) {}\n  switch (cmd) {';
+    writeFileSync(console, text.replace('  switch (cmd) {', loop));
+    const outcome = await runTests({
+      src,
+      testDirs: [join(chapter.dir, 'tests')],
+      seed: 1,
+      filter: 'boots on your hypervisor and powers off',
+      testTimeoutMs: 2000,
+    });
+    expect(outcome.results).toHaveLength(1);
+    expect(outcome.results[0]!.message).toMatch(
+      /^did not finish within 2 s: an infinite loop in your code\? It was in doConsoleIo at src\/xen\/console\.ts:\d+:\d+ when it was stopped\. The guest's last instruction was int 0x82 at 0x00001245, called from src\/guests\/lib\/xen\.inc:\d+: call hypercall_page \+ %1 \* 32 in simplest\.asm\.$/,
+    );
+  });
 });
 
 describe('the module cache', () => {
