@@ -11,6 +11,7 @@ import { CONSOLE_MECHANISM } from './console.ts';
 import { SCHED_OP_MECHANISM } from './sched.ts';
 import { XEN_VERSION_MECHANISM } from './version.ts';
 import { VM_ASSIST_MECHANISM } from './vm-assist.ts';
+import { CPUID_MECHANISM } from './cpuid.ts';
 // xenlab: region time-mechanism-imports from 03
 import { TIME_MECHANISM } from './time.ts';
 import { PLATFORM_MECHANISM } from './platform.ts';
@@ -30,7 +31,16 @@ import { MMUEXT_OP_MECHANISM } from './mmuext.ts';
 import { UPDATE_DESCRIPTOR_MECHANISM } from './descriptor.ts';
 import { MEMORY_OP_MECHANISM } from './memory-op.ts';
 import { MULTICALL_MECHANISM } from './multicall.ts';
+import { IRET_MECHANISM } from './iret.ts';
+import { EMUL_PRIV_OP_MECHANISM } from './emul-priv-op.ts';
+import { DEBUGREG_MECHANISM } from './debugreg.ts';
 // xenlab: end memory-mechanism-imports
+// xenlab: region event-mechanism-imports from 07
+import { EVENT_CHANNEL_MECHANISM } from './event-channel-op.ts';
+import { CALLBACK_MECHANISM } from './callback.ts';
+import { TIMER_MECHANISM } from './timer.ts';
+import { POLL_MECHANISM } from './poll.ts';
+// xenlab: end event-mechanism-imports
 
 export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 02: the first hypercalls.
@@ -38,6 +48,7 @@ export const MECHANISMS: readonly Mechanism[] = [
   SCHED_OP_MECHANISM,
   XEN_VERSION_MECHANISM,
   VM_ASSIST_MECHANISM,
+  CPUID_MECHANISM,
   // xenlab: region time-mechanisms from 03
   // Chapter 03: time, and dom0 setting the time of day.
   TIME_MECHANISM,
@@ -53,8 +64,10 @@ export const MECHANISMS: readonly Mechanism[] = [
   // xenlab: end grant-mechanisms
   // xenlab: region memory-mechanisms from 05
   // Chapter 05: memory management. A write to a guest's L1 under the writable-pagetables assist
-  // is Xen's to commit, so its hook runs before the bounce that would give the guest the fault.
+  // is Xen's to commit, so its hook runs before the bounce that would give the guest the fault;
+  // so does the emulation of the privileged instructions Xen lets the kernel use.
   PTWR_MECHANISM,
+  EMUL_PRIV_OP_MECHANISM,
   BOUNCE_MECHANISM,
   TRAP_TABLE_MECHANISM,
   MMU_UPDATE_MECHANISM,
@@ -62,5 +75,14 @@ export const MECHANISMS: readonly Mechanism[] = [
   UPDATE_DESCRIPTOR_MECHANISM,
   MEMORY_OP_MECHANISM,
   MULTICALL_MECHANISM,
+  IRET_MECHANISM,
+  DEBUGREG_MECHANISM,
   // xenlab: end memory-mechanisms
+  // xenlab: region event-mechanisms from 07
+  // Chapter 07: event channels, the callbacks that deliver them, timers, SCHEDOP_poll.
+  EVENT_CHANNEL_MECHANISM,
+  CALLBACK_MECHANISM,
+  TIMER_MECHANISM,
+  POLL_MECHANISM,
+  // xenlab: end event-mechanisms
 ];

@@ -11,6 +11,7 @@ import { CONSOLE_MECHANISM } from './console.ts';
 import { SCHED_OP_MECHANISM } from './sched.ts';
 import { XEN_VERSION_MECHANISM } from './version.ts';
 import { VM_ASSIST_MECHANISM } from './vm-assist.ts';
+import { CPUID_MECHANISM } from './cpuid.ts';
 import { TIME_MECHANISM } from './time.ts';
 import { PLATFORM_MECHANISM } from './platform.ts';
 import { GRANT_TABLES_MECHANISM } from './grant-table-op.ts';
@@ -22,6 +23,9 @@ import { MMUEXT_OP_MECHANISM } from './mmuext.ts';
 import { UPDATE_DESCRIPTOR_MECHANISM } from './descriptor.ts';
 import { MEMORY_OP_MECHANISM } from './memory-op.ts';
 import { MULTICALL_MECHANISM } from './multicall.ts';
+import { IRET_MECHANISM } from './iret.ts';
+import { EMUL_PRIV_OP_MECHANISM } from './emul-priv-op.ts';
+import { DEBUGREG_MECHANISM } from './debugreg.ts';
 
 export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 02: the first hypercalls.
@@ -29,14 +33,17 @@ export const MECHANISMS: readonly Mechanism[] = [
   SCHED_OP_MECHANISM,
   XEN_VERSION_MECHANISM,
   VM_ASSIST_MECHANISM,
+  CPUID_MECHANISM,
   // Chapter 03: time, and dom0 setting the time of day.
   TIME_MECHANISM,
   PLATFORM_MECHANISM,
   // Chapter 04: grant tables.
   GRANT_TABLES_MECHANISM,
   // Chapter 05: memory management. A write to a guest's L1 under the writable-pagetables assist
-  // is Xen's to commit, so its hook runs before the bounce that would give the guest the fault.
+  // is Xen's to commit, so its hook runs before the bounce that would give the guest the fault;
+  // so does the emulation of the privileged instructions Xen lets the kernel use.
   PTWR_MECHANISM,
+  EMUL_PRIV_OP_MECHANISM,
   BOUNCE_MECHANISM,
   TRAP_TABLE_MECHANISM,
   MMU_UPDATE_MECHANISM,
@@ -44,4 +51,6 @@ export const MECHANISMS: readonly Mechanism[] = [
   UPDATE_DESCRIPTOR_MECHANISM,
   MEMORY_OP_MECHANISM,
   MULTICALL_MECHANISM,
+  IRET_MECHANISM,
+  DEBUGREG_MECHANISM,
 ];
