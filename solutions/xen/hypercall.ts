@@ -15,6 +15,7 @@ import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';
 import type { HypercallHandlers } from './mechanism.ts';
 // xenlab: region hypercall-time-import from 07
 import type { XenTime } from './time.ts';
+import type { XenArea } from './x86-desc.ts';
 // xenlab: end hypercall-time-import
 
 /** Size of Xen's dispatch table: numbers at or above it are -ENOSYS. */
@@ -48,6 +49,8 @@ export interface HypervisorServices {
   // xenlab: end services-time
   /** Machine frames and their owners. */
   readonly heap: Heap;
+  /** Xen's GDT, IDT and TSS in the hole, and the L1 that maps them. */
+  readonly area: XenArea;
 }
 
 // xenlab: region hypercall-handler from 02

@@ -38,6 +38,8 @@ export interface HypervisorServices {
   readonly traceSink: ((t: HypercallTrace) => void) | null;
   /** Machine frames and their owners. */
   readonly heap: Heap;
+  /** Xen's GDT, IDT and TSS in the hole, and the L1 that maps them. */
+  readonly area: XenArea;
 }
 
 export interface HypercallContext {

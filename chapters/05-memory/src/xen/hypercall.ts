@@ -39,6 +39,8 @@ export interface HypervisorServices {
   settime(secs: number, nsecs: number, systemTime: number): void;
   /** Machine frames and their owners. */
   readonly heap: Heap;
+  /** Xen's GDT, IDT and TSS in the hole, and the L1 that maps them. */
+  readonly area: XenArea;
 }
 
 export interface HypercallContext {
