@@ -1,6 +1,7 @@
 // Hypercall dispatch: the register convention, the table lookup and the structured trace:
 // book §2.3; Xen xen/arch/x86/x86_32/entry.S (hypercall_table), xen/include/hypercall-defs.c.
 // xenlab: file from 02
+// biome-ignore-all assist/source/organizeImports: the chapter-07 import stays in its region
 //
 // A hypercall arrives as `int $0x82` from ring 1 (inline, or from a stub of the hypercall page):
 // EAX = number, EBX ECX EDX ESI EDI EBP = arguments; the result goes back in EAX. A handler
@@ -13,9 +14,9 @@ import { ENOSYS, formatResult } from './errno.ts';
 import type { Heap } from './heap.ts';
 import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';
 import type { HypercallHandlers } from './mechanism.ts';
+import type { XenArea } from './x86-desc.ts';
 // xenlab: region hypercall-time-import from 07
 import type { XenTime } from './time.ts';
-import type { XenArea } from './x86-desc.ts';
 // xenlab: end hypercall-time-import
 
 /** Size of Xen's dispatch table: numbers at or above it are -ENOSYS. */
