@@ -12,6 +12,11 @@ import { platformOp, settimeOp } from '../xen/platform.ts';
 import { getSTime } from '../xen/time.ts';
 // xenlab: end toolstack-settime-import
 import type { DomainConfig, Xen } from '../xen/xen.ts';
+// xenlab: region toolstack-xenstore-import from 08
+import { introduceDomain, startXenstored } from './xenstore-domain.ts';
+import { XsClient } from './xenstored/client.ts';
+import { Xenstored } from './xenstored/xenstored.ts';
+// xenlab: end toolstack-xenstore-import
 
 /** What `xl list` shows for a domain. */
 export interface DomainInfo {
@@ -25,14 +30,28 @@ export interface DomainInfo {
 
 export class Toolstack {
   readonly xen: Xen;
+  // xenlab: region toolstack-xenstore from 08
+  /** Domain 0's xenstored, and the toolstack's own connection to it. */
+  readonly xenstored = new Xenstored();
+  readonly xs = new XsClient(this.xenstored);
+  // xenlab: end toolstack-xenstore
 
   constructor(xen: Xen) {
     this.xen = xen;
+    // xenlab: region toolstack-xenstore-start from 08
+    startXenstored(xen, this.xenstored, this.xs);
+    this.xs.write('/local/domain/0/name', 'Domain-0');
+    this.xs.write('/local/domain/0/domid', '0');
+    // xenlab: end toolstack-xenstore-start
   }
 
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
-    return this.xen.createDomain(image, config).domain;
+    const d = this.xen.createDomain(image, config).domain;
+    // xenlab: region toolstack-introduce from 08
+    introduceDomain(this.xen, this.xs, d);
+    // xenlab: end toolstack-introduce
+    return d;
   }
 
   // xenlab: region toolstack-lifecycle from 02
