@@ -86,6 +86,16 @@ export class Toolstack {
   }
   // xenlab: end toolstack-memory-target
 
+  // xenlab: region toolstack-mem-set from 08
+  /**
+   * Asks the domain to use `targetKiB` of memory (`xl mem-set`): the toolstack writes XenStore's
+   * memory/target, which the guest's balloon driver watches. Xen enforces only the maximum.
+   */
+  setMemoryTarget(d: Domain, targetKiB: number): void {
+    this.xs.write(`/local/domain/${d.domid}/memory/target`, String(targetKiB));
+  }
+  // xenlab: end toolstack-mem-set
+
   // xenlab: region toolstack-settime from 03
   /**
    * Sets the time of day to `secs`.`nsecs` since 1970 (as `date -s` does on a dom0): a

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PAGE_SIZE, PhysMemory } from '../../sim/host.ts';
+import { asmSourcesUnder } from '../../tools/asm-sources.ts';
+import { buildGuest } from '../guests/index.ts';
 import { START_INFO } from '../xen/abi.ts';
 import { ECS } from '../xen/event-channel.ts';
 import { runDomains } from '../xen/schedule.ts';
@@ -83,4 +85,32 @@ describe('the toolstack and XenStore (book §8.1, §8.3)', () => {
       expect(xen.panicReport).toBe(null);
     },
   );
+
+  it('the balloon follows memory/target through a watch (xl mem-set)', () => {
+    const xen = new Xen(new PhysMemory(48 << 20));
+    const ts = new Toolstack(xen);
+    const sources = asmSourcesUnder(new URL('../guests', import.meta.url).pathname);
+    const d = ts.create(buildGuest('balloon.asm', sources), {
+      name: 'balloon',
+      memoryMiB: 16,
+      cmdline: '',
+    });
+    const free = xen.heap.free;
+    ts.start(d);
+    runDomains(xen, 500_000);
+    ts.setMemoryTarget(d, 12 * 1024);
+    runDomains(xen, 500_000);
+    expect(d.totPages, 'down to 12 MiB').toBe(3072);
+    ts.setMemoryTarget(d, 10 * 1024);
+    runDomains(xen, 500_000);
+    expect(ts.console(d).split('\r\n')).toEqual([
+      'balloon: no balloon_target on the command line',
+      'balloon: target 16384 KiB, gave back 0 pages, now 4096 pages',
+      'balloon: target 12288 KiB, gave back 1024 pages, now 3072 pages',
+      'balloon: target 10240 KiB, gave back 512 pages, now 2560 pages',
+      '',
+    ]);
+    expect(xen.heap.free, 'the frames went back to Xen').toBe(free + 1536);
+    expect(d.shutdownReason, 'it followed three targets, then powered off').toBe(0);
+  });
 });

@@ -73,6 +73,14 @@ export class Toolstack {
   }
 
   /**
+   * Asks the domain to use `targetKiB` of memory (`xl mem-set`): the toolstack writes XenStore's
+   * memory/target, which the guest's balloon driver watches. Xen enforces only the maximum.
+   */
+  setMemoryTarget(d: Domain, targetKiB: number): void {
+    this.xs.write(`/local/domain/${d.domid}/memory/target`, String(targetKiB));
+  }
+
+  /**
    * Sets the time of day to `secs`.`nsecs` since 1970 (as `date -s` does on a dom0): a
    * XENPF_settime64 platform_op, stamped with the system time it is taken at.
    */

@@ -134,6 +134,24 @@ xs_request:
   pop edx
   ret
 
+; xs_wait_event: waits for the next watch event; its path and token are in xs_event.
+xs_wait_event:
+  push esi
+  push edi
+  push ecx
+.next:
+  call xs_read_reply
+  cmp eax, XS_WATCH_EVENT
+  jne .next
+  mov esi, xs_reply
+  mov edi, xs_event
+  rep movsb
+  mov byte [edi], 0
+  pop ecx
+  pop edi
+  pop esi
+  ret
+
 ; xs_read: reads the node whose NUL-terminated path is at ESI; its value is in xs_reply.
 ; Returns 0 in EAX, or XS_ERROR. Clobbers ECX.
 xs_read:
