@@ -6,12 +6,23 @@
 // In chapter 02 the toolstack calls Xen's domain-control operations directly; the domctl
 // hypercall it will issue instead arrives with the Xen API chapter (11).
 
+// biome-ignore-all assist/source/organizeImports: each chapter's imports stay in one block
 import type { Domain, DomainState } from '../xen/domain.ts';
 // xenlab: region toolstack-settime-import from 03
 import { platformOp, settimeOp } from '../xen/platform.ts';
 import { getSTime } from '../xen/time.ts';
 // xenlab: end toolstack-settime-import
 import type { DomainConfig, Xen } from '../xen/xen.ts';
+// xenlab: region toolstack-console-import from 06
+import { PAGE_SIZE } from '../../sim/host.ts';
+import { START_INFO } from '../xen/abi.ts';
+// xenlab: end toolstack-console-import
+// xenlab: region toolstack-console-send-import from 06 until 07
+import { bindConsoleEvents } from '../xen/console-send.ts';
+// xenlab: end toolstack-console-send-import
+// xenlab: region toolstack-consoled-import from 06
+import { Xenconsoled } from './xenconsoled.ts';
+// xenlab: end toolstack-consoled-import
 
 /** What `xl list` shows for a domain. */
 export interface DomainInfo {
@@ -25,15 +36,50 @@ export interface DomainInfo {
 
 export class Toolstack {
   readonly xen: Xen;
+  // xenlab: region toolstack-consoled from 06
+  /** Domain 0's console back end: every domain's console ring. */
+  readonly consoled: Xenconsoled;
+  // xenlab: end toolstack-consoled
 
   constructor(xen: Xen) {
     this.xen = xen;
+    // xenlab: region toolstack-consoled-start from 06
+    this.consoled = new Xenconsoled(xen.mem);
+    // xenlab: end toolstack-consoled-start
+    // xenlab: region toolstack-console-events from 06 until 07
+    bindConsoleEvents(xen, (d, port) => this.consoled.notify(d.domid, port));
+    // xenlab: end toolstack-console-events
   }
 
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
-    return this.xen.createDomain(image, config).domain;
+    const d = this.xen.createDomain(image, config).domain;
+    // xenlab: region toolstack-console-connect from 06
+    this.connectConsole(d);
+    // xenlab: end toolstack-console-connect
+    return d;
   }
+
+  // xenlab: region toolstack-connect-console from 06
+  /**
+   * Hands the domain's console page and port to the back end, as libxl tells xenconsoled
+   * through XenStore (chapter 08): the page and port the builder put in start_info.
+   */
+  private connectConsole(d: Domain): void {
+    const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
+    const mfn = this.xen.mem.read32(startInfo + START_INFO.console_domU_mfn);
+    const port = this.xen.mem.read32(startInfo + START_INFO.console_domU_evtchn);
+    this.consoled.connect(d.domid, mfn * PAGE_SIZE, port);
+  }
+
+  /**
+   * Text typed at the domain's console (`xl console`), delivered through its `in` ring. A
+   * destroyed domain's page is no longer its own: nothing is written there.
+   */
+  type(d: Domain, text: string): void {
+    if (!d.destroyed) this.consoled.type(d.domid, text);
+  }
+  // xenlab: end toolstack-connect-console
 
   // xenlab: region toolstack-lifecycle from 02
   /** Lets a freshly built domain run for the first time. */
@@ -80,7 +126,12 @@ export class Toolstack {
   // xenlab: end toolstack-settime
   /** Everything the domain has written to its console so far. */
   console(d: Domain): string {
-    return this.xen.consoleOutput.get(d.domid) ?? '';
+    let text = this.xen.consoleOutput.get(d.domid) ?? '';
+    // xenlab: region toolstack-console-ring from 06
+    // What it printed through Xen's console (console_io), then what it wrote to its ring.
+    text += this.consoled.output(d.domid);
+    // xenlab: end toolstack-console-ring
+    return text;
   }
 
   list(): DomainInfo[] {

@@ -127,6 +127,20 @@ export const GUESTS: readonly GuestInfo[] = [
     chapter: '04',
   },
   // xenlab: end guests-grant-tables
+  // xenlab: region device-guests from 06
+  {
+    name: 'console',
+    main: 'console.asm',
+    description: 'greets over its console ring and echoes what is typed until Ctrl-D (book §6.7)',
+    chapter: '06',
+  },
+  {
+    name: 'ring-front',
+    main: 'ring-front.asm',
+    description: 'sends count=N requests over a shared ring at pfn ring=P and checks the answers',
+    chapter: '06',
+  },
+  // xenlab: end device-guests
 ];
 
 /** A guest that did not assemble: the assembler's messages, one per line. */

@@ -31,6 +31,9 @@ import { UPDATE_DESCRIPTOR_MECHANISM } from './descriptor.ts';
 import { MEMORY_OP_MECHANISM } from './memory-op.ts';
 import { MULTICALL_MECHANISM } from './multicall.ts';
 // xenlab: end memory-mechanism-imports
+// xenlab: region console-send-import from 06 until 07
+import { CONSOLE_SEND_MECHANISM } from './console-send.ts';
+// xenlab: end console-send-import
 
 export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 02: the first hypercalls.
@@ -63,4 +66,8 @@ export const MECHANISMS: readonly Mechanism[] = [
   MEMORY_OP_MECHANISM,
   MULTICALL_MECHANISM,
   // xenlab: end memory-mechanisms
+  // xenlab: region console-send-mechanism from 06 until 07
+  // Until chapter 07's event channels: EVTCHNOP_send on the console port reaches the back end.
+  CONSOLE_SEND_MECHANISM,
+  // xenlab: end console-send-mechanism
 ];
