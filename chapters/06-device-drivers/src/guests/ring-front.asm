@@ -1,7 +1,8 @@
 ; Your working copy for chapter 06, generated from solutions/guests/ring-front.asm by npx xenlab stage.
-; ring-front: a front end that sends count=N requests over a shared ring at pfn ring=P (the
-; toolstack passes both out of band; chapter 08's XenStore is the usual way) and checks every
-; response: book §6.3. A request is {id, value}; the back end answers {id, value + 1}.
+; ring-front: a front end that sends count=N requests over a shared ring at pfn ring=P and checks
+; every response: book §6.3. A request is {id, value}; the back end answers {id, value + 1}. It
+; notifies on port evtchn=E when the ring's event index asks for it. The toolstack passes all
+; three out of band; chapter 08's XenStore is the usual way.
 
 %include "lib/head.asm"
 
@@ -15,6 +16,10 @@ main:
   mov esi, count_key
   call cmdline_number
   mov [count], eax
+  mov esi, evtchn_key
+  call cmdline_number
+  mov [port], eax
+  or eax, [count]
   or eax, [ring_pfn]
   cmp eax, -1
   je .usage
@@ -41,7 +46,14 @@ main:
   jmp .produce
 .push:
   call ring_push_requests_and_check_notify
-  add [notifications], eax             ; with event channels (chapter 07) this sends an event
+  test eax, eax
+  jz .consume
+  inc dword [notifications]
+  push ebx
+  mov ebx, EVTCHNOP_send
+  mov ecx, port                        ; struct evtchn_send { port }
+  HYPERCALL __HYPERVISOR_event_channel_op
+  pop ebx
 .consume:
   call ring_unconsumed_responses
   test eax, eax
@@ -96,13 +108,15 @@ main:
 section .data
 ring_key:      db "ring=", 0
 count_key:     db "count=", 0
+evtchn_key:    db "evtchn=", 0
 done_text:     db "ring-front: responses ", 0
 notified_text: db ", notifications ", 0
 wrong_text:    db "ring-front: wrong response ", 0
-usage_text:    db "ring-front: boot with ring=PFN count=N on the command line", 13, 10, 0
+usage_text:    db "ring-front: boot with ring=PFN count=N evtchn=PORT on the command line", 13, 10, 0
 crlf:          db 13, 10, 0
 ring_pfn:      dd 0
 count:         dd 0
+port:          dd 0
 sent:          dd 0
 received:      dd 0
 notifications: dd 0
