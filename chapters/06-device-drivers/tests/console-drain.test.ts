@@ -95,7 +95,13 @@ describe('06-console-drain', () => {
     g.startIndices(start, start);
     const typed = typedText(rng, 500 + rng.below(3000));
     g.consoled.type(g.domain.domid, `${typed}\x04`);
-    g.interleave(rng, 1 + rng.below(100), 5_000_000, g.service, () => g.domain.state === 'shutdown');
+    g.interleave(
+      rng,
+      1 + rng.below(100),
+      5_000_000,
+      g.service,
+      () => g.domain.state === 'shutdown',
+    );
     g.service();
     expect(
       g.output() === echoed(typed),

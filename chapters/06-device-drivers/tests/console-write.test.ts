@@ -48,7 +48,11 @@ describe('06-console-write', () => {
     const typed = typedText(rng, 2 * XENCONS_OUT_SIZE + rng.below(2000)).replaceAll('\r', '.');
     let fed = 0;
     const feed = () => {
-      const n = consoleFeedIn(g.xen.mem, g.ring, [...typed.slice(fed)].map((c) => c.charCodeAt(0)));
+      const n = consoleFeedIn(
+        g.xen.mem,
+        g.ring,
+        [...typed.slice(fed)].map((c) => c.charCodeAt(0)),
+      );
       if (typeof n === 'number') fed += n;
     };
     // Only input moves: nobody drains `out`, so the echo fills it and the guest must wait.
@@ -62,11 +66,17 @@ describe('06-console-write', () => {
     expect(g.domain.state, 'a guest waiting for room keeps running').not.toBe('shutdown');
     // Now the back end drains again; the rest of the input follows, then Ctrl-D.
     const rest = [...`${typed.slice(fed)}${CTRL_D}`].map((c) => c.charCodeAt(0));
-    g.interleave(rng, 200, FUEL, () => {
-      g.service();
-      const n = consoleFeedIn(g.xen.mem, g.ring, rest);
-      if (typeof n === 'number') rest.splice(0, n);
-    }, () => g.domain.state === 'shutdown');
+    g.interleave(
+      rng,
+      200,
+      FUEL,
+      () => {
+        g.service();
+        const n = consoleFeedIn(g.xen.mem, g.ring, rest);
+        if (typeof n === 'number') rest.splice(0, n);
+      },
+      () => g.domain.state === 'shutdown',
+    );
     g.service();
     expect(
       g.output() === echoed(typed),
@@ -79,7 +89,13 @@ describe('06-console-write', () => {
   test('the guest notifies its back end through the console event channel', () => {
     const rng = testRng('06-console-write/notify');
     const g = guestWithConsole('console.asm');
-    g.interleave(rng, 500, 200_000, () => {}, () => g.outPending() === GREETING.length);
+    g.interleave(
+      rng,
+      500,
+      200_000,
+      () => {},
+      () => g.outPending() === GREETING.length,
+    );
     const sends = g.traces.filter(
       (t) => t.name === 'event_channel_op' && t.domid === g.domain.domid,
     );

@@ -42,7 +42,15 @@ describe('06-ring-indices', () => {
     for (const entrySize of [8, 64, 112]) {
       const { front, back } = ring(entrySize, 0);
       const size = ringSize(entrySize);
-      for (const i of [0, size - 1, size, 0xffffffff, nearWrap(rng), rng.nextU32(), rng.nextU32()]) {
+      for (const i of [
+        0,
+        size - 1,
+        size,
+        0xffffffff,
+        nearWrap(rng),
+        rng.nextU32(),
+        rng.nextU32(),
+      ]) {
         const want = SRING_AT + SRING.ring + (i % size) * entrySize;
         expect(ringSlot(front, i), `${size} slots of ${entrySize} bytes: index ${hex(i)}`).toBe(
           want,
@@ -57,7 +65,9 @@ describe('06-ring-indices', () => {
     const start = nearWrap(rng);
     const { mem, front } = ring(8, start);
     const size = front.nrEnts;
-    expect(ringFreeRequests(front), `an empty ring at ${hex(start)} has every slot free`).toBe(size);
+    expect(ringFreeRequests(front), `an empty ring at ${hex(start)} has every slot free`).toBe(
+      size,
+    );
     const n = 1 + rng.below(size - 1);
     front.reqProdPvt = (start + n) >>> 0;
     expect(ringFreeRequests(front), `${n} requests in flight from ${hex(start)}`).toBe(size - n);

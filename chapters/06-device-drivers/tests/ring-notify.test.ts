@@ -115,7 +115,10 @@ describe('06-ring-notify', () => {
       };
       const work =
         side === 'requests' ? ringFinalCheckForRequests(back) : ringFinalCheckForResponses(front);
-      expect(mem.hook, `the final check for ${side} arms ${side === 'requests' ? 'req' : 'rsp'}_event`).toBeNull();
+      expect(
+        mem.hook,
+        `the final check for ${side} arms ${side === 'requests' ? 'req' : 'rsp'}_event`,
+      ).toBeNull();
       expect(notified, 'the producer saw the old event index and did not notify').toBe(false);
       expect(
         work,

@@ -68,7 +68,13 @@ export function guestWithConsole(main: string, cmdline = '') {
      * Runs the guest in slices of 1 … `maxSlice` instructions (seeded), calling `between` after
      * each, until `done()` or `fuel` instructions. Returns the instructions run.
      */
-    interleave(rng: Prng, maxSlice: number, fuel: number, between: () => void, done: () => boolean) {
+    interleave(
+      rng: Prng,
+      maxSlice: number,
+      fuel: number,
+      between: () => void,
+      done: () => boolean,
+    ) {
       if (!domain.started) xen.unpauseDomain(domain);
       let ran = 0;
       while (ran < fuel && !done()) {
