@@ -17,10 +17,11 @@
 // `exitErrorCode`, `exitHasErrorCode`, `exitSoftware` and the `exitPort…` fields. EFLAGS only
 // through getEflags/setEflags. The Cpu's other fields belong to the interpreter.
 
-import type { Cpu } from './cpu/cpu.ts';
+import { type Cpu, EAX, EBX, ECX, EDX } from './cpu/cpu.ts';
 import { decodeEa32At } from './cpu/decode.ts';
 import { FAULT } from './cpu/fault.ts';
 import { fpuReset } from './cpu/fpu.ts';
+import { cpuid } from './cpu/instructions/privileged.ts';
 import {
   descBase,
   descHi,
@@ -69,9 +70,12 @@ export {
   SS,
   TR,
   VEC_BP,
+  VEC_DB,
   VEC_GP,
+  VEC_NM,
   VEC_OF,
   VEC_PF,
+  VEC_UD,
 } from './cpu/cpu.ts';
 export { getEflags, setEflags } from './cpu/flags.ts';
 
@@ -97,6 +101,29 @@ export function writeCr(cpu: Cpu, n: 0 | 2 | 3 | 4, value: number): void {
   }
 }
 
+/** One CPUID answer: EAX, EBX, ECX, EDX. */
+export interface CpuidLeaf {
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+}
+
+/**
+ * What CPUID answers on this CPU for `leaf` (EAX) and `subleaf` (ECX), as the instruction
+ * would, leaving the registers as they were: the host reading the hardware it runs on.
+ */
+export function hostCpuid(cpu: Cpu, leaf: number, subleaf: number): CpuidLeaf {
+  const saved = [cpu.reg32[EAX]!, cpu.reg32[EBX]!, cpu.reg32[ECX]!, cpu.reg32[EDX]!];
+  cpu.reg32[EAX] = leaf;
+  cpu.reg32[ECX] = subleaf;
+  cpuid(cpu);
+  const r = cpu.reg32;
+  const out = { a: r[EAX]! >>> 0, b: r[EBX]! >>> 0, c: r[ECX]! >>> 0, d: r[EDX]! >>> 0 };
+  [r[EAX], r[EBX], r[ECX], r[EDX]] = saved;
+  return out;
+}
+
 // --- Running a vCPU, and what its exits report.
 export { ExitReason, HostMode, type IoBus } from './cpu/cpu.ts';
 export { PF_P, PF_U, PF_W } from './cpu/paging.ts';
@@ -108,6 +135,26 @@ export { run } from './cpu/run.ts';
  */
 export function trapInstructionAddress(cpu: Cpu): number {
   return cpu.exitSoftware ? cpu.instrStart : cpu.eip;
+}
+
+// --- The x86-TSO store buffer (book §6.3.2; sim/cpu/store-buffer.ts): off by default. With it
+// on, a vCPU's stores wait in a FIFO that drains at seeded points, at fences and at every exit;
+// the host, reading PhysMemory, sees only what has drained.
+export { type StoreBufferConfig, setStoreBuffer } from './cpu/store-buffer.ts';
+
+/**
+ * Makes every store `cpu` has buffered visible to the host and the other CPUs. Exits drain the
+ * buffer already; the host calls this where it diverts a vCPU it did not stop with an exit (an
+ * event upcall after a slice ran out, a vCPU taken off its CPU), which hardware would do only
+ * through an interrupt or a VM exit.
+ */
+export function drainStoreBuffer(cpu: Cpu): void {
+  cpu.storeBuffer?.drain();
+}
+
+/** How many stores `cpu` holds in its store buffer (0 without one). */
+export function bufferedStores(cpu: Cpu): number {
+  return cpu.storeBuffer?.count ?? 0;
 }
 
 // --- The guest's page tables seen from the host, and the TLB the host must keep coherent:

@@ -23,6 +23,15 @@ import { bindConsoleEvents } from '../xen/console-send.ts';
 // xenlab: region toolstack-consoled-import from 06
 import { Xenconsoled } from './xenconsoled.ts';
 // xenlab: end toolstack-consoled-import
+// xenlab: region toolstack-evtchn-import from 07
+import {
+  __HYPERVISOR_event_channel_op,
+  EVTCHN_ALLOC_UNBOUND,
+  EVTCHNOP_alloc_unbound,
+} from '../xen/abi.ts';
+import { Dom0Evtchn } from './evtchn.ts';
+import { Privcmd } from './privcmd.ts';
+// xenlab: end toolstack-evtchn-import
 
 /** What `xl list` shows for a domain. */
 export interface DomainInfo {
@@ -40,6 +49,10 @@ export class Toolstack {
   /** Domain 0's console back end: every domain's console ring. */
   readonly consoled: Xenconsoled;
   // xenlab: end toolstack-consoled
+  // xenlab: region toolstack-evtchn from 07
+  /** Domain 0's event-channel device, through which its back ends hear their guests. */
+  readonly evtchn: Dom0Evtchn;
+  // xenlab: end toolstack-evtchn
 
   constructor(xen: Xen) {
     this.xen = xen;
@@ -49,14 +62,23 @@ export class Toolstack {
     // xenlab: region toolstack-console-events from 06 until 07
     bindConsoleEvents(xen, (d, port) => this.consoled.notify(d.domid, port));
     // xenlab: end toolstack-console-events
+    // xenlab: region toolstack-evtchn-start from 07
+    this.evtchn = new Dom0Evtchn(xen);
+    // xenlab: end toolstack-evtchn-start
   }
 
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
     const d = this.xen.createDomain(image, config).domain;
+    // xenlab: region toolstack-ring-ports from 07
+    this.allocRingPorts(d);
+    // xenlab: end toolstack-ring-ports
     // xenlab: region toolstack-console-connect from 06
     this.connectConsole(d);
     // xenlab: end toolstack-console-connect
+    // xenlab: region toolstack-console-bind from 07
+    this.bindConsolePort(d);
+    // xenlab: end toolstack-console-bind
     return d;
   }
 
@@ -80,6 +102,37 @@ export class Toolstack {
     if (!d.destroyed) this.consoled.type(d.domid, text);
   }
   // xenlab: end toolstack-connect-console
+
+  // xenlab: region toolstack-alloc-ring-ports from 07
+  /**
+   * The xenstore and console ports of a new domain: unbound ports only domain 0 may bind, in
+   * the order that gives them the numbers the builder wrote into start_info (libxl allocates
+   * them before building; here the builder's numbers are fixed, so they are checked).
+   */
+  private allocRingPorts(d: Domain): void {
+    const privcmd = new Privcmd(this.xen);
+    const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
+    for (const field of [START_INFO.store_evtchn, START_INFO.console_domU_evtchn]) {
+      const want = this.xen.mem.read32(startInfo + field);
+      const arg = privcmd.writeU32(0, [d.domid, 0]);
+      const rc = privcmd.hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, arg);
+      const port = privcmd.readU32(EVTCHN_ALLOC_UNBOUND.port);
+      if (rc !== 0 || port !== want) {
+        throw new Error(`toolstack: domain ${d.domid} got port ${port} (rc ${rc}), not ${want}`);
+      }
+    }
+  }
+
+  /** xenconsoled binds the console port and serves the rings whenever the guest sends on it. */
+  private bindConsolePort(d: Domain): void {
+    const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
+    const port = this.xen.mem.read32(startInfo + START_INFO.console_domU_evtchn);
+    const rc = this.evtchn.bindInterdomain(d.domid, port, () =>
+      this.consoled.notify(d.domid, port),
+    );
+    if (rc < 0) throw new Error(`toolstack: binding domain ${d.domid}'s console port: ${rc}`);
+  }
+  // xenlab: end toolstack-alloc-ring-ports
 
   // xenlab: region toolstack-lifecycle from 02
   /** Lets a freshly built domain run for the first time. */

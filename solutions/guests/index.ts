@@ -146,6 +146,14 @@ export const GUESTS: readonly GuestInfo[] = [
     chapter: '06',
   },
   // xenlab: end device-guests
+  // xenlab: region event-guests from 07
+  {
+    name: 'timer',
+    main: 'timer.asm',
+    description: 'sleeps in SCHEDOP_block five times until its VIRQ_TIMER, 1 ms apart',
+    chapter: '07',
+  },
+  // xenlab: end event-guests
 ];
 
 /** A guest that did not assemble: the assembler's messages, one per line. */

@@ -452,3 +452,83 @@ export const XENCONS_OUT_SIZE = 2048;
 // --- event_channel_op (docs/xen-abi.md §7, §10): the one command chapter 06 needs.
 export const EVTCHNOP_send = 4;
 // xenlab: end evtchnop-send-abi
+// xenlab: region event-channel-abi from 07
+
+// --- Event channels (docs/xen-abi.md §7, public/event_channel.h, public/xen.h).
+/** event_channel_op sub-commands. */
+export const EVTCHNOP_bind_interdomain = 0;
+export const EVTCHNOP_bind_virq = 1;
+export const EVTCHNOP_bind_pirq = 2;
+export const EVTCHNOP_close = 3;
+export const EVTCHNOP_status = 5;
+export const EVTCHNOP_alloc_unbound = 6;
+export const EVTCHNOP_bind_ipi = 7;
+export const EVTCHNOP_bind_vcpu = 8;
+export const EVTCHNOP_unmask = 9;
+export const EVTCHNOP_reset = 10;
+export const EVTCHNOP_init_control = 11;
+export const EVTCHNOP_expand_array = 12;
+export const EVTCHNOP_set_priority = 13;
+export const EVTCHNOP_reset_cont = 14;
+
+/** EVTCHNOP_status's answer. */
+export const EVTCHNSTAT_closed = 0;
+export const EVTCHNSTAT_unbound = 1;
+export const EVTCHNSTAT_interdomain = 2;
+export const EVTCHNSTAT_pirq = 3;
+export const EVTCHNSTAT_virq = 4;
+export const EVTCHNSTAT_ipi = 5;
+
+/** Ports of the 2-level ABI for a 32-bit guest: 32 words of 32 bits. */
+export const NR_EVENT_CHANNELS = 1024;
+export const BITS_PER_EVTCHN_WORD = 32;
+/** vcpu_info.evtchn_pending_sel: bit w ⇒ evtchn_pending[w] may hold new unmasked bits. */
+export const VCPU_INFO_evtchn_pending_sel = 4;
+export const BIND_PIRQ__WILL_SHARE = 1;
+
+/** Virtual IRQs (public/xen.h). */
+export const VIRQ_TIMER = 0;
+export const VIRQ_DEBUG = 1;
+export const VIRQ_CONSOLE = 2;
+export const VIRQ_DOM_EXC = 3;
+export const VIRQ_TBUF = 4;
+export const VIRQ_DEBUGGER = 6;
+export const VIRQ_XENOPROF = 7;
+export const VIRQ_CON_RING = 8;
+export const NR_VIRQS = 24;
+
+/** The operation structures (x86_32): field offsets and sizes in bytes. */
+export const EVTCHN_BIND_INTERDOMAIN = {
+  remote_dom: 0,
+  remote_port: 4,
+  local_port: 8,
+  size: 12,
+} as const;
+export const EVTCHN_BIND_VIRQ = { virq: 0, vcpu: 4, port: 8, size: 12 } as const;
+export const EVTCHN_BIND_PIRQ = { pirq: 0, flags: 4, port: 8, size: 12 } as const;
+export const EVTCHN_PORT_ARG = { port: 0, size: 4 } as const;
+export const EVTCHN_STATUS = { dom: 0, port: 4, status: 8, vcpu: 12, u: 16, size: 24 } as const;
+export const EVTCHN_ALLOC_UNBOUND = { dom: 0, remote_dom: 2, port: 4, size: 8 } as const;
+export const EVTCHN_BIND_IPI = { vcpu: 0, port: 4, size: 8 } as const;
+export const EVTCHN_BIND_VCPU = { port: 0, vcpu: 4, size: 8 } as const;
+export const EVTCHN_RESET = { dom: 0, size: 2 } as const;
+/** event_channel_op_compat's evtchn_op: cmd u32 @0, the union @4 (28 bytes in all). */
+export const EVTCHN_OP_COMPAT = { cmd: 0, u: 4, size: 28 } as const;
+
+// --- Callbacks (public/callback.h).
+export const CALLBACKTYPE_event = 0;
+export const CALLBACKTYPE_failsafe = 1;
+export const CALLBACKTYPE_syscall = 2;
+export const CALLBACKTYPE_sysenter_deprecated = 3;
+export const CALLBACKTYPE_nmi = 4;
+export const CALLBACKTYPE_sysenter = 5;
+export const CALLBACKTYPE_syscall32 = 7;
+export const CALLBACKF_mask_events = 1;
+export const CALLBACKOP_register = 0;
+export const CALLBACKOP_unregister = 1;
+/** callback_register: type u16 @0, flags u16 @2, cs u32 @4, eip u32 @8; unregister: type. */
+export const CALLBACK_REGISTER = { type: 0, flags: 2, cs: 4, eip: 8, size: 12 } as const;
+export const CALLBACK_UNREGISTER = { type: 0, size: 4 } as const;
+/** The NMI's vector in the virtual IDT, where Xen keeps the NMI callback. */
+export const TRAP_nmi = 2;
+// xenlab: end event-channel-abi

@@ -1,8 +1,8 @@
 // xenlab: file from 06
 import { describe, expect, it } from 'vitest';
 import { PAGE_SIZE } from '../../sim/host.ts';
-import { __HYPERVISOR_event_channel_op, EVTCHNOP_send, START_INFO } from './abi.ts';
-import { bindConsoleEvents } from './console-send.ts';
+import { EVTCHNOP_send, START_INFO } from './abi.ts';
+import { bindConsoleEvents, doEventChannelOpConsole } from './console-send.ts';
 import type { Domain } from './domain.ts';
 import { EFAULT, EINVAL, ENOSYS } from './errno.ts';
 import { bootTestDomain } from './testing/boot.ts';
@@ -19,7 +19,9 @@ describe('the chapter-06 EVTCHNOP_send stand-in', () => {
     bindConsoleEvents(g.xen, (d, p) => events.push([d, p]));
     const send = (p: number, cmd = EVTCHNOP_send, arg = ARG) => {
       g.poke(ARG, new Uint8Array([p, 0, 0, 0]));
-      return g.hypercall(__HYPERVISOR_event_channel_op, [cmd, arg]);
+      // The handler itself: in the reference tree, chapter 07's event_channel_op is dispatched.
+      const ctx = { xen: g.xen, domain: g.domain, vcpu: g.domain.vcpus[0]! };
+      return doEventChannelOpConsole(ctx, new Uint32Array([cmd, arg]));
     };
     expect(send(port)).toBe(0);
     expect(events).toEqual([[g.domain, port]]);

@@ -87,6 +87,14 @@ export function constructDom0(xen: Xen, dom0: Domain): Vcpu {
     throw new Error("constructDom0: domain 0's tables do not validate");
   }
   // xenlab: end dom0-validate
+  // xenlab: region dom0-shared-info from 07
+  // Its ports' pending and mask bits, and its vCPU's upcall flags, live in a shared_info page
+  // like any domain's; its vCPU takes upcalls in TypeScript (callback.ts).
+  const sharedInfo = heap.alloc(1, dom0.domid);
+  if (sharedInfo === null) throw new Error('constructDom0: out of memory');
+  dom0.sharedInfoMfn = sharedInfo[0]!;
+  dom0.xenFrames.push(dom0.sharedInfoMfn);
+  // xenlab: end dom0-shared-info
   const vcpu: Vcpu = { id: 0, domain: dom0, cpu, online: false, blocked: false, yielded: false };
   dom0.vcpus.push(vcpu);
   return vcpu;

@@ -4,6 +4,9 @@
 
 import type { Cpu } from '../../sim/host.ts';
 import { SHUTDOWN_NAMES } from './abi.ts';
+// xenlab: region domain-evtchn-import from 07
+import { type Evtchn, evtchnInit } from './event-channel.ts';
+// xenlab: end domain-evtchn-import
 // xenlab: region domain-grant-table-import from 04
 import type { GrantTable } from './grant-table.ts';
 // xenlab: end domain-grant-table-import
@@ -82,6 +85,10 @@ export class Domain {
   /** The domain's grant table, created by the first grant operation that needs it. */
   grantTable: GrantTable | null = null;
   // xenlab: end domain-grant-table
+  // xenlab: region domain-evtchn from 07
+  /** The domain's event-channel ports (event-channel.ts); port 0 is reserved. */
+  evtchn: Evtchn[] = evtchnInit();
+  // xenlab: end domain-evtchn
 
   constructor(domid: number, name: string, privileged: boolean, handle: Uint8Array) {
     this.domid = domid;

@@ -13,6 +13,9 @@ import { ENOSYS, formatResult } from './errno.ts';
 import type { Heap } from './heap.ts';
 import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';
 import type { HypercallHandlers } from './mechanism.ts';
+// xenlab: region hypercall-time-import from 07
+import type { XenTime } from './time.ts';
+// xenlab: end hypercall-time-import
 
 /** Size of Xen's dispatch table: numbers at or above it are -ENOSYS. */
 export const NR_hypercalls = 64;
@@ -25,6 +28,8 @@ export interface HypervisorServices {
   consoleConsume(count: number): void;
   /** domain_shutdown / domain_crash. */
   shutdownDomain(d: Domain, reason: number): void;
+  /** domain_crash with a report for Xen's log: a guest error no handler can reflect. */
+  crashDomain(d: Domain, report: readonly string[]): void;
   /** A domain by id, or undefined. */
   findDomain(domid: number): Domain | undefined;
   /** Xen's command line (XENVER_commandline). */
@@ -37,6 +42,10 @@ export interface HypervisorServices {
   /** do_settime: the clock reads secs.nsecs (since 1970) at system time `systemTime`. */
   settime(secs: number, nsecs: number, systemTime: number): void;
   // xenlab: end services-settime
+  // xenlab: region services-time from 07
+  /** Xen's clock: NOW() for the timers a guest sets. */
+  readonly time: XenTime;
+  // xenlab: end services-time
   /** Machine frames and their owners. */
   readonly heap: Heap;
 }

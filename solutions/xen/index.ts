@@ -14,6 +14,7 @@
 //   guest-access
 //   console, sched,       the chapter-02 hypercalls
 //   version, vm-assist
+//   cpuid                 Xen's CPUID policy and the forced-emulation prefix
 //   schedule              running the vCPUs
 export * from './abi.ts';
 export * from './errno.ts';
@@ -33,6 +34,7 @@ export * from './console.ts';
 export * from './sched.ts';
 export * from './version.ts';
 export * from './vm-assist.ts';
+export * from './cpuid.ts';
 export * from './schedule.ts';
 // xenlab: region time-contents from 03
 
@@ -66,6 +68,7 @@ export * from './dom0.ts';
 //   mmu-update, mmuext,   changing page tables; pinning, CR3, flushes
 //   memory-op, multicall  reservations and the balloon; batches of hypercalls
 //   trap-table, bounce    the virtual IDT and the bounce frame (#PF to the guest)
+//   iret                  the iret hypercall: back from a handler, events unmasked at once
 //   ptwr                  the writable-pagetables assist
 //   descriptor, ldt       guest descriptors: update_descriptor, MMUEXT_SET_LDT
 export * from './mm.ts';
@@ -75,6 +78,7 @@ export * from './memory-op.ts';
 export * from './multicall.ts';
 export * from './trap-table.ts';
 export * from './bounce.ts';
+export * from './iret.ts';
 export * from './ptwr.ts';
 export * from './descriptor.ts';
 export * from './ldt.ts';
@@ -85,3 +89,20 @@ export * from './ldt.ts';
 //   console-send          until chapter 07's event channels: EVTCHNOP_send on the console port
 export * from './console-send.ts';
 // xenlab: end console-send-contents
+// xenlab: region event-contents from 07
+
+// Chapter 07, event channels:
+//   event-channel,        ports and their states: bind, close, send, status, unmask;
+//   event-channel-op      the hypercall and its old form
+//   event-2l              the 2-level ABI: pending, mask, selector, upcall_pending
+//   callback              set_callbacks, callback_op; the upcall on the way back to the guest
+//   timer, softirq        timers on virtual time, set_timer_op; Xen's deferred work
+//   poll                  SCHEDOP_poll
+export * from './event-channel.ts';
+export * from './event-channel-op.ts';
+export * from './event-2l.ts';
+export * from './callback.ts';
+export * from './timer.ts';
+export * from './softirq.ts';
+export * from './poll.ts';
+// xenlab: end event-contents

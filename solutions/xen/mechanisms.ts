@@ -11,6 +11,7 @@ import { CONSOLE_MECHANISM } from './console.ts';
 import { SCHED_OP_MECHANISM } from './sched.ts';
 import { XEN_VERSION_MECHANISM } from './version.ts';
 import { VM_ASSIST_MECHANISM } from './vm-assist.ts';
+import { CPUID_MECHANISM } from './cpuid.ts';
 // xenlab: region time-mechanism-imports from 03
 import { TIME_MECHANISM } from './time.ts';
 import { PLATFORM_MECHANISM } from './platform.ts';
@@ -30,10 +31,17 @@ import { MMUEXT_OP_MECHANISM } from './mmuext.ts';
 import { UPDATE_DESCRIPTOR_MECHANISM } from './descriptor.ts';
 import { MEMORY_OP_MECHANISM } from './memory-op.ts';
 import { MULTICALL_MECHANISM } from './multicall.ts';
+import { IRET_MECHANISM } from './iret.ts';
 // xenlab: end memory-mechanism-imports
 // xenlab: region console-send-import from 06 until 07
 import { CONSOLE_SEND_MECHANISM } from './console-send.ts';
 // xenlab: end console-send-import
+// xenlab: region event-mechanism-imports from 07
+import { EVENT_CHANNEL_MECHANISM } from './event-channel-op.ts';
+import { CALLBACK_MECHANISM } from './callback.ts';
+import { TIMER_MECHANISM } from './timer.ts';
+import { POLL_MECHANISM } from './poll.ts';
+// xenlab: end event-mechanism-imports
 
 export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 02: the first hypercalls.
@@ -41,6 +49,7 @@ export const MECHANISMS: readonly Mechanism[] = [
   SCHED_OP_MECHANISM,
   XEN_VERSION_MECHANISM,
   VM_ASSIST_MECHANISM,
+  CPUID_MECHANISM,
   // xenlab: region time-mechanisms from 03
   // Chapter 03: time, and dom0 setting the time of day.
   TIME_MECHANISM,
@@ -65,9 +74,17 @@ export const MECHANISMS: readonly Mechanism[] = [
   UPDATE_DESCRIPTOR_MECHANISM,
   MEMORY_OP_MECHANISM,
   MULTICALL_MECHANISM,
+  IRET_MECHANISM,
   // xenlab: end memory-mechanisms
   // xenlab: region console-send-mechanism from 06 until 07
   // Until chapter 07's event channels: EVTCHNOP_send on the console port reaches the back end.
   CONSOLE_SEND_MECHANISM,
   // xenlab: end console-send-mechanism
+  // xenlab: region event-mechanisms from 07
+  // Chapter 07: event channels, the callbacks that deliver them, timers, SCHEDOP_poll.
+  EVENT_CHANNEL_MECHANISM,
+  CALLBACK_MECHANISM,
+  TIMER_MECHANISM,
+  POLL_MECHANISM,
+  // xenlab: end event-mechanisms
 ];

@@ -8,6 +8,10 @@
 
 import { ExitReason, run } from '../../sim/host.ts';
 import type { Vcpu } from './domain.ts';
+// xenlab: region schedule-events-import from 07
+import { doSoftirq } from './softirq.ts';
+import { idleToNextTimer, ticksToNextTimer } from './timer.ts';
+// xenlab: end schedule-events-import
 import { crashReport, handleHostTrap } from './traps.ts';
 import type { Xen } from './xen.ts';
 
@@ -64,6 +68,11 @@ export function runDomains(xen: Xen, fuel: number): RunResult {
   let cursor = 0;
   while (executed < fuel) {
     if (xen.panicReport !== null) return { outcome: RunOutcome.Panic, instructions: executed };
+    // xenlab: region schedule-softirq from 07
+    doSoftirq(xen);
+    // Nothing can run: the clock moves to the next timer (no fuel is spent waiting).
+    if (runnableVcpus(xen).length === 0 && idleToNextTimer(xen)) continue;
+    // xenlab: end schedule-softirq
     const ready = runnableVcpus(xen);
     if (ready.length === 0) return { outcome: RunOutcome.Idle, instructions: executed };
     const v = ready[cursor % ready.length]!;
@@ -73,7 +82,14 @@ export function runDomains(xen: Xen, fuel: number): RunResult {
     v.yielded = false;
     while (slice > 0 && v.domain.runnable(v) && !v.yielded) {
       const before = v.cpu.instructions;
-      const reason = run(v.cpu, slice);
+      for (const m of xen.mechanisms) m.returnToGuest?.(xen, v);
+      if (!v.domain.runnable(v)) break;
+      let budget = slice;
+      // xenlab: region schedule-until-timer from 07
+      // A slice ends early at the next timer's deadline, so it fires on time.
+      budget = Math.min(slice, ticksToNextTimer(xen));
+      // xenlab: end schedule-until-timer
+      const reason = run(v.cpu, budget);
       // Count at least one step per exit so a vCPU that exits without retiring an
       // instruction cannot keep the loop from ending.
       const used = Math.max(1, v.cpu.instructions - before);
@@ -81,6 +97,9 @@ export function runDomains(xen: Xen, fuel: number): RunResult {
       executed += used;
       try {
         handleExit(xen, v, reason);
+        // xenlab: region schedule-exit-softirq from 07
+        doSoftirq(xen);
+        // xenlab: end schedule-exit-softirq
       } catch (e) {
         xen.panic(v, e);
         return { outcome: RunOutcome.Panic, instructions: executed };

@@ -11,6 +11,7 @@ import { CONSOLE_MECHANISM } from './console.ts';
 import { SCHED_OP_MECHANISM } from './sched.ts';
 import { XEN_VERSION_MECHANISM } from './version.ts';
 import { VM_ASSIST_MECHANISM } from './vm-assist.ts';
+import { CPUID_MECHANISM } from './cpuid.ts';
 
 export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 02: the first hypercalls.
@@ -18,4 +19,5 @@ export const MECHANISMS: readonly Mechanism[] = [
   SCHED_OP_MECHANISM,
   XEN_VERSION_MECHANISM,
   VM_ASSIST_MECHANISM,
+  CPUID_MECHANISM,
 ];

@@ -11,6 +11,7 @@ import { CONSOLE_MECHANISM } from './console.ts';
 import { SCHED_OP_MECHANISM } from './sched.ts';
 import { XEN_VERSION_MECHANISM } from './version.ts';
 import { VM_ASSIST_MECHANISM } from './vm-assist.ts';
+import { CPUID_MECHANISM } from './cpuid.ts';
 import { TIME_MECHANISM } from './time.ts';
 import { PLATFORM_MECHANISM } from './platform.ts';
 import { SHARED_INFO_MAPPING_MECHANISM } from './shared-info.ts';
@@ -21,6 +22,7 @@ export const MECHANISMS: readonly Mechanism[] = [
   SCHED_OP_MECHANISM,
   XEN_VERSION_MECHANISM,
   VM_ASSIST_MECHANISM,
+  CPUID_MECHANISM,
   // Chapter 03: time, and dom0 setting the time of day.
   TIME_MECHANISM,
   PLATFORM_MECHANISM,

@@ -73,7 +73,10 @@ export function runDomains(xen: Xen, fuel: number): RunResult {
     v.yielded = false;
     while (slice > 0 && v.domain.runnable(v) && !v.yielded) {
       const before = v.cpu.instructions;
-      const reason = run(v.cpu, slice);
+      for (const m of xen.mechanisms) m.returnToGuest?.(xen, v);
+      if (!v.domain.runnable(v)) break;
+      let budget = slice;
+      const reason = run(v.cpu, budget);
       // Count at least one step per exit so a vCPU that exits without retiring an
       // instruction cannot keep the loop from ending.
       const used = Math.max(1, v.cpu.instructions - before);

@@ -14,6 +14,7 @@
 //   guest-access
 //   console, sched,       the chapter-02 hypercalls
 //   version, vm-assist
+//   cpuid                 Xen's CPUID policy and the forced-emulation prefix
 //   schedule              running the vCPUs
 export * from './abi.ts';
 export * from './errno.ts';
@@ -33,6 +34,7 @@ export * from './console.ts';
 export * from './sched.ts';
 export * from './version.ts';
 export * from './vm-assist.ts';
+export * from './cpuid.ts';
 export * from './schedule.ts';
 
 // Chapter 03, the shared info page and time:

@@ -36,6 +36,11 @@ export interface Mechanism {
    * out of `frames` (its frames, about to return to the heap) any that must stay allocated.
    */
   domainDestroy?(xen: Xen, d: Domain, frames: Set<number>): void;
+  /**
+   * `v` is about to resume in the guest, after an exit or at the start of its slice
+   * (test_all_events): deliver what it has pending.
+   */
+  returnToGuest?(xen: Xen, v: Vcpu): void;
 }
 
 /** The handler of every hypercall number the mechanisms implement; holes are undefined. */

@@ -14,6 +14,7 @@
 //   guest-access
 //   console, sched,       the chapter-02 hypercalls
 //   version, vm-assist
+//   cpuid                 Xen's CPUID policy and the forced-emulation prefix
 //   schedule              running the vCPUs
 export * from './abi.ts';
 export * from './errno.ts';
@@ -33,6 +34,7 @@ export * from './console.ts';
 export * from './sched.ts';
 export * from './version.ts';
 export * from './vm-assist.ts';
+export * from './cpuid.ts';
 export * from './schedule.ts';
 
 // Chapter 03, the shared info page and time:
@@ -61,6 +63,7 @@ export * from './dom0.ts';
 //   mmu-update, mmuext,   changing page tables; pinning, CR3, flushes
 //   memory-op, multicall  reservations and the balloon; batches of hypercalls
 //   trap-table, bounce    the virtual IDT and the bounce frame (#PF to the guest)
+//   iret                  the iret hypercall: back from a handler, events unmasked at once
 //   ptwr                  the writable-pagetables assist
 //   descriptor, ldt       guest descriptors: update_descriptor, MMUEXT_SET_LDT
 export * from './mm.ts';
@@ -70,6 +73,7 @@ export * from './memory-op.ts';
 export * from './multicall.ts';
 export * from './trap-table.ts';
 export * from './bounce.ts';
+export * from './iret.ts';
 export * from './ptwr.ts';
 export * from './descriptor.ts';
 export * from './ldt.ts';

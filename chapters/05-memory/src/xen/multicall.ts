@@ -6,9 +6,10 @@
 // same table as a trapped hypercall and writes each result into the entry. A failing entry does
 // not stop the batch: only its result says so. The whole call fails only when the list cannot be
 // read or written, and an entry that is itself a multicall fails with -EINVAL. Each entry is
-// traced as a sub-call, before the multicall's own record.
+// traced as a sub-call, before the multicall's own record. An iret entry ends the batch: the
+// vCPU has left for the frame it popped, and the multicall returns what the iret returned.
 
-import { __HYPERVISOR_multicall, MULTICALL_ENTRY_SIZE } from './abi.ts';
+import { __HYPERVISOR_iret, __HYPERVISOR_multicall, MULTICALL_ENTRY_SIZE } from './abi.ts';
 import { EFAULT, EINVAL, ENOSYS } from './errno.ts';
 import { copyFromGuest, writeGuestU32 } from './guest-access.ts';
 import { decodeArgs, type HypercallContext } from './hypercall.ts';
@@ -44,8 +45,12 @@ export function doMulticall(ctx: HypercallContext, args: Uint32Array): number {
     const view = new DataView(entry.buffer);
     const callArgs = new Uint32Array(6);
     for (let a = 0; a < 6; a++) callArgs[a] = view.getUint32(8 + a * 4, true);
-    const result = multicallEntry(ctx, view.getUint32(0, true), callArgs);
-    if (writeGuestU32(cpu, entryVa + 4, result >>> 0) !== 0) return -EFAULT;
+    const op = view.getUint32(0, true);
+    const result = multicallEntry(ctx, op, callArgs);
+    const written = writeGuestU32(cpu, entryVa + 4, result >>> 0);
+    // After an iret the result is written back if it can be (best effort): Xen's mc_exit.
+    if (op === __HYPERVISOR_iret) return result;
+    if (written !== 0) return -EFAULT;
   }
   return 0;
 }

@@ -17,6 +17,8 @@ export interface GuestInfo {
    * how that monitor runs this one (on the bare machine, deprivileged as it is, or rewritten).
    */
   monitor?: 'bare' | 'trap' | 'rewrite';
+  /** What the book types at its console when nobody else does (the site, the composition tier). */
+  input?: string;
 }
 
 export const GUESTS: readonly GuestInfo[] = [
@@ -126,6 +128,7 @@ export const GUESTS: readonly GuestInfo[] = [
     main: 'console.asm',
     description: 'greets over its console ring and echoes what is typed until Ctrl-D (book §6.7)',
     chapter: '06',
+    input: 'Hello, ring!\r\x04',
   },
   {
     name: 'ring-front',

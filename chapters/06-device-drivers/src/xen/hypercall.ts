@@ -25,6 +25,8 @@ export interface HypervisorServices {
   consoleConsume(count: number): void;
   /** domain_shutdown / domain_crash. */
   shutdownDomain(d: Domain, reason: number): void;
+  /** domain_crash with a report for Xen's log: a guest error no handler can reflect. */
+  crashDomain(d: Domain, report: readonly string[]): void;
   /** A domain by id, or undefined. */
   findDomain(domid: number): Domain | undefined;
   /** Xen's command line (XENVER_commandline). */

@@ -11,6 +11,7 @@ import { CONSOLE_MECHANISM } from './console.ts';
 import { SCHED_OP_MECHANISM } from './sched.ts';
 import { XEN_VERSION_MECHANISM } from './version.ts';
 import { VM_ASSIST_MECHANISM } from './vm-assist.ts';
+import { CPUID_MECHANISM } from './cpuid.ts';
 import { TIME_MECHANISM } from './time.ts';
 import { PLATFORM_MECHANISM } from './platform.ts';
 import { GRANT_TABLES_MECHANISM } from './grant-table-op.ts';
@@ -22,6 +23,7 @@ import { MMUEXT_OP_MECHANISM } from './mmuext.ts';
 import { UPDATE_DESCRIPTOR_MECHANISM } from './descriptor.ts';
 import { MEMORY_OP_MECHANISM } from './memory-op.ts';
 import { MULTICALL_MECHANISM } from './multicall.ts';
+import { IRET_MECHANISM } from './iret.ts';
 import { CONSOLE_SEND_MECHANISM } from './console-send.ts';
 
 export const MECHANISMS: readonly Mechanism[] = [
@@ -30,6 +32,7 @@ export const MECHANISMS: readonly Mechanism[] = [
   SCHED_OP_MECHANISM,
   XEN_VERSION_MECHANISM,
   VM_ASSIST_MECHANISM,
+  CPUID_MECHANISM,
   // Chapter 03: time, and dom0 setting the time of day.
   TIME_MECHANISM,
   PLATFORM_MECHANISM,
@@ -45,6 +48,7 @@ export const MECHANISMS: readonly Mechanism[] = [
   UPDATE_DESCRIPTOR_MECHANISM,
   MEMORY_OP_MECHANISM,
   MULTICALL_MECHANISM,
+  IRET_MECHANISM,
   // Until chapter 07's event channels: EVTCHNOP_send on the console port reaches the back end.
   CONSOLE_SEND_MECHANISM,
 ];
