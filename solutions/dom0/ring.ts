@@ -80,14 +80,16 @@ const write = (r: FrontRing | BackRing, field: number, value: number): void =>
 /** RING_GET_REQUEST / RING_GET_RESPONSE: the machine address of the slot index `i` names. */
 export function ringSlot(r: FrontRing | BackRing, i: number): number {
   // xenlab: exercise 06-ring-indices
-  return r.sring + SRING.ring + (i & (r.nrEnts - 1)) * r.entrySize;
+  const slot = i & (r.nrEnts - 1);
+  return r.sring + SRING.ring + slot * r.entrySize;
   // xenlab: end 06-ring-indices
 }
 
 /** RING_FREE_REQUESTS: slots the front end may still fill before the back end answers. */
 export function ringFreeRequests(r: FrontRing): number {
   // xenlab: exercise 06-ring-indices
-  return r.nrEnts - idx(r.reqProdPvt - r.rspCons);
+  const inFlight = idx(r.reqProdPvt - r.rspCons);
+  return r.nrEnts - inFlight;
   // xenlab: end 06-ring-indices
 }
 
@@ -99,7 +101,8 @@ export function ringFull(r: FrontRing): boolean {
 /** RING_HAS_UNCONSUMED_RESPONSES: responses published and not yet taken. */
 export function ringUnconsumedResponses(r: FrontRing): number {
   // xenlab: exercise 06-ring-indices
-  return idx(read(r, SRING.rsp_prod) - r.rspCons);
+  const published = read(r, SRING.rsp_prod);
+  return idx(published - r.rspCons);
   // xenlab: end 06-ring-indices
 }
 
