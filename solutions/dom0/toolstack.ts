@@ -32,6 +32,11 @@ import {
 import { Dom0Evtchn } from './evtchn.ts';
 import { Privcmd } from './privcmd.ts';
 // xenlab: end toolstack-evtchn-import
+// xenlab: region toolstack-xenstore-import from 08
+import { introduceDomain, startXenstored } from './xenstore-domain.ts';
+import { XsClient } from './xenstored/client.ts';
+import { Xenstored } from './xenstored/xenstored.ts';
+// xenlab: end toolstack-xenstore-import
 
 /** What `xl list` shows for a domain. */
 export interface DomainInfo {
@@ -53,6 +58,11 @@ export class Toolstack {
   /** Domain 0's event-channel device, through which its back ends hear their guests. */
   readonly evtchn: Dom0Evtchn;
   // xenlab: end toolstack-evtchn
+  // xenlab: region toolstack-xenstore from 08
+  /** Domain 0's xenstored, and the toolstack's own connection to it. */
+  readonly xenstored = new Xenstored();
+  readonly xs = new XsClient(this.xenstored);
+  // xenlab: end toolstack-xenstore
 
   constructor(xen: Xen) {
     this.xen = xen;
@@ -65,20 +75,28 @@ export class Toolstack {
     // xenlab: region toolstack-evtchn-start from 07
     this.evtchn = new Dom0Evtchn(xen);
     // xenlab: end toolstack-evtchn-start
+    // xenlab: region toolstack-xenstore-start from 08
+    startXenstored(xen, this.xenstored, this.xs);
+    this.xs.write('/local/domain/0/name', 'Domain-0');
+    this.xs.write('/local/domain/0/domid', '0');
+    // xenlab: end toolstack-xenstore-start
   }
 
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
     const d = this.xen.createDomain(image, config).domain;
-    // xenlab: region toolstack-ring-ports from 07
-    this.allocRingPorts(d);
-    // xenlab: end toolstack-ring-ports
-    // xenlab: region toolstack-console-connect from 06
-    this.connectConsole(d);
-    // xenlab: end toolstack-console-connect
+    // xenlab: region toolstack-store-port from 07 until 08
+    this.allocStorePort(d);
+    // xenlab: end toolstack-store-port
+    // xenlab: region toolstack-introduce from 08
+    introduceDomain(this.xen, this.xs, d);
+    // xenlab: end toolstack-introduce
     // xenlab: region toolstack-console-bind from 07
     this.bindConsolePort(d);
     // xenlab: end toolstack-console-bind
+    // xenlab: region toolstack-console-connect from 06
+    this.connectConsole(d);
+    // xenlab: end toolstack-console-connect
     return d;
   }
 
@@ -103,36 +121,45 @@ export class Toolstack {
   }
   // xenlab: end toolstack-connect-console
 
-  // xenlab: region toolstack-alloc-ring-ports from 07
+  // xenlab: region toolstack-store-port-unbound from 07 until 08
   /**
-   * The xenstore and console ports of a new domain: unbound ports only domain 0 may bind, in
-   * the order that gives them the numbers the builder wrote into start_info (libxl allocates
-   * them before building; here the builder's numbers are fixed, so they are checked).
+   * The store port of a new domain: unbound, for domain 0, at the number the builder wrote into
+   * start_info; nobody binds it until xenstored (chapter 08), so a send on it is dropped.
    */
-  private allocRingPorts(d: Domain): void {
-    const privcmd = new Privcmd(this.xen);
+  private allocStorePort(d: Domain): void {
     const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
-    for (const field of [START_INFO.store_evtchn, START_INFO.console_domU_evtchn]) {
-      const want = this.xen.mem.read32(startInfo + field);
-      const arg = privcmd.writeU32(0, [d.domid, 0]);
-      const rc = privcmd.hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, arg);
-      const port = privcmd.readU32(EVTCHN_ALLOC_UNBOUND.port);
-      if (rc !== 0 || port !== want) {
-        throw new Error(`toolstack: domain ${d.domid} got port ${port} (rc ${rc}), not ${want}`);
-      }
-    }
+    const want = this.xen.mem.read32(startInfo + START_INFO.store_evtchn);
+    const port = this.allocUnboundForDom0(d);
+    if (port !== want)
+      throw new Error(`toolstack: d${d.domid}'s store port is ${port}, not ${want}`);
+  }
+  // xenlab: end toolstack-store-port-unbound
+
+  // xenlab: region toolstack-console-port from 07
+  /** EVTCHNOP_alloc_unbound: a port of `d` only domain 0 may bind (xc_evtchn_alloc_unbound). */
+  private allocUnboundForDom0(d: Domain): number {
+    const privcmd = new Privcmd(this.xen);
+    const arg = privcmd.writeU32(0, [d.domid, 0]);
+    const rc = privcmd.hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, arg);
+    if (rc !== 0) throw new Error(`toolstack: EVTCHNOP_alloc_unbound for d${d.domid}: ${rc}`);
+    return privcmd.readU32(EVTCHN_ALLOC_UNBOUND.port);
   }
 
-  /** xenconsoled binds the console port and serves the rings whenever the guest sends on it. */
+  /**
+   * The console's channel: a port of the guest for domain 0, which xenconsoled binds, serving
+   * the rings each time the guest sends on it. The port goes into start_info, as libxl hands it
+   * to the builder.
+   */
   private bindConsolePort(d: Domain): void {
-    const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
-    const port = this.xen.mem.read32(startInfo + START_INFO.console_domU_evtchn);
+    const port = this.allocUnboundForDom0(d);
     const rc = this.evtchn.bindInterdomain(d.domid, port, () =>
       this.consoled.notify(d.domid, port),
     );
-    if (rc < 0) throw new Error(`toolstack: binding domain ${d.domid}'s console port: ${rc}`);
+    if (rc < 0) throw new Error(`toolstack: binding d${d.domid}'s console port: ${rc}`);
+    const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
+    this.xen.mem.write32(startInfo + START_INFO.console_domU_evtchn, port);
   }
-  // xenlab: end toolstack-alloc-ring-ports
+  // xenlab: end toolstack-console-port
 
   // xenlab: region toolstack-lifecycle from 02
   /** Lets a freshly built domain run for the first time. */

@@ -24,6 +24,8 @@ import { UPDATE_DESCRIPTOR_MECHANISM } from './descriptor.ts';
 import { MEMORY_OP_MECHANISM } from './memory-op.ts';
 import { MULTICALL_MECHANISM } from './multicall.ts';
 import { IRET_MECHANISM } from './iret.ts';
+import { EMUL_PRIV_OP_MECHANISM } from './emul-priv-op.ts';
+import { DEBUGREG_MECHANISM } from './debugreg.ts';
 import { CONSOLE_SEND_MECHANISM } from './console-send.ts';
 
 export const MECHANISMS: readonly Mechanism[] = [
@@ -39,8 +41,10 @@ export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 04: grant tables.
   GRANT_TABLES_MECHANISM,
   // Chapter 05: memory management. A write to a guest's L1 under the writable-pagetables assist
-  // is Xen's to commit, so its hook runs before the bounce that would give the guest the fault.
+  // is Xen's to commit, so its hook runs before the bounce that would give the guest the fault;
+  // so does the emulation of the privileged instructions Xen lets the kernel use.
   PTWR_MECHANISM,
+  EMUL_PRIV_OP_MECHANISM,
   BOUNCE_MECHANISM,
   TRAP_TABLE_MECHANISM,
   MMU_UPDATE_MECHANISM,
@@ -49,6 +53,7 @@ export const MECHANISMS: readonly Mechanism[] = [
   MEMORY_OP_MECHANISM,
   MULTICALL_MECHANISM,
   IRET_MECHANISM,
+  DEBUGREG_MECHANISM,
   // Until chapter 07's event channels: EVTCHNOP_send on the console port reaches the back end.
   CONSOLE_SEND_MECHANISM,
 ];
