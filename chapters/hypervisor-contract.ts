@@ -29,6 +29,10 @@ import type * as ch06Toolstack from './06-device-drivers/src/dom0/toolstack.ts';
 import type * as ch06Guests from './06-device-drivers/src/guests/index.ts';
 import type * as ch06Monitor from './06-device-drivers/src/monitor/index.ts';
 import type * as ch06Xen from './06-device-drivers/src/xen/index.ts';
+import type * as ch08Toolstack from './08-xenstore/src/dom0/toolstack.ts';
+import type * as ch08Guests from './08-xenstore/src/guests/index.ts';
+import type * as ch08Monitor from './08-xenstore/src/monitor/index.ts';
+import type * as ch08Xen from './08-xenstore/src/xen/index.ts';
 
 /**
  * Compiles only when `Tree`, a tree's xen/, guests/ and dom0/toolstack.ts modules merged as
@@ -59,6 +63,10 @@ export type CheckedHypervisors = [
     typeof ch06Xen & typeof ch06Guests & typeof ch06Toolstack,
     InstanceType<typeof ch06Xen.Xen>
   >,
+  Check<
+    typeof ch08Xen & typeof ch08Guests & typeof ch08Toolstack,
+    InstanceType<typeof ch08Xen.Xen>
+  >,
 ];
 
 export type CheckedMonitors = [
@@ -69,4 +77,5 @@ export type CheckedMonitors = [
   MonitorSatisfies<typeof ch04Monitor>,
   MonitorSatisfies<typeof ch05Monitor>,
   MonitorSatisfies<typeof ch06Monitor>,
+  MonitorSatisfies<typeof ch08Monitor>,
 ];
