@@ -34,6 +34,7 @@ import { MULTICALL_MECHANISM } from './multicall.ts';
 import { IRET_MECHANISM } from './iret.ts';
 import { EMUL_PRIV_OP_MECHANISM } from './emul-priv-op.ts';
 import { DEBUGREG_MECHANISM } from './debugreg.ts';
+import { SET_GDT_MECHANISM } from './gdt.ts';
 // xenlab: end memory-mechanism-imports
 // xenlab: region console-send-import from 06 until 07
 import { CONSOLE_SEND_MECHANISM } from './console-send.ts';
@@ -80,6 +81,7 @@ export const MECHANISMS: readonly Mechanism[] = [
   MULTICALL_MECHANISM,
   IRET_MECHANISM,
   DEBUGREG_MECHANISM,
+  SET_GDT_MECHANISM,
   // xenlab: end memory-mechanisms
   // xenlab: region console-send-mechanism from 06 until 07
   // Until chapter 07's event channels: EVTCHNOP_send on the console port reaches the back end.
