@@ -90,6 +90,12 @@ export * from './descriptor.ts';
 export * from './ldt.ts';
 export * from './gdt.ts';
 // xenlab: end mm-contents
+// xenlab: region console-send-contents from 06 until 07
+
+// Chapter 06, device drivers (the rings and the console back end are domain 0's, in dom0/):
+//   console-send          until chapter 07's event channels: EVTCHNOP_send on the console port
+export * from './console-send.ts';
+// xenlab: end console-send-contents
 // xenlab: region event-contents from 07
 
 // Chapter 07, event channels:
