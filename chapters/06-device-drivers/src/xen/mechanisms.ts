@@ -26,6 +26,7 @@ import { MULTICALL_MECHANISM } from './multicall.ts';
 import { IRET_MECHANISM } from './iret.ts';
 import { EMUL_PRIV_OP_MECHANISM } from './emul-priv-op.ts';
 import { DEBUGREG_MECHANISM } from './debugreg.ts';
+import { SET_GDT_MECHANISM } from './gdt.ts';
 import { CONSOLE_SEND_MECHANISM } from './console-send.ts';
 
 export const MECHANISMS: readonly Mechanism[] = [
@@ -54,6 +55,7 @@ export const MECHANISMS: readonly Mechanism[] = [
   MULTICALL_MECHANISM,
   IRET_MECHANISM,
   DEBUGREG_MECHANISM,
+  SET_GDT_MECHANISM,
   // Until chapter 07's event channels: EVTCHNOP_send on the console port reaches the back end.
   CONSOLE_SEND_MECHANISM,
 ];
