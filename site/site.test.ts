@@ -421,6 +421,24 @@ describe.skipIf(!browserPresent && !browserRequired)('the book in Chromium', () 
     await page.close();
   }, 120_000);
 
+  it('shows chapter 08’s XenStore tree beside the xsname console', async () => {
+    const { page, errors } = await open('/08-xenstore/');
+    const xsname = page.locator('.guest-console[data-guest="xsname"]');
+    await xsname.scrollIntoViewIfNeeded();
+    await expect.poll(() => xsname.getAttribute('data-status'), { timeout: 30_000 }).toBe('booted');
+    const tree = xsname.locator('.xenstore-tree');
+    // The toolstack wrote the guest's home before it ran: its name, readable by the guest.
+    const name = tree.locator('tbody tr', { hasText: 'xsname' }).first();
+    await expect.poll(() => name.textContent(), { timeout: 10_000 }).toContain('n0 r1');
+    await xsname.locator('button.run').click();
+    await expect.poll(() => xsname.getAttribute('data-status'), { timeout: 30_000 }).toBe('ended');
+    await expect
+      .poll(() => xsname.locator('.xterm-rows').textContent(), { timeout: 10_000 })
+      .toContain('xenstore: my name is xsname');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('follows the dark theme, terminal included', async () => {
     const { page, errors } = await open('/guests', 'dark');
     await page.locator('.guest-console[data-guest="hello"]').scrollIntoViewIfNeeded();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { minimalKernel } from '../../chapters/testing/elf.ts';
-import { RUN_EXIT, runTree } from './run.ts';
+import { decodeInput, RUN_EXIT, runTree } from './run.ts';
 
 const bin = fileURLToPath(new URL('../../bin/xenlab.js', import.meta.url));
 
@@ -30,6 +30,24 @@ describe('xenlab run', () => {
     );
     expect(r.err).toMatch(/\(XEN\) domain 1 \(hello\) shut down: poweroff/);
     expect(r.code).toBe(RUN_EXIT.poweroff);
+  });
+
+  it('--input types at the guest’s console ring; its echo comes back through the back end', () => {
+    const r = xenlab('run', 'console', '--input', 'one\\rtwo\\x04');
+    expect(r.out).toBe(
+      'Hello over the console ring! Type, and Ctrl-D ends.\r\none\r\ntwo\r\nbye\r\n',
+    );
+    expect(r.code).toBe(RUN_EXIT.poweroff);
+  });
+
+  it('without a terminal or --input, types what the book types at that guest', () => {
+    const r = xenlab('run', 'console');
+    expect(r.out).toMatch(/Hello, ring!\r\n\r\nbye\r\n$/);
+    expect(r.code).toBe(RUN_EXIT.poweroff);
+  });
+
+  it('decodes the escapes of --input', () => {
+    expect(decodeInput('ls\\r\\x04\\\\n\\e[A\\t')).toBe('ls\r\x04\\n\x1b[A\t');
   });
 
   it('--trace prints each hypercall with decoded arguments', () => {

@@ -6,12 +6,32 @@
 // In chapter 02 the toolstack calls Xen's domain-control operations directly; the domctl
 // hypercall it will issue instead arrives with the Xen API chapter (11).
 
+// biome-ignore-all assist/source/organizeImports: each chapter's imports stay in one block
 import type { Domain, DomainState } from '../xen/domain.ts';
 // xenlab: region toolstack-settime-import from 03
 import { platformOp, settimeOp } from '../xen/platform.ts';
 import { getSTime } from '../xen/time.ts';
 // xenlab: end toolstack-settime-import
 import type { DomainConfig, Xen } from '../xen/xen.ts';
+// xenlab: region toolstack-console-import from 06
+import { PAGE_SIZE } from '../../sim/host.ts';
+import { START_INFO } from '../xen/abi.ts';
+// xenlab: end toolstack-console-import
+// xenlab: region toolstack-console-send-import from 06 until 07
+import { bindConsoleEvents } from '../xen/console-send.ts';
+// xenlab: end toolstack-console-send-import
+// xenlab: region toolstack-consoled-import from 06
+import { Xenconsoled } from './xenconsoled.ts';
+// xenlab: end toolstack-consoled-import
+// xenlab: region toolstack-evtchn-import from 07
+import {
+  __HYPERVISOR_event_channel_op,
+  EVTCHN_ALLOC_UNBOUND,
+  EVTCHNOP_alloc_unbound,
+} from '../xen/abi.ts';
+import { Dom0Evtchn } from './evtchn.ts';
+import { Privcmd } from './privcmd.ts';
+// xenlab: end toolstack-evtchn-import
 // xenlab: region toolstack-xenstore-import from 08
 import { introduceDomain, startXenstored } from './xenstore-domain.ts';
 import { XsClient } from './xenstored/client.ts';
@@ -30,6 +50,14 @@ export interface DomainInfo {
 
 export class Toolstack {
   readonly xen: Xen;
+  // xenlab: region toolstack-consoled from 06
+  /** Domain 0's console back end: every domain's console ring. */
+  readonly consoled: Xenconsoled;
+  // xenlab: end toolstack-consoled
+  // xenlab: region toolstack-evtchn from 07
+  /** Domain 0's event-channel device, through which its back ends hear their guests. */
+  readonly evtchn: Dom0Evtchn;
+  // xenlab: end toolstack-evtchn
   // xenlab: region toolstack-xenstore from 08
   /** Domain 0's xenstored, and the toolstack's own connection to it. */
   readonly xenstored = new Xenstored();
@@ -38,6 +66,15 @@ export class Toolstack {
 
   constructor(xen: Xen) {
     this.xen = xen;
+    // xenlab: region toolstack-consoled-start from 06
+    this.consoled = new Xenconsoled(xen.mem);
+    // xenlab: end toolstack-consoled-start
+    // xenlab: region toolstack-console-events from 06 until 07
+    bindConsoleEvents(xen, (d, port) => this.consoled.notify(d.domid, port));
+    // xenlab: end toolstack-console-events
+    // xenlab: region toolstack-evtchn-start from 07
+    this.evtchn = new Dom0Evtchn(xen);
+    // xenlab: end toolstack-evtchn-start
     // xenlab: region toolstack-xenstore-start from 08
     startXenstored(xen, this.xenstored, this.xs);
     this.xs.write('/local/domain/0/name', 'Domain-0');
@@ -48,11 +85,81 @@ export class Toolstack {
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
     const d = this.xen.createDomain(image, config).domain;
+    // xenlab: region toolstack-store-port from 07 until 08
+    this.allocStorePort(d);
+    // xenlab: end toolstack-store-port
     // xenlab: region toolstack-introduce from 08
     introduceDomain(this.xen, this.xs, d);
     // xenlab: end toolstack-introduce
+    // xenlab: region toolstack-console-bind from 07
+    this.bindConsolePort(d);
+    // xenlab: end toolstack-console-bind
+    // xenlab: region toolstack-console-connect from 06
+    this.connectConsole(d);
+    // xenlab: end toolstack-console-connect
     return d;
   }
+
+  // xenlab: region toolstack-connect-console from 06
+  /**
+   * Hands the domain's console page and port to the back end, as libxl tells xenconsoled
+   * through XenStore (chapter 08): the page and port the builder put in start_info.
+   */
+  private connectConsole(d: Domain): void {
+    const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
+    const mfn = this.xen.mem.read32(startInfo + START_INFO.console_domU_mfn);
+    const port = this.xen.mem.read32(startInfo + START_INFO.console_domU_evtchn);
+    this.consoled.connect(d.domid, mfn * PAGE_SIZE, port);
+  }
+
+  /**
+   * Text typed at the domain's console (`xl console`), delivered through its `in` ring. A
+   * destroyed domain's page is no longer its own: nothing is written there.
+   */
+  type(d: Domain, text: string): void {
+    if (!d.destroyed) this.consoled.type(d.domid, text);
+  }
+  // xenlab: end toolstack-connect-console
+
+  // xenlab: region toolstack-store-port-unbound from 07 until 08
+  /**
+   * The store port of a new domain: unbound, for domain 0, at the number the builder wrote into
+   * start_info; nobody binds it until xenstored (chapter 08), so a send on it is dropped.
+   */
+  private allocStorePort(d: Domain): void {
+    const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
+    const want = this.xen.mem.read32(startInfo + START_INFO.store_evtchn);
+    const port = this.allocUnboundForDom0(d);
+    if (port !== want)
+      throw new Error(`toolstack: d${d.domid}'s store port is ${port}, not ${want}`);
+  }
+  // xenlab: end toolstack-store-port-unbound
+
+  // xenlab: region toolstack-console-port from 07
+  /** EVTCHNOP_alloc_unbound: a port of `d` only domain 0 may bind (xc_evtchn_alloc_unbound). */
+  private allocUnboundForDom0(d: Domain): number {
+    const privcmd = new Privcmd(this.xen);
+    const arg = privcmd.writeU32(0, [d.domid, 0]);
+    const rc = privcmd.hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, arg);
+    if (rc !== 0) throw new Error(`toolstack: EVTCHNOP_alloc_unbound for d${d.domid}: ${rc}`);
+    return privcmd.readU32(EVTCHN_ALLOC_UNBOUND.port);
+  }
+
+  /**
+   * The console's channel: a port of the guest for domain 0, which xenconsoled binds, serving
+   * the rings each time the guest sends on it. The port goes into start_info, as libxl hands it
+   * to the builder.
+   */
+  private bindConsolePort(d: Domain): void {
+    const port = this.allocUnboundForDom0(d);
+    const rc = this.evtchn.bindInterdomain(d.domid, port, () =>
+      this.consoled.notify(d.domid, port),
+    );
+    if (rc < 0) throw new Error(`toolstack: binding d${d.domid}'s console port: ${rc}`);
+    const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
+    this.xen.mem.write32(startInfo + START_INFO.console_domU_evtchn, port);
+  }
+  // xenlab: end toolstack-console-port
 
   // xenlab: region toolstack-lifecycle from 02
   /** Lets a freshly built domain run for the first time. */
@@ -99,7 +206,12 @@ export class Toolstack {
   // xenlab: end toolstack-settime
   /** Everything the domain has written to its console so far. */
   console(d: Domain): string {
-    return this.xen.consoleOutput.get(d.domid) ?? '';
+    let text = this.xen.consoleOutput.get(d.domid) ?? '';
+    // xenlab: region toolstack-console-ring from 06
+    // What it printed through Xen's console (console_io), then what it wrote to its ring.
+    text += this.consoled.output(d.domid);
+    // xenlab: end toolstack-console-ring
+    return text;
   }
 
   list(): DomainInfo[] {

@@ -12,6 +12,7 @@ import PageTables from './components/PageTables.vue';
 import PageTableWalk from './components/PageTableWalk.vue';
 import SimSpeed from './components/SimSpeed.vue';
 import VcpuTimeInfo from './components/VcpuTimeInfo.vue';
+import XenStoreTree from './components/XenStoreTree.vue';
 import './style.css';
 
 export default {
@@ -26,5 +27,6 @@ export default {
     app.component('PageTables', PageTables);
     app.component('SimSpeed', SimSpeed);
     app.component('VcpuTimeInfo', VcpuTimeInfo);
+    app.component('XenStoreTree', XenStoreTree);
   },
 } satisfies Theme;
