@@ -4,6 +4,7 @@
 import type { Theme } from 'vitepress';
 import DefaultTheme from 'vitepress/theme';
 import BookContents from './components/BookContents.vue';
+import ConsoleRing from './components/ConsoleRing.vue';
 import GrantTable from './components/GrantTable.vue';
 import GuestConsole from './components/GuestConsole.vue';
 import GuestList from './components/GuestList.vue';
@@ -19,6 +20,7 @@ export default {
   extends: DefaultTheme,
   enhanceApp({ app }) {
     app.component('BookContents', BookContents);
+    app.component('ConsoleRing', ConsoleRing);
     app.component('GrantTable', GrantTable);
     app.component('GuestConsole', GuestConsole);
     app.component('PageTableWalk', PageTableWalk);
