@@ -6,6 +6,7 @@ import { MUTANTS_02 } from './02-architecture.ts';
 import { MUTANTS_03 } from './03-shared-info.ts';
 import { MUTANTS_04 } from './04-grant-tables.ts';
 import { MUTANTS_05 } from './05-memory.ts';
+import { MUTANTS_07 } from './07-event-channels.ts';
 import type { Mutant } from './mutant.ts';
 
 export type { Mutant } from './mutant.ts';
@@ -17,6 +18,7 @@ export const MUTANTS: readonly Mutant[] = [
   ...MUTANTS_03,
   ...MUTANTS_04,
   ...MUTANTS_05,
+  ...MUTANTS_07,
 ];
 
 /** The chapter id of a mutant: its exercise's prefix (`02`). */

@@ -281,6 +281,7 @@ export function evtchnClose(xen: HypervisorServices, d: Domain, port: number): n
  * error); any other state: -EINVAL.
  */
 export function evtchnSend(xen: HypervisorServices, ld: Domain, port: number): number {
+  // xenlab: exercise 07-send
   if (!portIsValid(ld, port)) return -EINVAL;
   const chn = ld.evtchn[port]!;
   switch (chn.state) {
@@ -295,6 +296,7 @@ export function evtchnSend(xen: HypervisorServices, ld: Domain, port: number): n
     default:
       return -EINVAL;
   }
+  // xenlab: end 07-send
 }
 // xenlab: end evtchn-send
 
