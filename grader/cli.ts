@@ -17,6 +17,7 @@ import * as run from './commands/run.ts';
 import * as stage from './commands/stage.ts';
 import * as start from './commands/start.ts';
 import * as watch from './commands/watch.ts';
+import * as xenstored from './commands/xenstored.ts';
 import { EXIT } from './exit-codes.ts';
 
 /** Every subcommand, in the order --help lists them. */
@@ -29,6 +30,7 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   progress,
   reset,
   run,
+  xenstored,
   asm,
   disasm,
   handout,

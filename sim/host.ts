@@ -137,6 +137,26 @@ export function trapInstructionAddress(cpu: Cpu): number {
   return cpu.exitSoftware ? cpu.instrStart : cpu.eip;
 }
 
+// --- The x86-TSO store buffer (book §6.3.2; sim/cpu/store-buffer.ts): off by default. With it
+// on, a vCPU's stores wait in a FIFO that drains at seeded points, at fences and at every exit;
+// the host, reading PhysMemory, sees only what has drained.
+export { type StoreBufferConfig, setStoreBuffer } from './cpu/store-buffer.ts';
+
+/**
+ * Makes every store `cpu` has buffered visible to the host and the other CPUs. Exits drain the
+ * buffer already; the host calls this where it diverts a vCPU it did not stop with an exit (an
+ * event upcall after a slice ran out, a vCPU taken off its CPU), which hardware would do only
+ * through an interrupt or a VM exit.
+ */
+export function drainStoreBuffer(cpu: Cpu): void {
+  cpu.storeBuffer?.drain();
+}
+
+/** How many stores `cpu` holds in its store buffer (0 without one). */
+export function bufferedStores(cpu: Cpu): number {
+  return cpu.storeBuffer?.count ?? 0;
+}
+
 // --- The guest's page tables seen from the host, and the TLB the host must keep coherent:
 // translateForHost(cpu, linear, write) walks CR3's tables as a supervisor access with WP set
 // (the physical address, or -1); flushTlb(cpu, keepGlobal) and invalidatePage(cpu, linear)

@@ -13,6 +13,9 @@
 // real-mode limits (0xFFFF) and access rights (present read/write data); loadSegment keeps them
 // valid afterwards. A cache with access rights 0 is "unusable": every access faults.
 //
+// With a store buffer (store-buffer.ts) the TLB grants no direct data access, so every data
+// access takes the slow path, whose loads and stores go through the buffer.
+//
 // After changing page kinds in PhysMemory, or page tables behind the CPU's back, the host calls
 // flushTlb (paging.ts): the TLB remembers which frames are plain RAM.
 
@@ -303,9 +306,18 @@ function physRead(cpu: Cpu, phys: number, size: number): number {
   return size === 2 ? cpu.mem.read16(phys) : cpu.mem.read32(phys);
 }
 
-function physWrite(cpu: Cpu, phys: number, size: number, value: number): void {
+/** A data load: through the CPU's store buffer when it has one (store-buffer.ts). */
+function dataRead(cpu: Cpu, phys: number, size: number): number {
+  const buffer = cpu.storeBuffer;
+  return buffer === null || phys >= TWO_32 ? physRead(cpu, phys, size) : buffer.load(phys, size);
+}
+
+/** A data store: into the CPU's store buffer when it has one. */
+function dataWrite(cpu: Cpu, phys: number, size: number, value: number): void {
   if (phys >= TWO_32) return;
-  if (size === 1) cpu.mem.write8(phys, value);
+  const buffer = cpu.storeBuffer;
+  if (buffer !== null) buffer.store(phys, size, value);
+  else if (size === 1) cpu.mem.write8(phys, value);
   else if (size === 2) cpu.mem.write16(phys, value);
   else cpu.mem.write32(phys, value);
 }
@@ -327,13 +339,13 @@ function readSlow(cpu: Cpu, linear: number, size: number, access: number): numbe
   const pa = translate(cpu, linear, access);
   if (size <= first) {
     if (misaligned) checkAlignment(cpu);
-    return physRead(cpu, pa, size);
+    return dataRead(cpu, pa, size);
   }
   const pb = translate(cpu, (linear + first) | 0, access);
   if (misaligned) checkAlignment(cpu);
   let value = 0;
   for (let k = size - 1; k >= 0; k--) {
-    value = (value << 8) | physRead(cpu, k < first ? pa + k : pb + k - first, 1);
+    value = (value << 8) | dataRead(cpu, k < first ? pa + k : pb + k - first, 1);
   }
   return value >>> 0;
 }
@@ -345,13 +357,13 @@ function writeSlow(cpu: Cpu, linear: number, size: number, value: number, access
   const pa = translate(cpu, linear, access);
   if (size <= first) {
     if (misaligned) checkAlignment(cpu);
-    physWrite(cpu, pa, size, value);
+    dataWrite(cpu, pa, size, value);
     return;
   }
   const pb = translate(cpu, (linear + first) | 0, access);
   if (misaligned) checkAlignment(cpu);
   for (let k = 0; k < size; k++) {
-    physWrite(cpu, k < first ? pa + k : pb + k - first, 1, value >>> (k * 8));
+    dataWrite(cpu, k < first ? pa + k : pb + k - first, 1, value >>> (k * 8));
   }
 }
 

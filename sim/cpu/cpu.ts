@@ -8,6 +8,7 @@
 import type { PhysMemory } from '../memory/memory.ts';
 import type { BlockStore } from './blocks.ts';
 import { FpuState } from './fpu-state.ts';
+import type { StoreBuffer } from './store-buffer.ts';
 
 /** General registers, in encoding order. */
 export const EAX = 0;
@@ -273,6 +274,8 @@ export class Cpu {
 
   /** Decoded blocks (blocks.ts), allocated when the CPU first runs 32-bit code. */
   blocks: BlockStore | null = null;
+  /** The x86-TSO store buffer (store-buffer.ts), or null: stores go straight to memory. */
+  storeBuffer: StoreBuffer | null = null;
 
   constructor(mem: PhysMemory) {
     this.mem = mem;

@@ -1,6 +1,7 @@
 // The dispatch tables of the instruction loop, built once from the opcode table (table.ts):
 // the handler, whether a ModRM byte follows, the immediate kind and LOCK legality per dispatch
-// index, what each prefix byte does, and which instructions a decoded block may hold inside.
+// index, what each prefix byte does, which instructions a decoded block may hold inside, and
+// which drain the store buffer.
 //
 // Dispatch index: ((map << 8 | opcode) << 3 | ModRM.reg) << 1 | (mod === 3), where map is 0 for
 // the one-byte map and 1 for 0F xx. Opcodes without ModRM use reg 0 and the memory slot.
@@ -31,6 +32,9 @@ export const HAS_MODRM = new Uint8Array(512);
 export const IMM_KIND = new Uint8Array(SLOTS);
 /** 1 when LOCK is allowed at this dispatch index (memory form only). */
 export const LOCKABLE = new Uint8Array(SLOTS);
+
+/** 1 when the instruction at this dispatch index drains the store buffer (table.ts `fence`). */
+export const FENCE = new Uint8Array(SLOTS);
 
 /** Prefix bytes: what each one does. */
 export const PREFIX_NONE = 0;
@@ -116,6 +120,7 @@ function install(e: OpcodeEntry): void {
       IMM_KIND[index] = imm;
       LOCKABLE[index] = e.lockable && isReg === 0 ? 1 : 0;
       BLOCK_INNER[index] = blockInner(e) ? 1 : 0;
+      FENCE[index] = e.fence === 'always' || (e.fence === 'memory' && isReg === 0) ? 1 : 0;
     }
   }
 }

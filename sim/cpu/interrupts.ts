@@ -179,20 +179,24 @@ function deliverException(cpu: Cpu, vector: number, errorCode: number): void {
   }
 }
 
-/** A hardware interrupt, delivered between instructions (the caller checked EFLAGS.IF). */
+/**
+ * A hardware interrupt, delivered between instructions (the caller checked EFLAGS.IF). Like
+ * every event delivery, it drains the store buffer (store-buffer.ts).
+ */
 export function deliverExternalInterrupt(cpu: Cpu, vector: number): void {
   if (cpu.hostMode === HostMode.Pv) {
     hostTrap(cpu, vector, NO_ERROR_CODE, false);
-    return;
+  } else {
+    try {
+      deliverEvent(cpu, vector, NO_ERROR_CODE, EVENT_EXTERNAL);
+    } catch (e) {
+      if (e !== FAULT) throw e;
+      let code = cpu.faultErrorCode;
+      if (code !== NO_ERROR_CODE && isSet(SELECTOR_ERROR, cpu.faultVector)) code |= 1;
+      deliverException(cpu, cpu.faultVector, code);
+    }
   }
-  try {
-    deliverEvent(cpu, vector, NO_ERROR_CODE, EVENT_EXTERNAL);
-  } catch (e) {
-    if (e !== FAULT) throw e;
-    let code = cpu.faultErrorCode;
-    if (code !== NO_ERROR_CODE && isSet(SELECTOR_ERROR, cpu.faultVector)) code |= 1;
-    deliverException(cpu, cpu.faultVector, code);
-  }
+  cpu.storeBuffer?.drain();
 }
 
 /**

@@ -43,6 +43,7 @@ export const TLB_GLOBAL = 1 << 6;
 export const TLB_LARGE = 1 << 7;
 export const TLB_MASK = TLB_ENTRIES - 1;
 const TLB_WRITE_ANY = TLB_WRITE | (TLB_WRITE << TLB_USER_SHIFT);
+const TLB_DATA_ANY = TLB_WRITE_ANY | TLB_READ | (TLB_READ << TLB_USER_SHIFT);
 
 /** #PF error code bits (SDM §4.7). */
 export const PF_P = 1;
@@ -83,8 +84,12 @@ export function translate(cpu: Cpu, linear: number, access: number): number {
   cpu.tlbTag[i] = vpn;
   const base = phys - (phys % 0x1000);
   cpu.tlbPhys[i] = base;
-  // Writes to a frame holding decoded instructions go through PhysMemory (cpu.ts).
-  cpu.tlbInfo[i] = cpu.mem.code[base / 0x1000] === 1 ? walkInfo & ~TLB_WRITE_ANY : walkInfo;
+  // Writes to a frame holding decoded instructions go through PhysMemory (cpu.ts); with a
+  // store buffer, every data access goes through it (store-buffer.ts).
+  let info = walkInfo;
+  if (cpu.storeBuffer !== null) info &= ~TLB_DATA_ANY;
+  else if (cpu.mem.code[base / 0x1000] === 1) info &= ~TLB_WRITE_ANY;
+  cpu.tlbInfo[i] = info;
   if ((walkInfo & TLB_LARGE) !== 0) cpu.tlbHasLarge = true;
   return phys;
 }

@@ -2,13 +2,15 @@
 // semantics): prefixes, opcode, ModRM/immediates, dispatch through the handler arrays of
 // dispatch.ts, and exits. Straight-line 32-bit code runs as decoded blocks (blocks.ts); the
 // rest one instruction at a time. One try/catch surrounds the inner loop; a FAULT thrown by
-// any access or handler is delivered (interrupts.deliverFault) and the loop re-enters.
+// any access or handler is delivered (interrupts.deliverFault) and the loop re-enters. A CPU
+// with a store buffer runs in a loop of its own (runBuffered), so the common one pays nothing.
 
 import { fetch8 } from './access.ts';
 import { runBlock } from './blocks.ts';
 import { type Cpu, CS, ExitReason, FLAG_TF, VEC_DB, VEC_GP, VEC_UD } from './cpu.ts';
 import { decodeEa32At, decodeModrm, fetchImmediate, IMM_NONE, immediate32At } from './decode.ts';
 import {
+  FENCE,
   HANDLERS,
   HAS_MODRM,
   IMM_KIND,
@@ -24,9 +26,10 @@ import {
 } from './dispatch.ts';
 import { FAULT, raiseFault } from './fault.ts';
 import { deliverFault, deliverTrap } from './interrupts.ts';
+import type { StoreBuffer } from './store-buffer.ts';
 
-/** The opcode (map << 8 | byte) of the instruction step() last decoded. */
-let lastOpcode = 0;
+/** The dispatch index of the instruction stepSlow() last decoded (its opcode is index >> 4). */
+let lastIndex = 0;
 
 /** An instruction is at most 15 bytes (SDM vol. 2 §2.3.11). */
 const MAX_LENGTH = 15;
@@ -36,7 +39,7 @@ const MAX_LENGTH = 15;
  *
  * Fast path: 32-bit code whose next 15 bytes lie in the cached fetch page (access.ts) and within
  * CS's limit, whose first byte is not a prefix, with no single-step trap to take (`tf`: the
- * EFLAGS.TF the instruction began with; only stepSlow records lastOpcode for that trap). Then
+ * EFLAGS.TF the instruction began with; only stepSlow records lastIndex for that trap). Then
  * no fetch can fault, so the opcode, ModRM/SIB/displacement and immediates are read straight
  * from RAM and EIP is set once. Anything else (prefixes, 16-bit code, an instruction near a
  * page end or the limit, TF) takes stepSlow.
@@ -83,7 +86,10 @@ export function step(cpu: Cpu, tf: number): void {
   stepSlow(cpu);
 }
 
-/** step() byte by byte through fetch8, which checks the limit and the page of every byte. */
+/**
+ * step() byte by byte through fetch8, which checks the limit and the page of every byte, and
+ * remembers the dispatch index (lastIndex).
+ */
 function stepSlow(cpu: Cpu): void {
   cpu.instrStart = cpu.eip;
   const big = (cpu.segAccess[CS]! & 0x4000) !== 0;
@@ -95,7 +101,6 @@ function stepSlow(cpu: Cpu): void {
   let op = fetch8(cpu);
   if (PREFIX_KIND[op] !== PREFIX_NONE) op = decodePrefixes(cpu, op, big);
   if (op === 0x0f) op = 0x100 | fetch8(cpu);
-  lastOpcode = op;
   let index = op << 4;
   if (HAS_MODRM[op] === 1) {
     decodeModrm(cpu);
@@ -103,6 +108,7 @@ function stepSlow(cpu: Cpu): void {
     index |= (m & 0x38) >> 2;
     if (m >= 0xc0) index |= 1;
   }
+  lastIndex = index;
   const imm = IMM_KIND[index]!;
   if (imm !== IMM_NONE) fetchImmediate(cpu, imm);
   if (cpu.lockPrefix && LOCKABLE[index] === 0) raiseFault(cpu, VEC_UD);
@@ -143,9 +149,10 @@ function decodePrefixes(cpu: Cpu, op: number, big: boolean): number {
  * executed, so the fuel bound holds even for fault loops.
  */
 export function run(cpu: Cpu, fuel: number): ExitReason {
+  const end = cpu.instructions + fuel;
+  if (cpu.storeBuffer !== null) return runBuffered(cpu, cpu.storeBuffer, end);
   // An exit requested while the CPU was not running (e.g. Stopped) ends this run at once.
   if (cpu.pendingExit >= 0) return takeExit(cpu);
-  const end = cpu.instructions + fuel;
   for (;;) {
     try {
       while (cpu.instructions < end) {
@@ -174,13 +181,49 @@ export function run(cpu: Cpu, fuel: number): ExitReason {
 }
 
 /**
+ * run() for a CPU with a store buffer (store-buffer.ts), one instruction at a time through
+ * stepSlow so that the buffer sees every boundary. After a fence (dispatch.ts FENCE, or any
+ * LOCKed instruction) the buffer drains — nothing runs between the fence's own accesses and
+ * that drain, so it is as if it drained before them — and so it does after an exception or
+ * interrupt is delivered and at every exit; after other instructions it ticks (drains at its
+ * seeded points). Running out of fuel leaves it as it is.
+ */
+function runBuffered(cpu: Cpu, buffer: StoreBuffer, end: number): ExitReason {
+  for (;;) {
+    try {
+      while (cpu.instructions < end && cpu.pendingExit < 0) {
+        const tf = cpu.flags & FLAG_TF;
+        if (cpu.trace !== null) cpu.trace(cpu);
+        stepSlow(cpu);
+        cpu.instructions++;
+        if (FENCE[lastIndex] === 1 || cpu.lockPrefix) buffer.drain();
+        else buffer.tick();
+        if (tf !== 0) {
+          singleStepTrap(cpu);
+          buffer.drain();
+        }
+      }
+    } catch (e) {
+      if (e !== FAULT) throw e;
+      cpu.instructions++;
+      deliverFault(cpu);
+      buffer.drain();
+      continue;
+    }
+    if (cpu.pendingExit < 0) return ExitReason.Fuel;
+    buffer.drain();
+    return takeExit(cpu);
+  }
+}
+
+/**
  * EFLAGS.TF was set when the instruction began: a single-step #DB trap after it (SDM vol. 3A
  * §17.3.1.4), with DR6.BS set. INT n/INT3/INTO/INT1 clear TF on their way into the handler and
  * take no single-step trap. Nor does an instruction that ended run() (HLT, host I/O, a host
  * trap): a pending #DB across a host exit is not modelled.
  */
 function singleStepTrap(cpu: Cpu): void {
-  if (SOFTWARE_INTERRUPTS.has(lastOpcode) || cpu.pendingExit >= 0) return;
+  if (SOFTWARE_INTERRUPTS.has(lastIndex >> 4) || cpu.pendingExit >= 0) return;
   cpu.dr[6] = cpu.dr[6]! | DR6_BS;
   deliverTrap(cpu, VEC_DB);
 }

@@ -45,6 +45,10 @@
 //   cpu         the first processor with the encoding: 86, 186, 286, 386, 486, 586 or 686.
 //   lockable    LOCK is allowed (with a memory destination); otherwise LOCK raises #UD.
 //   rep         REP/REPE/REPNE apply (string instructions).
+//   fence       the instruction drains the store buffer (store-buffer.ts): 'always' for the
+//               serialising instructions (SDM vol. 3A §8.3), MFENCE, I/O (§8.2.5) and the
+//               software interrupts; 'memory' when only its memory form does (XCHG, which locks
+//               implicitly, §8.1.2.1); 'never' otherwise. A LOCK prefix makes any instruction one.
 //   handler     the semantics: (cpu) => void, called with ModRM, EA and immediates decoded.
 //
 // The array is frozen; entries for +r opcodes (50+r, B8+r, …) and groups are spelled out one per
@@ -81,6 +85,8 @@ export type Handler = (cpu: Cpu) => void;
 
 export type ModrmForm = 'none' | 'any' | 'mem' | 'reg';
 
+export type Fence = 'never' | 'always' | 'memory';
+
 export const PRIV_NONE = 0;
 export const PRIV_CPL0 = 1;
 export const PRIV_IOPL = 2;
@@ -110,6 +116,7 @@ export interface OpcodeEntry {
   readonly cpu: number;
   readonly lockable: boolean;
   readonly rep: boolean;
+  readonly fence: Fence;
   readonly handler: Handler;
 }
 
@@ -149,6 +156,7 @@ interface Options {
   cpu?: number;
   lockable?: boolean;
   rep?: boolean;
+  fence?: Fence;
 }
 
 const entries: OpcodeEntry[] = [];
@@ -189,6 +197,7 @@ function op(
       cpu: o.cpu ?? 86,
       lockable: o.lockable ?? false,
       rep: o.rep ?? false,
+      fence: o.fence ?? 'never',
       handler,
     }),
   );
@@ -265,7 +274,7 @@ op(0x69, 'imul', ['Gv', 'Ev', 'Iz'], arith.imulGvEvI, { write: ARITH, undef: 'sz
 op(0x6a, 'push', ['Ibs'], stack.pushImm, { cpu: 186 });
 op(0x6b, 'imul', ['Gv', 'Ev', 'Ibs'], arith.imulGvEvI, { write: ARITH, undef: 'szap', cpu: 186 });
 const strOpts = { read: 'd', rep: true, cpu: 186 };
-const ioStr = { ...strOpts, privilege: PRIV_IOPL };
+const ioStr = { ...strOpts, privilege: PRIV_IOPL, fence: 'always' } as const;
 op(0x6c, 'insb', ['Yb', 'DX'], str.ins(true), ioStr);
 op(0x6d, 'insw', ['Yz', 'DX'], str.ins(false), { ...ioStr, mnemonic32: 'insd' });
 op(0x6e, 'outsb', ['DX', 'Xb'], str.outs(true), ioStr);
@@ -291,8 +300,8 @@ for (const opcode of [0x80, 0x81, 0x82, 0x83]) {
 }
 op(0x84, 'test', ['Eb', 'Gb'], arith.testEbGb, { write: ARITH, undef: 'a' });
 op(0x85, 'test', ['Ev', 'Gv'], arith.testEvGv, { write: ARITH, undef: 'a' });
-op(0x86, 'xchg', ['Eb', 'Gb'], move.xchgEbGb, { lockable: true });
-op(0x87, 'xchg', ['Ev', 'Gv'], move.xchgEvGv, { lockable: true });
+op(0x86, 'xchg', ['Eb', 'Gb'], move.xchgEbGb, { lockable: true, fence: 'memory' });
+op(0x87, 'xchg', ['Ev', 'Gv'], move.xchgEvGv, { lockable: true, fence: 'memory' });
 op(0x88, 'mov', ['Eb', 'Gb'], move.movEbGb);
 op(0x89, 'mov', ['Ev', 'Gv'], move.movEvGv);
 op(0x8a, 'mov', ['Gb', 'Eb'], move.movGbEb);
@@ -315,6 +324,7 @@ op(0x9d, 'popf', [], stack.popf, {
   mnemonic32: 'popfd',
   write: 'oditszapc',
   blockEnd: true,
+  fence: 'always',
 });
 op(0x9e, 'sahf', [], move.sahf, { write: 'szapc' });
 op(0x9f, 'lahf', [], move.lahf, { read: 'szapc' });
@@ -377,13 +387,14 @@ op(0xc8, 'enter', ['Iw', 'Ib'], stack.enter, { cpu: 186 });
 op(0xc9, 'leave', [], stack.leave, { cpu: 186 });
 op(0xca, 'retf', ['Iw'], control.retfIw, { blockEnd: true });
 op(0xcb, 'retf', [], control.retf, { blockEnd: true });
-op(0xcc, 'int3', [], control.int3, { write: 'it', blockEnd: true });
-op(0xcd, 'int', ['Ib'], control.intIb, { write: 'it', blockEnd: true });
-op(0xce, 'into', [], control.into, { read: 'o', write: 'it', blockEnd: true });
+op(0xcc, 'int3', [], control.int3, { write: 'it', blockEnd: true, fence: 'always' });
+op(0xcd, 'int', ['Ib'], control.intIb, { write: 'it', blockEnd: true, fence: 'always' });
+op(0xce, 'into', [], control.into, { read: 'o', write: 'it', blockEnd: true, fence: 'always' });
 op(0xcf, 'iret', [], control.iretHandler, {
   mnemonic32: 'iretd',
   write: 'oditszapc',
   blockEnd: true,
+  fence: 'always',
 });
 op(0xd4, 'aam', ['Ib'], arith.aam, { write: ARITH, undef: 'oac' });
 op(0xd5, 'aad', ['Ib'], arith.aad, { write: ARITH, undef: 'oac' });
@@ -397,7 +408,7 @@ op(0xe3, 'jcxz', ['Jb'], control.jcxz, {
   sizeSelects: 'address',
   blockEnd: true,
 });
-const ioOpts = { privilege: PRIV_IOPL };
+const ioOpts = { privilege: PRIV_IOPL, fence: 'always' } as const;
 op(0xe4, 'in', ['AL', 'Ib'], io.inIb(true), ioOpts);
 op(0xe5, 'in', ['eAX', 'Ib'], io.inIb(false), ioOpts);
 op(0xe6, 'out', ['Ib', 'AL'], io.outIb(true), ioOpts);
@@ -410,7 +421,7 @@ op(0xec, 'in', ['AL', 'DX'], io.inDx(true), ioOpts);
 op(0xed, 'in', ['eAX', 'DX'], io.inDx(false), ioOpts);
 op(0xee, 'out', ['DX', 'AL'], io.outDx(true), ioOpts);
 op(0xef, 'out', ['DX', 'eAX'], io.outDx(false), ioOpts);
-op(0xf1, 'int1', [], control.int1, { write: 'it', blockEnd: true, cpu: 386 });
+op(0xf1, 'int1', [], control.int1, { write: 'it', blockEnd: true, cpu: 386, fence: 'always' });
 op(0xf4, 'hlt', [], control.hlt, { privilege: PRIV_CPL0, blockEnd: true });
 op(0xf5, 'cmc', [], move.cmc, { read: 'c', write: 'c' });
 const group3: [number, string, Handler, Options][] = [
@@ -579,24 +590,41 @@ for (const [opcode, ext, name, operands, read, write, cpu] of x87Stack) {
 
 const protectedOnly = { modes: MODE_PROTECTED, cpu: 286 };
 const cpl0 = { privilege: PRIV_CPL0 };
+/** The privileged serialising instructions (SDM vol. 3A §8.3). */
+const serialising = { ...cpl0, fence: 'always' } as const;
 op(0x0f00, 'sldt', ['Ew'], priv.sldt, { ...protectedOnly, extension: 0 });
 op(0x0f00, 'str', ['Ew'], priv.str, { ...protectedOnly, extension: 1 });
-op(0x0f00, 'lldt', ['Ew'], priv.lldtHandler, { ...protectedOnly, ...cpl0, extension: 2 });
-op(0x0f00, 'ltr', ['Ew'], priv.ltrHandler, { ...protectedOnly, ...cpl0, extension: 3 });
+op(0x0f00, 'lldt', ['Ew'], priv.lldtHandler, { ...protectedOnly, ...serialising, extension: 2 });
+op(0x0f00, 'ltr', ['Ew'], priv.ltrHandler, { ...protectedOnly, ...serialising, extension: 3 });
 op(0x0f00, 'verr', ['Ew'], priv.verr, { ...protectedOnly, extension: 4, write: 'z' });
 op(0x0f00, 'verw', ['Ew'], priv.verw, { ...protectedOnly, extension: 5, write: 'z' });
 op(0x0f01, 'sgdt', ['Ms'], priv.sgdt, { extension: 0, form: 'mem', cpu: 286 });
 op(0x0f01, 'sidt', ['Ms'], priv.sidt, { extension: 1, form: 'mem', cpu: 286 });
-op(0x0f01, 'lgdt', ['Ms'], priv.lgdtHandler, { ...cpl0, extension: 2, form: 'mem', cpu: 286 });
-op(0x0f01, 'lidt', ['Ms'], priv.lidtHandler, { ...cpl0, extension: 3, form: 'mem', cpu: 286 });
+op(0x0f01, 'lgdt', ['Ms'], priv.lgdtHandler, {
+  ...serialising,
+  extension: 2,
+  form: 'mem',
+  cpu: 286,
+});
+op(0x0f01, 'lidt', ['Ms'], priv.lidtHandler, {
+  ...serialising,
+  extension: 3,
+  form: 'mem',
+  cpu: 286,
+});
 op(0x0f01, 'smsw', ['Ew'], priv.smsw, { extension: 4, cpu: 286 });
 op(0x0f01, 'lmsw', ['Ew'], priv.lmswHandler, { ...cpl0, extension: 6, blockEnd: true, cpu: 286 });
-op(0x0f01, 'invlpg', ['M'], priv.invlpgHandler, { ...cpl0, extension: 7, form: 'mem', cpu: 486 });
+op(0x0f01, 'invlpg', ['M'], priv.invlpgHandler, {
+  ...serialising,
+  extension: 7,
+  form: 'mem',
+  cpu: 486,
+});
 op(0x0f02, 'lar', ['Gv', 'Ew'], priv.larHandler, { ...protectedOnly, write: 'z' });
 op(0x0f03, 'lsl', ['Gv', 'Ew'], priv.lslHandler, { ...protectedOnly, write: 'z' });
 op(0x0f06, 'clts', [], priv.cltsHandler, { ...cpl0, cpu: 286 });
-op(0x0f08, 'invd', [], priv.cacheFlush, { ...cpl0, cpu: 486 });
-op(0x0f09, 'wbinvd', [], priv.cacheFlush, { ...cpl0, cpu: 486 });
+op(0x0f08, 'invd', [], priv.cacheFlush, { ...serialising, cpu: 486 });
+op(0x0f09, 'wbinvd', [], priv.cacheFlush, { ...serialising, cpu: 486 });
 op(0x0f0b, 'ud2', [], priv.ud2, { cpu: 686 });
 op(0x0f18, 'prefetchnta', ['M'], move.nop, { extension: 0, form: 'mem', cpu: 686 });
 op(0x0f18, 'prefetcht0', ['M'], move.nop, { extension: 1, form: 'mem', cpu: 686 });
@@ -605,9 +633,14 @@ op(0x0f18, 'prefetcht2', ['M'], move.nop, { extension: 3, form: 'mem', cpu: 686 
 op(0x0f1f, 'nop', ['Ev'], move.nop, { extension: 0, cpu: 686 });
 op(0x0f20, 'mov', ['Rd', 'Cd'], priv.movRdCd, { ...cpl0, form: 'reg', cpu: 386 });
 op(0x0f21, 'mov', ['Rd', 'Dd'], priv.movRdDd, { ...cpl0, form: 'reg', cpu: 386 });
-op(0x0f22, 'mov', ['Cd', 'Rd'], priv.movCdRd, { ...cpl0, form: 'reg', blockEnd: true, cpu: 386 });
-op(0x0f23, 'mov', ['Dd', 'Rd'], priv.movDdRd, { ...cpl0, form: 'reg', cpu: 386 });
-op(0x0f30, 'wrmsr', [], priv.wrmsrHandler, { ...cpl0, cpu: 586 });
+op(0x0f22, 'mov', ['Cd', 'Rd'], priv.movCdRd, {
+  ...serialising,
+  form: 'reg',
+  blockEnd: true,
+  cpu: 386,
+});
+op(0x0f23, 'mov', ['Dd', 'Rd'], priv.movDdRd, { ...serialising, form: 'reg', cpu: 386 });
+op(0x0f30, 'wrmsr', [], priv.wrmsrHandler, { ...serialising, cpu: 586 });
 op(0x0f31, 'rdtsc', [], priv.rdtscHandler, { cpu: 586 });
 op(0x0f32, 'rdmsr', [], priv.rdmsrHandler, { ...cpl0, cpu: 586 });
 for (let cc = 0; cc < 16; cc++) {
@@ -618,7 +651,7 @@ for (let cc = 0; cc < 16; cc++) {
 }
 op(0x0fa0, 'push', ['FS'], (cpu) => stack.pushSeg(cpu, FS), { cpu: 386 });
 op(0x0fa1, 'pop', ['FS'], (cpu) => stack.popSeg(cpu, FS), { cpu: 386 });
-op(0x0fa2, 'cpuid', [], priv.cpuid, { cpu: 586 });
+op(0x0fa2, 'cpuid', [], priv.cpuid, { cpu: 586, fence: 'always' });
 const btFlags = { write: 'oszapc', undef: 'osap', cpu: 386 };
 op(0x0fa3, 'bt', ['Ev', 'Gv'], bits.btEvGv(bits.BT), btFlags);
 op(0x0fa4, 'shld', ['Ev', 'Gv', 'Ib'], bits.shldIb, { write: ARITH, undef: 'oa', cpu: 386 });
@@ -631,7 +664,7 @@ op(0x0fad, 'shrd', ['Ev', 'Gv', 'CL'], bits.shrdCl, { write: ARITH, undef: 'oa',
 op(0x0fae, 'fxsave', ['M'], priv.fxsaveHandler, { extension: 0, form: 'mem', cpu: 686 });
 op(0x0fae, 'fxrstor', ['M'], priv.fxrstorHandler, { extension: 1, form: 'mem', cpu: 686 });
 op(0x0fae, 'lfence', [], move.nop, { extension: 5, form: 'reg', rm: 0, cpu: 686 });
-op(0x0fae, 'mfence', [], move.nop, { extension: 6, form: 'reg', rm: 0, cpu: 686 });
+op(0x0fae, 'mfence', [], move.nop, { extension: 6, form: 'reg', rm: 0, cpu: 686, fence: 'always' });
 op(0x0fae, 'sfence', [], move.nop, { extension: 7, form: 'reg', rm: 0, cpu: 686 });
 op(0x0fae, 'clflush', ['M'], move.nop, { extension: 7, form: 'mem', cpu: 686 });
 op(0x0faf, 'imul', ['Gv', 'Ev'], arith.imulGvEv, { write: ARITH, undef: 'szap', cpu: 386 });
