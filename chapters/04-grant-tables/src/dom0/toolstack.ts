@@ -30,7 +30,8 @@ export class Toolstack {
 
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
-    return this.xen.createDomain(image, config).domain;
+    const d = this.xen.createDomain(image, config).domain;
+    return d;
   }
 
   /** Lets a freshly built domain run for the first time. */
