@@ -35,6 +35,10 @@ export class Toolstack {
 
   constructor(xen: Xen) {
     this.xen = xen;
+    // xenlab: region toolstack-open-evtchn from 07
+    // Domain 0 opens its event-channel device when it starts, before any guest exists.
+    evtchnDevice(xen);
+    // xenlab: end toolstack-open-evtchn
   }
 
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
