@@ -21,13 +21,13 @@ import { type HypercallHandlers, hypercallHandlers, type Mechanism } from './mec
 import { MECHANISMS } from './mechanisms.ts';
 // xenlab: region xen-relinquish-import from 05
 import { relinquishMappings } from './mm.ts';
-// xenlab: end xen-vcpus-import
+// xenlab: end xen-relinquish-import
 // xenlab: region xen-time-import from 03
 import { doSettime, initXenTime, type XenTime } from './time.ts';
-// xenlab: end xen-relinquish-import
+// xenlab: end xen-time-import
 // xenlab: region xen-vcpus-import from 07
 import { domainMaxVcpus } from './vcpu.ts';
-// xenlab: end xen-time-import
+// xenlab: end xen-vcpus-import
 import { buildXenArea, type XenArea } from './x86-desc.ts';
 
 /** What the toolstack passes to create a domain (libxl's domain config, reduced). */

@@ -29,6 +29,8 @@ export class Toolstack {
 
   constructor(xen: Xen) {
     this.xen = xen;
+    // Domain 0 opens its event-channel device when it starts, before any guest exists.
+    evtchnDevice(xen);
   }
 
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
