@@ -4,6 +4,7 @@
 import type { Theme } from 'vitepress';
 import DefaultTheme from 'vitepress/theme';
 import BookContents from './components/BookContents.vue';
+import EventChannels from './components/EventChannels.vue';
 import GrantTable from './components/GrantTable.vue';
 import GuestConsole from './components/GuestConsole.vue';
 import GuestList from './components/GuestList.vue';
@@ -26,5 +27,6 @@ export default {
     app.component('PageTables', PageTables);
     app.component('SimSpeed', SimSpeed);
     app.component('VcpuTimeInfo', VcpuTimeInfo);
+    app.component('EventChannels', EventChannels);
   },
 } satisfies Theme;
