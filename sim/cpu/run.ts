@@ -7,7 +7,7 @@
 
 import { fetch8 } from './access.ts';
 import { runBlock } from './blocks.ts';
-import { type Cpu, CS, ExitReason, FLAG_TF, VEC_DB, VEC_GP, VEC_UD } from './cpu.ts';
+import { type Cpu, CS, ExitReason, FLAG_RF, FLAG_TF, VEC_DB, VEC_GP, VEC_UD } from './cpu.ts';
 import { decodeEa32At, decodeModrm, fetchImmediate, IMM_NONE, immediate32At } from './decode.ts';
 import {
   FENCE,
@@ -157,13 +157,15 @@ export function run(cpu: Cpu, fuel: number): ExitReason {
     try {
       while (cpu.instructions < end) {
         const tf = cpu.flags & FLAG_TF;
-        if (tf === 0 && cpu.trace === null) {
+        const breakpoints = cpu.dr[7]! & DR7_ENABLES;
+        if (tf === 0 && cpu.trace === null && breakpoints === 0) {
           if (!runBlock(cpu, end)) {
             step(cpu, 0);
             cpu.instructions++;
           }
         } else {
           if (cpu.trace !== null) cpu.trace(cpu);
+          if (breakpoints !== 0) instructionBreakpoint(cpu);
           step(cpu, tf);
           cpu.instructions++;
           if (tf !== 0) singleStepTrap(cpu);
@@ -176,6 +178,34 @@ export function run(cpu: Cpu, fuel: number): ExitReason {
       cpu.instructions++;
       deliverFault(cpu);
       if (cpu.pendingExit >= 0) return takeExit(cpu);
+    }
+  }
+}
+
+/** DR7's L0–L3 and G0–G3 bits: any set, and each instruction is checked one by one. */
+const DR7_ENABLES = 0xff;
+
+/**
+ * Instruction breakpoints (SDM vol. 3A §17.2.4, §17.3.1.1): a #DB fault before the instruction
+ * when its linear address is in an enabled DR0–DR3 whose R/W field is 00 (execute), with the
+ * register's B bit set in DR6. EFLAGS.RF suppresses the check once, so a handler can return to
+ * the instruction; RF is cleared as the instruction starts (IRET may set it again). Data
+ * breakpoints (R/W 01 and 11) and I/O breakpoints are not modelled.
+ */
+function instructionBreakpoint(cpu: Cpu): void {
+  if ((cpu.flags & FLAG_RF) !== 0) {
+    cpu.flags &= ~FLAG_RF;
+    return;
+  }
+  const dr7 = cpu.dr[7]!;
+  const linear = (cpu.segBase[CS]! + cpu.eip) | 0;
+  for (let i = 0; i < 4; i++) {
+    const enabled = (dr7 >>> (i * 2)) & 3;
+    const rw = (dr7 >>> (16 + i * 4)) & 3;
+    if (enabled !== 0 && rw === 0 && cpu.dr[i] === linear) {
+      cpu.dr[6] = cpu.dr[6]! | (1 << i);
+      cpu.instrStart = cpu.eip;
+      raiseFault(cpu, VEC_DB);
     }
   }
 }

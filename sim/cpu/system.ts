@@ -169,8 +169,8 @@ export function lidt(cpu: Cpu, base: number, limit: number): void {
   cpu.idtLimit = limit & 0xffff;
 }
 
-// --- Debug registers (SDM §17.2). Breakpoint matching (#DB on DR0–3 hits) and DR7.GD are not
-// modelled: the registers hold their values so that kernels can save and restore them.
+// --- Debug registers (SDM §17.2). Instruction breakpoints on DR0–3 fire in run.ts; data and
+// I/O breakpoints and DR7.GD are not modelled: those registers just hold their values.
 
 const DR6_FIXED = 0xffff0ff0;
 const DR7_FIXED = 0x400;

@@ -245,8 +245,8 @@ describe('vm_assist (docs/xen-abi.md §5.6)', () => {
 
   it('rejects types above MAX_VMASST_TYPE first, then unknown commands', () => {
     const { hypercall } = bootTestDomain();
-    expect(hypercall(__HYPERVISOR_vm_assist, [0, 4])).toBe(-EINVAL);
-    expect(hypercall(__HYPERVISOR_vm_assist, [7, 4])).toBe(-EINVAL);
+    expect(hypercall(__HYPERVISOR_vm_assist, [0, 5])).toBe(-EINVAL);
+    expect(hypercall(__HYPERVISOR_vm_assist, [7, 5])).toBe(-EINVAL);
     expect(hypercall(__HYPERVISOR_vm_assist, [7, 1])).toBe(-ENOSYS);
   });
 });

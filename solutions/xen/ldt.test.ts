@@ -7,9 +7,10 @@ import {
   __HYPERVISOR_update_descriptor,
   __HYPERVISOR_update_va_mapping,
   DOMID_SELF,
+  MACH2PHYS_VIRT_START,
   MMUEXT_SET_LDT,
 } from './abi.ts';
-import { checkDescriptor } from './descriptor.ts';
+import { checkDescriptor, GUEST_SEGMENT_MAX_ADDR } from './descriptor.ts';
 import { EINVAL } from './errno.ts';
 import { vcpuLdt } from './ldt.ts';
 import { PGT_seg_desc_page } from './mm.ts';
@@ -30,17 +31,24 @@ function data(base: number, limit: number, dpl: number, granular: boolean): [num
 }
 
 describe('check_descriptor', () => {
-  it('raises DPL 0 to 1 and cuts a page-granular limit at the hole', () => {
+  const limitOf = ([lo, hi]: [number, number]) => (lo & 0xffff) | (hi & 0xf0000);
+
+  it('raises DPL 0 to 1; a flat page-granular segment reaches the M2P and ends there', () => {
     const [, hi] = checkDescriptor(...data(0, 0xfffff, 0, true))!;
     expect((hi >>> 13) & 3).toBe(1);
-    const [lo2, hi2] = checkDescriptor(...data(0x1000, 0xfffff, 1, true))!;
-    const limit = (lo2 & 0xffff) | (hi2 & 0xf0000);
-    expect(0x1000 + limit * PAGE_SIZE + PAGE_SIZE).toBeLessThanOrEqual(0xf5800000);
+    const flat = checkDescriptor(...data(0, 0xfffff, 1, true))!;
+    expect(limitOf(flat).toString(16), 'as FLAT_KERNEL_DS: 0xF67FFFFF').toBe('f67ff');
+    const cut = checkDescriptor(...data(0x1000, 0xfffff, 1, true))!;
+    expect(0x1000 + limitOf(cut) * PAGE_SIZE + PAGE_SIZE).toBe(GUEST_SEGMENT_MAX_ADDR);
+    const m2p = checkDescriptor(...data(MACH2PHYS_VIRT_START, 0xff, 1, false));
+    expect(m2p, 'a segment on the read-only M2P stands as it is').toEqual(
+      data(MACH2PHYS_VIRT_START, 0xff, 1, false),
+    );
   });
 
-  it('refuses segments in the hole, byte-granular ones reaching it, and gates into Xen', () => {
-    expect(checkDescriptor(...data(0xf6000000, 0xff, 1, false))).toBe(null);
-    expect(checkDescriptor(...data(0xf57fff00, 0xfffff, 1, false))).toBe(null);
+  it('refuses segments above the M2P, byte-granular ones reaching past it, gates into Xen', () => {
+    expect(checkDescriptor(...data(0xf6800000, 0xff, 1, false))).toBe(null);
+    expect(checkDescriptor(...data(0xf6700100, 0xfffff, 1, false))).toBe(null);
     const gate = (cs: number) => [(cs << 16) >>> 0, 0x8000 | (1 << 13) | 0x0c00] as const;
     expect(checkDescriptor(...gate(0xe008))).toBe(null);
     expect(checkDescriptor(...gate(0xe019))).not.toBe(null);
@@ -111,7 +119,7 @@ describe('MMUEXT_SET_LDT and update_descriptor', () => {
     expect(g.setLdt(g.va, 16)).toBe(0);
     const ma = g.mfn * PAGE_SIZE + 16;
     expect(
-      g.hypercall(__HYPERVISOR_update_descriptor, [ma, 0, ...data(0xf6000000, 0xff, 1, false)]),
+      g.hypercall(__HYPERVISOR_update_descriptor, [ma, 0, ...data(0xf6800000, 0xff, 1, false)]),
     ).toBe(-EINVAL);
     expect(
       g.hypercall(__HYPERVISOR_update_descriptor, [ma, 0, ...data(0x1000, 0xff, 1, false)]),

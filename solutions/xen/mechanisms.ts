@@ -32,6 +32,8 @@ import { UPDATE_DESCRIPTOR_MECHANISM } from './descriptor.ts';
 import { MEMORY_OP_MECHANISM } from './memory-op.ts';
 import { MULTICALL_MECHANISM } from './multicall.ts';
 import { IRET_MECHANISM } from './iret.ts';
+import { EMUL_PRIV_OP_MECHANISM } from './emul-priv-op.ts';
+import { DEBUGREG_MECHANISM } from './debugreg.ts';
 // xenlab: end memory-mechanism-imports
 // xenlab: region event-mechanism-imports from 07
 import { EVENT_CHANNEL_MECHANISM } from './event-channel-op.ts';
@@ -63,8 +65,10 @@ export const MECHANISMS: readonly Mechanism[] = [
   // xenlab: end grant-mechanisms
   // xenlab: region memory-mechanisms from 05
   // Chapter 05: memory management. A write to a guest's L1 under the writable-pagetables assist
-  // is Xen's to commit, so its hook runs before the bounce that would give the guest the fault.
+  // is Xen's to commit, so its hook runs before the bounce that would give the guest the fault;
+  // so does the emulation of the privileged instructions Xen lets the kernel use.
   PTWR_MECHANISM,
+  EMUL_PRIV_OP_MECHANISM,
   BOUNCE_MECHANISM,
   TRAP_TABLE_MECHANISM,
   MMU_UPDATE_MECHANISM,
@@ -73,6 +77,7 @@ export const MECHANISMS: readonly Mechanism[] = [
   MEMORY_OP_MECHANISM,
   MULTICALL_MECHANISM,
   IRET_MECHANISM,
+  DEBUGREG_MECHANISM,
   // xenlab: end memory-mechanisms
   // xenlab: region event-mechanisms from 07
   // Chapter 07: event channels, the callbacks that deliver them, timers, SCHEDOP_poll, vCPUs.

@@ -52,8 +52,8 @@ export function vcpuTimeInfoMa(d: Domain, vcpuId: number): number {
 const UVMF_TLB_FLUSH = 1;
 const UVMF_INVLPG = 2;
 const UVMF_FLUSHTYPE_MASK = 3;
-/** PTE bits a guest may not set in an L1 entry: PWT, PCD, PAT, G (docs/xen-abi.md §5.2 rule 6). */
-const L1_DISALLOWED_LOW = 0x198;
+/** PTE bits a guest may not set in an L1 entry: PWT, PCD, PAT (docs/xen-abi.md §5.2 rule 6). */
+const L1_DISALLOWED_LOW = 0x098;
 /** Bits 44–62 of a PAE entry, in its high word: reserved. */
 const L1_DISALLOWED_HIGH = 0x7ffff000;
 

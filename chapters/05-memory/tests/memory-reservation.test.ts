@@ -9,6 +9,7 @@ import { buildGuest } from '../src/guests/index.ts';
 import {
   __HYPERVISOR_memory_op,
   DOMID_SELF,
+  MMUEXT_PIN_L1_TABLE,
   XENMEM_current_reservation,
   XENMEM_decrease_reservation,
   XENMEM_increase_reservation,
@@ -70,15 +71,46 @@ describe('05-memory-reservation', () => {
     expect(g.audit()).toEqual([]);
   });
 
-  test('refuses frames that are mapped or not its own, stopping there', () => {
+  test('refuses a frame not its own, stopping there', () => {
     const rng = testRng('05-memory-reservation/refuse');
     const g = guest();
-    const mapped = g.mfn(g.freeVa(rng) / PAGE_SIZE);
-    const foreign = g.other().p2m[0]!;
-    const free = g.mfn(g.unmappedPfn(rng));
-    expect(reservation(g, XENMEM_decrease_reservation, [free, mapped, free])[0]).toBe(1);
-    expect(reservation(g, XENMEM_decrease_reservation, [foreign])[0]).toBe(0);
-    expect(g.heap.owner[mapped], 'a mapped frame stays the domain’s').toBe(g.domain.domid);
+    const other = g.other();
+    const foreign = other.p2m[0]!;
+    const free = [0, 1].map(() => g.mfn(g.unmappedPfn(rng)));
+    expect(reservation(g, XENMEM_decrease_reservation, [free[0]!, foreign, free[1]!])[0]).toBe(1);
+    expect(g.heap.owner[foreign], 'the other domain keeps its frame').toBe(other.domid);
+    expect(g.audit()).toEqual([]);
+  });
+
+  test('gives back a mapped frame: it leaves the P2M and is freed when its mapping goes', () => {
+    const rng = testRng('05-memory-reservation/mapped');
+    const g = guest();
+    const va = g.freeVa(rng);
+    const pfn = va / PAGE_SIZE;
+    const mapped = g.mfn(pfn);
+    const pages = query(g, XENMEM_current_reservation);
+    expect(
+      reservation(g, XENMEM_decrease_reservation, [mapped])[0],
+      'Xen’s guest_remove_page takes a frame back even while the guest still maps it',
+    ).toBe(1);
+    expect(query(g, XENMEM_current_reservation)).toBe(pages - 1);
+    expect(g.domain.p2m[pfn], 'gone from the P2M').toBe(INVALID_M2P_ENTRY);
+    expect(getM2p(g.heap, mapped)).toBe(INVALID_M2P_ENTRY);
+    expect(g.heap.owner[mapped], 'still mapped: not yet free').toBe(g.domain.domid);
+    expect(g.uvm(va, 0, 0, 2), 'unmapping it').toBe(0);
+    expect(g.heap.owner[mapped], 'the last reference gone, the frame is free').toBe(OWNER_FREE);
+    expect(g.audit()).toEqual([]);
+  });
+
+  test('gives back a pinned page table: unpinned first, freed when unused', () => {
+    const g = guest();
+    const pfn = g.regionPages;
+    const mfn = g.mfn(pfn);
+    g.xen.mem.writeBytes(mfn * PAGE_SIZE, new Uint8Array(PAGE_SIZE));
+    expect(g.mmuext([[MMUEXT_PIN_L1_TABLE, mfn]]).rc, 'pin an empty L1').toBe(0);
+    expect(g.heap.pinned[mfn]).toBe(1);
+    expect(reservation(g, XENMEM_decrease_reservation, [mfn])[0]).toBe(1);
+    expect(g.heap.owner[mfn], 'unpinned and unused: free at once').toBe(OWNER_FREE);
     expect(g.audit()).toEqual([]);
   });
 
