@@ -190,7 +190,9 @@ export const VMASST_TYPE_4gb_segments = 0;
 export const VMASST_TYPE_4gb_segments_notify = 1;
 export const VMASST_TYPE_writable_pagetables = 2;
 export const VMASST_TYPE_pae_extended_cr3 = 3;
-export const MAX_VMASST_TYPE = 3;
+/** Interface 0x00040600 on: the kernel's IOPL checks as ring 0's (emul-priv-op.c, iopl_ok). */
+export const VMASST_TYPE_architectural_iopl = 4;
+export const MAX_VMASST_TYPE = 4;
 
 // --- sched_op (docs/xen-abi.md §8.1).
 export const SCHEDOP_yield = 0;

@@ -5,15 +5,17 @@
 //
 // A descriptor is what the CPU trusts when a selector is loaded, so a guest's descriptor must
 // not grant more than a guest has: no ring 0 (DPL 0 is raised to 1), no system segment but a
-// 32-bit call gate into guest code, and no code or data segment that reaches Xen's hole (a
-// page-granular limit is cut short at the hole; anything else that would reach it is refused).
+// 32-bit call gate into guest code, and no code or data segment that reaches past the read-only
+// M2P into the rest of Xen's hole (GUEST_SEGMENT_MAX_ADDR, the M2P's end: a flat segment still
+// reads the M2P, as Xen's own flat selectors do). A page-granular limit is cut short there;
+// a byte-granular one that would need cutting is refused.
 
 import { PAGE_SIZE } from '../../../../sim/host.ts';
 import {
   __HYPERVISOR_update_descriptor,
   FIRST_RESERVED_GDT_ENTRY,
   FLAT_KERNEL_CS,
-  HYPERVISOR_VIRT_START,
+  MACH2PHYS_VIRT_END,
 } from './abi.ts';
 import { EINVAL } from './errno.ts';
 import type { Heap } from './heap.ts';
@@ -35,6 +37,8 @@ const DESC_CODE = 1 << 11;
 const DESC_EXPAND_DOWN = 1 << 10; // for data segments (conforming for code)
 const DESC_G = 1 << 23;
 const TYPE_CALL_GATE32 = 0xc;
+/** x86_32 Xen's GUEST_SEGMENT_MAX_ADDR: RO_MPT_VIRT_END, where the read-only M2P ends. */
+export const GUEST_SEGMENT_MAX_ADDR = MACH2PHYS_VIRT_END;
 
 /** A call gate may lead only to guest code: a guest selector, or the flat kernel CS. */
 function gateSelectorOk(selector: number): boolean {
@@ -55,16 +59,24 @@ export function checkDescriptor(lo: number, hi: number): [number, number] | null
     if (!gateSelectorOk(cs)) return null;
     return [((lo & 0xffff) | (cs << 16)) >>> 0, hi >>> 0];
   }
-  // An expand-down data segment reaches up to 4 GiB: refused (Xen emulated them with 4gb_segments).
-  if ((hi & (DESC_CODE | DESC_EXPAND_DOWN)) === DESC_EXPAND_DOWN) return null;
   const base = ((lo >>> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000)) >>> 0;
-  const limit = (lo & 0xffff) | (hi & 0xf0000);
-  const granular = (hi & DESC_G) !== 0;
-  if (base >= HYPERVISOR_VIRT_START - PAGE_SIZE) return null;
-  const last = base + (granular ? limit * PAGE_SIZE + PAGE_SIZE - 1 : limit);
-  if (last < HYPERVISOR_VIRT_START) return [lo >>> 0, hi >>> 0];
-  if (!granular) return null;
-  const cut = Math.floor((HYPERVISOR_VIRT_START - base) / PAGE_SIZE) - 1;
+  if (base >= GUEST_SEGMENT_MAX_ADDR - PAGE_SIZE) return null;
+  // The size in bytes, in 32-bit arithmetic as Xen computes it (a 4 GiB size wraps to 0).
+  let size = ((lo & 0xffff) | (hi & 0xf0000)) + 1;
+  if ((hi & DESC_G) !== 0) size = (size * PAGE_SIZE) >>> 0;
+  const end = (base + size) >>> 0;
+  let allowed: number;
+  if ((hi & (DESC_CODE | DESC_EXPAND_DOWN)) === DESC_EXPAND_DOWN) {
+    // Expand-down: valid offsets lie above the limit, up to 4 GiB, unless base + limit wraps.
+    if (end <= base) return [lo >>> 0, hi >>> 0];
+    allowed = -(base & ~(PAGE_SIZE - 1)) >>> 0;
+  } else {
+    if (end > base && end <= GUEST_SEGMENT_MAX_ADDR) return [lo >>> 0, hi >>> 0];
+    allowed = GUEST_SEGMENT_MAX_ADDR - base;
+  }
+  // Truncating a byte-granular limit is "too dangerous" for Xen: refused.
+  if ((hi & DESC_G) === 0) return null;
+  const cut = ((allowed >>> 12) - 1) & 0xfffff;
   return [((lo & 0xffff0000) | (cut & 0xffff)) >>> 0, ((hi & ~0xf0000) | (cut & 0xf0000)) >>> 0];
 }
 

@@ -30,6 +30,11 @@ export class Heap {
   readonly typeCount: Int32Array;
   readonly count: Int32Array;
   readonly pinned: Uint8Array;
+  /**
+   * The domain gave the frame back while something still referenced it (Xen: PGC_allocated
+   * clear): it is freed when its last general reference goes (mm.ts, putPage).
+   */
+  readonly unallocated: Uint8Array;
   /** The machine-to-phys table (M2P) lives in these Xen frames; m2pL1Mfn maps them read-only. */
   readonly m2pMfns: number[];
   readonly m2pL1Mfn: number;
@@ -46,6 +51,7 @@ export class Heap {
     this.typeCount = new Int32Array(mem.frames);
     this.count = new Int32Array(mem.frames);
     this.pinned = new Uint8Array(mem.frames);
+    this.unallocated = new Uint8Array(mem.frames);
     // The M2P takes the highest frames, 4 bytes per frame, all entries invalid (~0) at first.
     const m2pFrames = Math.ceil((mem.frames * 4) / PAGE_SIZE);
     this.m2pMfns = [];
@@ -106,6 +112,7 @@ export class Heap {
       this.typeCount[mfn] = 0;
       this.count[mfn] = 0;
       this.pinned[mfn] = 0;
+      this.unallocated[mfn] = 0;
     }
     this.freeCount += mfns.length;
   }

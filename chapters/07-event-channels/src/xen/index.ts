@@ -64,6 +64,8 @@ export * from './dom0.ts';
 //   memory-op, multicall  reservations and the balloon; batches of hypercalls
 //   trap-table, bounce    the virtual IDT and the bounce frame (#PF to the guest)
 //   iret                  the iret hypercall: back from a handler, events unmasked at once
+//   emul-priv-op,         the privileged instructions Xen emulates for the kernel (CRs, MSRs,
+//   debugreg              I/O under IOPL, lazy FPU); the guest's debug registers
 //   ptwr                  the writable-pagetables assist
 //   descriptor, ldt       guest descriptors: update_descriptor, MMUEXT_SET_LDT
 export * from './mm.ts';
@@ -74,6 +76,8 @@ export * from './multicall.ts';
 export * from './trap-table.ts';
 export * from './bounce.ts';
 export * from './iret.ts';
+export * from './emul-priv-op.ts';
+export * from './debugreg.ts';
 export * from './ptwr.ts';
 export * from './descriptor.ts';
 export * from './ldt.ts';

@@ -24,6 +24,8 @@ import { UPDATE_DESCRIPTOR_MECHANISM } from './descriptor.ts';
 import { MEMORY_OP_MECHANISM } from './memory-op.ts';
 import { MULTICALL_MECHANISM } from './multicall.ts';
 import { IRET_MECHANISM } from './iret.ts';
+import { EMUL_PRIV_OP_MECHANISM } from './emul-priv-op.ts';
+import { DEBUGREG_MECHANISM } from './debugreg.ts';
 import { EVENT_CHANNEL_MECHANISM } from './event-channel-op.ts';
 import { CALLBACK_MECHANISM } from './callback.ts';
 import { TIMER_MECHANISM } from './timer.ts';
@@ -43,8 +45,10 @@ export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 04: grant tables.
   GRANT_TABLES_MECHANISM,
   // Chapter 05: memory management. A write to a guest's L1 under the writable-pagetables assist
-  // is Xen's to commit, so its hook runs before the bounce that would give the guest the fault.
+  // is Xen's to commit, so its hook runs before the bounce that would give the guest the fault;
+  // so does the emulation of the privileged instructions Xen lets the kernel use.
   PTWR_MECHANISM,
+  EMUL_PRIV_OP_MECHANISM,
   BOUNCE_MECHANISM,
   TRAP_TABLE_MECHANISM,
   MMU_UPDATE_MECHANISM,
@@ -53,6 +57,7 @@ export const MECHANISMS: readonly Mechanism[] = [
   MEMORY_OP_MECHANISM,
   MULTICALL_MECHANISM,
   IRET_MECHANISM,
+  DEBUGREG_MECHANISM,
   // Chapter 07: event channels, the callbacks that deliver them, timers, SCHEDOP_poll, vCPUs.
   EVENT_CHANNEL_MECHANISM,
   CALLBACK_MECHANISM,

@@ -32,9 +32,10 @@ import {
 import type { Domain } from './domain.ts';
 import { EFAULT, EINVAL, ENOSYS, EPERM, ESRCH } from './errno.ts';
 import { copyFromGuest, copyToGuest, readGuestU32, writeGuestU32 } from './guest-access.ts';
+import type { Heap } from './heap.ts';
 import type { HypercallContext } from './hypercall.ts';
 import type { Mechanism } from './mechanism.ts';
-import { getM2p, INVALID_M2P_ENTRY, setM2p } from './mm.ts';
+import { getM2p, INVALID_M2P_ENTRY, putPageAndType, setM2p } from './mm.ts';
 
 /** The pfns populate_physmap accepts here: 4 GiB of pseudo-physical memory. */
 const MAX_GPFN = 1 << 20;
@@ -48,10 +49,34 @@ export interface Reservation {
 }
 
 /**
+ * guest_remove_page: `d` gives frame `mfn` back. A pinned table is unpinned, the frame leaves
+ * the P2M and the M2P, and it is freed now if nothing references it, or else when its last
+ * reference goes (a mapping the guest removes later). Frames Xen shares with the domain (the
+ * shared info page) and frames not its own are refused. Returns whether it was given back.
+ */
+export function guestRemovePage(heap: Heap, d: Domain, mfn: number): boolean {
+  if (mfn >= heap.owner.length || heap.owner[mfn] !== d.domid || d.xenFrames.includes(mfn)) {
+    return false;
+  }
+  if (heap.unallocated[mfn] === 1) return true;
+  if (heap.pinned[mfn] === 1) {
+    heap.pinned[mfn] = 0;
+    putPageAndType(heap, mfn);
+  }
+  const pfn = getM2p(heap, mfn);
+  if (d.p2m[pfn] === mfn) d.p2m[pfn] = INVALID_M2P_ENTRY;
+  setM2p(heap, mfn, INVALID_M2P_ENTRY);
+  d.totPages--;
+  if (heap.count[mfn] === 0) heap.release([mfn]);
+  else heap.unallocated[mfn] = 1;
+  return true;
+}
+
+/**
  * One reservation op on `d` from extent `start`: increase_reservation hands out frames and
  * writes their MFNs to extent_start[]; populate_physmap does the same for the PFNs the guest
- * wrote there and fills the M2P; decrease_reservation takes back the frames listed (they must
- * be the domain's and mapped nowhere). Returns the number of extents done.
+ * wrote there and fills the M2P; decrease_reservation takes back the frames listed
+ * (guestRemovePage). Returns the number of extents done.
  */
 export function reservationOp(
   ctx: HypercallContext,
@@ -67,13 +92,7 @@ export function reservationOp(
     const slot = r.extentStart + i * 4;
     if (op === XENMEM_decrease_reservation) {
       const mfn = readGuestU32(cpu, slot);
-      if (mfn === null || mfn >= heap.owner.length || heap.owner[mfn] !== d.domid) break;
-      if (heap.count[mfn] !== 0 || d.xenFrames.includes(mfn)) break;
-      const pfn = getM2p(heap, mfn);
-      if (d.p2m[pfn] === mfn) d.p2m[pfn] = INVALID_M2P_ENTRY;
-      setM2p(heap, mfn, INVALID_M2P_ENTRY);
-      heap.release([mfn]);
-      d.totPages--;
+      if (mfn === null || !guestRemovePage(heap, d, mfn)) break;
       continue;
     }
     const gpfn = op === XENMEM_populate_physmap ? readGuestU32(cpu, slot) : 0;

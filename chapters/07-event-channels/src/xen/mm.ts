@@ -51,8 +51,8 @@ export const L3_ENTRIES = 4;
 /** First slot of the slot-3 L2 that belongs to Xen: 0xF5800000 (the M2P) and up. */
 export const XEN_L2_FIRST_SLOT = ((HYPERVISOR_VIRT_START - 0xc0000000) / 0x200000) | 0;
 
-// Flag bits a guest may not set in a present entry (docs/xen-abi.md §5.2 rule 6).
-const L1_DISALLOW = 0x100; // G
+// Flag bits a guest may not set in a present entry (docs/xen-abi.md §5.2 rule 6). G is allowed
+// in an L1 ("intended for user mappings"), as on the 64-bit Xen that runs PAE guests today.
 const L1_DISALLOW_NO_IO = 0x098; // PWT, PCD, PAT: only for I/O-capable domains
 const L2_DISALLOW = 0x198; // PWT, PCD, PSE (no superpages), G
 // A PAE L3 entry: 64-bit Xen, which runs every 32-bit PAE guest since Xen 4.3, accepts the
@@ -92,9 +92,11 @@ export function getPage(heap: Heap, mfn: number, domid: number): boolean {
   return true;
 }
 
+/** put_page: drops a reference; a frame its domain gave back goes with its last one. */
 export function putPage(heap: Heap, mfn: number): void {
   if (heap.count[mfn]! <= 0) throw new Error(`putPage: mfn ${mfn} has no references`);
   heap.count[mfn]!--;
+  if (heap.count[mfn] === 0 && heap.unallocated[mfn] === 1) heap.release([mfn]);
 }
 
 /**
@@ -157,7 +159,7 @@ export function putPageAndType(heap: Heap, mfn: number): void {
  */
 export function getPageFromL1e(heap: Heap, lo: number, hi: number, domid: number): number {
   if ((lo & _PAGE_PRESENT) === 0) return 0;
-  if ((lo & (L1_DISALLOW | L1_DISALLOW_NO_IO)) !== 0 || (hi & HI_DISALLOW) !== 0) return -EINVAL;
+  if ((lo & L1_DISALLOW_NO_IO) !== 0 || (hi & HI_DISALLOW) !== 0) return -EINVAL;
   const mfn = pteMfn(lo, hi);
   if ((lo & _PAGE_RW) !== 0) return getPageAndType(heap, mfn, domid, PGT_writable_page);
   return getPage(heap, mfn, domid) ? 0 : -EINVAL;
