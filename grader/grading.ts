@@ -11,8 +11,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Exercise } from '../chapters/exercise.ts';
+import { cacheDir } from './cache.ts';
 import type { GradedChapter } from './chapters.ts';
 import { exerciseAt } from './exercise-body.ts';
+import { assembleGuests } from './guests.ts';
 import { runTests, type TestResult } from './runner/index.ts';
 import { starterWithStubs } from './starter.ts';
 import { typeErrors } from './typecheck.ts';
@@ -57,6 +59,8 @@ export interface GradeReport {
   error?: string;
   /** The tree's type errors (`src/FILE:LINE:COL: …`): when present, no test counted. */
   typeErrors?: string[];
+  /** What the assembler warns about in the tree's guests (`src/guests/FILE:LINE:COL: …`). */
+  asmWarnings?: string[];
   /** Only part of the chapter was graded (`--test`, `--exercise`). */
   partial: boolean;
   durationMs: number;
@@ -74,8 +78,13 @@ export interface GradeOptions {
   exercise?: string;
   /** Hidden test pack folders, each holding NN-slug/tests/. */
   packs?: string[];
-  /** Grade without type-checking the tree first (the grader's own fixtures). */
-  skipTypecheck?: boolean;
+  /**
+   * Grade the tests alone, without the checks of the tree's text (its type errors, the
+   * assembler's warnings on its guests): the mutants, which only need the score.
+   */
+  testsOnly?: boolean;
+  /** Keep the transformed modules in the cache folder for the next grade of this tree. */
+  moduleCache?: boolean;
   wallClockLimitMs?: number;
   /** How long one test may run before it counts as hung. */
   testTimeoutMs?: number;
@@ -204,14 +213,19 @@ function pick(e: Exercise): Omit<ExerciseGrade, 'score' | 'passed' | 'total'> {
 
 /**
  * Type-checks `src` and runs the chapter's tests against it at once (two processes, so a warm
- * grade takes the longer of the two); with type errors, those are the report and no test counts.
+ * grade takes the longer of the two), and meanwhile assembles its guests for the assembler's
+ * warnings; with type errors, those are the report and no test counts.
  */
 export async function grade(options: GradeOptions): Promise<GradeReport> {
   const started = process.hrtime.bigint();
-  const [errors, report] = await Promise.all([
-    options.skipTypecheck ? [] : typeErrors(options.chapter, options.src),
-    runGrade(options),
-  ]);
+  const checked = options.testsOnly
+    ? Promise.resolve([])
+    : typeErrors(options.chapter, options.src);
+  const run = runGrade(options);
+  const warnings = options.testsOnly ? [] : assembleGuests(options.src).warnings;
+  const [errors, tested] = await Promise.all([checked, run]);
+  const report =
+    warnings.length === 0 ? tested : { ...tested, asmWarnings: warnings.map((w) => `src/${w}`) };
   if (errors.length === 0) return report;
   const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
   const why = `not graded: your code does not type-check:\n${errors.join('\n')}`;
@@ -247,6 +261,7 @@ async function runGrade(options: GradeOptions): Promise<GradeReport> {
       filter,
       wallClockLimitMs: options.wallClockLimitMs,
       testTimeoutMs: options.testTimeoutMs,
+      moduleCache: options.moduleCache ? join(cacheDir(), 'modules') : undefined,
       onResult: (r) => {
         add(r);
         options.onUpdate?.(scoreResults(options, results, undefined, false, elapsed()));

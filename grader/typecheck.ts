@@ -3,7 +3,8 @@
 // otherwise be graded around. The tree is checked where a learner's editor sees it: a small copy of
 // the repository's layout in the cache folder (chapters/SLUG/src a link to the tree, beside links
 // to sim/, grader/, the tests), with tsc's incremental build info kept there, so a warm check
-// redoes only what changed.
+// redoes only what changed; and a check whose inputs are byte for byte those of the last one (a
+// grade again with no edit in between) reuses its verdict without starting tsc.
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -12,6 +13,8 @@ import {
   lstatSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
+  statSync,
   symlinkSync,
   unlinkSync,
   writeFileSync,
@@ -19,6 +22,7 @@ import {
 import { join, resolve } from 'node:path';
 import { cacheDir, REPO_ROOT } from './cache.ts';
 import type { GradedChapter } from './chapters.ts';
+import { filesUnder } from './starter.ts';
 
 /** Repository entries the layout copy does not link (it has its own tsconfig.json). */
 const OWN = new Set(['chapters', '.git', '.xenlab', 'tsconfig.json', 'tsbuildinfo']);
@@ -53,11 +57,9 @@ function layOut(chapter: GradedChapter, src: string): string {
   link(join(chapter.dir, 'tests'), join(dir, 'tests'));
   link(join(chapter.dir, 'exercises.ts'), join(dir, 'exercises.ts'));
   const config = {
-    extends: join(REPO_ROOT, 'tsconfig.json'),
+    // The options a learner's editor applies to chapters/*/src.
+    extends: join(REPO_ROOT, 'chapters', 'tsconfig.json'),
     compilerOptions: {
-      // A starter leaves the parameters and imports of its stubbed bodies unused.
-      noUnusedLocals: false,
-      noUnusedParameters: false,
       // Imports leaving the tree resolve from where it is mounted, as the runner mounts it.
       preserveSymlinks: true,
       incremental: true,
@@ -77,6 +79,19 @@ function layOut(chapter: GradedChapter, src: string): string {
  */
 export async function typeErrors(chapter: GradedChapter, src: string): Promise<string[]> {
   const root = layOut(chapter, resolve(src));
+  const last = lastVerdict(root);
+  if (last !== undefined && last.inputs === fingerprint(root, chapter.slug).inputs) {
+    return last.errors;
+  }
+  const started = Date.now();
+  const errors = await runTsc(root, chapter.slug);
+  // Kept only if no input changed while tsc read them.
+  const now = fingerprint(root, chapter.slug);
+  if (now.newest < started) writeVerdict(root, { inputs: now.inputs, errors });
+  return errors;
+}
+
+async function runTsc(root: string, slug: string): Promise<string[]> {
   const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const output = await new Promise<string>((done) => {
     const child = spawn(process.execPath, [tsc, '-p', root, '--noEmit', '--pretty', 'false'], {
@@ -92,8 +107,66 @@ export async function typeErrors(chapter: GradedChapter, src: string): Promise<s
     });
     child.on('close', () => done(text));
   });
-  const own = [`src/`, `chapters/${chapter.slug}/tests/`];
-  return formatTscOutput(output, chapter.slug).filter((e) => own.some((o) => e.startsWith(o)));
+  const own = [`src/`, `chapters/${slug}/tests/`];
+  return formatTscOutput(output, slug).filter((e) => own.some((o) => e.startsWith(o)));
+}
+
+/** A check's result: the fingerprint of what it read, and the learner's type errors. */
+interface Verdict {
+  inputs: string;
+  errors: string[];
+}
+
+function lastVerdict(root: string): Verdict | undefined {
+  try {
+    return JSON.parse(readFileSync(join(root, 'verdict.json'), 'utf8')) as Verdict;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeVerdict(root: string, verdict: Verdict): void {
+  writeFileSync(join(root, 'verdict.json'), `${JSON.stringify(verdict)}\n`);
+}
+
+/**
+ * What a check reads, hashed: tsc's version, the configs, every file of the last check's program
+ * (tsc's build info lists them: the tree, the tests, what they import, the libraries' types) and
+ * every TypeScript file of the tree and the tests (a new one joins the program); with the newest
+ * modification time among them.
+ */
+function fingerprint(root: string, slug: string): { inputs: string; newest: number } {
+  const files = new Set([
+    join(REPO_ROOT, 'node_modules', 'typescript', 'package.json'),
+    join(REPO_ROOT, 'tsconfig.json'),
+    join(REPO_ROOT, 'chapters', 'tsconfig.json'),
+    join(root, 'tsconfig.json'),
+  ]);
+  try {
+    const info = JSON.parse(readFileSync(join(root, 'tsbuildinfo'), 'utf8')) as {
+      fileNames: string[];
+    };
+    for (const name of info.fileNames) files.add(resolve(root, name));
+  } catch {
+    // No build info yet: the first check runs tsc anyway.
+  }
+  for (const dir of ['src', 'tests']) {
+    const under = join(root, 'chapters', slug, dir);
+    for (const f of filesUnder(under)) if (/\.[cm]?tsx?$/.test(f)) files.add(join(under, f));
+  }
+  const hash = createHash('sha256');
+  let newest = 0;
+  for (const file of [...files].sort()) {
+    hash.update(`${file}\0`);
+    try {
+      hash.update(createHash('sha256').update(readFileSync(file)).digest('hex'));
+      newest = Math.max(newest, statSync(file).mtimeMs);
+    } catch {
+      hash.update('missing');
+    }
+    hash.update('\n');
+  }
+  return { inputs: hash.digest('hex'), newest };
 }
 
 /** tsc's `FILE(LINE,COL): error …` lines (with their continuation lines) as `FILE:LINE:COL: …`. */

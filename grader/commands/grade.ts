@@ -191,6 +191,8 @@ export async function gradeCommand(
     packs: options.tests?.map((p) => resolve(p)),
     wallClockLimitMs: options.timeout === undefined ? undefined : options.timeout * 1000,
     testTimeoutMs: options.testTimeout === undefined ? undefined : options.testTimeout * 1000,
+    // One tree graded again and again, as the learner works on it.
+    moduleCache: true,
     onProgress: (done, total) => progress.onProgress(done, total),
     onUpdate: (report) => {
       for (; shown < report.tests.length; shown++) progress.onTest(report.tests[shown]!);

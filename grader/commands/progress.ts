@@ -52,7 +52,7 @@ export async function rebuildProgress(
     const src = join(c.dir, 'src');
     if (!existsSync(src)) continue;
     log(`grading chapter ${c.id}…`);
-    const report = await grade({ chapter: c, src, seed: 1 });
+    const report = await grade({ chapter: c, src, seed: 1, moduleCache: true });
     saveGrade(toJson(report));
     log(`  ${report.score}/${report.max_score}`);
   }

@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { REFERENCE_TREE } from './run.ts';
+import { minimalKernel } from '../../chapters/testing/elf.ts';
+import { loadHypervisor, REFERENCE_TREE, RUN_EXIT, runGuest } from './run.ts';
 import { loadXenstored, startXenstored } from './xenstored.ts';
 
 /** XS_READ of `path` over the socket: the reply's payload as text. */
@@ -43,5 +44,27 @@ describe('xenlab xenstored', () => {
     await expect(
       loadXenstored(join(REFERENCE_TREE, '..', 'chapters', '05-memory', 'src')),
     ).rejects.toThrow(/no xenstored yet/);
+  });
+
+  test('xenlab run --xenstore-socket serves the guest’s store while it runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xenlab-run-xs-'));
+    const socket = join(dir, 'socket');
+    const kernel = join(dir, 'spin.elf');
+    writeFileSync(kernel, minimalKernel([0xeb, 0xfe]));
+    const hv = await loadHypervisor(REFERENCE_TREE);
+    const running = runGuest(hv, REFERENCE_TREE, kernel, {
+      fuel: 4_000_000,
+      memory: 8,
+      cmdline: '',
+      xenstoreSocket: socket,
+    });
+    // The socket appears once the domain is built; ask it while the guest spins.
+    let name: string | undefined;
+    for (let i = 0; i < 100 && name === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      name = await readOver(socket, '/local/domain/1/name').catch(() => undefined);
+    }
+    expect(name).toBe('spin.elf');
+    expect(await running).toBe(RUN_EXIT.fuelExhausted);
   });
 });

@@ -41,7 +41,7 @@ export async function gradeMutant(
       seed,
       exercise: m.exercise,
       // A mutant is wrong behaviour in well-typed code: its tests must catch it, not tsc.
-      skipTypecheck: true,
+      testsOnly: true,
       testTimeoutMs: MUTANT_TEST_TIMEOUT_MS,
     });
     if (report.max_score === 0) {

@@ -50,11 +50,17 @@ export function quote(s: string): string {
 
 export function toGradescope(report: GradeReport): GradescopeResults {
   const sections = new Map(report.exercises.map((e) => [e.id, e.section]));
-  const summary = `Chapter ${report.chapter}: ${report.score}/${report.max_score} (seed ${report.seed})`;
+  const summary = [
+    `Chapter ${report.chapter}: ${report.score}/${report.max_score} (seed ${report.seed})`,
+    ...(report.asmWarnings === undefined
+      ? []
+      : ['The assembler warns about your guest code:', ...report.asmWarnings]),
+    ...(report.error === undefined ? [] : [report.error]),
+  ].join('\n');
   return {
     score: report.score,
     execution_time: Math.round(report.durationMs / 1000),
-    output: report.error === undefined ? summary : `${summary}\n${report.error}`,
+    output: summary,
     visibility: 'visible',
     stdout_visibility: 'hidden',
     tests: report.tests.map((t, i) => ({

@@ -2,7 +2,7 @@
 //
 //   { chapter, seed, score, max_score,
 //     tests: [{ id, exercise, name, status, score, max_score, message }],
-//     exercises: [{ id, title, score, max_score, passed, total }], error? }
+//     exercises: [{ id, title, score, max_score, passed, total }], error?, asm_warnings? }
 
 import type { GradeReport } from '../grading.ts';
 
@@ -33,6 +33,8 @@ export interface JsonGrade {
   tests: JsonTest[];
   exercises: JsonExercise[];
   error?: string;
+  /** What the assembler warns about in the tree's guests, each with its source line. */
+  asm_warnings?: string[];
 }
 
 export function toJson(report: GradeReport): JsonGrade {
@@ -59,5 +61,6 @@ export function toJson(report: GradeReport): JsonGrade {
       total: e.total,
     })),
     ...(report.error === undefined ? {} : { error: report.error }),
+    ...(report.asmWarnings === undefined ? {} : { asm_warnings: report.asmWarnings }),
   };
 }

@@ -28,6 +28,15 @@ export function formatText(report: GradeReport, options: TextOptions = {}): stri
       '',
     );
   }
+  if (report.asmWarnings !== undefined) {
+    const n = report.asmWarnings.length;
+    out.push(
+      `The assembler warns about your guest code (${n} warning${n === 1 ? '' : 's'}; it still assembled, but a failure below may come from ${n === 1 ? 'it' : 'them'}):`,
+      '',
+      ...report.asmWarnings.flatMap((w) => indent(w, '  ')),
+      '',
+    );
+  }
   const idWidth = Math.max(0, ...report.exercises.map((e) => e.id.length));
   const titleWidth = Math.max(0, ...report.exercises.map((e) => e.title.length));
   for (const e of report.exercises) {

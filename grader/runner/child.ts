@@ -101,6 +101,10 @@ async function main(request: ChildRequest): Promise<void> {
       isolate: false,
       setupFiles: [fileURLToPath(new URL('./setup.ts', import.meta.url))],
       passWithNoTests: true,
+      experimental:
+        request.moduleCache === undefined
+          ? {}
+          : { fsModuleCache: true, fsModuleCachePath: request.moduleCache },
     },
     { plugins: [mountPlugin(request)], server: { fs: { strict: false } } },
   );

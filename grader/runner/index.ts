@@ -45,6 +45,12 @@ export interface RunTestsOptions {
   /** Called as each test finishes (streamed). */
   onResult?: (r: TestResult) => void;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * A folder where vitest keeps transformed modules (the tests, the tree, sim/) between runs, so a
+   * warm run transforms only what changed: for a tree graded again and again, not for trees graded
+   * once (each would add its own copy).
+   */
+  moduleCache?: string;
 }
 
 export interface RunTestsOutcome {
@@ -57,7 +63,7 @@ const DEFAULT_WALL_CLOCK_MS = 10 * 60_000;
 const DEFAULT_TEST_TIMEOUT_MS = 60_000;
 /** Beyond vitest's own timeout (which catches async hangs), a synchronous loop is ours to end. */
 const WATCHDOG_GRACE_MS = 5_000;
-const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./child-entry.mjs', import.meta.url));
 
 /** An exercise id: a chapter id of chapters/index.ts, a dash, kebab-case. */
 export function isExerciseId(name: string): boolean {
@@ -141,6 +147,7 @@ export async function runTests(opts: RunTestsOptions): Promise<RunTestsOutcome> 
         only: pending,
         filter: opts.filter,
         testTimeoutMs,
+        moduleCache: opts.moduleCache,
       },
       seed: opts.seed,
       deadline,
@@ -348,6 +355,8 @@ interface Probe {
   site?: string;
   /** Stopped early: it was looping where an earlier test hung. */
   same: boolean;
+  /** The guest's last instruction, when a vCPU had run one (guest-at.ts). */
+  guest?: string;
 }
 
 /** Why a hung test failed: for how long, and where it was looping when it was stopped. */
@@ -361,15 +370,17 @@ function hangMessage(
   const at = probe === undefined ? undefined : frameInSrc({ message: '', stack: probe.stack }, src);
   const fn = probe?.site?.split('@')[0];
   const where = at === undefined ? '' : ` in ${fn === '<anonymous>' ? 'code' : fn} at ${at}`;
+  const guest =
+    probe?.guest === undefined ? '' : ` The guest's last instruction was ${probe.guest}.`;
   if (probe?.same === true) {
     const other = sites.get(probe.site!) ?? 'an earlier test';
     return (
       `stopped after ${seconds} s: it was looping${where}, where "${other}" hung — ` +
-      'the same infinite loop, most likely'
+      `the same infinite loop, most likely.${guest}`
     );
   }
   const loop = where === '' ? '' : ` It was${where} when it was stopped.`;
-  return `did not finish within ${seconds} s: an infinite loop in your code?${loop}`;
+  return `did not finish within ${seconds} s: an infinite loop in your code?${loop}${guest}`;
 }
 
 type ChildEnd =
@@ -430,7 +441,8 @@ function runChild(run: ChildRun): Promise<ChildEnd> {
     };
     const child: ChildProcess = fork(CHILD, [], {
       cwd: REPO_ROOT,
-      execArgv: ['--import', 'tsx'],
+      // Plain Node: child-entry.mjs turns TypeScript support on once vitest is loaded.
+      execArgv: [],
       // Its own process group, so the watchdog ends the vitest workers with it.
       detached: true,
       env: {

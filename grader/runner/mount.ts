@@ -57,6 +57,12 @@ export function mountPlugin(options: MountOptions): Vite.Plugin {
   return {
     name: 'xenlab-mount',
     enforce: 'pre',
+    // A module's transform holds the paths its imports resolve to, which depend on the mount: a
+    // module cached on disk (RunTestsOptions.moduleCache) is cached per mount.
+    configureVitest(context) {
+      const mounted = JSON.stringify({ src: options.src, testDirs: options.testDirs });
+      context.experimental_defineCacheKeyGenerator(() => mounted);
+    },
     async resolveId(source, importer, resolveOptions) {
       if (importer === undefined || source.startsWith('\0')) return null;
       const importerFile = importer.replace(/[?#].*$/, '');

@@ -12,6 +12,8 @@ export interface ChildRequest {
   only?: Record<string, string[]>;
   filter?: string;
   testTimeoutMs: number;
+  /** A folder where vitest keeps the tests' and the tree's transformed modules between runs. */
+  moduleCache?: string;
 }
 
 export interface CollectedTest {

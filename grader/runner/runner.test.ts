@@ -1,6 +1,11 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../cache.ts';
+import { loadChapter } from '../chapters.ts';
+import { fixtureChapter, TREES } from '../fixtures/grade.ts';
+import { writeSnapshot } from '../starter.ts';
 import { declaredTests, isExerciseId, runTests, type TestResult } from './index.ts';
 import { createMount } from './mount.ts';
 
@@ -119,6 +124,57 @@ describe('runTests on the fixture chapters', () => {
       '01-virtualization/basics.test.ts::01-add › adds wrongly failed',
     ]);
   }, 120_000);
+});
+
+describe('a hang in code handling a guest', () => {
+  test("names the guest's last instruction and the line that made the hypercall", async () => {
+    const chapter = await loadChapter('02');
+    const src = mkdtempSync(join(tmpdir(), 'xenlab-hang-guest-'));
+    await writeSnapshot(chapter, src, true);
+    const console = join(src, 'xen', 'console.ts');
+    const text = readFileSync(console, 'utf8');
+    const loop = '  while (count >= 0) {}\n  switch (cmd) {';
+    writeFileSync(console, text.replace('  switch (cmd) {', loop));
+    const outcome = await runTests({
+      src,
+      testDirs: [join(chapter.dir, 'tests')],
+      seed: 1,
+      filter: 'boots on your hypervisor and powers off',
+      testTimeoutMs: 2000,
+    });
+    expect(outcome.results).toHaveLength(1);
+    expect(outcome.results[0]!.message).toMatch(
+      /^did not finish within 2 s: an infinite loop in your code\? It was in doConsoleIo at src\/xen\/console\.ts:\d+:\d+ when it was stopped\. The guest's last instruction was int 0x82 at 0x00001245, called from src\/guests\/lib\/xen\.inc:\d+: call hypercall_page \+ %1 \* 32 in simplest\.asm\.$/,
+    );
+  });
+});
+
+describe('the module cache', () => {
+  test('a tree is graded as it is, whatever an earlier run of another tree or version cached', async () => {
+    const fx = fixtureChapter();
+    const moduleCache = join(fx.root, 'modules');
+    const statuses = async (src: string) => {
+      const outcome = await runTests({
+        src,
+        testDirs: [join(fx.chapter.dir, 'tests')],
+        seed: 1,
+        moduleCache,
+      });
+      return outcome.results.map((r) => `${r.name}: ${r.status}`);
+    };
+    const allPass = [
+      'adds small numbers: passed',
+      'adds negative numbers: passed',
+      'subtracts: passed',
+    ];
+    expect(await statuses(fx.tree('solved'))).toEqual(allPass);
+    expect(readdirSync(moduleCache).length, 'modules were cached').toBeGreaterThan(0);
+    // The same test file, mounted on another tree: its cached imports must not lead to the first.
+    const wrong = fx.tree('subWrong');
+    expect(await statuses(wrong)).toEqual([...allPass.slice(0, 2), 'subtracts: failed']);
+    writeFileSync(join(wrong, 'calc.ts'), TREES.solved);
+    expect(await statuses(wrong), 'an edit counts').toEqual(allPass);
+  });
 });
 
 describe('helpers', () => {

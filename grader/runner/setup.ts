@@ -1,11 +1,13 @@
 // Loaded by vitest in every test worker of a graded run: notes, synchronously, when each test
 // file and each test starts and ends, so the watchdog knows what is running even when a
 // synchronous loop keeps the worker from sending anything else; and starts the worker's hang
-// probe (hang-probe.mjs), told of each test as it starts and ends.
+// probe (hang-probe.mjs), told of each test as it starts and ends, and gives it
+// `globalThis.xenlabGuestAt` to ask the paused thread about the guest (guest-at.ts).
 
 import { appendFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { lastGuestInstruction } from './guest-at.ts';
 
 const log = process.env.XENLAB_RUNNER_LOG;
 
@@ -29,6 +31,10 @@ function hangProbe(logFile: string): Worker {
 
 if (log !== undefined && log !== '') {
   const probe = hangProbe(log);
+  const src = process.env.XENLAB_SRC ?? '';
+  Object.assign(globalThis, {
+    xenlabGuestAt: (values: unknown[]) => lastGuestInstruction(values, src),
+  });
   const note = (what: string, id: string) => appendFileSync(log, `${what} ${id}\n`);
   const file = () => expect.getState().testPath ?? '';
   beforeAll(() => note('file-start', file()));

@@ -1,7 +1,7 @@
 // The staging invariants (docs/architecture.md §7), checked in CI for every staged chapter N:
 //   (a) chapters/N/src equals a fresh generation from solutions/ (no drift);
 //   (b) the starter and the solved snapshot type-check, with the chapter tests that use them;
-//   (c) every guest of both snapshots assembles;
+//   (c) every guest of both snapshots assembles, without a warning;
 //   (d) the starter passes every test of the chapters before N and fails every test of N;
 //   (e) the solved snapshot passes every test of the chapters up to N.
 // Snapshots are written under the cache folder as small copies of the repository's layout
@@ -9,12 +9,11 @@
 // learner's editor sees.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Chapter } from '../../chapters/index.ts';
-import { assemble, formatAsmError } from '../../sim/host.ts';
-import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import { cacheDir, REPO_ROOT } from '../cache.ts';
+import { assembleGuests } from '../guests.ts';
 import { runTests, type TestResult } from '../runner/index.ts';
 import type { MarkedTree } from './generate.ts';
 import { drift, snapshot, stagedChapters, writeSnapshot } from './index.ts';
@@ -125,22 +124,6 @@ function typecheck(roots: string[]): Map<string, string[]> {
   return byRoot;
 }
 
-/** Every top-level guests/*.asm of a snapshot, assembled; the errors of those that fail. */
-function assembleGuests(src: string): { count: number; errors: string[] } {
-  const dir = join(src, 'guests');
-  if (!existsSync(dir)) return { count: 0, errors: [] };
-  const files = asmSourcesUnder(dir);
-  const mains = readdirSync(dir)
-    .filter((f) => f.endsWith('.asm'))
-    .sort();
-  const errors: string[] = [];
-  for (const main of mains) {
-    const result = assemble(files[main]!, { fileName: main, files, format: 'elf' });
-    if (!result.ok) errors.push(...result.errors.map((e) => `guests/${formatAsmError(e)}`));
-  }
-  return { count: mains.length, errors };
-}
-
 function describeTest(r: TestResult): string {
   const first = r.message.split('\n')[0] ?? '';
   return `${r.id}${r.status === 'failed' && first !== '' ? `: ${first}` : ''}`;
@@ -185,7 +168,8 @@ export async function checkInvariants(
     // (c) guests.
     const guests = (['starter', 'solved'] as const).map((kind) => {
       const g = assembleGuests(snapshotSrc(chapter, kind));
-      return { count: g.count, errors: g.errors.map((e) => `${kind}: ${e}`) };
+      // A warning in a grade is then always about the learner's own lines.
+      return { count: g.count, errors: [...g.errors, ...g.warnings].map((e) => `${kind}: ${e}`) };
     });
     add(
       chapter,

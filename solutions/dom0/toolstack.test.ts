@@ -15,6 +15,8 @@ describe('toolstack: the VM lifecycle (book §2.7)', () => {
   it('walks created → running → paused → running → destroyed', () => {
     const xen = new Xen(new PhysMemory(64 << 20));
     const ts = new Toolstack(xen);
+    // Domain 0's own frames, which its first hypercall (the new domain's event channel) needs.
+    void xen.dom0Vcpu;
     const free = xen.heap.free;
     const d = ts.create(spin, config);
     expect(d.state).toBe(DomainState.Created);

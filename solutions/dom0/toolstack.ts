@@ -19,6 +19,11 @@ import type { DomainConfig, Xen } from '../xen/xen.ts';
 // xenlab: region toolstack-evtchn-import from 07
 import { evtchnDevice } from './evtchn.ts';
 // xenlab: end toolstack-evtchn-import
+// xenlab: region toolstack-xenstore-import from 08
+import { introduceDomain, startXenstored } from './xenstore-domain.ts';
+import { XsClient } from './xenstored/client.ts';
+import { Xenstored } from './xenstored/xenstored.ts';
+// xenlab: end toolstack-xenstore-import
 
 /** What `xl list` shows for a domain. */
 export interface DomainInfo {
@@ -32,6 +37,11 @@ export interface DomainInfo {
 
 export class Toolstack {
   readonly xen: Xen;
+  // xenlab: region toolstack-xenstore from 08
+  /** Domain 0's xenstored, and the toolstack's own connection to it. */
+  readonly xenstored = new Xenstored();
+  readonly xs = new XsClient(this.xenstored);
+  // xenlab: end toolstack-xenstore
 
   constructor(xen: Xen) {
     this.xen = xen;
@@ -39,6 +49,11 @@ export class Toolstack {
     // Domain 0 opens its event-channel device when it starts, before any guest exists.
     evtchnDevice(xen);
     // xenlab: end toolstack-open-evtchn
+    // xenlab: region toolstack-xenstore-start from 08
+    startXenstored(xen, this.xenstored, this.xs);
+    this.xs.write('/local/domain/0/name', 'Domain-0');
+    this.xs.write('/local/domain/0/domid', '0');
+    // xenlab: end toolstack-xenstore-start
   }
 
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
@@ -47,6 +62,9 @@ export class Toolstack {
     // xenlab: region toolstack-event-ports from 07
     this.allocEventPorts(d);
     // xenlab: end toolstack-event-ports
+    // xenlab: region toolstack-introduce from 08
+    introduceDomain(this.xen, this.xs, d);
+    // xenlab: end toolstack-introduce
     return d;
   }
 

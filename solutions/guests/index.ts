@@ -141,6 +141,14 @@ export const GUESTS: readonly GuestInfo[] = [
     chapter: '07',
   },
   // xenlab: end event-guests
+  // xenlab: region xenstore-guests from 08
+  {
+    name: 'xsname',
+    main: 'xsname.asm',
+    description: 'reads its name and domid from XenStore over its ring (book §8.4.2)',
+    chapter: '08',
+  },
+  // xenlab: end xenstore-guests
 ];
 
 /** A guest that did not assemble: the assembler's messages, one per line. */

@@ -68,6 +68,10 @@ export function runDomains(xen: Xen, fuel: number): RunResult {
   let cursor = 0;
   while (executed < fuel) {
     if (xen.panicReport !== null) return { outcome: RunOutcome.Panic, instructions: executed };
+    // xenlab: region schedule-dom0 from 08
+    // Domain 0's turn: its services answer what the guests asked in their last slices.
+    for (const service of xen.dom0Services) service();
+    // xenlab: end schedule-dom0
     // xenlab: region schedule-softirq from 07
     doSoftirq(xen);
     // Nothing can run: the clock moves to the next timer (no fuel is spent waiting).

@@ -73,6 +73,10 @@ export class Xen implements HypervisorServices {
   /** What this build contains (mechanisms.ts), and the hypercall table assembled from it. */
   readonly mechanisms: readonly Mechanism[] = MECHANISMS;
   readonly hypercalls: HypercallHandlers = hypercallHandlers(MECHANISMS);
+  // xenlab: region xen-dom0-services from 08
+  /** Domain 0's services, run when domain 0 has its turn between guests' slices (xenstored). */
+  readonly dom0Services: (() => void)[] = [];
+  // xenlab: end xen-dom0-services
   // xenlab: region xen-time from 03
   /** Xen's clock: the TSC scale, system time, the vCPU on the pCPU, the wall clock. */
   readonly time: XenTime = initXenTime();

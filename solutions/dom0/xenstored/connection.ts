@@ -5,7 +5,7 @@
 import type { Requester } from './permissions.ts';
 import type { Transaction } from './transaction.ts';
 import type { Watch } from './watch.ts';
-import { MessageReader } from './wire.ts';
+import { MessageReader, type XsMessage } from './wire.ts';
 
 /** How a connection's bytes leave xenstored: the socket edge, or a guest's ring (ring.ts). */
 export interface Transport {
@@ -21,6 +21,8 @@ export class Connection implements Requester {
   target: number | undefined;
   readonly transport: Transport;
   readonly reader = new MessageReader();
+  /** Requests read but not yet processed (a guest over its outstanding-requests quota). */
+  readonly pending: XsMessage[] = [];
   readonly watches: Watch[] = [];
   readonly transactions = new Map<number, Transaction>();
   nextTransactionId = 1;

@@ -9,7 +9,8 @@
 // "@introduceDomain" or "@releaseDomain", which is how back ends learn of domains coming and
 // going.
 
-import type { Connection, Transport } from './connection.ts';
+import type { Connection } from './connection.ts';
+import type { RingTransport } from './ring.ts';
 import { domainPath } from './store.ts';
 import {
   oneArg,
@@ -32,8 +33,9 @@ export interface IntroducedDomain {
   /** The ring's frame (start_info.store_mfn) and the event channel port in domain 0. */
   mfn: number;
   port: number;
-  /** The guest's connection, when xenstored could reach its ring. */
+  /** The guest's connection and its ring, when xenstored could reach the ring. */
   conn: Connection | undefined;
+  ring: RingTransport | undefined;
 }
 
 /** Reaches domain `domid`'s ring page `mfn`, signalled through domain 0's port `port`. */
@@ -42,7 +44,7 @@ export type RingConnector = (
   domid: number,
   mfn: number,
   port: number,
-) => Transport | undefined;
+) => RingTransport | undefined;
 
 const OK = strings('OK');
 /** The first domid that names no domain (DOMID_FIRST_RESERVED). */
@@ -73,9 +75,9 @@ function doIntroduce(r: Request): Uint8Array | XsError {
   if (domid === undefined || !Number.isSafeInteger(mfn) || port <= 0) return 'EINVAL';
   const { xs } = r;
   if (xs.domains.has(domid)) return OK;
-  const transport = xs.ringConnector?.(xs, domid, mfn, port);
-  const conn = transport === undefined ? undefined : xs.connect(domid, transport);
-  xs.domains.set(domid, { domid, mfn, port, conn });
+  const ring = xs.ringConnector?.(xs, domid, mfn, port);
+  const conn = ring === undefined ? undefined : xs.connect(domid, ring);
+  xs.domains.set(domid, { domid, mfn, port, conn, ring });
   xs.fireWatches(undefined, { path: '@introduceDomain', exact: true });
   return OK;
 }

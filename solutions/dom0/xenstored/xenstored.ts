@@ -15,6 +15,7 @@ import { NODE_OPS } from './ops-nodes.ts';
 import { SESSION_OPS } from './ops-session.ts';
 import { permForConn, XS_PERM_READ, type XsPermission } from './permissions.ts';
 import { DEFAULT_QUOTAS, type Quotas } from './quota.ts';
+import type { RingTransport } from './ring.ts';
 import { type NodeView, parentOf, Store, type XsNode } from './store.ts';
 import type { Transaction } from './transaction.ts';
 import { watchEvents } from './watch.ts';
@@ -191,6 +192,42 @@ export class Xenstored {
     const parent = this.store.get(parentOf(node.path));
     return parent !== undefined && reads(parent.perms);
   }
+
+  // xenlab: region service-rings from 08
+  /**
+   * Serves every introduced domain's ring once (domain.c's handle_input/handle_output): queued
+   * replies out as room allows, new requests in and processed — but a guest with as many
+   * replies waiting as its outstanding-requests quota is not read until it takes some.
+   */
+  serviceRings(): void {
+    for (const d of [...this.domains.values()]) {
+      if (d.conn !== undefined && d.ring !== undefined && !d.conn.closed)
+        this.serviceRing(d.conn, d.ring);
+    }
+  }
+
+  private serviceRing(conn: Connection, ring: RingTransport): void {
+    if (!this.readRing(conn, ring)) {
+      this.disconnect(conn);
+      return;
+    }
+    const limit = conn.privileged ? Number.POSITIVE_INFINITY : this.quotas.outstanding;
+    while (conn.pending.length > 0 && !conn.closed && ring.backlog() < limit) {
+      this.process(conn, conn.pending.shift()!);
+    }
+    if (!ring.flush()) this.disconnect(conn);
+  }
+
+  /** Replies out, then (unless requests still wait) new ones in; false if the ring is broken. */
+  private readRing(conn: Connection, ring: RingTransport): boolean {
+    if (!ring.flush()) return false;
+    if (conn.pending.length > 0) return true;
+    const bytes = ring.takeRequests();
+    if (bytes === undefined) return false;
+    conn.pending.push(...conn.reader.feed(bytes));
+    return !conn.reader.broken;
+  }
+  // xenlab: end service-rings
 
   /** Whether domain `domid` has been introduced (domain 0 always is). */
   introduced(domid: number): boolean {

@@ -1,0 +1,100 @@
+// Your working copy for chapter 08, generated from solutions/dom0/toolstack.ts by npx xenlab stage.
+// A minimal toolstack in domain 0: create a domain from a kernel image and a small config,
+// start, pause, unpause, destroy, each domain's console captured: book §2.7, §11; Xen
+// tools/libxl (libxl_domain_create_new, libxl_domain_pause/unpause, libxl_domain_destroy).
+//
+// In chapter 02 the toolstack calls Xen's domain-control operations directly; the domctl
+// hypercall it will issue instead arrives with the Xen API chapter (11).
+
+import type { Domain, DomainState } from '../xen/domain.ts';
+import { platformOp, settimeOp } from '../xen/platform.ts';
+import { getSTime } from '../xen/time.ts';
+import type { DomainConfig, Xen } from '../xen/xen.ts';
+import { introduceDomain, startXenstored } from './xenstore-domain.ts';
+import { XsClient } from './xenstored/client.ts';
+import { Xenstored } from './xenstored/xenstored.ts';
+
+/** What `xl list` shows for a domain. */
+export interface DomainInfo {
+  domid: number;
+  name: string;
+  state: DomainState;
+  /** SHUTDOWN_* once shut down, else -1. */
+  shutdownReason: number;
+  memoryPages: number;
+}
+
+export class Toolstack {
+  readonly xen: Xen;
+  /** Domain 0's xenstored, and the toolstack's own connection to it. */
+  readonly xenstored = new Xenstored();
+  readonly xs = new XsClient(this.xenstored);
+
+  constructor(xen: Xen) {
+    this.xen = xen;
+    startXenstored(xen, this.xenstored, this.xs);
+    this.xs.write('/local/domain/0/name', 'Domain-0');
+    this.xs.write('/local/domain/0/domid', '0');
+  }
+
+  /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
+  create(image: Uint8Array, config: DomainConfig): Domain {
+    const d = this.xen.createDomain(image, config).domain;
+    introduceDomain(this.xen, this.xs, d);
+    return d;
+  }
+
+  /** Lets a freshly built domain run for the first time. */
+  start(d: Domain): void {
+    this.xen.unpauseDomain(d);
+  }
+
+  pause(d: Domain): void {
+    this.xen.pauseDomain(d);
+  }
+
+  unpause(d: Domain): void {
+    this.xen.unpauseDomain(d);
+  }
+
+  destroy(d: Domain): void {
+    this.xen.destroyDomain(d);
+  }
+
+  /**
+   * Builds a domain that should shrink to `targetMiB` once it runs (`xl mem-set` from the
+   * start). The target is for the guest's balloon driver; Xen enforces only the maximum. In
+   * Xen it is XenStore's memory/target (chapter 08); until then it goes on the kernel command
+   * line as balloon_target=<KiB>.
+   */
+  createWithTarget(image: Uint8Array, config: DomainConfig, targetMiB: number): Domain {
+    const cmdline = `${config.cmdline} balloon_target=${targetMiB * 1024}`.trim();
+    return this.create(image, { ...config, cmdline });
+  }
+
+  /**
+   * Sets the time of day to `secs`.`nsecs` since 1970 (as `date -s` does on a dom0): a
+   * XENPF_settime64 platform_op, stamped with the system time it is taken at.
+   */
+  setWallclock(secs: number, nsecs = 0): number {
+    const dom0 = this.xen.findDomain(0)!;
+    return platformOp(this.xen, dom0, settimeOp(secs, nsecs, getSTime(this.xen.time)));
+  }
+
+  /** Everything the domain has written to its console so far. */
+  console(d: Domain): string {
+    return this.xen.consoleOutput.get(d.domid) ?? '';
+  }
+
+  list(): DomainInfo[] {
+    return [...this.xen.domains.values()]
+      .filter((d) => !d.destroyed)
+      .map((d) => ({
+        domid: d.domid,
+        name: d.name,
+        state: d.state,
+        shutdownReason: d.shutdownReason,
+        memoryPages: d.p2m.length,
+      }));
+  }
+}

@@ -1,0 +1,151 @@
+// Your working copy for chapter 08, generated from solutions/dom0/xenstore-domain.ts by npx xenlab stage.
+// The toolstack's part in a new domain's XenStore: its store event channel, INTRODUCE, and the
+// entries libxl writes for it: book §8.1, §8.3; Xen tools/libs/light/libxl_create.c
+// (libxl__domain_make), libxl_dom.c (libxl__build_post), docs/misc/xenstore-paths.pandoc.
+//
+// Before a guest can talk to xenstored it needs an event channel to domain 0 — a port of its
+// own, allocated unbound for domain 0, which domain 0 binds — and xenstored must know the frame
+// of its ring. The builder put that frame in start_info.store_mfn; the toolstack puts the port
+// in start_info.store_evtchn, INTRODUCEs the domain, and writes the domain's home as libxl does.
+// Every step is domain 0's own request: event channels by hypercall (privcmd.ts), XenStore by
+// xs_wire (xenstored/client.ts).
+
+import { PAGE_SIZE } from '../../../../sim/host.ts';
+import {
+  __HYPERVISOR_event_channel_op,
+  EVTCHN_ALLOC_UNBOUND,
+  EVTCHN_BIND_INTERDOMAIN,
+  EVTCHN_PORT_ARG,
+  EVTCHNOP_alloc_unbound,
+  EVTCHNOP_bind_interdomain,
+  EVTCHNOP_send,
+  START_INFO,
+} from '../xen/abi.ts';
+import type { Domain } from '../xen/domain.ts';
+import type { Xen } from '../xen/xen.ts';
+import { Privcmd } from './privcmd.ts';
+import type { XsClient } from './xenstored/client.ts';
+import { RingTransport } from './xenstored/ring.ts';
+import type { Xenstored } from './xenstored/xenstored.ts';
+
+/** Where in domain 0's hypercall buffers the event-channel arguments go. */
+const OP = 0;
+
+/**
+ * An interdomain channel between domain `domid` and domain 0 (xc_evtchn_alloc_unbound, then
+ * the back end's bind): returns the guest's port and domain 0's.
+ */
+export function bindToDom0(
+  privcmd: Privcmd,
+  domid: number,
+): { guestPort: number; dom0Port: number } {
+  privcmd.writeU32(OP, [domid, 0]);
+  let rc = privcmd.hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, privcmd.va(OP));
+  if (rc !== 0) throw new Error(`EVTCHNOP_alloc_unbound for d${domid}: ${rc}`);
+  const guestPort = privcmd.readU32(OP + EVTCHN_ALLOC_UNBOUND.port);
+  privcmd.writeU32(OP, [domid, guestPort, 0]);
+  rc = privcmd.hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_interdomain, privcmd.va(OP));
+  if (rc !== 0) throw new Error(`EVTCHNOP_bind_interdomain to d${domid}:${guestPort}: ${rc}`);
+  return { guestPort, dom0Port: privcmd.readU32(OP + EVTCHN_BIND_INTERDOMAIN.local_port) };
+}
+
+/** EVTCHNOP_send from domain 0 on its port `port`. */
+export function dom0Notify(privcmd: Privcmd, port: number): void {
+  privcmd.writeU32(OP + EVTCHN_PORT_ARG.port, [port]);
+  privcmd.hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_send, privcmd.va(OP));
+}
+
+/** How xenstored reaches an introduced guest's ring: its frame, and a kick on domain 0's port. */
+export function ringConnector(xen: Xen, privcmd: Privcmd) {
+  return (_xs: Xenstored, _domid: number, mfn: number, port: number) =>
+    new RingTransport(xen.mem, mfn * PAGE_SIZE, () => dom0Notify(privcmd, port));
+}
+
+/**
+ * Domain 0's xenstored at work between the guests' slices: domains that died are released
+ * (as xenstored's domain_cleanup notices on VIRQ_DOM_EXC, and libxl removes their entries),
+ * then every guest's ring is served.
+ */
+export function startXenstored(xen: Xen, xs: Xenstored, dom0: XsClient): void {
+  xs.ringConnector = ringConnector(xen, new Privcmd(xen));
+  xen.dom0Services.push(() => {
+    for (const domid of [...xs.domains.keys()]) {
+      if (xen.findDomain(domid) === undefined) releaseDomain(dom0, domid);
+    }
+    xs.serviceRings();
+  });
+}
+
+/**
+ * The entries libxl writes for a new domain, with their permissions (owner first): the home
+ * readable by the guest but not writable, the places the guest writes (device/, data/, the
+ * answer to control/shutdown) its own, and what the builder decided.
+ */
+export function domainEntries(
+  d: Domain,
+  store: { mfn: number; port: number },
+  console: { mfn: number; port: number },
+) {
+  const home = `/local/domain/${d.domid}`;
+  const readOnly = ['n0', `r${d.domid}`];
+  const guestOwns = [`n${d.domid}`];
+  const vm = `/vm/${d.domid}`;
+  const kib = (pages: number) => String(pages * (PAGE_SIZE / 1024));
+  return {
+    nodes: [
+      [home, readOnly],
+      [vm, readOnly],
+      [`${home}/device`, guestOwns],
+      [`${home}/control`, readOnly],
+      [`${home}/control/shutdown`, guestOwns],
+      [`${home}/data`, guestOwns],
+    ] as [string, string[]][],
+    values: [
+      [`${home}/vm`, vm],
+      [`${home}/name`, d.name],
+      [`${home}/domid`, String(d.domid)],
+      [`${home}/memory/static-max`, kib(d.maxPages)],
+      [`${home}/memory/target`, kib(d.totPages)],
+      [`${home}/store/port`, String(store.port)],
+      [`${home}/store/ring-ref`, String(store.mfn)],
+      [`${home}/console/port`, String(console.port)],
+      [`${home}/console/ring-ref`, String(console.mfn)],
+      [`${home}/console/type`, 'xenconsoled'],
+      [`${vm}/name`, d.name],
+    ] as [string, string][],
+  };
+}
+
+/**
+ * Connects a freshly built domain to XenStore: its store channel (written into start_info, as
+ * the builder would have had it from libxl), its entries in one transaction, and INTRODUCE.
+ */
+export function introduceDomain(xen: Xen, dom0: XsClient, d: Domain): void {
+  const privcmd = new Privcmd(xen);
+  const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
+  const { guestPort, dom0Port } = bindToDom0(privcmd, d.domid);
+  xen.mem.write32(startInfo + START_INFO.store_evtchn, guestPort);
+  const store = { mfn: xen.mem.read32(startInfo + START_INFO.store_mfn), port: guestPort };
+  const console = {
+    mfn: xen.mem.read32(startInfo + START_INFO.console_domU_mfn),
+    port: xen.mem.read32(startInfo + START_INFO.console_domU_evtchn),
+  };
+  const entries = domainEntries(d, store, console);
+  for (;;) {
+    const tx = dom0.transactionStart();
+    for (const [path, perms] of entries.nodes) {
+      dom0.mkdir(path, tx);
+      dom0.setPerms(path, perms, tx);
+    }
+    for (const [path, value] of entries.values) dom0.write(path, value, tx);
+    if (dom0.transactionEnd(tx)) break;
+  }
+  dom0.introduce(d.domid, store.mfn, dom0Port);
+}
+
+/** A dead domain leaves XenStore: RELEASE (firing @releaseDomain), then its entries go. */
+export function releaseDomain(dom0: XsClient, domid: number): void {
+  dom0.release(domid);
+  dom0.rm(`/local/domain/${domid}`);
+  dom0.rm(`/vm/${domid}`);
+}
