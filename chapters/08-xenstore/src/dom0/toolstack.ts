@@ -6,10 +6,13 @@
 // In chapter 02 the toolstack calls Xen's domain-control operations directly; the domctl
 // hypercall it will issue instead arrives with the Xen API chapter (11).
 
+import { PAGE_SIZE } from '../../../../sim/host.ts';
+import { START_INFO } from '../xen/abi.ts';
 import type { Domain, DomainState } from '../xen/domain.ts';
 import { platformOp, settimeOp } from '../xen/platform.ts';
 import { getSTime } from '../xen/time.ts';
 import type { DomainConfig, Xen } from '../xen/xen.ts';
+import { evtchnDevice } from './evtchn.ts';
 import { introduceDomain, startXenstored } from './xenstore-domain.ts';
 import { XsClient } from './xenstored/client.ts';
 import { Xenstored } from './xenstored/xenstored.ts';
@@ -32,6 +35,8 @@ export class Toolstack {
 
   constructor(xen: Xen) {
     this.xen = xen;
+    // Domain 0 opens its event-channel device when it starts, before any guest exists.
+    evtchnDevice(xen);
     startXenstored(xen, this.xenstored, this.xs);
     this.xs.write('/local/domain/0/name', 'Domain-0');
     this.xs.write('/local/domain/0/domid', '0');
@@ -40,8 +45,26 @@ export class Toolstack {
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
     const d = this.xen.createDomain(image, config).domain;
+    this.allocEventPorts(d);
     introduceDomain(this.xen, this.xs, d);
     return d;
+  }
+
+  /**
+   * As libxl does before a domain first runs: two unbound ports in it for domain 0's back ends,
+   * XenStore's then the console's. They are the new domain's first free ports, the numbers the
+   * builder wrote in start_info (store_evtchn, console.domU.evtchn).
+   */
+  private allocEventPorts(d: Domain): void {
+    const device = evtchnDevice(this.xen);
+    const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
+    for (const field of [START_INFO.store_evtchn, START_INFO.console_domU_evtchn]) {
+      const port = device.allocUnbound(d.domid, 0);
+      const promised = this.xen.mem.read32(startInfo + field);
+      if (port !== promised) {
+        throw new Error(`toolstack: d${d.domid} got port ${port}, start_info says ${promised}`);
+      }
+    }
   }
 
   /** Lets a freshly built domain run for the first time. */
