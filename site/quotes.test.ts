@@ -10,6 +10,7 @@ import { renderConsoles } from './.vitepress/consoles.ts';
 import { renderFigures } from './.vitepress/figures.ts';
 import { linkPlugin } from './.vitepress/links.ts';
 import { quotePlugin } from './.vitepress/quotes.ts';
+import { referencePlugin, referenceTargets, slugify } from './.vitepress/references.ts';
 import { pageChapter, quoteRegion } from './.vitepress/regions.ts';
 
 // The book's `<<< region:NAME` and `<<< console:GUEST` lines (site/.vitepress/quotes.ts), through
@@ -120,7 +121,11 @@ describe('regions of solutions/, as a page’s reader may see them', () => {
 const consoles = renderConsoles(root);
 const figures = renderFigures(root);
 
-async function renderer(tree: MarkedTree = TREE, page = 'chapters/02-architecture/README.md') {
+async function renderer(
+  tree: MarkedTree = TREE,
+  page = 'chapters/02-architecture/README.md',
+  repoUrl?: string,
+) {
   const screens = await consoles;
   disposeMdItInstance(); // VitePress keeps one renderer; each test wants its own regions
   const md = await createMarkdownRenderer(root, {
@@ -130,6 +135,7 @@ async function renderer(tree: MarkedTree = TREE, page = 'chapters/02-architectur
         tree,
         consoles: screens,
         figures,
+        repoUrl,
       });
       linkPlugin(m, {
         root,
@@ -157,6 +163,18 @@ describe('quoting in a page', () => {
     expect(html).toMatch(/writeStartInfo/);
     expect(html).not.toMatch(/xenlab:|TODO/);
     expect(html).toMatch(/<p>After\.<\/p>/);
+  });
+
+  it('links a caption to the chapter’s own copy of the file when a repository URL is set', async () => {
+    const url = 'https://example.org/xenlab/blob/main/';
+    const chapter = await renderer(TREE, 'chapters/03-shared-info/README.md', url);
+    expect(chapter('<<< region:start-info\n')).toContain(
+      '· <a class="xenlab-source" href="https://example.org/xenlab/blob/main/chapters/03-shared-info/src/xen/builder.ts">chapters/03-shared-info/src/xen/builder.ts</a>',
+    );
+    const unset = await renderer(TREE, 'chapters/03-shared-info/README.md');
+    expect(unset('<<< region:start-info\n')).not.toContain('xenlab-source');
+    const outside = await renderer(TREE, 'site/guests.md', url);
+    expect(outside('<<< region:start-info\n')).not.toContain('xenlab-source');
   });
 
   it('highlights guest assembly as asm', async () => {
@@ -247,5 +265,63 @@ describe('links in a chapter', () => {
     );
     expect(html).toContain('title="chapters/07-nowhere/README.md (not written yet)">c</span>');
     expect(html).not.toContain('<a ');
+  });
+});
+
+describe('chapter and section references', () => {
+  const targets = new Map([
+    ['chapter 1', '/01-virtualization/'],
+    ['chapter 5', '/05-memory/'],
+    ['§5.7', '/05-memory/#_5-7-updating-page-tables'],
+  ]);
+
+  async function referenceRenderer() {
+    disposeMdItInstance();
+    const md = await createMarkdownRenderer(root, {
+      config(m) {
+        referencePlugin(m, targets);
+      },
+    });
+    return (src: string) => md.render(src, {});
+  }
+
+  it('links “chapter N” to its page and “§N.M” to its heading, or the nearest one above', async () => {
+    const render = await referenceRenderer();
+    const html = render('As chapter 5 says (§5.7, and §5.7.2), and Chapter 1 before it; §5.9.\n');
+    expect(html).toContain(
+      '<a href="/05-memory/" class="xenlab-reference">chapter 5</a> says (' +
+        '<a href="/05-memory/#_5-7-updating-page-tables" class="xenlab-reference">§5.7</a>, and ' +
+        '<a href="/05-memory/#_5-7-updating-page-tables" class="xenlab-reference">§5.7.2</a>), and ' +
+        '<a href="/01-virtualization/" class="xenlab-reference">Chapter 1</a> before it; ' +
+        '<a href="/05-memory/" class="xenlab-reference">§5.9</a>.',
+    );
+  });
+
+  it('leaves unwritten chapters, code, headings and the text of links alone', async () => {
+    const render = await referenceRenderer();
+    const html = render(
+      '## 5.7 Updating page tables, chapter 5\n\nChapter 13 and §9.1, `§5.7`, [see §5.7](/x).\n',
+    );
+    expect(html).not.toContain('xenlab-reference');
+  });
+
+  it('heading ids are VitePress’s own, so links to sections land on them', async () => {
+    disposeMdItInstance();
+    const md = await createMarkdownRenderer(root);
+    for (const c of writtenChapters(root)) {
+      const text = readFileSync(join(root, 'chapters', c.slug, 'README.md'), 'utf8');
+      // The page's headings, rendered as VitePress renders them (without the page's quotes).
+      const headings = [...text.matchAll(/^#{2,4} .+$/gm)].map((m) => m[0]);
+      const html = md.render(headings.join('\n\n'), {});
+      for (const line of headings) {
+        const heading = line.replace(/^#+ /, '');
+        if (/[`*<&]/.test(heading)) continue;
+        expect(html, `${c.slug}: ${heading}`).toContain(`id="${slugify(heading)}"`);
+      }
+      for (const [reference, url] of referenceTargets(root)) {
+        if (!url.startsWith(`/${c.slug}/#`)) continue;
+        expect(html, reference).toContain(`id="${url.split('#')[1]}"`);
+      }
+    }
   });
 });

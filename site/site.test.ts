@@ -13,6 +13,7 @@ import {
   launchChromium,
   warnIfSkipped,
 } from '../grader/portable/chromium.ts';
+import { writtenChapters } from './.vitepress/book.ts';
 
 // docs/architecture.md §9: the built book in a real browser. Serves site/.vitepress/dist (building
 // it first when it is missing or older than its sources), opens pages in Debian's Chromium, boots
@@ -319,6 +320,47 @@ describe.skipIf(!browserPresent && !browserRequired)('the book in Chromium', () 
     120_000,
   );
 
+  it('ends /guests and /instructors with the site’s footer, chapters with their pager', async () => {
+    const CREDITS =
+      /MIT licence.*CC BY-SA 4\.0.*David Chisnall \(Prentice Hall, first edition, 2007\)/s;
+    for (const path of ['/guests', '/instructors', '/']) {
+      const { page, errors } = await open(path);
+      const footer = page.locator('.VPFooter');
+      await expect.poll(() => footer.isVisible(), { timeout: 10_000 }).toBe(true);
+      expect(await footer.textContent(), path).toMatch(CREDITS);
+      expect(await page.locator('.pager-link').count(), `${path}: no chapter pager`).toBe(0);
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+    const { page } = await open('/03-shared-info/');
+    await expect.poll(() => page.locator('.pager-link').count()).toBe(2);
+    expect(await page.locator('.pager-link.prev').getAttribute('href')).toBe('/02-architecture/');
+    expect(await page.locator('.VPFooter').isVisible()).toBe(false);
+    await page.close();
+  }, 120_000);
+
+  it('links “chapter N” and “§N.M” in chapter text to pages and headings that exist', async () => {
+    let sections = 0;
+    for (const c of writtenChapters(root)) {
+      const html = readFileSync(join(dist, c.slug, 'index.html'), 'utf8');
+      for (const [, href] of html.matchAll(/<a href="([^"]*)" class="xenlab-reference"/g)) {
+        const [path, hash] = href!.split('#') as [string, string | undefined];
+        const target = readFileSync(join(dist, path, 'index.html'), 'utf8');
+        if (hash === undefined) continue;
+        sections++;
+        expect(target, `${c.slug} links ${href}`).toContain(`id="${hash}"`);
+      }
+    }
+    expect(sections, 'section references linked').toBeGreaterThan(20);
+    const { page } = await open('/02-architecture/');
+    const reference = page.locator('a.xenlab-reference[href*="#"]').first();
+    const hash = (await reference.getAttribute('href'))!.split('#')[1]!;
+    await reference.click();
+    await expect.poll(() => new URL(page.url()).hash).toBe(`#${hash}`);
+    expect(await page.locator(`[id="${hash}"]`).count()).toBe(1);
+    await page.close();
+  }, 120_000);
+
   it('finds chapter text with the local search', async () => {
     const { page, errors } = await open('/');
     await page.locator('.VPNavBarSearch button').click();
@@ -375,6 +417,24 @@ describe.skipIf(!browserPresent && !browserRequired)('the book in Chromium', () 
     await expect
       .poll(() => tables.locator('p').allTextContents())
       .toEqual(['no entry in use', 'no entry in use']);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('shows chapter 08’s XenStore tree beside the xsname console', async () => {
+    const { page, errors } = await open('/08-xenstore/');
+    const xsname = page.locator('.guest-console[data-guest="xsname"]');
+    await xsname.scrollIntoViewIfNeeded();
+    await expect.poll(() => xsname.getAttribute('data-status'), { timeout: 30_000 }).toBe('booted');
+    const tree = xsname.locator('.xenstore-tree');
+    // The toolstack wrote the guest's home before it ran: its name, readable by the guest.
+    const name = tree.locator('tbody tr', { hasText: 'xsname' }).first();
+    await expect.poll(() => name.textContent(), { timeout: 10_000 }).toContain('n0 r1');
+    await xsname.locator('button.run').click();
+    await expect.poll(() => xsname.getAttribute('data-status'), { timeout: 30_000 }).toBe('ended');
+    await expect
+      .poll(() => xsname.locator('.xterm-rows').textContent(), { timeout: 10_000 })
+      .toContain('xenstore: my name is xsname');
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);

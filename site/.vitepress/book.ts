@@ -70,15 +70,20 @@ export function guestEntries(root: string): GuestEntry[] {
   });
 }
 
-/** The sidebar: one group per part that has a written chapter. */
-export function sidebar(root: string): DefaultTheme.SidebarItem[] {
+/**
+ * The sidebar of the chapter pages: one group per part that has a written chapter. The other
+ * pages (guests, instructors) have none, so their footer is the site's (licence, authors) and
+ * not a pager from chapter to chapter.
+ */
+export function sidebar(root: string): DefaultTheme.SidebarMulti {
   const written = writtenChapters(root);
-  return PARTS.map((part) => ({
+  const groups = PARTS.map((part) => ({
     text: part.title,
     items: written
       .filter((c) => part.chapters.includes(c.id))
       .map((c) => ({ text: chapterLabel(c), link: chapterLink(c) })),
   })).filter((group) => group.items.length > 0);
+  return Object.fromEntries(written.map((c) => [chapterLink(c), groups]));
 }
 
 /**

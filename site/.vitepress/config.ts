@@ -23,6 +23,7 @@ import { renderConsoles } from './consoles.ts';
 import { renderFigures } from './figures.ts';
 import { linkPlugin } from './links.ts';
 import { quotePlugin } from './quotes.ts';
+import { referencePlugin, referenceTargets, slugify } from './references.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // The config is bundled and run by plain Node: the chapter manifests (TypeScript) load via tsx.
@@ -62,9 +63,14 @@ export default defineConfigWithTheme<ThemeConfig>({
     }
   },
   markdown: {
+    // Heading ids made by the function references.ts links sections with.
+    anchor: { slugify },
+    headers: { slugify },
     config(md) {
-      quotePlugin(md, { root, tree, consoles, figures });
+      // XENLAB_REPO_URL: where a repository path is appended to link to it (…/blob/main).
+      quotePlugin(md, { root, tree, consoles, figures, repoUrl: process.env.XENLAB_REPO_URL });
       linkPlugin(md, { root, pages: pageUrls(root) });
+      referencePlugin(md, referenceTargets(root));
     },
   },
   vite: {
@@ -86,5 +92,12 @@ export default defineConfigWithTheme<ThemeConfig>({
     search: { provider: 'local' },
     outline: { level: [2, 3] },
     docFooter: { prev: 'Previous chapter', next: 'Next chapter' },
+    footer: {
+      message:
+        'The code is under the MIT licence, the text under CC BY-SA 4.0 (see LICENSE). ' +
+        'It follows <em>The Definitive Guide to the Xen Hypervisor</em> by David Chisnall ' +
+        '(Prentice Hall, first edition, 2007) chapter by chapter; the text is its own.',
+      copyright: 'Copyright © 2026 the xenlab authors',
+    },
   },
 });

@@ -3,11 +3,14 @@
 //   <<< region:NAME   the code of region NAME in solutions/, highlighted by Shiki;
 //   <<< console:GUEST the guest's console as a terminal shows it, from a run at build time;
 //   <<< figure:NAME   a figure drawn at build time from a run of the code (figures.ts).
+// With a repository URL, a region's caption on a chapter page links to the file in that chapter's
+// src/ in the repository: the file the reader works in, which shows what the quote shows.
 // Quoting something that does not exist fails the build, naming the page and what was asked; so
 // does a code block of the page (quoted or typed) that shows the solution of an exercise of the
 // page's chapter or a later one.
 
-import { relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { MarkdownRenderer } from 'vitepress';
 import type { MarkedTree } from '../../grader/stage/generate.ts';
 import { spoilersIn } from '../../grader/stage/spoilers.ts';
@@ -22,6 +25,8 @@ export interface QuoteSources {
   /** Each guest's rendered screen, one string per line. */
   consoles: ReadonlyMap<string, readonly string[]>;
   figures: ReadonlyMap<string, Figure>;
+  /** The repository's address files are appended to (…/blob/main), from XENLAB_REPO_URL. */
+  repoUrl?: string;
 }
 
 const QUOTE = /^<<< (region|console|figure):(\S+)$/;
@@ -67,6 +72,8 @@ export function quotePlugin(md: MarkdownRenderer, sources: QuoteSources): void {
           throw new QuoteError(`${page}:${startLine + 1}: no region "${name}" in solutions/`);
         }
         caption = `<code>${escapeHtml(region.file)}</code> · region <code>${escapeHtml(name)}</code>`;
+        const source = sourceLink(sources, page, region.file);
+        if (source !== undefined) caption += ` · ${source}`;
         lang = region.lang;
         code = region.code;
       } else {
@@ -107,6 +114,19 @@ export function quotePlugin(md: MarkdownRenderer, sources: QuoteSources): void {
     }
     return true;
   });
+}
+
+/**
+ * A link to `file` (solutions/…) as the reader of `page`'s chapter has it in the repository
+ * (chapters/NN-slug/src/…), or undefined without a repository URL or outside a chapter.
+ */
+function sourceLink(sources: QuoteSources, page: string, file: string): string | undefined {
+  const slug = /^chapters\/([^/]+)\/README\.md$/.exec(page)?.[1];
+  if (sources.repoUrl === undefined || slug === undefined) return undefined;
+  const path = `chapters/${slug}/src/${file.replace(/^solutions\//, '')}`;
+  if (!existsSync(join(sources.root, path))) return undefined;
+  const href = `${sources.repoUrl.replace(/\/$/, '')}/${path}`;
+  return `<a class="xenlab-source" href="${escapeHtml(href)}">${escapeHtml(path)}</a>`;
 }
 
 /** The page's file relative to the root: realPath is the file before VitePress's rewrites. */

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PAGE_SIZE, PhysMemory } from '../../sim/host.ts';
 import { START_INFO } from '../xen/abi.ts';
@@ -55,4 +56,31 @@ describe('the toolstack and XenStore (book §8.1, §8.3)', () => {
     expect(ts.xs.tryRead(`/local/domain/${d.domid}/name`)).toBeUndefined();
     expect(ts.xs.takeEvents()).toEqual([{ path: '@releaseDomain', token: 'out' }]);
   });
+
+  const GRUB = '/usr/lib/grub-xen/grub-i386-xen.bin';
+  it.skipIf(!existsSync(GRUB))(
+    'Debian’s GRUB i386-xen asks for its disks over its ring and hears ENOENT',
+    () => {
+      const xen = new Xen(new PhysMemory(40 << 20));
+      const ts = new Toolstack(xen);
+      const d = ts.create(new Uint8Array(readFileSync(GRUB)), {
+        name: 'grub',
+        memoryMiB: 32,
+        cmdline: '',
+      });
+      const si = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
+      const ring = xen.mem.read32(si + START_INFO.store_mfn) * PAGE_SIZE;
+      ts.start(d);
+      runDomains(xen, 8_000_000);
+      const bytes = (at: number, n: number) =>
+        String.fromCharCode(...Array.from({ length: n }, (_, i) => xen.mem.read8(ring + at + i)));
+      const word = (at: number) => xen.mem.read32(ring + at) >>> 0;
+      // req: XS_DIRECTORY (1), len 11, "device/vbd\0" (a path relative to its home).
+      expect([word(0), word(12), bytes(16, 11)]).toEqual([1, 11, 'device/vbd\0']);
+      // rsp: XS_ERROR (16), len 7, "ENOENT\0"; GRUB took it (rsp_cons = rsp_prod).
+      expect([word(1024), word(1024 + 12), bytes(1024 + 16, 7)]).toEqual([16, 7, 'ENOENT\0']);
+      expect(word(2056)).toBe(word(2060));
+      expect(xen.panicReport).toBe(null);
+    },
+  );
 });

@@ -34,6 +34,7 @@ import { MULTICALL_MECHANISM } from './multicall.ts';
 import { IRET_MECHANISM } from './iret.ts';
 import { EMUL_PRIV_OP_MECHANISM } from './emul-priv-op.ts';
 import { DEBUGREG_MECHANISM } from './debugreg.ts';
+import { SET_GDT_MECHANISM } from './gdt.ts';
 // xenlab: end memory-mechanism-imports
 // xenlab: region event-mechanism-imports from 07
 import { EVENT_CHANNEL_MECHANISM } from './event-channel-op.ts';
@@ -78,6 +79,7 @@ export const MECHANISMS: readonly Mechanism[] = [
   MULTICALL_MECHANISM,
   IRET_MECHANISM,
   DEBUGREG_MECHANISM,
+  SET_GDT_MECHANISM,
   // xenlab: end memory-mechanisms
   // xenlab: region event-mechanisms from 07
   // Chapter 07: event channels, the callbacks that deliver them, timers, SCHEDOP_poll, vCPUs.

@@ -13,6 +13,7 @@ import PageTables from './components/PageTables.vue';
 import PageTableWalk from './components/PageTableWalk.vue';
 import SimSpeed from './components/SimSpeed.vue';
 import VcpuTimeInfo from './components/VcpuTimeInfo.vue';
+import XenStoreTree from './components/XenStoreTree.vue';
 import './style.css';
 
 export default {
@@ -28,5 +29,6 @@ export default {
     app.component('SimSpeed', SimSpeed);
     app.component('VcpuTimeInfo', VcpuTimeInfo);
     app.component('EventChannels', EventChannels);
+    app.component('XenStoreTree', XenStoreTree);
   },
 } satisfies Theme;

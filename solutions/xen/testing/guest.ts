@@ -1,6 +1,7 @@
-// The project's tests run small assembly guests on the reference hypervisor: a program written
-// in the test (with the guests' lib/ around it), built into a PV kernel, booted by the toolstack
-// and run until it stops; its results are read back from its memory by label. Not staged.
+// The project's tests run small assembly guests on the reference hypervisor: programs written
+// in the test (with the guests' lib/ around them), built into PV kernels, booted by the
+// toolstack on one Xen and run until they stop; their results are read back from their memory
+// by label. Not staged.
 
 import { join } from 'node:path';
 import { assemble, formatAsmError, PhysMemory, translateForHost } from '../../../sim/host.ts';
@@ -12,28 +13,42 @@ import { Xen } from '../xen.ts';
 
 const GUESTS_DIR = join(import.meta.dirname, '..', '..', 'guests');
 
-/** Assembles `source` (which includes "lib/head.asm") and runs it for at most `fuel`. */
-export function runAsmGuest(source: string, fuel = 2_000_000) {
-  const files = { ...asmSourcesUnder(GUESTS_DIR), 'test.asm': source };
-  const built = assemble(source, { fileName: 'test.asm', files, format: 'elf' });
-  if (!built.ok) throw new Error(built.errors.map((e) => formatAsmError(e)).join('\n'));
+/** Assembles each source (which includes "lib/head.asm"), boots them all, runs for `fuel`. */
+export function runAsmGuests(sources: readonly string[], fuel = 2_000_000) {
+  const lib = asmSourcesUnder(GUESTS_DIR);
   const traces: string[] = [];
   const xen = new Xen(new PhysMemory(64 << 20), { trace: (t) => traces.push(formatTrace(t)) });
   const ts = new Toolstack(xen);
-  const d = ts.create(built.bytes, { name: 'test', memoryMiB: 16, cmdline: '' });
-  ts.start(d);
+  const guests = sources.map((source, i) => {
+    const built = assemble(source, {
+      fileName: 'test.asm',
+      files: { ...lib, 'test.asm': source },
+      format: 'elf',
+    });
+    if (!built.ok) throw new Error(built.errors.map((e) => formatAsmError(e)).join('\n'));
+    const d = ts.create(built.bytes, { name: `test${i}`, memoryMiB: 16, cmdline: '' });
+    return { d, symbols: built.symbols };
+  });
+  for (const { d } of guests) ts.start(d);
   const outcome = runDomains(xen, fuel).outcome;
-  const cpu = d.vcpus[0]!.cpu;
-  const symbol = (name: string) => {
-    const value = built.symbols.get(name);
-    if (value === undefined) throw new Error(`no label ${name}`);
-    return value;
-  };
-  /** The dword at `label` + 4 × `index`, read through the guest's page tables. */
-  const read32 = (label: string, index = 0) => {
-    const pa = translateForHost(cpu, symbol(label) + index * 4, false);
-    if (pa < 0) throw new Error(`${label}[${index}] is not mapped`);
-    return xen.mem.read32(pa) >>> 0;
-  };
-  return { xen, ts, domain: d, outcome, traces, symbol, read32, console: () => ts.console(d) };
+  return guests.map(({ d, symbols }) => {
+    const cpu = d.vcpus[0]!.cpu;
+    const symbol = (name: string) => {
+      const value = symbols.get(name);
+      if (value === undefined) throw new Error(`no label ${name}`);
+      return value;
+    };
+    /** The dword at `label` + 4 × `index`, read through the guest's page tables. */
+    const read32 = (label: string, index = 0) => {
+      const pa = translateForHost(cpu, symbol(label) + index * 4, false);
+      if (pa < 0) throw new Error(`${label}[${index}] is not mapped`);
+      return xen.mem.read32(pa) >>> 0;
+    };
+    return { xen, ts, domain: d, outcome, traces, symbol, read32, console: () => ts.console(d) };
+  });
+}
+
+/** One guest alone on a Xen: runAsmGuests with a single source. */
+export function runAsmGuest(source: string, fuel = 2_000_000) {
+  return runAsmGuests([source], fuel)[0]!;
 }

@@ -1,6 +1,7 @@
 // Your working copy for chapter 03, generated from solutions/xen/hypercall.ts by npx xenlab stage.
 // Hypercall dispatch: the register convention, the table lookup and the structured trace:
 // book §2.3; Xen xen/arch/x86/x86_32/entry.S (hypercall_table), xen/include/hypercall-defs.c.
+// biome-ignore-all assist/source/organizeImports: the chapter-07 import stays in its region
 //
 // A hypercall arrives as `int $0x82` from ring 1 (inline, or from a stub of the hypercall page):
 // EAX = number, EBX ECX EDX ESI EDI EBP = arguments; the result goes back in EAX. A handler
@@ -13,6 +14,7 @@ import { ENOSYS, formatResult } from './errno.ts';
 import type { Heap } from './heap.ts';
 import { HYPERCALL_TABLE, type HypercallEntry } from './hypercall-table.ts';
 import type { HypercallHandlers } from './mechanism.ts';
+import type { XenArea } from './x86-desc.ts';
 
 /** Size of Xen's dispatch table: numbers at or above it are -ENOSYS. */
 export const NR_hypercalls = 64;
@@ -39,6 +41,8 @@ export interface HypervisorServices {
   settime(secs: number, nsecs: number, systemTime: number): void;
   /** Machine frames and their owners. */
   readonly heap: Heap;
+  /** Xen's GDT, IDT and TSS in the hole, and the L1 that maps them. */
+  readonly area: XenArea;
 }
 
 export interface HypercallContext {

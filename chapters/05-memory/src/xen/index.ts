@@ -67,7 +67,7 @@ export * from './dom0.ts';
 //   emul-priv-op,         the privileged instructions Xen emulates for the kernel (CRs, MSRs,
 //   debugreg              I/O under IOPL, lazy FPU); the guest's debug registers
 //   ptwr                  the writable-pagetables assist
-//   descriptor, ldt       guest descriptors: update_descriptor, MMUEXT_SET_LDT
+//   descriptor, ldt, gdt  guest descriptors: update_descriptor, MMUEXT_SET_LDT, set_gdt
 export * from './mm.ts';
 export * from './mmu-update.ts';
 export * from './mmuext.ts';
@@ -81,3 +81,4 @@ export * from './debugreg.ts';
 export * from './ptwr.ts';
 export * from './descriptor.ts';
 export * from './ldt.ts';
+export * from './gdt.ts';

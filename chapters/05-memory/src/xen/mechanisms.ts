@@ -26,6 +26,7 @@ import { MULTICALL_MECHANISM } from './multicall.ts';
 import { IRET_MECHANISM } from './iret.ts';
 import { EMUL_PRIV_OP_MECHANISM } from './emul-priv-op.ts';
 import { DEBUGREG_MECHANISM } from './debugreg.ts';
+import { SET_GDT_MECHANISM } from './gdt.ts';
 
 export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 02: the first hypercalls.
@@ -53,4 +54,5 @@ export const MECHANISMS: readonly Mechanism[] = [
   MULTICALL_MECHANISM,
   IRET_MECHANISM,
   DEBUGREG_MECHANISM,
+  SET_GDT_MECHANISM,
 ];

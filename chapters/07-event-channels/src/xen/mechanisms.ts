@@ -26,6 +26,7 @@ import { MULTICALL_MECHANISM } from './multicall.ts';
 import { IRET_MECHANISM } from './iret.ts';
 import { EMUL_PRIV_OP_MECHANISM } from './emul-priv-op.ts';
 import { DEBUGREG_MECHANISM } from './debugreg.ts';
+import { SET_GDT_MECHANISM } from './gdt.ts';
 import { EVENT_CHANNEL_MECHANISM } from './event-channel-op.ts';
 import { CALLBACK_MECHANISM } from './callback.ts';
 import { TIMER_MECHANISM } from './timer.ts';
@@ -58,6 +59,7 @@ export const MECHANISMS: readonly Mechanism[] = [
   MULTICALL_MECHANISM,
   IRET_MECHANISM,
   DEBUGREG_MECHANISM,
+  SET_GDT_MECHANISM,
   // Chapter 07: event channels, the callbacks that deliver them, timers, SCHEDOP_poll, vCPUs.
   EVENT_CHANNEL_MECHANISM,
   CALLBACK_MECHANISM,

@@ -30,6 +30,7 @@ import { grantTables } from './grant-tables.ts';
 import { pageTables } from './page-tables.ts';
 import { type GuestSession, PvSession } from './session.ts';
 import { vcpuTimeInfo } from './vcpu-time-info.ts';
+import { xenstore } from './xenstore.ts';
 
 export type InspectArgs = Record<string, number | string | boolean>;
 export type Inspector = (session: GuestSession, args: InspectArgs) => unknown;
@@ -204,6 +205,9 @@ export const INSPECTORS: Record<string, Inspector> = {
 
   /** Every domain's grant table: entries in use and mappings held (grant-tables.ts). */
   'grant-tables': grantTables,
+
+  /** Domain 0's XenStore: nodes, permissions, watches, open transactions (xenstore.ts). */
+  xenstore,
 
   /** What `xl list` shows (a PV guest's hypervisor; none for other guests). */
   domains(session): DomainInfo[] {
