@@ -25,6 +25,14 @@ import type * as ch05Toolstack from './05-memory/src/dom0/toolstack.ts';
 import type * as ch05Guests from './05-memory/src/guests/index.ts';
 import type * as ch05Monitor from './05-memory/src/monitor/index.ts';
 import type * as ch05Xen from './05-memory/src/xen/index.ts';
+import type * as ch06Toolstack from './06-device-drivers/src/dom0/toolstack.ts';
+import type * as ch06Guests from './06-device-drivers/src/guests/index.ts';
+import type * as ch06Monitor from './06-device-drivers/src/monitor/index.ts';
+import type * as ch06Xen from './06-device-drivers/src/xen/index.ts';
+import type * as ch08Toolstack from './08-xenstore/src/dom0/toolstack.ts';
+import type * as ch08Guests from './08-xenstore/src/guests/index.ts';
+import type * as ch08Monitor from './08-xenstore/src/monitor/index.ts';
+import type * as ch08Xen from './08-xenstore/src/xen/index.ts';
 
 /**
  * Compiles only when `Tree`, a tree's xen/, guests/ and dom0/toolstack.ts modules merged as
@@ -51,6 +59,14 @@ export type CheckedHypervisors = [
     typeof ch05Xen & typeof ch05Guests & typeof ch05Toolstack,
     InstanceType<typeof ch05Xen.Xen>
   >,
+  Check<
+    typeof ch06Xen & typeof ch06Guests & typeof ch06Toolstack,
+    InstanceType<typeof ch06Xen.Xen>
+  >,
+  Check<
+    typeof ch08Xen & typeof ch08Guests & typeof ch08Toolstack,
+    InstanceType<typeof ch08Xen.Xen>
+  >,
 ];
 
 export type CheckedMonitors = [
@@ -60,4 +76,6 @@ export type CheckedMonitors = [
   MonitorSatisfies<typeof ch03Monitor>,
   MonitorSatisfies<typeof ch04Monitor>,
   MonitorSatisfies<typeof ch05Monitor>,
+  MonitorSatisfies<typeof ch06Monitor>,
+  MonitorSatisfies<typeof ch08Monitor>,
 ];

@@ -6,18 +6,25 @@
 // In chapter 02 the toolstack calls Xen's domain-control operations directly; the domctl
 // hypercall it will issue instead arrives with the Xen API chapter (11).
 
-// xenlab: region toolstack-event-imports from 07
-import { PAGE_SIZE } from '../../sim/host.ts';
-import { START_INFO } from '../xen/abi.ts';
-// xenlab: end toolstack-event-imports
+// biome-ignore-all assist/source/organizeImports: each chapter's imports stay in one block
 import type { Domain, DomainState } from '../xen/domain.ts';
 // xenlab: region toolstack-settime-import from 03
 import { platformOp, settimeOp } from '../xen/platform.ts';
 import { getSTime } from '../xen/time.ts';
 // xenlab: end toolstack-settime-import
 import type { DomainConfig, Xen } from '../xen/xen.ts';
+// xenlab: region toolstack-console-import from 06
+import { PAGE_SIZE } from '../../sim/host.ts';
+import { START_INFO } from '../xen/abi.ts';
+// xenlab: end toolstack-console-import
+// xenlab: region toolstack-console-send-import from 06 until 07
+import { bindConsoleEvents } from '../xen/console-send.ts';
+// xenlab: end toolstack-console-send-import
+// xenlab: region toolstack-consoled-import from 06
+import { Xenconsoled } from './xenconsoled.ts';
+// xenlab: end toolstack-consoled-import
 // xenlab: region toolstack-evtchn-import from 07
-import { evtchnDevice } from './evtchn.ts';
+import { type EvtchnDevice, evtchnDevice } from './evtchn.ts';
 // xenlab: end toolstack-evtchn-import
 // xenlab: region toolstack-xenstore-import from 08
 import { introduceDomain, startXenstored } from './xenstore-domain.ts';
@@ -37,6 +44,14 @@ export interface DomainInfo {
 
 export class Toolstack {
   readonly xen: Xen;
+  // xenlab: region toolstack-consoled from 06
+  /** Domain 0's console back end: every domain's console ring. */
+  readonly consoled: Xenconsoled;
+  // xenlab: end toolstack-consoled
+  // xenlab: region toolstack-evtchn from 07
+  /** Domain 0's event-channel device, through which its back ends hear their guests. */
+  readonly evtchn: EvtchnDevice;
+  // xenlab: end toolstack-evtchn
   // xenlab: region toolstack-xenstore from 08
   /** Domain 0's xenstored, and the toolstack's own connection to it. */
   readonly xenstored = new Xenstored();
@@ -45,10 +60,15 @@ export class Toolstack {
 
   constructor(xen: Xen) {
     this.xen = xen;
-    // xenlab: region toolstack-open-evtchn from 07
-    // Domain 0 opens its event-channel device when it starts, before any guest exists.
-    evtchnDevice(xen);
-    // xenlab: end toolstack-open-evtchn
+    // xenlab: region toolstack-consoled-start from 06
+    this.consoled = new Xenconsoled(xen.mem);
+    // xenlab: end toolstack-consoled-start
+    // xenlab: region toolstack-console-events from 06 until 07
+    bindConsoleEvents(xen, (d, port) => this.consoled.notify(d.domid, port));
+    // xenlab: end toolstack-console-events
+    // xenlab: region toolstack-evtchn-start from 07
+    this.evtchn = evtchnDevice(xen);
+    // xenlab: end toolstack-evtchn-start
     // xenlab: region toolstack-xenstore-start from 08
     startXenstored(xen, this.xenstored, this.xs);
     this.xs.write('/local/domain/0/name', 'Domain-0');
@@ -59,33 +79,74 @@ export class Toolstack {
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
     const d = this.xen.createDomain(image, config).domain;
-    // xenlab: region toolstack-event-ports from 07
-    this.allocEventPorts(d);
-    // xenlab: end toolstack-event-ports
+    // xenlab: region toolstack-store-port from 07 until 08
+    this.allocStorePort(d);
+    // xenlab: end toolstack-store-port
     // xenlab: region toolstack-introduce from 08
     introduceDomain(this.xen, this.xs, d);
     // xenlab: end toolstack-introduce
+    // xenlab: region toolstack-console-bind from 07
+    this.bindConsolePort(d);
+    // xenlab: end toolstack-console-bind
+    // xenlab: region toolstack-console-connect from 06
+    this.connectConsole(d);
+    // xenlab: end toolstack-console-connect
     return d;
   }
 
-  // xenlab: region toolstack-alloc-event-ports from 07
+  // xenlab: region toolstack-connect-console from 06
   /**
-   * As libxl does before a domain first runs: two unbound ports in it for domain 0's back ends,
-   * XenStore's then the console's. They are the new domain's first free ports, the numbers the
-   * builder wrote in start_info (store_evtchn, console.domU.evtchn).
+   * Hands the domain's console page and port to the back end, as libxl tells xenconsoled
+   * through XenStore (chapter 08): the page and port the builder put in start_info.
    */
-  private allocEventPorts(d: Domain): void {
-    const device = evtchnDevice(this.xen);
+  private connectConsole(d: Domain): void {
     const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
-    for (const field of [START_INFO.store_evtchn, START_INFO.console_domU_evtchn]) {
-      const port = device.allocUnbound(d.domid, 0);
-      const promised = this.xen.mem.read32(startInfo + field);
-      if (port !== promised) {
-        throw new Error(`toolstack: d${d.domid} got port ${port}, start_info says ${promised}`);
-      }
-    }
+    const mfn = this.xen.mem.read32(startInfo + START_INFO.console_domU_mfn);
+    const port = this.xen.mem.read32(startInfo + START_INFO.console_domU_evtchn);
+    this.consoled.connect(d.domid, mfn * PAGE_SIZE, port);
   }
-  // xenlab: end toolstack-alloc-event-ports
+
+  /**
+   * Text typed at the domain's console (`xl console`), delivered through its `in` ring. A
+   * destroyed domain's page is no longer its own: nothing is written there.
+   */
+  type(d: Domain, text: string): void {
+    if (!d.destroyed) this.consoled.type(d.domid, text);
+  }
+  // xenlab: end toolstack-connect-console
+
+  // xenlab: region toolstack-store-port-unbound from 07 until 08
+  /**
+   * The store port of a new domain: unbound, for domain 0, at the number the builder wrote into
+   * start_info; nobody binds it until xenstored (chapter 08), so a send on it is dropped.
+   */
+  private allocStorePort(d: Domain): void {
+    const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
+    const want = this.xen.mem.read32(startInfo + START_INFO.store_evtchn);
+    const port = this.allocUnboundForDom0(d);
+    if (port !== want)
+      throw new Error(`toolstack: d${d.domid}'s store port is ${port}, not ${want}`);
+  }
+  // xenlab: end toolstack-store-port-unbound
+
+  // xenlab: region toolstack-console-port from 07
+  /** EVTCHNOP_alloc_unbound: a port of `d` only domain 0 may bind (xc_evtchn_alloc_unbound). */
+  private allocUnboundForDom0(d: Domain): number {
+    return this.evtchn.allocUnbound(d.domid, 0);
+  }
+
+  /**
+   * The console's channel: a port of the guest for domain 0, which xenconsoled binds, serving
+   * the rings each time the guest sends on it. The port goes into start_info, as libxl hands it
+   * to the builder.
+   */
+  private bindConsolePort(d: Domain): void {
+    const port = this.allocUnboundForDom0(d);
+    this.evtchn.bindInterdomain(d.domid, port, () => this.consoled.notify(d.domid, port));
+    const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
+    this.xen.mem.write32(startInfo + START_INFO.console_domU_evtchn, port);
+  }
+  // xenlab: end toolstack-console-port
 
   // xenlab: region toolstack-lifecycle from 02
   /** Lets a freshly built domain run for the first time. */
@@ -132,7 +193,12 @@ export class Toolstack {
   // xenlab: end toolstack-settime
   /** Everything the domain has written to its console so far. */
   console(d: Domain): string {
-    return this.xen.consoleOutput.get(d.domid) ?? '';
+    let text = this.xen.consoleOutput.get(d.domid) ?? '';
+    // xenlab: region toolstack-console-ring from 06
+    // What it printed through Xen's console (console_io), then what it wrote to its ring.
+    text += this.consoled.output(d.domid);
+    // xenlab: end toolstack-console-ring
+    return text;
   }
 
   list(): DomainInfo[] {

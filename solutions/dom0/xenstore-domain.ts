@@ -4,18 +4,19 @@
 // xenlab: file from 08
 //
 // Before a guest can talk to xenstored it needs an event channel to domain 0 — a port of its
-// own, allocated unbound for domain 0 (the toolstack does it as it builds the domain: its port
-// is start_info.store_evtchn), which domain 0 binds — and xenstored must know the frame of its
-// ring (start_info.store_mfn). The toolstack binds, INTRODUCEs the domain, and writes the
-// domain's home as libxl does.
+// own, allocated unbound for domain 0, which domain 0 binds — and xenstored must know the frame
+// of its ring. The builder put that frame in start_info.store_mfn; the toolstack puts the port
+// in start_info.store_evtchn, INTRODUCEs the domain, and writes the domain's home as libxl does.
 // Every step is domain 0's own request: event channels by hypercall (privcmd.ts), XenStore by
 // xs_wire (xenstored/client.ts).
 
 import { PAGE_SIZE } from '../../sim/host.ts';
 import {
   __HYPERVISOR_event_channel_op,
+  EVTCHN_ALLOC_UNBOUND,
   EVTCHN_BIND_INTERDOMAIN,
   EVTCHN_PORT_ARG,
+  EVTCHNOP_alloc_unbound,
   EVTCHNOP_bind_interdomain,
   EVTCHNOP_send,
   START_INFO,
@@ -31,19 +32,21 @@ import type { Xenstored } from './xenstored/xenstored.ts';
 const OP = 0;
 
 /**
- * Domain 0's end of the store channel: it binds the guest's port that the toolstack offered it
- * when it built the domain (start_info.store_evtchn, an unbound port for domain 0: chapter 07's
- * toolstack, as xc_evtchn_alloc_unbound in libxl). Returns domain 0's port.
+ * An interdomain channel between domain `domid` and domain 0 (xc_evtchn_alloc_unbound, then
+ * the back end's bind): returns the guest's port and domain 0's.
  */
-export function bindToDom0(privcmd: Privcmd, domid: number, guestPort: number): number {
+export function bindToDom0(
+  privcmd: Privcmd,
+  domid: number,
+): { guestPort: number; dom0Port: number } {
+  privcmd.writeU32(OP, [domid, 0]);
+  let rc = privcmd.hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, privcmd.va(OP));
+  if (rc !== 0) throw new Error(`EVTCHNOP_alloc_unbound for d${domid}: ${rc}`);
+  const guestPort = privcmd.readU32(OP + EVTCHN_ALLOC_UNBOUND.port);
   privcmd.writeU32(OP, [domid, guestPort, 0]);
-  const rc = privcmd.hypercall(
-    __HYPERVISOR_event_channel_op,
-    EVTCHNOP_bind_interdomain,
-    privcmd.va(OP),
-  );
+  rc = privcmd.hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_interdomain, privcmd.va(OP));
   if (rc !== 0) throw new Error(`EVTCHNOP_bind_interdomain to d${domid}:${guestPort}: ${rc}`);
-  return privcmd.readU32(OP + EVTCHN_BIND_INTERDOMAIN.local_port);
+  return { guestPort, dom0Port: privcmd.readU32(OP + EVTCHN_BIND_INTERDOMAIN.local_port) };
 }
 
 /** EVTCHNOP_send from domain 0 on its port `port`. */
@@ -122,8 +125,8 @@ export function domainEntries(
 export function introduceDomain(xen: Xen, dom0: XsClient, d: Domain): void {
   const privcmd = new Privcmd(xen);
   const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
-  const guestPort = xen.mem.read32(startInfo + START_INFO.store_evtchn);
-  const dom0Port = bindToDom0(privcmd, d.domid, guestPort);
+  const { guestPort, dom0Port } = bindToDom0(privcmd, d.domid);
+  xen.mem.write32(startInfo + START_INFO.store_evtchn, guestPort);
   const store = { mfn: xen.mem.read32(startInfo + START_INFO.store_mfn), port: guestPort };
   const console = {
     mfn: xen.mem.read32(startInfo + START_INFO.console_domU_mfn),

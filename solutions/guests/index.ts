@@ -17,6 +17,10 @@ export interface GuestInfo {
    * how that monitor runs this one (on the bare machine, deprivileged as it is, or rewritten).
    */
   monitor?: 'bare' | 'trap' | 'rewrite';
+  // xenlab: region guest-input from 06
+  /** What the book types at its console when nobody else does (the site, the composition tier). */
+  input?: string;
+  // xenlab: end guest-input
 }
 
 export const GUESTS: readonly GuestInfo[] = [
@@ -127,6 +131,21 @@ export const GUESTS: readonly GuestInfo[] = [
     chapter: '04',
   },
   // xenlab: end guests-grant-tables
+  // xenlab: region device-guests from 06
+  {
+    name: 'console',
+    main: 'console.asm',
+    description: 'greets over its console ring and echoes what is typed until Ctrl-D (book §6.7)',
+    chapter: '06',
+    input: 'Hello, ring!\r\x04',
+  },
+  {
+    name: 'ring-front',
+    main: 'ring-front.asm',
+    description: 'sends count=N requests over a shared ring at pfn ring=P and checks the answers',
+    chapter: '06',
+  },
+  // xenlab: end device-guests
   // xenlab: region event-guests from 07
   {
     name: 'timer',

@@ -8,7 +8,8 @@
 //   domain, xen           domains, vCPUs and their lifecycle; the hypervisor and domain control
 //   mechanism,            what a mechanism plugs in (hypercalls, hooks, per-vCPU state), and
 //   mechanisms            the list of those this build has
-//   elf, builder          a kernel image (ELF + Xen notes) laid out into a new domain
+//   elf, builder,         a kernel image (ELF + Xen notes) laid out into a new domain,
+//   bsd-symtab            with its symbol tables after it when it asks for them
 //   traps, hypercall,     entering Xen: trap handling and the crash report, hypercall dispatch,
 //   hypercall-table,      the table of every hypercall, guest memory access
 //   guest-access
@@ -26,6 +27,7 @@ export * from './mechanism.ts';
 export * from './mechanisms.ts';
 export * from './elf.ts';
 export * from './builder.ts';
+export * from './bsd-symtab.ts';
 export * from './traps.ts';
 export * from './hypercall.ts';
 export * from './hypercall-table.ts';
@@ -88,6 +90,12 @@ export * from './descriptor.ts';
 export * from './ldt.ts';
 export * from './gdt.ts';
 // xenlab: end mm-contents
+// xenlab: region console-send-contents from 06 until 07
+
+// Chapter 06, device drivers (the rings and the console back end are domain 0's, in dom0/):
+//   console-send          until chapter 07's event channels: EVTCHNOP_send on the console port
+export * from './console-send.ts';
+// xenlab: end console-send-contents
 // xenlab: region event-contents from 07
 
 // Chapter 07, event channels:

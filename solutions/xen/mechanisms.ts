@@ -36,6 +36,9 @@ import { EMUL_PRIV_OP_MECHANISM } from './emul-priv-op.ts';
 import { DEBUGREG_MECHANISM } from './debugreg.ts';
 import { SET_GDT_MECHANISM } from './gdt.ts';
 // xenlab: end memory-mechanism-imports
+// xenlab: region console-send-import from 06 until 07
+import { CONSOLE_SEND_MECHANISM } from './console-send.ts';
+// xenlab: end console-send-import
 // xenlab: region event-mechanism-imports from 07
 import { EVENT_CHANNEL_MECHANISM } from './event-channel-op.ts';
 import { CALLBACK_MECHANISM } from './callback.ts';
@@ -81,6 +84,10 @@ export const MECHANISMS: readonly Mechanism[] = [
   DEBUGREG_MECHANISM,
   SET_GDT_MECHANISM,
   // xenlab: end memory-mechanisms
+  // xenlab: region console-send-mechanism from 06 until 07
+  // Until chapter 07's event channels: EVTCHNOP_send on the console port reaches the back end.
+  CONSOLE_SEND_MECHANISM,
+  // xenlab: end console-send-mechanism
   // xenlab: region event-mechanisms from 07
   // Chapter 07: event channels, the callbacks that deliver them, timers, SCHEDOP_poll, vCPUs.
   EVENT_CHANNEL_MECHANISM,

@@ -27,24 +27,38 @@ export function runAsmGuests(sources: readonly string[], fuel = 2_000_000) {
     });
     if (!built.ok) throw new Error(built.errors.map((e) => formatAsmError(e)).join('\n'));
     const d = ts.create(built.bytes, { name: `test${i}`, memoryMiB: 16, cmdline: '' });
-    return { d, symbols: built.symbols };
+    return { d, symbols: built.symbols, built: built.bytes };
   });
   for (const { d } of guests) ts.start(d);
   const outcome = runDomains(xen, fuel).outcome;
-  return guests.map(({ d, symbols }) => {
+  return guests.map(({ d, symbols, built }) => {
     const cpu = d.vcpus[0]!.cpu;
     const symbol = (name: string) => {
       const value = symbols.get(name);
       if (value === undefined) throw new Error(`no label ${name}`);
       return value;
     };
-    /** The dword at `label` + 4 × `index`, read through the guest's page tables. */
-    const read32 = (label: string, index = 0) => {
-      const pa = translateForHost(cpu, symbol(label) + index * 4, false);
-      if (pa < 0) throw new Error(`${label}[${index}] is not mapped`);
+    /** The dword at guest virtual address `va`, read through the guest's page tables. */
+    const readVa32 = (va: number) => {
+      const pa = translateForHost(cpu, va, false);
+      if (pa < 0) throw new Error(`0x${va.toString(16)} is not mapped`);
       return xen.mem.read32(pa) >>> 0;
     };
-    return { xen, ts, domain: d, outcome, traces, symbol, read32, console: () => ts.console(d) };
+    /** The dword at `label` + 4 × `index`. */
+    const read32 = (label: string, index = 0) => readVa32(symbol(label) + index * 4);
+    const image = built;
+    return {
+      xen,
+      ts,
+      domain: d,
+      outcome,
+      traces,
+      image,
+      symbol,
+      read32,
+      readVa32,
+      console: () => ts.console(d),
+    };
   });
 }
 

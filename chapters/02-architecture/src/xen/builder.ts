@@ -46,6 +46,7 @@ import {
   XEN_LEGACY_MAX_VCPUS,
   XEN_START_INFO_MAGIC_PAE,
 } from './abi.ts';
+import { bsdSymtab, bsdSymtabStart } from './bsd-symtab.ts';
 import type { Domain, Vcpu } from './domain.ts';
 import {
   type ElfImage,
@@ -168,15 +169,26 @@ function write64(mem: PhysMemory, ma: number, low: number): void {
   mem.write32(ma + 4, 0);
 }
 
-/** Copies the PT_LOAD segments to their pseudo-physical place; the rest stays zero. */
+/**
+ * Copies the PT_LOAD segments to their pseudo-physical place (the rest stays zero), then, for a
+ * kernel that asked for it, its symbol tables after them (elf_load_bsdsyms).
+ */
 function loadKernel(mem: PhysMemory, d: Domain, elf: ElfImage, p: GuestParams): void {
   const virtOffset = p.virtBase - p.paddrOffset;
+  let pend = 0;
   for (const seg of elf.segments) {
     const pa = seg.paddr + virtOffset - p.virtBase;
     for (let i = 0; i < seg.filesz; i++) {
       mem.write8(machineAddress(d, pa + i), elf.bytes[seg.offset + i]!);
     }
+    pend = Math.max(pend, seg.paddr + seg.memsz);
   }
+  const symtab = p.bsdSymtab ? bsdSymtab(elf.bytes) : null;
+  if (symtab === null) return;
+  const pa = bsdSymtabStart(pend) + virtOffset - p.virtBase;
+  symtab.forEach((byte, i) => {
+    mem.write8(machineAddress(d, pa + i), byte);
+  });
 }
 
 /** The bootstrap PAE tables (setup_pgtables_x86_32_pae), plus Xen's slot in L3 slot 3's L2. */

@@ -8,7 +8,8 @@
 //   domain, xen           domains, vCPUs and their lifecycle; the hypervisor and domain control
 //   mechanism,            what a mechanism plugs in (hypercalls, hooks, per-vCPU state), and
 //   mechanisms            the list of those this build has
-//   elf, builder          a kernel image (ELF + Xen notes) laid out into a new domain
+//   elf, builder,         a kernel image (ELF + Xen notes) laid out into a new domain,
+//   bsd-symtab            with its symbol tables after it when it asks for them
 //   traps, hypercall,     entering Xen: trap handling and the crash report, hypercall dispatch,
 //   hypercall-table,      the table of every hypercall, guest memory access
 //   guest-access
@@ -26,6 +27,7 @@ export * from './mechanism.ts';
 export * from './mechanisms.ts';
 export * from './elf.ts';
 export * from './builder.ts';
+export * from './bsd-symtab.ts';
 export * from './traps.ts';
 export * from './hypercall.ts';
 export * from './hypercall-table.ts';

@@ -6,13 +6,15 @@
 // In chapter 02 the toolstack calls Xen's domain-control operations directly; the domctl
 // hypercall it will issue instead arrives with the Xen API chapter (11).
 
-import { PAGE_SIZE } from '../../../../sim/host.ts';
-import { START_INFO } from '../xen/abi.ts';
+// biome-ignore-all assist/source/organizeImports: each chapter's imports stay in one block
 import type { Domain, DomainState } from '../xen/domain.ts';
 import { platformOp, settimeOp } from '../xen/platform.ts';
 import { getSTime } from '../xen/time.ts';
 import type { DomainConfig, Xen } from '../xen/xen.ts';
-import { evtchnDevice } from './evtchn.ts';
+import { PAGE_SIZE } from '../../../../sim/host.ts';
+import { START_INFO } from '../xen/abi.ts';
+import { Xenconsoled } from './xenconsoled.ts';
+import { type EvtchnDevice, evtchnDevice } from './evtchn.ts';
 
 /** What `xl list` shows for a domain. */
 export interface DomainInfo {
@@ -26,35 +28,72 @@ export interface DomainInfo {
 
 export class Toolstack {
   readonly xen: Xen;
+  /** Domain 0's console back end: every domain's console ring. */
+  readonly consoled: Xenconsoled;
+  /** Domain 0's event-channel device, through which its back ends hear their guests. */
+  readonly evtchn: EvtchnDevice;
 
   constructor(xen: Xen) {
     this.xen = xen;
-    // Domain 0 opens its event-channel device when it starts, before any guest exists.
-    evtchnDevice(xen);
+    this.consoled = new Xenconsoled(xen.mem);
+    this.evtchn = evtchnDevice(xen);
   }
 
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
     const d = this.xen.createDomain(image, config).domain;
-    this.allocEventPorts(d);
+    this.allocStorePort(d);
+    this.bindConsolePort(d);
+    this.connectConsole(d);
     return d;
   }
 
   /**
-   * As libxl does before a domain first runs: two unbound ports in it for domain 0's back ends,
-   * XenStore's then the console's. They are the new domain's first free ports, the numbers the
-   * builder wrote in start_info (store_evtchn, console.domU.evtchn).
+   * Hands the domain's console page and port to the back end, as libxl tells xenconsoled
+   * through XenStore (chapter 08): the page and port the builder put in start_info.
    */
-  private allocEventPorts(d: Domain): void {
-    const device = evtchnDevice(this.xen);
+  private connectConsole(d: Domain): void {
     const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
-    for (const field of [START_INFO.store_evtchn, START_INFO.console_domU_evtchn]) {
-      const port = device.allocUnbound(d.domid, 0);
-      const promised = this.xen.mem.read32(startInfo + field);
-      if (port !== promised) {
-        throw new Error(`toolstack: d${d.domid} got port ${port}, start_info says ${promised}`);
-      }
-    }
+    const mfn = this.xen.mem.read32(startInfo + START_INFO.console_domU_mfn);
+    const port = this.xen.mem.read32(startInfo + START_INFO.console_domU_evtchn);
+    this.consoled.connect(d.domid, mfn * PAGE_SIZE, port);
+  }
+
+  /**
+   * Text typed at the domain's console (`xl console`), delivered through its `in` ring. A
+   * destroyed domain's page is no longer its own: nothing is written there.
+   */
+  type(d: Domain, text: string): void {
+    if (!d.destroyed) this.consoled.type(d.domid, text);
+  }
+
+  /**
+   * The store port of a new domain: unbound, for domain 0, at the number the builder wrote into
+   * start_info; nobody binds it until xenstored (chapter 08), so a send on it is dropped.
+   */
+  private allocStorePort(d: Domain): void {
+    const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
+    const want = this.xen.mem.read32(startInfo + START_INFO.store_evtchn);
+    const port = this.allocUnboundForDom0(d);
+    if (port !== want)
+      throw new Error(`toolstack: d${d.domid}'s store port is ${port}, not ${want}`);
+  }
+
+  /** EVTCHNOP_alloc_unbound: a port of `d` only domain 0 may bind (xc_evtchn_alloc_unbound). */
+  private allocUnboundForDom0(d: Domain): number {
+    return this.evtchn.allocUnbound(d.domid, 0);
+  }
+
+  /**
+   * The console's channel: a port of the guest for domain 0, which xenconsoled binds, serving
+   * the rings each time the guest sends on it. The port goes into start_info, as libxl hands it
+   * to the builder.
+   */
+  private bindConsolePort(d: Domain): void {
+    const port = this.allocUnboundForDom0(d);
+    this.evtchn.bindInterdomain(d.domid, port, () => this.consoled.notify(d.domid, port));
+    const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
+    this.xen.mem.write32(startInfo + START_INFO.console_domU_evtchn, port);
   }
 
   /** Lets a freshly built domain run for the first time. */
@@ -96,7 +135,10 @@ export class Toolstack {
 
   /** Everything the domain has written to its console so far. */
   console(d: Domain): string {
-    return this.xen.consoleOutput.get(d.domid) ?? '';
+    let text = this.xen.consoleOutput.get(d.domid) ?? '';
+    // What it printed through Xen's console (console_io), then what it wrote to its ring.
+    text += this.consoled.output(d.domid);
+    return text;
   }
 
   list(): DomainInfo[] {

@@ -17,6 +17,8 @@ export interface GuestInfo {
    * how that monitor runs this one (on the bare machine, deprivileged as it is, or rewritten).
    */
   monitor?: 'bare' | 'trap' | 'rewrite';
+  /** What the book types at its console when nobody else does (the site, the composition tier). */
+  input?: string;
 }
 
 export const GUESTS: readonly GuestInfo[] = [
@@ -120,6 +122,19 @@ export const GUESTS: readonly GuestInfo[] = [
     main: 'grant-map.asm',
     description: 'maps grant ref=R of domain dom=D, reads it, answers, unmaps',
     chapter: '04',
+  },
+  {
+    name: 'console',
+    main: 'console.asm',
+    description: 'greets over its console ring and echoes what is typed until Ctrl-D (book §6.7)',
+    chapter: '06',
+    input: 'Hello, ring!\r\x04',
+  },
+  {
+    name: 'ring-front',
+    main: 'ring-front.asm',
+    description: 'sends count=N requests over a shared ring at pfn ring=P and checks the answers',
+    chapter: '06',
   },
   {
     name: 'timer',

@@ -412,13 +412,37 @@ export const GNTTAB_COPY = {
 export const GNTTAB_SET_VERSION = { version: 0, size: 4 } as const;
 export const GNTTAB_GET_VERSION = { dom: 0, version: 4, size: 8 } as const;
 
+// --- Shared I/O rings (docs/xen-abi.md §9): public/io/ring.h's shared page header. Slots start
+// at `ring`; their count is what fits in the page, rounded down to a power of two.
+export const SRING = {
+  req_prod: 0,
+  req_event: 4,
+  rsp_prod: 8,
+  rsp_event: 12,
+  pvt: 16,
+  ring: 64,
+} as const;
+
+// --- The console ring (docs/xen-abi.md §10): public/io/console.h's xencons_interface.
+export const XENCONS = {
+  in: 0,
+  out: 1024,
+  in_cons: 3072,
+  in_prod: 3076,
+  out_cons: 3080,
+  out_prod: 3084,
+} as const;
+export const XENCONS_IN_SIZE = 1024;
+export const XENCONS_OUT_SIZE = 2048;
+// --- event_channel_op (docs/xen-abi.md §7, §10): the one command chapter 06 needs.
+export const EVTCHNOP_send = 4;
+
 // --- Event channels (docs/xen-abi.md §7, public/event_channel.h, public/xen.h).
 /** event_channel_op sub-commands. */
 export const EVTCHNOP_bind_interdomain = 0;
 export const EVTCHNOP_bind_virq = 1;
 export const EVTCHNOP_bind_pirq = 2;
 export const EVTCHNOP_close = 3;
-export const EVTCHNOP_send = 4;
 export const EVTCHNOP_status = 5;
 export const EVTCHNOP_alloc_unbound = 6;
 export const EVTCHNOP_bind_ipi = 7;

@@ -17,6 +17,7 @@ import {
   XEN_ELFNOTE_XEN_VERSION,
   XENFEAT,
 } from './abi.ts';
+import { bsdSymtab, bsdSymtabStart } from './bsd-symtab.ts';
 
 const PT_LOAD = 1;
 const PT_NOTE = 4;
@@ -424,6 +425,9 @@ export function guestParams(elf: ElfImage): GuestParams {
     pend = Math.max(pend, s.paddr + s.memsz);
   }
   const virtKstart = (pstart + virtOffset) >>> 0;
+  // With BSD_SYMTAB the symbol tables follow the image (bsd-symtab.ts) and the kernel ends there.
+  const symtab = p.bsdSymtab ? bsdSymtab(elf.bytes) : null;
+  if (symtab !== null) pend = bsdSymtabStart(pend) + symtab.length;
   const virtKend = (pend + virtOffset) >>> 0;
   const virtEntry = p.virtEntry === UNSET ? elf.entry : p.virtEntry;
   const virtHypercall =

@@ -188,6 +188,12 @@ export class PvSession implements GuestSession {
       },
     });
     this.toolstack = new Toolstack(this.xen);
+    // What domains write to their console rings, drained by domain 0's back end (book §6.7).
+    this.toolstack.consoled.listen({
+      output: (domid, bytes) =>
+        listeners.output?.(count === 1 ? bytes : prefixLines(domid, bytes, atLineStart)),
+      log: (line) => listeners.output?.(hostLine('(xenconsoled) ', line)),
+    });
     const image = (name: string) => {
       const info = GUESTS.find((g) => g.name === name);
       if (info === undefined) throw new UnknownGuestError(`scenario ${guest.name}: no ${name}`);
@@ -258,8 +264,9 @@ export class PvSession implements GuestSession {
     );
   }
 
+  /** Keys typed at the console reach the guest's console ring, as `xl console` sends them. */
   type(text: string): void {
-    this.xen.consoleType(text);
+    this.toolstack.type(this.domain, text);
   }
 
   physical(linear: number): number {
