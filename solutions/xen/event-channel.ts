@@ -174,6 +174,23 @@ export function evtchnBindInterdomain(
   rchn.remotePort = lport;
   evtchnPortSetPending(ld, lport);
   return lport;
+  // xenlab: starter
+  // // TODO(07-bind-interdomain): DOMID_SELF; check the remote port is valid, unbound and
+  // // offered to ld (-EINVAL); raise the new local port (book §7.4). This starter connects
+  // // whatever it is given, so that earlier chapters' back ends can bind their guests' ports.
+  // const rd = xen.findDomain(remoteDom);
+  // if (rd === undefined) return -ESRCH;
+  // const lport = getFreePort(ld);
+  // if (lport < 0) return lport;
+  // const rchn = rd.evtchn[remotePort];
+  // if (rchn === undefined) return -EINVAL;
+  // Object.assign(ld.evtchn[lport]!, {
+  //   state: ECS.Interdomain,
+  //   remoteDomid: rd.domid,
+  //   remotePort,
+  // });
+  // Object.assign(rchn, { state: ECS.Interdomain, remoteDomid: ld.domid, remotePort: lport });
+  // return lport;
   // xenlab: end 07-bind-interdomain
 }
 // xenlab: end bind-interdomain
@@ -258,6 +275,20 @@ export function evtchnClose(xen: HypervisorServices, d: Domain, port: number): n
   }
   freeEvtchn(xen, d, port);
   return 0;
+  // xenlab: starter
+  // // TODO(07-close): refuse free and reserved ports; unbind a VIRQ; clear the pending bit
+  // // (freeEvtchn) (book §7.6). This starter frees any valid port and lets an interdomain peer
+  // // go back to unbound, so that earlier chapters' domains can be destroyed.
+  // if (!portIsValid(d, port)) return -EINVAL;
+  // const chn = d.evtchn[port]!;
+  // if (chn.state === ECS.Interdomain) {
+  //   const peer = xen.findDomain(chn.remoteDomid)?.evtchn[chn.remotePort];
+  //   if (peer !== undefined) {
+  //     Object.assign(peer, { state: ECS.Unbound, remoteDomid: d.domid, remotePort: 0 });
+  //   }
+  // }
+  // Object.assign(chn, freePort());
+  // return 0;
   // xenlab: end 07-close
 }
 // xenlab: end evtchn-close
@@ -284,6 +315,14 @@ export function evtchnSend(xen: HypervisorServices, ld: Domain, port: number): n
     default:
       return -EINVAL;
   }
+  // xenlab: starter
+  // // TODO(07-send): check the port; IPI raises itself; unbound drops and says 0; any other
+  // // state is -EINVAL (book §7.6). This starter delivers interdomain sends only, so that
+  // // earlier chapters' guests reach their back ends.
+  // const chn = ld.evtchn[port];
+  // if (chn?.state !== ECS.Interdomain) return -EPERM;
+  // evtchnPortSetPending(xen.findDomain(chn.remoteDomid)!, chn.remotePort);
+  // return 0;
   // xenlab: end 07-send
 }
 // xenlab: end evtchn-send

@@ -52,7 +52,9 @@ describe('07-close', () => {
     const d = w.domains[0]!;
     const ipi = w.op(d, EVTCHNOP_bind_ipi, [0, 0]).out[1]!;
     const unbound = w.allocUnbound(d, 0).port;
+    expect(w.send(d, ipi)).toBe(0);
     expect(w.close(d, ipi)).toBe(0);
+    expect(w.pending(d, ipi), 'the closed IPI port forgets its pending bit').toBe(0);
     expect(w.close(d, unbound)).toBe(0);
     expect(d.evtchn.filter((c) => c.state !== ECS.Free).map((c) => c.state)).toEqual([
       ECS.Reserved,

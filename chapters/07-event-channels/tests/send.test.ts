@@ -24,6 +24,9 @@ describe('07-send', () => {
     expect(w.pending(w.a, w.aport), 'the sender’s own port stays quiet').toBe(0);
     expect(w.send(w.b, w.bport), 'and back').toBe(0);
     expect(w.pending(w.a, w.aport)).toBe(1);
+    const ipi = w.op(w.a, EVTCHNOP_bind_ipi, [0, 0]).out[1]!;
+    expect(w.send(w.a, ipi), 'and an IPI port of the same domain').toBe(0);
+    expect(w.pending(w.a, ipi), 'which raises itself').toBe(1);
   });
 
   test('an IPI port raises itself', () => {

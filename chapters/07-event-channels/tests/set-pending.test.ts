@@ -30,6 +30,14 @@ describe('07-set-pending', () => {
       );
       expect(w.upcallPending(d), 'evtchn_upcall_pending').toBe(1);
       expect(v.blocked, 'the vCPU blocked in SCHEDOP_block is woken (vcpu_kick)').toBe(false);
+      // The guest takes the upcall: it clears the flag and the selector, not yet the port.
+      w.setSelector(d, 0, 0);
+      w.setUpcallPending(d, 0, 0);
+      evtchn2lSetPending(w.mem, v, port);
+      expect(
+        [w.selector(d), w.upcallPending(d)],
+        'a second notification while the port is still pending raises nothing (§7.1)',
+      ).toEqual([0, 0]);
     }
   });
 

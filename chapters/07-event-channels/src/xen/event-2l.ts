@@ -18,7 +18,6 @@
 // first; Xen clears a pending bit only when the port is closed. The guest writes the mask
 // bits; Xen only reads them.
 
-import { NotImplemented } from '../exercise.ts';
 import type { PhysMemory } from '../../../../sim/host.ts';
 import {
   BITS_PER_EVTCHN_WORD,
@@ -106,7 +105,13 @@ export function evtchnCheckPollers(d: Domain, port: number): void {
  * tells anyone polling on the port. A port pending already raises nothing new.
  */
 export function evtchn2lSetPending(mem: PhysMemory, v: Vcpu, port: number): void {
-  throw new NotImplemented('07-set-pending', '7.1');
+  // TODO(07-set-pending): each level only on its edge; a masked port stops at its pending
+  // bit; a poller hears of it (book §7.1). This starter raises every level every time, so that
+  // earlier chapters' back ends keep hearing their guests.
+  const d = v.domain;
+  testAndSetBit(mem, pendingWordMa(d, port), port & 31);
+  testAndSetBit(mem, vcpuInfoMa(d, v.id) + VCPU_INFO_evtchn_pending_sel, port >>> 5);
+  vcpuMarkEventsPending(mem, v);
 }
 
 /**

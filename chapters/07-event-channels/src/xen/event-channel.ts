@@ -17,7 +17,6 @@
 // EVTCHNS_PER_BUCKET; a port past the last bucket is invalid (-EINVAL) until one is allocated.
 // Raising a port goes through the 2-level ABI (event-2l.ts) to the vCPU the port notifies.
 
-import { NotImplemented } from '../exercise.ts';
 import {
   DOMID_SELF,
   EVTCHNSTAT_closed,
@@ -155,7 +154,22 @@ export function evtchnBindInterdomain(
   remoteDom: number,
   remotePort: number,
 ): number {
-  throw new NotImplemented('07-bind-interdomain', '7.4');
+  // TODO(07-bind-interdomain): DOMID_SELF; check the remote port is valid, unbound and
+  // offered to ld (-EINVAL); raise the new local port (book §7.4). This starter connects
+  // whatever it is given, so that earlier chapters' back ends can bind their guests' ports.
+  const rd = xen.findDomain(remoteDom);
+  if (rd === undefined) return -ESRCH;
+  const lport = getFreePort(ld);
+  if (lport < 0) return lport;
+  const rchn = rd.evtchn[remotePort];
+  if (rchn === undefined) return -EINVAL;
+  Object.assign(ld.evtchn[lport]!, {
+    state: ECS.Interdomain,
+    remoteDomid: rd.domid,
+    remotePort,
+  });
+  Object.assign(rchn, { state: ECS.Interdomain, remoteDomid: ld.domid, remotePort: lport });
+  return lport;
 }
 
 /** virq_is_global: bound on vCPU 0 and movable, rather than one binding per vCPU. */
@@ -212,7 +226,19 @@ function freeEvtchn(xen: HypervisorServices, d: Domain, port: number): void {
  * back to unbound, still offered to `d`, so the peer may bind again.
  */
 export function evtchnClose(xen: HypervisorServices, d: Domain, port: number): number {
-  throw new NotImplemented('07-close', '7.6');
+  // TODO(07-close): refuse free and reserved ports; unbind a VIRQ; clear the pending bit
+  // (freeEvtchn) (book §7.6). This starter frees any valid port and lets an interdomain peer
+  // go back to unbound, so that earlier chapters' domains can be destroyed.
+  if (!portIsValid(d, port)) return -EINVAL;
+  const chn = d.evtchn[port]!;
+  if (chn.state === ECS.Interdomain) {
+    const peer = xen.findDomain(chn.remoteDomid)?.evtchn[chn.remotePort];
+    if (peer !== undefined) {
+      Object.assign(peer, { state: ECS.Unbound, remoteDomid: d.domid, remotePort: 0 });
+    }
+  }
+  Object.assign(chn, freePort());
+  return 0;
 }
 
 /**
@@ -221,7 +247,13 @@ export function evtchnClose(xen: HypervisorServices, d: Domain, port: number): n
  * error); any other state: -EINVAL.
  */
 export function evtchnSend(xen: HypervisorServices, ld: Domain, port: number): number {
-  throw new NotImplemented('07-send', '7.6');
+  // TODO(07-send): check the port; IPI raises itself; unbound drops and says 0; any other
+  // state is -EINVAL (book §7.6). This starter delivers interdomain sends only, so that
+  // earlier chapters' guests reach their back ends.
+  const chn = ld.evtchn[port];
+  if (chn?.state !== ECS.Interdomain) return -EPERM;
+  evtchnPortSetPending(xen.findDomain(chn.remoteDomid)!, chn.remotePort);
+  return 0;
 }
 
 /** What EVTCHNOP_status reports. */
