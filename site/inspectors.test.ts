@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { HYPERVISOR_VIRT_START } from '../solutions/xen/abi.ts';
 import { asmSourcesUnder } from '../tools/asm-sources.ts';
+import type { ConsoleRingView } from './.vitepress/theme/guest/console-ring.ts';
 import {
   INSPECTORS,
   type MemoryView,
@@ -129,5 +130,22 @@ describe('the guest worker’s sessions and inspectors', () => {
     expect(late.guestSystemTime).toBe(late.xenSystemTime);
     expect(late.guestSystemTime).toBeGreaterThan(early.guestSystemTime);
     expect([late.timeOfDaySec, late.timeOfDayNsec]).toEqual([0, late.guestSystemTime]);
+  });
+
+  it('shows the console page’s rings as the console guest runs (chapter 06)', () => {
+    const session = startGuest('console', files);
+    const ring = () => INSPECTORS['console-ring']!(session, {}) as ConsoleRingView;
+    // The book's input is typed when the guest is booted: it waits in `in`.
+    const typed = 'Hello, ring!\r\x04';
+    expect(ring().in).toMatchObject({ cons: 0, prod: typed.length, pending: typed.length });
+    expect(String.fromCharCode(...ring().in.bytes)).toBe(typed);
+    expect(ring().out.pending).toBe(0);
+    expect(session.run(10_000_000)).toBe(false);
+    const end = ring();
+    expect(end.in).toMatchObject({ cons: typed.length, prod: typed.length, pending: 0 });
+    expect(end.out.pending, 'the back end drained every byte it was told of').toBe(0);
+    expect(end.out.prod).toBe(end.out.cons);
+    expect(end.out.prod).toBeGreaterThan(60);
+    expect(end).toMatchObject({ waitingInput: 0, closed: null });
   });
 });

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { minimalKernel } from '../../chapters/testing/elf.ts';
-import { RUN_EXIT, runTree } from './run.ts';
+import { decodeInput, RUN_EXIT, runTree } from './run.ts';
 
 const bin = fileURLToPath(new URL('../../bin/xenlab.js', import.meta.url));
 
@@ -30,6 +30,41 @@ describe('xenlab run', () => {
     );
     expect(r.err).toMatch(/\(XEN\) domain 1 \(hello\) shut down: poweroff/);
     expect(r.code).toBe(RUN_EXIT.poweroff);
+  });
+
+  it('--input types at the guest’s console ring; its echo comes back through the back end', () => {
+    const r = xenlab('run', 'console', '--input', 'one\\rtwo\\x04');
+    expect(r.out).toBe(
+      'Hello over the console ring! Type, and Ctrl-D ends.\r\none\r\ntwo\r\nbye\r\n',
+    );
+    expect(r.code).toBe(RUN_EXIT.poweroff);
+  });
+
+  it('without a terminal or --input, types what the book types at that guest', () => {
+    const r = xenlab('run', 'console');
+    expect(r.out).toMatch(/Hello, ring!\r\n\r\nbye\r\n$/);
+    expect(r.code).toBe(RUN_EXIT.poweroff);
+  });
+
+  const GRUB = '/usr/lib/grub-xen/grub-i386-xen.bin';
+  it.skipIf(!existsSync(GRUB))(
+    'boots Debian’s GRUB for Xen to its prompt; it answers ls, and halt powers it off',
+    () => {
+      const r = xenlab('run', GRUB, '--input', 'ls\\rhalt\\r');
+      // What a terminal shows: GRUB's escapes (colours, cursor moves) and carriage returns out.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escapes start with ESC.
+      const screen = r.out.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+      expect(screen).toMatch(/GNU GRUB {2}version 2\.\d+/);
+      expect(screen).toContain('grub> ls\n(memdisk) (proc) \ngrub> halt\n');
+      expect(r.err).toMatch(/shut down: poweroff/);
+      expect(r.code).toBe(RUN_EXIT.poweroff);
+    },
+    // About 27 million guest instructions: seconds alone, longer on a busy machine.
+    240_000,
+  );
+
+  it('decodes the escapes of --input', () => {
+    expect(decodeInput('ls\\r\\x04\\\\n\\e[A\\t')).toBe('ls\r\x04\\n\x1b[A\t');
   });
 
   it('--trace prints each hypercall with decoded arguments', () => {

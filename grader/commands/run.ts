@@ -23,6 +23,8 @@ export const RUN_EXIT = {
   otherShutdown: 6,
   /** The fuel ran out with the guest still running. */
   fuelExhausted: 7,
+  /** Ctrl-] detached the terminal from the guest's console. */
+  detached: 9,
   /** Nothing left to run: the guest is blocked (or paused) with nothing to wake it. */
   idle: 8,
   panic: EXIT.internal,
@@ -43,6 +45,10 @@ export interface RunOptions {
   chapter?: string;
   /** Boot on this hypervisor tree (a folder holding xen/, guests/, dom0/). */
   src?: string;
+  /** --fuel was given (an attached terminal otherwise runs without a budget). */
+  fuelGiven?: boolean;
+  /** Typed at the guest's console once it is built (C escapes decoded: \\r, \\x04 …). */
+  input?: string;
   /** Serve the toolstack's xenstored on this Unix socket while the guest runs (chapter 08 on). */
   xenstoreSocket?: string;
 }
@@ -89,15 +95,29 @@ export interface Hypervisor<X extends object = object> {
       config: { name: string; memoryMiB: number; cmdline: string; seed?: number },
     ): DomainView;
     start(d: DomainView): void;
-  };
-  /** A guest with `monitor` is one of chapter 1's, run on the monitor of monitor/, not on Xen. */
-  GUESTS: readonly { name: string; main: string; monitor?: string }[];
+  } & Partial<ConsoleToolstack>;
+  /**
+   * A guest with `monitor` is one of chapter 1's, run on the monitor of monitor/, not on Xen;
+   * `input` is what the book types at its console (chapter 06 on).
+   */
+  GUESTS: readonly { name: string; main: string; monitor?: string; input?: string }[];
   buildGuest(main: string, files: Record<string, string>): Uint8Array;
   shutdownName(reason: number): string;
   ImageError: new (...args: never[]) => Error;
   formatTrace(t: HypercallTraceView): string;
-  RunOutcome: { Panic: string; FuelExhausted: string };
+  RunOutcome: { Panic: string; FuelExhausted: string; Idle: string };
   runDomains(xen: X, fuel: number): { outcome: string; instructions: number };
+}
+
+/** What run uses of a toolstack's console back end (chapter 06 on): its output and typing. */
+export interface ConsoleToolstack {
+  consoled: {
+    listen(listener: {
+      output?(domid: number, bytes: Uint8Array): void;
+      log?(line: string): void;
+    }): void;
+  };
+  type(d: DomainView, text: string): void;
 }
 
 /** Chapter 1's monitor (monitor/index.ts), in trees that have one. */
@@ -209,6 +229,70 @@ async function runServingXenstore(
   }
 }
 
+/** Ctrl-]: detaches the terminal from the guest's console, as `xl console` does. */
+const DETACH = 0x1d;
+/** Guest instructions between two looks at the terminal in an interactive run. */
+const TERMINAL_CHUNK = 200_000;
+
+/** `--input` text with C escapes decoded: \\r \\n \\t \\e \\\\ and \\xNN (Ctrl-D is \\x04). */
+export function decodeInput(text: string): string {
+  const named: Record<string, string> = { r: '\r', n: '\n', t: '\t', e: '\x1b', '\\': '\\' };
+  return text.replace(/\\(x[0-9a-fA-F]{2}|[rnte\\])/g, (_, code: string) =>
+    code.startsWith('x') ? String.fromCharCode(Number.parseInt(code.slice(1), 16)) : named[code]!,
+  );
+}
+
+/**
+ * Runs the domains with the terminal connected to `domain`'s console: raw keystrokes go to its
+ * `in` ring, Ctrl-] detaches. Runs in chunks so Node can read the keyboard in between; a guest
+ * blocked with nothing to wake it waits for a key. Returns null when detached.
+ */
+async function runAttached(
+  hv: Hypervisor,
+  xen: object,
+  type: (text: string) => void,
+  fuel: number,
+): Promise<{ outcome: string; instructions: number } | null> {
+  const stdin = process.stdin;
+  let detached = false;
+  let keyPressed: (() => void) | null = null;
+  const onData = (data: Buffer) => {
+    const at = data.indexOf(DETACH);
+    if (at >= 0) detached = true;
+    const text = data.subarray(0, at >= 0 ? at : data.length).toString('latin1');
+    if (text.length > 0) type(text);
+    keyPressed?.();
+  };
+  stdin.setRawMode(true);
+  stdin.on('data', onData);
+  stdin.resume();
+  console.error('xenlab run: connected to the guest’s console; Ctrl-] detaches');
+  let instructions = 0;
+  try {
+    for (;;) {
+      const result = hv.runDomains(xen, Math.min(TERMINAL_CHUNK, fuel - instructions));
+      instructions += result.instructions;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (detached) return null;
+      if (result.outcome === hv.RunOutcome.Idle && result.instructions === 0) {
+        await new Promise<void>((resolve) => {
+          keyPressed = resolve;
+        });
+        keyPressed = null;
+        if (detached) return null;
+        continue;
+      }
+      if (result.outcome !== hv.RunOutcome.FuelExhausted || instructions >= fuel) {
+        return { outcome: result.outcome, instructions };
+      }
+    }
+  } finally {
+    stdin.off('data', onData);
+    stdin.setRawMode(false);
+    stdin.pause();
+  }
+}
+
 /** Boots `target` on `hv` and runs it to its end or the fuel budget; returns the exit code. */
 export async function runGuest(
   hv: HypervisorTree,
@@ -240,6 +324,10 @@ export async function runGuest(
     trace: options.trace === true ? (t) => console.error(hv.formatTrace(t)) : undefined,
   });
   const toolstack = new hv.Toolstack(xen);
+  toolstack.consoled?.listen({
+    output: (_domid, bytes) => process.stdout.write(bytes),
+    log: (line) => console.error(`(xenconsoled) ${line}`),
+  });
   let domain: DomainView;
   try {
     domain = toolstack.create(image, {
@@ -255,10 +343,32 @@ export async function runGuest(
   }
   toolstack.start(domain);
   const socket = options.xenstoreSocket;
-  const result =
-    socket === undefined
-      ? hv.runDomains(xen, options.fuel)
-      : await runServingXenstore(hv, tree, xen, toolstack, { ...options, xenstoreSocket: socket });
+  const type = toolstack.type?.bind(toolstack, domain);
+  const attach = socket === undefined && options.input === undefined && process.stdin.isTTY;
+  if (type !== undefined && !attach) {
+    // Scripted input, or what the book types at this guest when nobody is at a terminal.
+    const input =
+      options.input === undefined
+        ? hv.GUESTS.find((g) => g.name === target)?.input
+        : decodeInput(options.input);
+    if (input !== undefined) type(input);
+  }
+  let result: { outcome: string; instructions: number };
+  if (socket !== undefined) {
+    result = await runServingXenstore(hv, tree, xen, toolstack, {
+      ...options,
+      xenstoreSocket: socket,
+    });
+  } else if (attach && type !== undefined) {
+    const attached = await runAttached(hv, xen, type, options.fuelGiven ? options.fuel : Infinity);
+    if (attached === null) {
+      console.error('\r\nxenlab run: detached; the guest was still running');
+      return RUN_EXIT.detached;
+    }
+    result = attached;
+  } else {
+    result = hv.runDomains(xen, options.fuel);
+  }
   switch (result.outcome) {
     case hv.RunOutcome.Panic:
       return RUN_EXIT.panic;
@@ -299,15 +409,22 @@ export function register(program: Command): void {
     .option('--seed <s>', 'shuffle the guest’s machine frames with this seed', integer)
     .option('--memory <mib>', 'guest memory in MiB', positiveInteger, DEFAULT_MEMORY_MIB)
     .option('--cmdline <text>', 'the guest kernel’s command line', '')
+    .option(
+      '--input <text>',
+      'type TEXT at the guest’s console (escapes: \\r Enter, \\x04 Ctrl-D); without it, a ' +
+        'terminal is connected to the console (Ctrl-] detaches)',
+    )
     .option('--xenstore-socket <path>', 'serve xenstored on this socket while the guest runs')
     .addHelpText(
       'after',
       `\nExit codes: ${RUN_EXIT.poweroff} poweroff, ${RUN_EXIT.crash} crash or load error, ` +
         `${RUN_EXIT.reboot} reboot, ${RUN_EXIT.suspend} suspend, ${RUN_EXIT.watchdog} watchdog, ` +
         `${RUN_EXIT.otherShutdown} other shutdown, ${RUN_EXIT.fuelExhausted} fuel exhausted, ` +
-        `${RUN_EXIT.idle} blocked forever, ${RUN_EXIT.panic} Xen panic.`,
+        `${RUN_EXIT.idle} blocked forever, ${RUN_EXIT.detached} detached, ` +
+        `${RUN_EXIT.panic} Xen panic.`,
     )
-    .action(async (target: string, options: RunOptions) => {
+    .action(async (target: string, options: RunOptions, command: Command) => {
+      options.fuelGiven = command.getOptionValueSource('fuel') === 'cli';
       let tree: string;
       let hv: HypervisorTree;
       try {

@@ -4,6 +4,7 @@
 import type { Theme } from 'vitepress';
 import DefaultTheme from 'vitepress/theme';
 import BookContents from './components/BookContents.vue';
+import ConsoleRing from './components/ConsoleRing.vue';
 import EventChannels from './components/EventChannels.vue';
 import GrantTable from './components/GrantTable.vue';
 import GuestConsole from './components/GuestConsole.vue';
@@ -20,6 +21,7 @@ export default {
   extends: DefaultTheme,
   enhanceApp({ app }) {
     app.component('BookContents', BookContents);
+    app.component('ConsoleRing', ConsoleRing);
     app.component('GrantTable', GrantTable);
     app.component('GuestConsole', GuestConsole);
     app.component('PageTableWalk', PageTableWalk);

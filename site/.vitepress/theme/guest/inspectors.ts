@@ -25,6 +25,7 @@ import type { DomainInfo } from '../../../../solutions/dom0/toolstack.ts';
 import { _PAGE_PRESENT, _PAGE_RW, _PAGE_USER } from '../../../../solutions/xen/abi.ts';
 import { PGT_NAMES } from '../../../../solutions/xen/mm.ts';
 import { pteMfn } from '../../../../solutions/xen/page.ts';
+import { consoleRing } from './console-ring.ts';
 import { eventChannels } from './event-channels.ts';
 import { grantTables } from './grant-tables.ts';
 import { pageTables } from './page-tables.ts';
@@ -200,6 +201,8 @@ export const INSPECTORS: Record<string, Inspector> = {
   /** vCPU 0's time records in shared_info, and the clocks they give (vcpu-time-info.ts). */
   'vcpu-time-info': vcpuTimeInfo,
 
+  /** The console page's rings and indices, and its back end (console-ring.ts). */
+  'console-ring': consoleRing,
   /** The guest's ports and the two-level event bits, vCPU 0's timer (event-channels.ts). */
   'event-channels': eventChannels,
 
