@@ -3,6 +3,7 @@
 
 export { renderScreen, type ScreenSize } from '../../tools/screen.ts';
 export {
+  auditEventChannels,
   auditFrameTable,
   auditGrantPins,
   auditHeap,

@@ -68,6 +68,9 @@ export interface AuditedDomain {
   readonly vcpus: ReadonlyArray<{ cpu: { cr3: number; cr0: number } }>;
   readonly p2m: readonly number[];
   readonly grantTable: AuditedGrantTable | null;
+  /** Event-channel ports, from chapter 07 (absent before). */
+  readonly evtchn?: ReadonlyArray<{ state: string; remoteDomid: number; remotePort: number }>;
+  readonly sharedInfoMfn: number;
 }
 
 export interface AuditedXen {
@@ -251,7 +254,48 @@ export function auditHeap(xen: AuditedXen): string[] {
   return problems;
 }
 
+/**
+ * Event channels (book §7.4, §7.6): port 0 is reserved; an interdomain port's peer is a live
+ * domain whose port names it back; a free port has no pending bit (closing clears it).
+ */
+export function auditEventChannels(xen: AuditedXen): string[] {
+  const problems: string[] = [];
+  for (const d of liveDomains(xen)) {
+    const ports = d.evtchn;
+    if (ports === undefined) continue;
+    if (ports[0]?.state !== 'reserved') problems.push(`d${d.domid} port 0 is ${ports[0]?.state}`);
+    ports.forEach((chn, port) => {
+      if (chn.state === 'interdomain') {
+        const peer = xen.domains.get(chn.remoteDomid);
+        const back = peer?.destroyed === false ? peer.evtchn?.[chn.remotePort] : undefined;
+        if (
+          back?.state !== 'interdomain' ||
+          back.remoteDomid !== d.domid ||
+          back.remotePort !== port
+        ) {
+          problems.push(
+            `d${d.domid} port ${port} is connected to d${chn.remoteDomid} port ` +
+              `${chn.remotePort}, which does not name it back`,
+          );
+        }
+      }
+      if (chn.state === 'free' && d.sharedInfoMfn >= 0) {
+        const word = d.sharedInfoMfn * PAGE_SIZE + 2048 + (port >>> 5) * 4;
+        if (((xen.heap.mem.read32(word) >>> (port & 31)) & 1) !== 0) {
+          problems.push(`d${d.domid} port ${port} is free but pending`);
+        }
+      }
+    });
+  }
+  return problems;
+}
+
 /** Every checker above: what a debug build of Xen would assert after each hypercall. */
 export function checkInvariants(xen: AuditedXen): string[] {
-  return [...auditFrameTable(xen), ...auditGrantPins(xen), ...auditHeap(xen)];
+  return [
+    ...auditFrameTable(xen),
+    ...auditGrantPins(xen),
+    ...auditHeap(xen),
+    ...auditEventChannels(xen),
+  ];
 }

@@ -7,6 +7,7 @@ import { MUTANTS_03 } from './03-shared-info.ts';
 import { MUTANTS_04 } from './04-grant-tables.ts';
 import { MUTANTS_05 } from './05-memory.ts';
 import { MUTANTS_06 } from './06-device-drivers.ts';
+import { MUTANTS_07 } from './07-event-channels.ts';
 import { MUTANTS_08 } from './08-xenstore.ts';
 import type { Mutant } from './mutant.ts';
 
@@ -20,6 +21,7 @@ export const MUTANTS: readonly Mutant[] = [
   ...MUTANTS_04,
   ...MUTANTS_05,
   ...MUTANTS_06,
+  ...MUTANTS_07,
   ...MUTANTS_08,
 ];
 

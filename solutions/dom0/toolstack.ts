@@ -24,13 +24,7 @@ import { bindConsoleEvents } from '../xen/console-send.ts';
 import { Xenconsoled } from './xenconsoled.ts';
 // xenlab: end toolstack-consoled-import
 // xenlab: region toolstack-evtchn-import from 07
-import {
-  __HYPERVISOR_event_channel_op,
-  EVTCHN_ALLOC_UNBOUND,
-  EVTCHNOP_alloc_unbound,
-} from '../xen/abi.ts';
-import { Dom0Evtchn } from './evtchn.ts';
-import { Privcmd } from './privcmd.ts';
+import { type EvtchnDevice, evtchnDevice } from './evtchn.ts';
 // xenlab: end toolstack-evtchn-import
 // xenlab: region toolstack-xenstore-import from 08
 import { introduceDomain, startXenstored } from './xenstore-domain.ts';
@@ -56,7 +50,7 @@ export class Toolstack {
   // xenlab: end toolstack-consoled
   // xenlab: region toolstack-evtchn from 07
   /** Domain 0's event-channel device, through which its back ends hear their guests. */
-  readonly evtchn: Dom0Evtchn;
+  readonly evtchn: EvtchnDevice;
   // xenlab: end toolstack-evtchn
   // xenlab: region toolstack-xenstore from 08
   /** Domain 0's xenstored, and the toolstack's own connection to it. */
@@ -73,7 +67,7 @@ export class Toolstack {
     bindConsoleEvents(xen, (d, port) => this.consoled.notify(d.domid, port));
     // xenlab: end toolstack-console-events
     // xenlab: region toolstack-evtchn-start from 07
-    this.evtchn = new Dom0Evtchn(xen);
+    this.evtchn = evtchnDevice(xen);
     // xenlab: end toolstack-evtchn-start
     // xenlab: region toolstack-xenstore-start from 08
     startXenstored(xen, this.xenstored, this.xs);
@@ -138,11 +132,7 @@ export class Toolstack {
   // xenlab: region toolstack-console-port from 07
   /** EVTCHNOP_alloc_unbound: a port of `d` only domain 0 may bind (xc_evtchn_alloc_unbound). */
   private allocUnboundForDom0(d: Domain): number {
-    const privcmd = new Privcmd(this.xen);
-    const arg = privcmd.writeU32(0, [d.domid, 0]);
-    const rc = privcmd.hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, arg);
-    if (rc !== 0) throw new Error(`toolstack: EVTCHNOP_alloc_unbound for d${d.domid}: ${rc}`);
-    return privcmd.readU32(EVTCHN_ALLOC_UNBOUND.port);
+    return this.evtchn.allocUnbound(d.domid, 0);
   }
 
   /**
@@ -152,10 +142,7 @@ export class Toolstack {
    */
   private bindConsolePort(d: Domain): void {
     const port = this.allocUnboundForDom0(d);
-    const rc = this.evtchn.bindInterdomain(d.domid, port, () =>
-      this.consoled.notify(d.domid, port),
-    );
-    if (rc < 0) throw new Error(`toolstack: binding d${d.domid}'s console port: ${rc}`);
+    this.evtchn.bindInterdomain(d.domid, port, () => this.consoled.notify(d.domid, port));
     const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
     this.xen.mem.write32(startInfo + START_INFO.console_domU_evtchn, port);
   }

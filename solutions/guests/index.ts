@@ -153,6 +153,12 @@ export const GUESTS: readonly GuestInfo[] = [
     description: 'sleeps in SCHEDOP_block five times until its VIRQ_TIMER, 1 ms apart',
     chapter: '07',
   },
+  {
+    name: 'evtchn-storm',
+    main: 'evtchn-storm.asm',
+    description: 'storms itself with IPIs whose handlers raise more; counts lost events',
+    chapter: '07',
+  },
   // xenlab: end event-guests
   // xenlab: region xenstore-guests from 08
   {

@@ -119,6 +119,14 @@ export function evtchn2lSetPending(mem: PhysMemory, v: Vcpu, port: number): void
     vcpuMarkEventsPending(mem, v);
   }
   evtchnCheckPollers(d, port);
+  // xenlab: starter
+  // // TODO(07-set-pending): each level only on its edge; a masked port stops at its pending
+  // // bit; a poller hears of it (book §7.1). This starter raises every level every time, so that
+  // // earlier chapters' back ends keep hearing their guests.
+  // const d = v.domain;
+  // testAndSetBit(mem, pendingWordMa(d, port), port & 31);
+  // testAndSetBit(mem, vcpuInfoMa(d, v.id) + VCPU_INFO_evtchn_pending_sel, port >>> 5);
+  // vcpuMarkEventsPending(mem, v);
   // xenlab: end 07-set-pending
 }
 // xenlab: end evtchn-2l-set-pending

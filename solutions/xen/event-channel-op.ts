@@ -99,16 +99,7 @@ const COMMANDS: Readonly<Record<number, EvtchnCommand>> = {
   },
   [EVTCHNOP_bind_pirq]: {
     size: EVTCHN_BIND_PIRQ.size,
-    run: (ctx, op) =>
-      portOut(
-        op,
-        EVTCHN_BIND_PIRQ.port,
-        evtchnBindPirq(
-          ctx.domain,
-          op.getUint32(EVTCHN_BIND_PIRQ.pirq, true),
-          op.getUint32(EVTCHN_BIND_PIRQ.flags, true),
-        ),
-      ),
+    run: (_ctx, op) => evtchnBindPirq(op.getUint32(EVTCHN_BIND_PIRQ.pirq, true)),
   },
   [EVTCHNOP_close]: {
     size: EVTCHN_PORT_ARG.size,

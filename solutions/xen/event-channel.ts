@@ -18,7 +18,6 @@
 // Raising a port goes through the 2-level ABI (event-2l.ts) to the vCPU the port notifies.
 
 import {
-  BIND_PIRQ__WILL_SHARE,
   DOMID_SELF,
   EVTCHNSTAT_closed,
   EVTCHNSTAT_interdomain,
@@ -96,9 +95,6 @@ export function domainVcpu(d: Domain, id: number): Vcpu | undefined {
 
 /** v->virq_to_evtchn: the port each VIRQ is bound to on a vCPU, 0 for none. */
 export const virqToEvtchn = perVcpu((): number[] => new Array<number>(NR_VIRQS).fill(0));
-
-/** PIRQs a domain may bind (Xen: d->pirq access, granted by the toolstack). */
-export const pirqPermitted = new WeakMap<Domain, Set<number>>();
 
 // xenlab: region get-free-port from 07
 /** get_free_port: the lowest free port, allocating a bucket when all are in use. */
@@ -178,6 +174,23 @@ export function evtchnBindInterdomain(
   rchn.remotePort = lport;
   evtchnPortSetPending(ld, lport);
   return lport;
+  // xenlab: starter
+  // // TODO(07-bind-interdomain): DOMID_SELF; check the remote port is valid, unbound and
+  // // offered to ld (-EINVAL); raise the new local port (book §7.4). This starter connects
+  // // whatever it is given, so that earlier chapters' back ends can bind their guests' ports.
+  // const rd = xen.findDomain(remoteDom);
+  // if (rd === undefined) return -ESRCH;
+  // const lport = getFreePort(ld);
+  // if (lport < 0) return lport;
+  // const rchn = rd.evtchn[remotePort];
+  // if (rchn === undefined) return -EINVAL;
+  // Object.assign(ld.evtchn[lport]!, {
+  //   state: ECS.Interdomain,
+  //   remoteDomid: rd.domid,
+  //   remotePort,
+  // });
+  // Object.assign(rchn, { state: ECS.Interdomain, remoteDomid: ld.domid, remotePort: lport });
+  // return lport;
   // xenlab: end 07-bind-interdomain
 }
 // xenlab: end bind-interdomain
@@ -216,21 +229,13 @@ export function evtchnBindIpi(d: Domain, vcpu: number): number {
 }
 
 /**
- * evtchn_bind_pirq: a port for physical IRQ `pirq`, for a domain the toolstack granted it
- * (-EPERM otherwise; pirqs at or past 256, Xen's nr_pirqs floor, are -EINVAL). No device of
- * the machine raises a PIRQ yet, so a bound port waits for one.
+ * evtchn_bind_pirq: a port for a physical IRQ, for a domain the toolstack granted that IRQ.
+ * This machine has no device that raises one and the toolstack grants none, so every PIRQ
+ * below 256 (Xen's nr_pirqs floor) is refused with -EPERM, as Xen refuses an ungranted one;
+ * a PIRQ number past it is -EINVAL.
  */
-export function evtchnBindPirq(d: Domain, pirq: number, flags: number): number {
-  if (pirq < 0 || pirq >= 256) return -EINVAL;
-  if (!(pirqPermitted.get(d)?.has(pirq) ?? false)) return -EPERM;
-  if (d.evtchn.some((chn) => chn.state === ECS.Pirq && chn.pirq === pirq)) return -EEXIST;
-  const port = getFreePort(d);
-  if (port < 0) return port;
-  const chn = d.evtchn[port]!;
-  chn.state = ECS.Pirq;
-  chn.pirq = pirq;
-  chn.remotePort = flags & BIND_PIRQ__WILL_SHARE;
-  return port;
+export function evtchnBindPirq(pirq: number): number {
+  return pirq < 256 ? -EPERM : -EINVAL;
 }
 
 /** free_evtchn: the port forgets its pending bit and its vCPU. */
@@ -270,6 +275,20 @@ export function evtchnClose(xen: HypervisorServices, d: Domain, port: number): n
   }
   freeEvtchn(xen, d, port);
   return 0;
+  // xenlab: starter
+  // // TODO(07-close): refuse free and reserved ports; unbind a VIRQ; clear the pending bit
+  // // (freeEvtchn) (book §7.6). This starter frees any valid port and lets an interdomain peer
+  // // go back to unbound, so that earlier chapters' domains can be destroyed.
+  // if (!portIsValid(d, port)) return -EINVAL;
+  // const chn = d.evtchn[port]!;
+  // if (chn.state === ECS.Interdomain) {
+  //   const peer = xen.findDomain(chn.remoteDomid)?.evtchn[chn.remotePort];
+  //   if (peer !== undefined) {
+  //     Object.assign(peer, { state: ECS.Unbound, remoteDomid: d.domid, remotePort: 0 });
+  //   }
+  // }
+  // Object.assign(chn, freePort());
+  // return 0;
   // xenlab: end 07-close
 }
 // xenlab: end evtchn-close
@@ -281,6 +300,7 @@ export function evtchnClose(xen: HypervisorServices, d: Domain, port: number): n
  * error); any other state: -EINVAL.
  */
 export function evtchnSend(xen: HypervisorServices, ld: Domain, port: number): number {
+  // xenlab: exercise 07-send
   if (!portIsValid(ld, port)) return -EINVAL;
   const chn = ld.evtchn[port]!;
   switch (chn.state) {
@@ -295,6 +315,15 @@ export function evtchnSend(xen: HypervisorServices, ld: Domain, port: number): n
     default:
       return -EINVAL;
   }
+  // xenlab: starter
+  // // TODO(07-send): check the port; IPI raises itself; unbound drops and says 0; any other
+  // // state is -EINVAL (book §7.6). This starter delivers interdomain sends only, so that
+  // // earlier chapters' guests reach their back ends.
+  // const chn = ld.evtchn[port];
+  // if (chn?.state !== ECS.Interdomain) return -EPERM;
+  // evtchnPortSetPending(xen.findDomain(chn.remoteDomid)!, chn.remotePort);
+  // return 0;
+  // xenlab: end 07-send
 }
 // xenlab: end evtchn-send
 

@@ -105,6 +105,7 @@ export * from './console-send.ts';
 //   callback              set_callbacks, callback_op; the upcall on the way back to the guest
 //   timer, softirq        timers on virtual time, set_timer_op; Xen's deferred work
 //   poll                  SCHEDOP_poll
+//   vcpu                  several vCPUs: max_vcpus, vcpu_op
 export * from './event-channel.ts';
 export * from './event-channel-op.ts';
 export * from './event-2l.ts';
@@ -112,4 +113,5 @@ export * from './callback.ts';
 export * from './timer.ts';
 export * from './softirq.ts';
 export * from './poll.ts';
+export * from './vcpu.ts';
 // xenlab: end event-contents

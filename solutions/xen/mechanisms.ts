@@ -44,6 +44,7 @@ import { EVENT_CHANNEL_MECHANISM } from './event-channel-op.ts';
 import { CALLBACK_MECHANISM } from './callback.ts';
 import { TIMER_MECHANISM } from './timer.ts';
 import { POLL_MECHANISM } from './poll.ts';
+import { VCPU_OP_MECHANISM } from './vcpu.ts';
 // xenlab: end event-mechanism-imports
 
 export const MECHANISMS: readonly Mechanism[] = [
@@ -88,10 +89,11 @@ export const MECHANISMS: readonly Mechanism[] = [
   CONSOLE_SEND_MECHANISM,
   // xenlab: end console-send-mechanism
   // xenlab: region event-mechanisms from 07
-  // Chapter 07: event channels, the callbacks that deliver them, timers, SCHEDOP_poll.
+  // Chapter 07: event channels, the callbacks that deliver them, timers, SCHEDOP_poll, vCPUs.
   EVENT_CHANNEL_MECHANISM,
   CALLBACK_MECHANISM,
   TIMER_MECHANISM,
   POLL_MECHANISM,
+  VCPU_OP_MECHANISM,
   // xenlab: end event-mechanisms
 ];

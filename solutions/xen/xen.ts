@@ -25,6 +25,9 @@ import { relinquishMappings } from './mm.ts';
 // xenlab: region xen-time-import from 03
 import { doSettime, initXenTime, type XenTime } from './time.ts';
 // xenlab: end xen-time-import
+// xenlab: region xen-vcpus-import from 07
+import { domainMaxVcpus } from './vcpu.ts';
+// xenlab: end xen-vcpus-import
 import { buildXenArea, type XenArea } from './x86-desc.ts';
 
 /** What the toolstack passes to create a domain (libxl's domain config, reduced). */
@@ -35,6 +38,10 @@ export interface DomainConfig {
   cmdline: string;
   /** Seeds the order of the domain's machine frames; undefined keeps them ascending. */
   seed?: number;
+  // xenlab: region domain-config-vcpus from 07
+  /** vCPUs (XEN_DOMCTL_max_vcpus); 1 when absent. vCPU 0 starts, the guest starts the others. */
+  vcpus?: number;
+  // xenlab: end domain-config-vcpus
 }
 
 /** Who listens to what Xen prints: its own log lines and each domain's console bytes. */
@@ -197,6 +204,9 @@ export class Xen implements HypervisorServices {
         shuffle: config.seed === undefined ? null : new Prng(config.seed),
       });
       this.domains.set(domid, d);
+      // xenlab: region create-domain-vcpus from 07
+      domainMaxVcpus(this.area, d, config.vcpus ?? 1);
+      // xenlab: end create-domain-vcpus
       for (const m of this.mechanisms) m.domainBuilt?.(this, d);
       this.log(`domain ${domid} (${config.name}) built: ${nrPages} pages`);
       return { domain: d, layout };

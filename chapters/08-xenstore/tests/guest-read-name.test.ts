@@ -81,7 +81,7 @@ describe('08-guest-read-name', () => {
       (t) =>
         t.domid === d.domid &&
         t.name === 'event_channel_op' &&
-        t.args[0] === `cmd=0x${EVTCHNOP_send.toString(16)}`,
+        (t.args[0] === 'cmd=EVTCHNOP_send' || t.args[0] === `cmd=0x${EVTCHNOP_send.toString(16)}`),
     );
     expect(sends.length, 'one EVTCHNOP_send per request').toBeGreaterThanOrEqual(2);
     expect(port).toBeGreaterThan(0);

@@ -5,6 +5,7 @@ import type { Theme } from 'vitepress';
 import DefaultTheme from 'vitepress/theme';
 import BookContents from './components/BookContents.vue';
 import ConsoleRing from './components/ConsoleRing.vue';
+import EventChannels from './components/EventChannels.vue';
 import GrantTable from './components/GrantTable.vue';
 import GuestConsole from './components/GuestConsole.vue';
 import GuestList from './components/GuestList.vue';
@@ -29,6 +30,7 @@ export default {
     app.component('PageTables', PageTables);
     app.component('SimSpeed', SimSpeed);
     app.component('VcpuTimeInfo', VcpuTimeInfo);
+    app.component('EventChannels', EventChannels);
     app.component('XenStoreTree', XenStoreTree);
   },
 } satisfies Theme;

@@ -138,6 +138,25 @@ const GNTTABOP_NAMES = {
   9: 'GNTTABOP_get_status_frames',
   10: 'GNTTABOP_get_version',
 };
+// Event-channel sub-commands (docs/xen-abi.md §7), named in traces before chapter 07 implements
+// them.
+const EVTCHNOP_NAMES = {
+  0: 'EVTCHNOP_bind_interdomain',
+  1: 'EVTCHNOP_bind_virq',
+  2: 'EVTCHNOP_bind_pirq',
+  3: 'EVTCHNOP_close',
+  4: 'EVTCHNOP_send',
+  5: 'EVTCHNOP_status',
+  6: 'EVTCHNOP_alloc_unbound',
+  7: 'EVTCHNOP_bind_ipi',
+  8: 'EVTCHNOP_bind_vcpu',
+  9: 'EVTCHNOP_unmask',
+  10: 'EVTCHNOP_reset',
+  11: 'EVTCHNOP_init_control',
+  12: 'EVTCHNOP_expand_array',
+  13: 'EVTCHNOP_set_priority',
+  14: 'EVTCHNOP_reset_cont',
+};
 const VMASST_CMD_NAMES = {
   [VMASST_CMD_enable]: 'VMASST_CMD_enable',
   [VMASST_CMD_disable]: 'VMASST_CMD_disable',
@@ -217,7 +236,7 @@ export const HYPERCALLS: readonly HypercallEntry[] = Object.freeze([
   row(__HYPERVISOR_sched_op, 'sched_op', [named('cmd', SCHEDOP_NAMES), a('arg')]),
   row(__HYPERVISOR_callback_op, 'callback_op', [a('cmd'), a('arg')]),
   row(__HYPERVISOR_xenoprof_op, 'xenoprof_op', [a('op'), a('arg')]),
-  row(__HYPERVISOR_event_channel_op, 'event_channel_op', [a('cmd'), a('arg')]),
+  row(__HYPERVISOR_event_channel_op, 'event_channel_op', [named('cmd', EVTCHNOP_NAMES), a('arg')]),
   row(__HYPERVISOR_physdev_op, 'physdev_op', [a('cmd'), a('arg')]),
   row(__HYPERVISOR_hvm_op, 'hvm_op', [a('op'), a('arg')]),
   row(__HYPERVISOR_sysctl, 'sysctl', [a('op')]),

@@ -14,13 +14,7 @@ import type { DomainConfig, Xen } from '../xen/xen.ts';
 import { PAGE_SIZE } from '../../../../sim/host.ts';
 import { START_INFO } from '../xen/abi.ts';
 import { Xenconsoled } from './xenconsoled.ts';
-import {
-  __HYPERVISOR_event_channel_op,
-  EVTCHN_ALLOC_UNBOUND,
-  EVTCHNOP_alloc_unbound,
-} from '../xen/abi.ts';
-import { Dom0Evtchn } from './evtchn.ts';
-import { Privcmd } from './privcmd.ts';
+import { type EvtchnDevice, evtchnDevice } from './evtchn.ts';
 import { introduceDomain, startXenstored } from './xenstore-domain.ts';
 import { XsClient } from './xenstored/client.ts';
 import { Xenstored } from './xenstored/xenstored.ts';
@@ -40,7 +34,7 @@ export class Toolstack {
   /** Domain 0's console back end: every domain's console ring. */
   readonly consoled: Xenconsoled;
   /** Domain 0's event-channel device, through which its back ends hear their guests. */
-  readonly evtchn: Dom0Evtchn;
+  readonly evtchn: EvtchnDevice;
   /** Domain 0's xenstored, and the toolstack's own connection to it. */
   readonly xenstored = new Xenstored();
   readonly xs = new XsClient(this.xenstored);
@@ -48,7 +42,7 @@ export class Toolstack {
   constructor(xen: Xen) {
     this.xen = xen;
     this.consoled = new Xenconsoled(xen.mem);
-    this.evtchn = new Dom0Evtchn(xen);
+    this.evtchn = evtchnDevice(xen);
     startXenstored(xen, this.xenstored, this.xs);
     this.xs.write('/local/domain/0/name', 'Domain-0');
     this.xs.write('/local/domain/0/domid', '0');
@@ -84,11 +78,7 @@ export class Toolstack {
 
   /** EVTCHNOP_alloc_unbound: a port of `d` only domain 0 may bind (xc_evtchn_alloc_unbound). */
   private allocUnboundForDom0(d: Domain): number {
-    const privcmd = new Privcmd(this.xen);
-    const arg = privcmd.writeU32(0, [d.domid, 0]);
-    const rc = privcmd.hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, arg);
-    if (rc !== 0) throw new Error(`toolstack: EVTCHNOP_alloc_unbound for d${d.domid}: ${rc}`);
-    return privcmd.readU32(EVTCHN_ALLOC_UNBOUND.port);
+    return this.evtchn.allocUnbound(d.domid, 0);
   }
 
   /**
@@ -98,10 +88,7 @@ export class Toolstack {
    */
   private bindConsolePort(d: Domain): void {
     const port = this.allocUnboundForDom0(d);
-    const rc = this.evtchn.bindInterdomain(d.domid, port, () =>
-      this.consoled.notify(d.domid, port),
-    );
-    if (rc < 0) throw new Error(`toolstack: binding d${d.domid}'s console port: ${rc}`);
+    this.evtchn.bindInterdomain(d.domid, port, () => this.consoled.notify(d.domid, port));
     const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
     this.xen.mem.write32(startInfo + START_INFO.console_domU_evtchn, port);
   }

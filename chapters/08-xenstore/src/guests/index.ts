@@ -143,6 +143,12 @@ export const GUESTS: readonly GuestInfo[] = [
     chapter: '07',
   },
   {
+    name: 'evtchn-storm',
+    main: 'evtchn-storm.asm',
+    description: 'storms itself with IPIs whose handlers raise more; counts lost events',
+    chapter: '07',
+  },
+  {
     name: 'xsname',
     main: 'xsname.asm',
     description: 'reads its name and domid from XenStore over its ring (book §8.4.2)',

@@ -514,3 +514,54 @@ export const CALLBACK_REGISTER = { type: 0, flags: 2, cs: 4, eip: 8, size: 12 } 
 export const CALLBACK_UNREGISTER = { type: 0, size: 4 } as const;
 /** The NMI's vector in the virtual IDT, where Xen keeps the NMI callback. */
 export const TRAP_nmi = 2;
+
+// --- vcpu_op (docs/xen-abi.md §8.3, public/vcpu.h).
+export const VCPUOP_initialise = 0;
+export const VCPUOP_up = 1;
+export const VCPUOP_down = 2;
+export const VCPUOP_is_up = 3;
+export const VCPUOP_get_runstate_info = 4;
+export const VCPUOP_set_periodic_timer = 6;
+export const VCPUOP_stop_periodic_timer = 7;
+export const VCPUOP_set_singleshot_timer = 8;
+export const VCPUOP_stop_singleshot_timer = 9;
+/** vcpu_set_singleshot_timer: timeout_abs_ns u64 @0, flags u32 @8. */
+export const VCPU_SET_SINGLESHOT_TIMER = { timeout_abs_ns: 0, flags: 8, size: 12 } as const;
+export const VCPU_SSHOTTMR_future = 1;
+
+/**
+ * struct vcpu_guest_context (x86_32, 2800 bytes): the FPU area, flags, cpu_user_regs, the
+ * virtual IDT, LDT and GDT, the kernel stack, control registers, callbacks.
+ */
+export const VCPU_GUEST_CONTEXT = {
+  flags: 512,
+  user_regs: 516,
+  trap_ctxt: 584,
+  kernel_ss: 2708,
+  kernel_sp: 2712,
+  ctrlreg: 2716,
+  event_callback_cs: 2780,
+  event_callback_eip: 2784,
+  failsafe_callback_cs: 2788,
+  failsafe_callback_eip: 2792,
+  size: 2800,
+} as const;
+/** struct cpu_user_regs (x86_32), offsets inside user_regs. */
+export const CPU_USER_REGS = {
+  ebx: 0,
+  ecx: 4,
+  edx: 8,
+  esi: 12,
+  edi: 16,
+  ebp: 20,
+  eax: 24,
+  eip: 32,
+  cs: 36,
+  eflags: 40,
+  esp: 44,
+  ss: 48,
+  es: 52,
+  ds: 56,
+  fs: 60,
+  gs: 64,
+} as const;

@@ -18,7 +18,6 @@
 // Raising a port goes through the 2-level ABI (event-2l.ts) to the vCPU the port notifies.
 
 import {
-  BIND_PIRQ__WILL_SHARE,
   DOMID_SELF,
   EVTCHNSTAT_closed,
   EVTCHNSTAT_interdomain,
@@ -96,9 +95,6 @@ export function domainVcpu(d: Domain, id: number): Vcpu | undefined {
 
 /** v->virq_to_evtchn: the port each VIRQ is bound to on a vCPU, 0 for none. */
 export const virqToEvtchn = perVcpu((): number[] => new Array<number>(NR_VIRQS).fill(0));
-
-/** PIRQs a domain may bind (Xen: d->pirq access, granted by the toolstack). */
-export const pirqPermitted = new WeakMap<Domain, Set<number>>();
 
 /** get_free_port: the lowest free port, allocating a bucket when all are in use. */
 export function getFreePort(d: Domain): number {
@@ -210,21 +206,13 @@ export function evtchnBindIpi(d: Domain, vcpu: number): number {
 }
 
 /**
- * evtchn_bind_pirq: a port for physical IRQ `pirq`, for a domain the toolstack granted it
- * (-EPERM otherwise; pirqs at or past 256, Xen's nr_pirqs floor, are -EINVAL). No device of
- * the machine raises a PIRQ yet, so a bound port waits for one.
+ * evtchn_bind_pirq: a port for a physical IRQ, for a domain the toolstack granted that IRQ.
+ * This machine has no device that raises one and the toolstack grants none, so every PIRQ
+ * below 256 (Xen's nr_pirqs floor) is refused with -EPERM, as Xen refuses an ungranted one;
+ * a PIRQ number past it is -EINVAL.
  */
-export function evtchnBindPirq(d: Domain, pirq: number, flags: number): number {
-  if (pirq < 0 || pirq >= 256) return -EINVAL;
-  if (!(pirqPermitted.get(d)?.has(pirq) ?? false)) return -EPERM;
-  if (d.evtchn.some((chn) => chn.state === ECS.Pirq && chn.pirq === pirq)) return -EEXIST;
-  const port = getFreePort(d);
-  if (port < 0) return port;
-  const chn = d.evtchn[port]!;
-  chn.state = ECS.Pirq;
-  chn.pirq = pirq;
-  chn.remotePort = flags & BIND_PIRQ__WILL_SHARE;
-  return port;
+export function evtchnBindPirq(pirq: number): number {
+  return pirq < 256 ? -EPERM : -EINVAL;
 }
 
 /** free_evtchn: the port forgets its pending bit and its vCPU. */

@@ -31,6 +31,7 @@ import { EVENT_CHANNEL_MECHANISM } from './event-channel-op.ts';
 import { CALLBACK_MECHANISM } from './callback.ts';
 import { TIMER_MECHANISM } from './timer.ts';
 import { POLL_MECHANISM } from './poll.ts';
+import { VCPU_OP_MECHANISM } from './vcpu.ts';
 
 export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 02: the first hypercalls.
@@ -59,9 +60,10 @@ export const MECHANISMS: readonly Mechanism[] = [
   IRET_MECHANISM,
   DEBUGREG_MECHANISM,
   SET_GDT_MECHANISM,
-  // Chapter 07: event channels, the callbacks that deliver them, timers, SCHEDOP_poll.
+  // Chapter 07: event channels, the callbacks that deliver them, timers, SCHEDOP_poll, vCPUs.
   EVENT_CHANNEL_MECHANISM,
   CALLBACK_MECHANISM,
   TIMER_MECHANISM,
   POLL_MECHANISM,
+  VCPU_OP_MECHANISM,
 ];

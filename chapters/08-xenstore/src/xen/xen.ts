@@ -19,6 +19,7 @@ import { type HypercallHandlers, hypercallHandlers, type Mechanism } from './mec
 import { MECHANISMS } from './mechanisms.ts';
 import { relinquishMappings } from './mm.ts';
 import { doSettime, initXenTime, type XenTime } from './time.ts';
+import { domainMaxVcpus } from './vcpu.ts';
 import { buildXenArea, type XenArea } from './x86-desc.ts';
 
 /** What the toolstack passes to create a domain (libxl's domain config, reduced). */
@@ -29,6 +30,8 @@ export interface DomainConfig {
   cmdline: string;
   /** Seeds the order of the domain's machine frames; undefined keeps them ascending. */
   seed?: number;
+  /** vCPUs (XEN_DOMCTL_max_vcpus); 1 when absent. vCPU 0 starts, the guest starts the others. */
+  vcpus?: number;
 }
 
 /** Who listens to what Xen prints: its own log lines and each domain's console bytes. */
@@ -185,6 +188,7 @@ export class Xen implements HypervisorServices {
         shuffle: config.seed === undefined ? null : new Prng(config.seed),
       });
       this.domains.set(domid, d);
+      domainMaxVcpus(this.area, d, config.vcpus ?? 1);
       for (const m of this.mechanisms) m.domainBuilt?.(this, d);
       this.log(`domain ${domid} (${config.name}) built: ${nrPages} pages`);
       return { domain: d, layout };

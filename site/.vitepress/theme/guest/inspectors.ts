@@ -26,6 +26,7 @@ import { _PAGE_PRESENT, _PAGE_RW, _PAGE_USER } from '../../../../solutions/xen/a
 import { PGT_NAMES } from '../../../../solutions/xen/mm.ts';
 import { pteMfn } from '../../../../solutions/xen/page.ts';
 import { consoleRing } from './console-ring.ts';
+import { eventChannels } from './event-channels.ts';
 import { grantTables } from './grant-tables.ts';
 import { pageTables } from './page-tables.ts';
 import { type GuestSession, PvSession } from './session.ts';
@@ -202,6 +203,8 @@ export const INSPECTORS: Record<string, Inspector> = {
 
   /** The console page's rings and indices, and its back end (console-ring.ts). */
   'console-ring': consoleRing,
+  /** The guest's ports and the two-level event bits, vCPU 0's timer (event-channels.ts). */
+  'event-channels': eventChannels,
 
   /** Every domain's grant table: entries in use and mappings held (grant-tables.ts). */
   'grant-tables': grantTables,

@@ -1,0 +1,150 @@
+; Your working copy for chapter 07, generated from solutions/guests/balloon.asm by npx xenlab stage.
+; balloon: a balloon driver in its simplest form. It reads its memory target from the kernel
+; command line (balloon_target=<KiB>; XenStore's memory/target replaces this in chapter 08),
+; and gives Xen back the pages above the target with XENMEM_decrease_reservation: it picks
+; pages past its bootstrap mapping (mapped nowhere), marks them invalid in its P2M and hands
+; their machine frames over in one call: book §5.5.
+
+%include "lib/head.asm"
+
+KEEP_PAGES equ 1024             ; the bootstrap mapping: the first 4 MiB stay
+MAX_EXTENTS equ 1024            ; one page of MFNs per call
+
+section .text
+main:
+  call read_target
+  test eax, eax
+  jz .no_target
+  mov [target_kib], eax
+  shr eax, 2                    ; KiB → pages
+  mov [target_pages], eax
+  call current_pages
+  sub eax, [target_pages]
+  jbe .report                   ; at or below the target already
+  ; Never more than one batch, never into the bootstrap mapping.
+  cmp eax, MAX_EXTENTS
+  jbe .fits
+  mov eax, MAX_EXTENTS
+.fits:
+  mov edx, [start_info]
+  mov ecx, [edx + START_INFO_nr_pages]
+  sub ecx, KEEP_PAGES
+  cmp eax, ecx
+  jbe .release
+  mov eax, ecx
+.release:
+  call release_top_pages
+  mov [released], eax
+.report:
+  mov esi, says_target
+  call print
+  mov eax, [target_kib]
+  call print_dec
+  mov esi, says_gave
+  call print
+  mov eax, [released]
+  call print_dec
+  mov esi, says_now
+  call print
+  call current_pages
+  call print_dec
+  mov esi, says_pages
+  call print
+  ret
+.no_target:
+  mov esi, says_none
+  call print
+  ret
+
+; current_pages: XENMEM_current_reservation for DOMID_SELF, in EAX.
+current_pages:
+  push ebx
+  push ecx
+  mov ebx, XENMEM_current_reservation
+  mov ecx, self
+  HYPERCALL __HYPERVISOR_memory_op
+  pop ecx
+  pop ebx
+  ret
+
+; release_top_pages: gives back the EAX highest pfns. Each one's MFN goes into the extent list
+; and its P2M slot becomes invalid (~0); one decrease_reservation takes them all. Returns the
+; number of extents Xen freed.
+release_top_pages:
+  mov edx, [start_info]
+  mov esi, [edx + START_INFO_mfn_list]
+  mov ecx, [edx + START_INFO_nr_pages]
+  mov [reservation + 4], eax    ; nr_extents
+  xor edi, edi
+.next:
+  dec ecx                       ; pfn, from the top down
+  mov ebx, [esi + ecx * 4]
+  mov [extents + edi * 4], ebx
+  mov dword [esi + ecx * 4], 0xffffffff
+  inc edi
+  cmp edi, eax
+  jne .next
+  mov ebx, XENMEM_decrease_reservation
+  mov ecx, reservation
+  HYPERCALL __HYPERVISOR_memory_op
+  ret
+
+; read_target: the number after "balloon_target=" on the command line, or 0.
+read_target:
+  mov esi, [start_info]
+  add esi, START_INFO_cmd_line
+.scan:
+  cmp byte [esi], 0
+  je .none
+  mov edi, key
+  push esi
+.match:
+  mov al, [edi]
+  test al, al
+  jz .found
+  cmp al, [esi]
+  jne .differ
+  inc esi
+  inc edi
+  jmp .match
+.differ:
+  pop esi
+  inc esi
+  jmp .scan
+.found:
+  add esp, 4
+  xor eax, eax
+.digit:
+  movzx ecx, byte [esi]
+  sub ecx, '0'
+  cmp ecx, 9
+  ja .done
+  imul eax, eax, 10
+  add eax, ecx
+  inc esi
+  jmp .digit
+.done:
+  ret
+.none:
+  xor eax, eax
+  ret
+
+section .data
+key:          db "balloon_target=", 0
+says_target:  db "balloon: target ", 0
+says_gave:    db " KiB, gave back ", 0
+says_now:     db " pages, now ", 0
+says_pages:   db " pages", 13, 10, 0
+says_none:    db "balloon: no target", 13, 10, 0
+self:         dw DOMID_SELF
+align 4
+; struct xen_memory_reservation: extent_start, nr_extents, extent_order, mem_flags, domid.
+reservation:  dd extents, 0, 0, 0
+              dw DOMID_SELF, 0
+target_kib:   dd 0
+target_pages: dd 0
+released:     dd 0
+
+section .bss
+alignb 4096
+extents: resd MAX_EXTENTS
