@@ -1,7 +1,7 @@
 ; Your working copy for chapter 07, generated from solutions/guests/balloon.asm by npx xenlab stage.
 ; balloon: a balloon driver in its simplest form. It reads its memory target from the kernel
-; command line (balloon_target=<KiB>; XenStore's memory/target replaces this in chapter 08),
-; and gives Xen back the pages above the target with XENMEM_decrease_reservation: it picks
+; command line (balloon_target=<KiB>; from chapter 08, without one, it follows XenStore's
+; memory/target through a watch), and gives Xen back the pages above the target with XENMEM_decrease_reservation: it picks
 ; pages past its bootstrap mapping (mapped nowhere), marks them invalid in its P2M and hands
 ; their machine frames over in one call: book §5.5.
 
@@ -15,9 +15,20 @@ main:
   call read_target
   test eax, eax
   jz .no_target
+  call balloon_to
+  ret
+.no_target:
+  mov esi, says_none
+  call print
+  ret
+
+; balloon_to: gives back the pages above EAX KiB (at most one batch, never the bootstrap
+; mapping) and says so.
+balloon_to:
   mov [target_kib], eax
   shr eax, 2                    ; KiB → pages
   mov [target_pages], eax
+  mov dword [released], 0
   call current_pages
   sub eax, [target_pages]
   jbe .report                   ; at or below the target already
@@ -26,8 +37,10 @@ main:
   jbe .fits
   mov eax, MAX_EXTENTS
 .fits:
-  mov edx, [start_info]
-  mov ecx, [edx + START_INFO_nr_pages]
+  push eax
+  call current_pages
+  mov ecx, eax
+  pop eax
   sub ecx, KEEP_PAGES
   cmp eax, ecx
   jbe .release
@@ -51,10 +64,6 @@ main:
   mov esi, says_pages
   call print
   ret
-.no_target:
-  mov esi, says_none
-  call print
-  ret
 
 ; current_pages: XENMEM_current_reservation for DOMID_SELF, in EAX.
 current_pages:
@@ -67,13 +76,16 @@ current_pages:
   pop ebx
   ret
 
-; release_top_pages: gives back the EAX highest pfns. Each one's MFN goes into the extent list
-; and its P2M slot becomes invalid (~0); one decrease_reservation takes them all. Returns the
-; number of extents Xen freed.
+; release_top_pages: gives back the EAX highest pfns it still has (below its current
+; reservation). Each one's MFN goes into the extent list and its P2M slot becomes invalid (~0);
+; one decrease_reservation takes them all. Returns the number of extents Xen freed.
 release_top_pages:
+  push eax
+  call current_pages
+  mov ecx, eax
+  pop eax
   mov edx, [start_info]
   mov esi, [edx + START_INFO_mfn_list]
-  mov ecx, [edx + START_INFO_nr_pages]
   mov [reservation + 4], eax    ; nr_extents
   xor edi, edi
 .next:
@@ -135,7 +147,7 @@ says_target:  db "balloon: target ", 0
 says_gave:    db " KiB, gave back ", 0
 says_now:     db " pages, now ", 0
 says_pages:   db " pages", 13, 10, 0
-says_none:    db "balloon: no target", 13, 10, 0
+says_none:    db "balloon: no balloon_target on the command line", 13, 10, 0
 self:         dw DOMID_SELF
 align 4
 ; struct xen_memory_reservation: extent_start, nr_extents, extent_order, mem_flags, domid.
