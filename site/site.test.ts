@@ -499,7 +499,10 @@ describe.skipIf(!browserPresent && !browserRequired)('the book in Chromium', () 
     // itself has made exactly one hypercall.
     const lines = await hello.locator('.hypercall-trace li').allTextContents();
     expect(lines.filter((l) => l.startsWith('d1v0')).length, lines.join('\n')).toBe(1);
-    expect(lines.slice(0, -1).every((l) => l.startsWith('d0v0')), lines.join('\n')).toBe(true);
+    expect(
+      lines.slice(0, -1).every((l) => l.startsWith('d0v0')),
+      lines.join('\n'),
+    ).toBe(true);
 
     // Step N: exactly N more instructions; the registers that changed are marked.
     await hello.locator('summary', { hasText: 'Registers and memory' }).click();
