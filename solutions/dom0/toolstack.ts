@@ -79,15 +79,15 @@ export class Toolstack {
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
     const d = this.xen.createDomain(image, config).domain;
-    // xenlab: region toolstack-store-port from 07 until 08
-    this.allocStorePort(d);
+    // xenlab: region toolstack-store-port from 07
+    const storePort = this.allocStorePort(d);
     // xenlab: end toolstack-store-port
-    // xenlab: region toolstack-introduce from 08
-    introduceDomain(this.xen, this.xs, d);
-    // xenlab: end toolstack-introduce
     // xenlab: region toolstack-console-bind from 07
     this.bindConsolePort(d);
     // xenlab: end toolstack-console-bind
+    // xenlab: region toolstack-introduce from 08
+    introduceDomain(this.xen, this.xs, d, storePort);
+    // xenlab: end toolstack-introduce
     // xenlab: region toolstack-console-connect from 06
     this.connectConsole(d);
     // xenlab: end toolstack-console-connect
@@ -115,17 +115,19 @@ export class Toolstack {
   }
   // xenlab: end toolstack-connect-console
 
-  // xenlab: region toolstack-store-port-unbound from 07 until 08
+  // xenlab: region toolstack-store-port-unbound from 07
   /**
    * The store port of a new domain: unbound, for domain 0, at the number the builder wrote into
-   * start_info; nobody binds it until xenstored (chapter 08), so a send on it is dropped.
+   * start_info. xenstored binds it when the domain is introduced (chapter 08); until then a send
+   * on it is dropped.
    */
-  private allocStorePort(d: Domain): void {
+  private allocStorePort(d: Domain): number {
     const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
     const want = this.xen.mem.read32(startInfo + START_INFO.store_evtchn);
     const port = this.allocUnboundForDom0(d);
     if (port !== want)
       throw new Error(`toolstack: d${d.domid}'s store port is ${port}, not ${want}`);
+    return port;
   }
   // xenlab: end toolstack-store-port-unbound
 

@@ -5,18 +5,17 @@
 //
 // Before a guest can talk to xenstored it needs an event channel to domain 0 — a port of its
 // own, allocated unbound for domain 0, which domain 0 binds — and xenstored must know the frame
-// of its ring. The builder put that frame in start_info.store_mfn; the toolstack puts the port
-// in start_info.store_evtchn, INTRODUCEs the domain, and writes the domain's home as libxl does.
+// of its ring. The builder put that frame in start_info.store_mfn and the port's number in
+// start_info.store_evtchn, and the toolstack has allocated that port (chapter 07); here domain 0
+// binds it, the toolstack writes the domain's home as libxl does, and INTRODUCEs the domain.
 // Every step is domain 0's own request: event channels by hypercall (privcmd.ts), XenStore by
 // xs_wire (xenstored/client.ts).
 
 import { PAGE_SIZE } from '../../sim/host.ts';
 import {
   __HYPERVISOR_event_channel_op,
-  EVTCHN_ALLOC_UNBOUND,
   EVTCHN_BIND_INTERDOMAIN,
   EVTCHN_PORT_ARG,
-  EVTCHNOP_alloc_unbound,
   EVTCHNOP_bind_interdomain,
   EVTCHNOP_send,
   START_INFO,
@@ -32,21 +31,18 @@ import type { Xenstored } from './xenstored/xenstored.ts';
 const OP = 0;
 
 /**
- * An interdomain channel between domain `domid` and domain 0 (xc_evtchn_alloc_unbound, then
- * the back end's bind): returns the guest's port and domain 0's.
+ * Domain 0 binds the port `guestPort` that domain `domid` offers it (the toolstack allocated it
+ * unbound, as xc_evtchn_alloc_unbound does): returns domain 0's end.
  */
-export function bindToDom0(
-  privcmd: Privcmd,
-  domid: number,
-): { guestPort: number; dom0Port: number } {
-  privcmd.writeU32(OP, [domid, 0]);
-  let rc = privcmd.hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, privcmd.va(OP));
-  if (rc !== 0) throw new Error(`EVTCHNOP_alloc_unbound for d${domid}: ${rc}`);
-  const guestPort = privcmd.readU32(OP + EVTCHN_ALLOC_UNBOUND.port);
+export function bindToDom0(privcmd: Privcmd, domid: number, guestPort: number): number {
   privcmd.writeU32(OP, [domid, guestPort, 0]);
-  rc = privcmd.hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_interdomain, privcmd.va(OP));
+  const rc = privcmd.hypercall(
+    __HYPERVISOR_event_channel_op,
+    EVTCHNOP_bind_interdomain,
+    privcmd.va(OP),
+  );
   if (rc !== 0) throw new Error(`EVTCHNOP_bind_interdomain to d${domid}:${guestPort}: ${rc}`);
-  return { guestPort, dom0Port: privcmd.readU32(OP + EVTCHN_BIND_INTERDOMAIN.local_port) };
+  return privcmd.readU32(OP + EVTCHN_BIND_INTERDOMAIN.local_port);
 }
 
 /** EVTCHNOP_send from domain 0 on its port `port`. */
@@ -119,14 +115,13 @@ export function domainEntries(
 // xenlab: end libxl-entries
 
 /**
- * Connects a freshly built domain to XenStore: its store channel (written into start_info, as
- * the builder would have had it from libxl), its entries in one transaction, and INTRODUCE.
+ * Connects a freshly built domain to XenStore: domain 0 binds the store port the toolstack
+ * offered it (`guestPort`, already in start_info), the domain's entries go in in one
+ * transaction, and INTRODUCE tells xenstored the ring's frame and domain 0's port.
  */
-export function introduceDomain(xen: Xen, dom0: XsClient, d: Domain): void {
-  const privcmd = new Privcmd(xen);
+export function introduceDomain(xen: Xen, dom0: XsClient, d: Domain, guestPort: number): void {
   const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
-  const { guestPort, dom0Port } = bindToDom0(privcmd, d.domid);
-  xen.mem.write32(startInfo + START_INFO.store_evtchn, guestPort);
+  const dom0Port = bindToDom0(new Privcmd(xen), d.domid, guestPort);
   const store = { mfn: xen.mem.read32(startInfo + START_INFO.store_mfn), port: guestPort };
   const console = {
     mfn: xen.mem.read32(startInfo + START_INFO.console_domU_mfn),

@@ -42,7 +42,7 @@ export class Toolstack {
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
     const d = this.xen.createDomain(image, config).domain;
-    this.allocStorePort(d);
+    const storePort = this.allocStorePort(d);
     this.bindConsolePort(d);
     this.connectConsole(d);
     return d;
@@ -69,14 +69,16 @@ export class Toolstack {
 
   /**
    * The store port of a new domain: unbound, for domain 0, at the number the builder wrote into
-   * start_info; nobody binds it until xenstored (chapter 08), so a send on it is dropped.
+   * start_info. xenstored binds it when the domain is introduced (chapter 08); until then a send
+   * on it is dropped.
    */
-  private allocStorePort(d: Domain): void {
+  private allocStorePort(d: Domain): number {
     const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
     const want = this.xen.mem.read32(startInfo + START_INFO.store_evtchn);
     const port = this.allocUnboundForDom0(d);
     if (port !== want)
       throw new Error(`toolstack: d${d.domid}'s store port is ${port}, not ${want}`);
+    return port;
   }
 
   /** EVTCHNOP_alloc_unbound: a port of `d` only domain 0 may bind (xc_evtchn_alloc_unbound). */
