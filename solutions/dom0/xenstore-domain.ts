@@ -8,53 +8,22 @@
 // of its ring. The builder put that frame in start_info.store_mfn and the port's number in
 // start_info.store_evtchn, and the toolstack has allocated that port (chapter 07); here domain 0
 // binds it, the toolstack writes the domain's home as libxl does, and INTRODUCEs the domain.
-// Every step is domain 0's own request: event channels by hypercall (privcmd.ts), XenStore by
-// xs_wire (xenstored/client.ts).
+// Every step is domain 0's own request: event channels through its device (evtchn.ts), XenStore
+// by xs_wire (xenstored/client.ts).
 
 import { PAGE_SIZE } from '../../sim/host.ts';
-import {
-  __HYPERVISOR_event_channel_op,
-  EVTCHN_BIND_INTERDOMAIN,
-  EVTCHN_PORT_ARG,
-  EVTCHNOP_bind_interdomain,
-  EVTCHNOP_send,
-  START_INFO,
-} from '../xen/abi.ts';
+import { START_INFO } from '../xen/abi.ts';
 import type { Domain } from '../xen/domain.ts';
 import type { Xen } from '../xen/xen.ts';
-import { Privcmd } from './privcmd.ts';
+import { evtchnDevice } from './evtchn.ts';
 import type { XsClient } from './xenstored/client.ts';
 import { RingTransport } from './xenstored/ring.ts';
 import type { Xenstored } from './xenstored/xenstored.ts';
 
-/** Where in domain 0's hypercall buffers the event-channel arguments go. */
-const OP = 0;
-
-/**
- * Domain 0 binds the port `guestPort` that domain `domid` offers it (the toolstack allocated it
- * unbound, as xc_evtchn_alloc_unbound does): returns domain 0's end.
- */
-export function bindToDom0(privcmd: Privcmd, domid: number, guestPort: number): number {
-  privcmd.writeU32(OP, [domid, guestPort, 0]);
-  const rc = privcmd.hypercall(
-    __HYPERVISOR_event_channel_op,
-    EVTCHNOP_bind_interdomain,
-    privcmd.va(OP),
-  );
-  if (rc !== 0) throw new Error(`EVTCHNOP_bind_interdomain to d${domid}:${guestPort}: ${rc}`);
-  return privcmd.readU32(OP + EVTCHN_BIND_INTERDOMAIN.local_port);
-}
-
-/** EVTCHNOP_send from domain 0 on its port `port`. */
-export function dom0Notify(privcmd: Privcmd, port: number): void {
-  privcmd.writeU32(OP + EVTCHN_PORT_ARG.port, [port]);
-  privcmd.hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_send, privcmd.va(OP));
-}
-
-/** How xenstored reaches an introduced guest's ring: its frame, and a kick on domain 0's port. */
-export function ringConnector(xen: Xen, privcmd: Privcmd) {
+/** How xenstored reaches an introduced guest's ring: its frame, and a send on domain 0's port. */
+export function ringConnector(xen: Xen) {
   return (_xs: Xenstored, _domid: number, mfn: number, port: number) =>
-    new RingTransport(xen.mem, mfn * PAGE_SIZE, () => dom0Notify(privcmd, port));
+    new RingTransport(xen.mem, mfn * PAGE_SIZE, () => evtchnDevice(xen).notify(port));
 }
 
 /**
@@ -63,7 +32,7 @@ export function ringConnector(xen: Xen, privcmd: Privcmd) {
  * then every guest's ring is served.
  */
 export function startXenstored(xen: Xen, xs: Xenstored, dom0: XsClient): void {
-  xs.ringConnector = ringConnector(xen, new Privcmd(xen));
+  xs.ringConnector = ringConnector(xen);
   xen.dom0Services.push(() => {
     for (const domid of [...xs.domains.keys()]) {
       if (xen.findDomain(domid) === undefined) releaseDomain(dom0, domid);
@@ -121,7 +90,9 @@ export function domainEntries(
  */
 export function introduceDomain(xen: Xen, dom0: XsClient, d: Domain, guestPort: number): void {
   const startInfo = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
-  const dom0Port = bindToDom0(new Privcmd(xen), d.domid, guestPort);
+  const dom0Port = evtchnDevice(xen).bindInterdomain(d.domid, guestPort, () =>
+    dom0.xs.serviceRings(),
+  );
   const store = { mfn: xen.mem.read32(startInfo + START_INFO.store_mfn), port: guestPort };
   const console = {
     mfn: xen.mem.read32(startInfo + START_INFO.console_domU_mfn),
