@@ -2,9 +2,7 @@
 // how each learns the others' ids (on its command line, until XenStore in chapter 8): book §4.5.
 // xenlab: file from 04
 
-// xenlab: region scenarios-guests-import from 06
 import { GUESTS } from '../guests/index.ts';
-// xenlab: end scenarios-guests-import
 import type { Domain } from '../xen/domain.ts';
 import { mapGrantTable } from './grant-table-setup.ts';
 import type { Toolstack } from './toolstack.ts';
@@ -59,7 +57,8 @@ export function bootGuest(
 ): Domain[] {
   const scenario = SCENARIOS[guest];
   if (scenario !== undefined) return startScenario(toolstack, scenario, image, memoryMiB);
-  const d = toolstack.create(image(guest), { name: guest, memoryMiB, cmdline: '' });
+  const cmdline = GUESTS.find((g) => g.name === guest)?.cmdline ?? '';
+  const d = toolstack.create(image(guest), { name: guest, memoryMiB, cmdline });
   toolstack.start(d);
   // xenlab: region boot-guest-input from 06
   const input = GUESTS.find((g) => g.name === guest)?.input;

@@ -2,6 +2,7 @@
 // Book scenarios that need more than one domain: which guests the toolstack starts together and
 // how each learns the others' ids (on its command line, until XenStore in chapter 8): book §4.5.
 
+import { GUESTS } from '../guests/index.ts';
 import type { Domain } from '../xen/domain.ts';
 import { mapGrantTable } from './grant-table-setup.ts';
 import type { Toolstack } from './toolstack.ts';
@@ -56,7 +57,8 @@ export function bootGuest(
 ): Domain[] {
   const scenario = SCENARIOS[guest];
   if (scenario !== undefined) return startScenario(toolstack, scenario, image, memoryMiB);
-  const d = toolstack.create(image(guest), { name: guest, memoryMiB, cmdline: '' });
+  const cmdline = GUESTS.find((g) => g.name === guest)?.cmdline ?? '';
+  const d = toolstack.create(image(guest), { name: guest, memoryMiB, cmdline });
   toolstack.start(d);
   return [d];
 }

@@ -17,6 +17,8 @@ export interface GuestInfo {
    * how that monitor runs this one (on the bare machine, deprivileged as it is, or rewritten).
    */
   monitor?: 'bare' | 'trap' | 'rewrite';
+  /** The command line the book starts it with (the site, the composition tier). */
+  cmdline?: string;
 }
 
 export const GUESTS: readonly GuestInfo[] = [

@@ -17,6 +17,8 @@ export interface GuestInfo {
    * how that monitor runs this one (on the bare machine, deprivileged as it is, or rewritten).
    */
   monitor?: 'bare' | 'trap' | 'rewrite';
+  /** The command line the book starts it with (the site, the composition tier). */
+  cmdline?: string;
   /** What the book types at its console when nobody else does (the site, the composition tier). */
   input?: string;
 }
@@ -92,6 +94,7 @@ export const GUESTS: readonly GuestInfo[] = [
     main: 'balloon.asm',
     description: 'gives pages back to Xen down to the target on its command line (book §5.5)',
     chapter: '05',
+    cmdline: 'balloon_target=6144',
   },
   {
     name: 'count',

@@ -57,7 +57,8 @@ export function bootGuest(
 ): Domain[] {
   const scenario = SCENARIOS[guest];
   if (scenario !== undefined) return startScenario(toolstack, scenario, image, memoryMiB);
-  const d = toolstack.create(image(guest), { name: guest, memoryMiB, cmdline: '' });
+  const cmdline = GUESTS.find((g) => g.name === guest)?.cmdline ?? '';
+  const d = toolstack.create(image(guest), { name: guest, memoryMiB, cmdline });
   toolstack.start(d);
   const input = GUESTS.find((g) => g.name === guest)?.input;
   if (input !== undefined) toolstack.type(d, input);
