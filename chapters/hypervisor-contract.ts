@@ -29,6 +29,10 @@ import type * as ch06Toolstack from './06-device-drivers/src/dom0/toolstack.ts';
 import type * as ch06Guests from './06-device-drivers/src/guests/index.ts';
 import type * as ch06Monitor from './06-device-drivers/src/monitor/index.ts';
 import type * as ch06Xen from './06-device-drivers/src/xen/index.ts';
+import type * as ch07Toolstack from './07-event-channels/src/dom0/toolstack.ts';
+import type * as ch07Guests from './07-event-channels/src/guests/index.ts';
+import type * as ch07Monitor from './07-event-channels/src/monitor/index.ts';
+import type * as ch07Xen from './07-event-channels/src/xen/index.ts';
 import type * as ch08Toolstack from './08-xenstore/src/dom0/toolstack.ts';
 import type * as ch08Guests from './08-xenstore/src/guests/index.ts';
 import type * as ch08Monitor from './08-xenstore/src/monitor/index.ts';
@@ -64,6 +68,10 @@ export type CheckedHypervisors = [
     InstanceType<typeof ch06Xen.Xen>
   >,
   Check<
+    typeof ch07Xen & typeof ch07Guests & typeof ch07Toolstack,
+    InstanceType<typeof ch07Xen.Xen>
+  >,
+  Check<
     typeof ch08Xen & typeof ch08Guests & typeof ch08Toolstack,
     InstanceType<typeof ch08Xen.Xen>
   >,
@@ -77,5 +85,6 @@ export type CheckedMonitors = [
   MonitorSatisfies<typeof ch04Monitor>,
   MonitorSatisfies<typeof ch05Monitor>,
   MonitorSatisfies<typeof ch06Monitor>,
+  MonitorSatisfies<typeof ch07Monitor>,
   MonitorSatisfies<typeof ch08Monitor>,
 ];
