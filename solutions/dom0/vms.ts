@@ -15,6 +15,7 @@
 // A domain that shuts down by itself is reaped: poweroff, crash, watchdog and suspend leave the
 // VM Halted (on_poweroff = on_crash = destroy); reboot starts a new domain (on_reboot = restart).
 
+import { Prng } from '../../sim/host.ts';
 import { SHUTDOWN_reboot } from '../xen/abi.ts';
 import { type Domain, DomainState } from '../xen/domain.ts';
 import { RunOutcome, runDomains } from '../xen/schedule.ts';
@@ -48,6 +49,8 @@ export interface Vm {
   readonly isControlDomain: boolean;
   /** System time (ns) the current run started at; 0 while Halted. */
   startTime: number;
+  /** What the last run wrote to its console, kept once its domain is gone. */
+  lastConsole: string;
 }
 
 /**
@@ -83,30 +86,22 @@ export function powerState(vm: Vm): PowerState {
   }
 }
 
-/** A uuid from a counter and a seed: deterministic, distinct, in the 8-4-4-4-12 form. */
-function makeUuid(seed: number, n: number): string {
-  let x = (seed ^ Math.imul(n + 1, 0x9e3779b9)) >>> 0;
+/** A version-4 uuid (8-4-4-4-12 hex) from the seeded generator: deterministic, distinct. */
+function makeUuid(prng: Prng): string {
   let hex = '';
-  while (hex.length < 32) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    hex += x.toString(16).padStart(8, '0');
-  }
-  hex = `${hex.slice(0, 12)}4${hex.slice(13, 16)}8${hex.slice(17, 32)}`;
+  for (let i = 0; i < 4; i++) hex += prng.nextU32().toString(16).padStart(8, '0');
+  hex = `${hex.slice(0, 12)}4${hex.slice(13, 16)}8${hex.slice(17)}`;
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 export class Vms {
   readonly toolstack: Toolstack;
   readonly all: Vm[] = [];
-  private readonly seed: number;
-  private made = 0;
+  private readonly prng: Prng;
 
   constructor(toolstack: Toolstack, seed = 1) {
     this.toolstack = toolstack;
-    this.seed = seed;
+    this.prng = new Prng(seed);
     const dom0 = toolstack.xen.dom0Vcpu.domain;
     this.all.push({
       uuid: this.nextUuid(),
@@ -121,11 +116,12 @@ export class Vms {
       domain: dom0,
       isControlDomain: true,
       startTime: 0,
+      lastConsole: '',
     });
   }
 
   nextUuid(): string {
-    return makeUuid(this.seed, this.made++);
+    return makeUuid(this.prng);
   }
 
   /** A new VM, Halted (the API's VM.create; `xl create` defines and starts in one go). */
@@ -188,9 +184,7 @@ export class Vms {
   /** Destroys the domain at once: the VM is Halted (xl destroy, VM.hard_shutdown). */
   hardShutdown(vm: Vm): void {
     this.expect(vm, [PowerState.Running, PowerState.Paused]);
-    this.toolstack.destroy(vm.domain!);
-    vm.domain = null;
-    vm.startTime = 0;
+    this.teardown(vm);
   }
 
   /**
@@ -223,9 +217,9 @@ export class Vms {
     this.all.splice(this.all.indexOf(vm), 1);
   }
 
-  /** Everything the VM's current domain has written to its console. */
+  /** Everything the VM's current domain (or, Halted, its last one) wrote to its console. */
   console(vm: Vm): string {
-    return vm.domain === null ? '' : this.toolstack.console(vm.domain);
+    return vm.domain === null ? vm.lastConsole : this.toolstack.console(vm.domain);
   }
 
   /** Text typed at the VM's console (`xl console`); nothing while Halted. */
@@ -250,13 +244,19 @@ export class Vms {
       const d = vm.domain;
       if (vm.isControlDomain || d === null || d.state !== DomainState.Shutdown) continue;
       const reboot = d.shutdownReason === SHUTDOWN_reboot;
-      this.toolstack.destroy(d);
-      vm.domain = null;
-      vm.startTime = 0;
+      this.teardown(vm);
       if (reboot) this.start(vm);
       changed.push(vm);
     }
     return changed;
+  }
+
+  /** Destroys the VM's domain, keeping what it wrote to its console. */
+  private teardown(vm: Vm): void {
+    vm.lastConsole = this.toolstack.console(vm.domain!);
+    this.toolstack.destroy(vm.domain!);
+    vm.domain = null;
+    vm.startTime = 0;
   }
 
   private requestShutdown(vm: Vm, action: 'poweroff' | 'reboot', timeoutNs: number): void {

@@ -73,9 +73,10 @@ export class Sessions {
 
   /** The session `ref` names, touched (its idle time starts again); SESSION_INVALID if none. */
   check(ref: unknown): Session {
+    if (typeof ref !== 'string') throw new XapiFailure('FIELD_TYPE_ERROR', ['session_id']);
     this.expire();
-    const session = typeof ref === 'string' ? this.live.get(ref) : undefined;
-    if (session === undefined) throw new XapiFailure('SESSION_INVALID', [String(ref)]);
+    const session = this.live.get(ref);
+    if (session === undefined) throw new XapiFailure('SESSION_INVALID', [ref]);
     session.lastActive = this.options.clock();
     // Most recently used last, so the first is the one to drop when full.
     this.live.delete(session.ref);
