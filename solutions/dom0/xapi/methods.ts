@@ -17,7 +17,7 @@ export interface CallContext extends XapiContext {
 }
 
 /** A parameter's type: a scalar, a set of strings, or a reference to an object of a class. */
-type ParamType = 'string' | 'bool' | 'int' | 'float' | 'strings' | XapiClass;
+type ParamType = 'string' | 'bool' | 'int' | 'float' | 'strings' | 'map' | XapiClass;
 
 interface Param {
   name: string;
@@ -136,7 +136,61 @@ const VM_CALLS: [string, Method][] = [
   ['clean_reboot', vmCall([], (ctx, vm) => ctx.vms.cleanReboot(vm))],
   ['hard_reboot', vmCall([], (ctx, vm) => ctx.vms.hardReboot(vm))],
   ['destroy', vmCall([], (ctx, vm) => ctx.vms.forget(vm))],
+  [
+    'set_memory_dynamic_range',
+    vmCall(
+      [
+        { name: 'min', type: 'int' },
+        { name: 'max', type: 'int' },
+      ],
+      (ctx, vm, [, max]) => ctx.vms.setMemoryTarget(vm, Number((max as bigint) / 1024n)),
+    ),
+  ],
+  ['create', { params: [{ name: 'args', type: 'map' }], run: createVm }],
 ];
+
+/** A record field VM.create needs, checked: FIELD_TYPE_ERROR names it when absent or mistyped. */
+function field(
+  args: Record<string, unknown>,
+  name: string,
+  type: 'string' | 'int',
+  fallback?: string,
+): string {
+  const v = args[name] ?? fallback;
+  const ok =
+    type === 'string'
+      ? typeof v === 'string'
+      : (typeof v === 'number' && Number.isSafeInteger(v)) ||
+        (typeof v === 'string' && /^\d{1,15}$/.test(v));
+  if (!ok) throw new XapiFailure('FIELD_TYPE_ERROR', [name]);
+  return String(v);
+}
+
+/** VM.create: a Halted VM from a record's name_label, PV_kernel, memory, vCPUs and PV_args. */
+function createVm(ctx: CallContext, [args]: unknown[]): ApiValue {
+  const record = args as Record<string, unknown>;
+  const name = field(record, 'name_label', 'string');
+  const kernel = field(record, 'PV_kernel', 'string');
+  const bytes = Number(field(record, 'memory_static_max', 'int'));
+  const image = ctx.kernel(kernel);
+  if (image === undefined) throw new XapiFailure('INVALID_VALUE', ['PV_kernel', kernel]);
+  if (bytes < 1 << 20 || bytes % (1 << 20) !== 0)
+    throw new XapiFailure('INVALID_VALUE', ['memory_static_max', String(bytes)]);
+  try {
+    const vm = ctx.vms.define({
+      name,
+      kernel,
+      image,
+      memoryMiB: bytes >> 20,
+      vcpus: Number(field(record, 'VCPUs_max', 'int', '1')),
+      cmdline: field(record, 'PV_args', 'string', ''),
+    });
+    return ctx.refs.ref('VM', vm.uuid);
+  } catch (e) {
+    if (e instanceof VmError) throw new XapiFailure(e.code, e.params);
+    throw e;
+  }
+}
 // xenlab: end xapi-vm-calls
 
 const SESSION_CALLS: [string, Method][] = [
@@ -241,6 +295,9 @@ function convert(ctx: CallContext, p: Param, v: unknown): unknown {
       if (typeof v === 'number' && Number.isFinite(v)) return v;
       if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
       throw bad();
+    case 'map':
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad();
+      return v;
     case 'strings':
       if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw bad();
       return v;

@@ -9,6 +9,7 @@
 // nothing.
 
 import { PAGE_SIZE } from '../../../sim/host.ts';
+import { scaleDelta } from '../../xen/time.ts';
 import { PowerState, powerState, type Vm, type Vms } from '../vms.ts';
 import { ApiDateTime, type ApiMap, NULL_REF, XapiFailure } from './values.ts';
 
@@ -18,6 +19,8 @@ export interface XapiContext {
   refs: Refs;
   /** Prefix of a console's location (the server's URL, e.g. http://127.0.0.1:8080). */
   consoleBase: string;
+  /** The kernel image a VM.create's PV_kernel names, if the server knows it. */
+  kernel(name: string): Uint8Array | undefined;
 }
 
 export interface XapiClass {
@@ -122,6 +125,7 @@ export const HOST: XapiClass = {
     'software_version',
     'resident_VMs',
     'control_domain',
+    'metrics',
     'memory_overhead',
     'other_config',
   ],
@@ -141,6 +145,7 @@ export const HOST: XapiClass = {
       .filter((vm) => powerState(vm) !== PowerState.Halted)
       .map((vm) => ctx.refs.ref('VM', vm.uuid)),
     control_domain: ctx.refs.ref('VM', ctx.vms.all[0]!.uuid),
+    metrics: ctx.refs.ref('host_metrics', 'host'),
     memory_overhead: 0n,
     other_config: {},
   }),
@@ -204,7 +209,7 @@ export const VM: XapiClass = {
       memory_dynamic_max: memory,
       memory_dynamic_min: memory,
       memory_static_min: 0n,
-      memory_target: d === null ? 0n : BigInt(d.totPages * PAGE_SIZE),
+      memory_target: d === null ? 0n : BigInt(ctx.vms.memoryTargetKiB(vm)) * 1024n,
       VCPUs_max: BigInt(vm.config.vcpus),
       VCPUs_at_startup: BigInt(vm.config.vcpus),
       actions_after_shutdown: 'destroy',
@@ -225,6 +230,12 @@ export const VM: XapiClass = {
   // xenlab: end xapi-vm-record
 };
 
+/** A vCPU's flags as VM_metrics.VCPUs_flags shows them (xl's r, b, p). */
+function vcpuFlags(running: boolean, v: { online: boolean; blocked: boolean }): string[] {
+  if (!v.online) return ['offline'];
+  return ['online', v.blocked ? 'blocked' : running ? 'running' : 'paused'];
+}
+
 export const VM_METRICS: XapiClass = {
   name: 'VM_metrics',
   fields: [
@@ -232,6 +243,9 @@ export const VM_METRICS: XapiClass = {
     'memory_actual',
     'VCPUs_number',
     'VCPUs_utilisation',
+    'VCPUs_CPU',
+    'VCPUs_flags',
+    'state',
     'start_time',
     'other_config',
   ],
@@ -239,12 +253,43 @@ export const VM_METRICS: XapiClass = {
   record(ctx, id) {
     const vm = vmById(ctx, id);
     const d = powerState(vm) === PowerState.Halted ? null : vm.domain;
+    const vcpus = d?.vcpus ?? [];
+    const running = powerState(vm) === PowerState.Running;
+    const scale = ctx.vms.toolstack.xen.time.scale;
+    const seconds = vcpus.reduce((ns, v) => ns + scaleDelta(v.cpu.instructions, scale), 0) / 1e9;
     return {
       uuid: ctx.refs.uuid('VM_metrics', id),
       memory_actual: BigInt(d === null ? 0 : d.totPages * PAGE_SIZE),
-      VCPUs_number: BigInt(d === null ? 0 : d.vcpus.length),
+      VCPUs_number: BigInt(vcpus.length),
       VCPUs_utilisation: {},
+      // One physical CPU: every vCPU runs on CPU 0.
+      VCPUs_CPU: Object.fromEntries(vcpus.map((v) => [String(v.id), 0n])),
+      VCPUs_flags: Object.fromEntries(
+        // Domain 0's vCPU is running: it is answering this call.
+        vcpus.map((v) => [
+          String(v.id),
+          vm.isControlDomain ? ['online', 'running'] : vcpuFlags(running, v),
+        ]),
+      ),
+      state: d === null ? [] : [d.state],
       start_time: virtualDate(ctx, vm.startTime),
+      // Not a field of xapi's: the CPU time the VM's vCPUs used, which xl list shows.
+      other_config: { cpu_time: seconds.toFixed(3) },
+    };
+  },
+};
+
+export const HOST_METRICS: XapiClass = {
+  name: 'host_metrics',
+  fields: ['uuid', 'memory_total', 'memory_free', 'live', 'other_config'],
+  ids: () => ['host'],
+  record: (ctx) => {
+    const xen = ctx.vms.toolstack.xen;
+    return {
+      uuid: ctx.refs.uuid('host_metrics', 'host'),
+      memory_total: BigInt(xen.mem.frames * PAGE_SIZE),
+      memory_free: BigInt(xen.heap.free * PAGE_SIZE),
+      live: true,
       other_config: {},
     };
   },
@@ -299,4 +344,13 @@ export const VIF = emptyClass('VIF', [
 ]);
 
 /** Every class a client can list, as system.listMethods and event.from see them. */
-export const CLASSES: readonly XapiClass[] = [POOL, HOST, VM, VM_METRICS, CONSOLE, VBD, VIF];
+export const CLASSES: readonly XapiClass[] = [
+  POOL,
+  HOST,
+  HOST_METRICS,
+  VM,
+  VM_METRICS,
+  CONSOLE,
+  VBD,
+  VIF,
+];

@@ -39,6 +39,8 @@ export interface XapiServerOptions {
   idleMs?: number;
   /** Where this server is reached, for console locations (http://127.0.0.1:PORT). */
   consoleBase?: string;
+  /** The kernels VM.create may name in PV_kernel (the guests' images, by name). */
+  kernels?: (name: string) => Uint8Array | undefined;
 }
 
 /** The paths XML-RPC is served at: xapi's /, and those other clients post to. */
@@ -58,6 +60,7 @@ export class XapiServer {
       vms,
       refs: new Refs(() => vms.nextUuid()),
       consoleBase: options.consoleBase ?? '',
+      kernel: options.kernels ?? (() => undefined),
       sessions: new Sessions({
         credentials: options.credentials,
         clock: options.clock,
