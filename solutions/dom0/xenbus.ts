@@ -49,6 +49,7 @@ export const frontendPath = (dev: DeviceId): string =>
 export const backendPath = (dev: DeviceId): string =>
   `/local/domain/${dev.backendDomid}/backend/${dev.type}/${dev.domid}/${dev.devid}`;
 
+// xenlab: region xenbus-device-add from 09
 /**
  * libxl__device_generic_add: both directories in one transaction, each owned by its end and
  * readable by the other, each naming the other, both in Initialising; then the class's own
@@ -87,6 +88,7 @@ export function deviceAdd(
     if (xs.transactionEnd(tx)) return;
   }
 }
+// xenlab: end xenbus-device-add
 
 /**
  * libxl__initiate_device_generic_remove: the toolstack asks for the device back — `online` 0
