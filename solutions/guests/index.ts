@@ -193,6 +193,13 @@ export const GUESTS: readonly GuestInfo[] = [
       'connects its block front end, reads a FAT boot sector and HELLO.TXT, writes a sector back (book §9.1)',
     chapter: '09',
   },
+  {
+    name: 'blkmix',
+    main: 'blkmix.asm',
+    description: 'a seeded mix of sector reads and writes on its virtual disk (book §9.1.2)',
+    chapter: '09',
+    cmdline: 'seed=1 ops=20',
+  },
   // xenlab: end disk-guests
 ];
 
