@@ -42,4 +42,55 @@ export const EXERCISES: Exercise[] = [
     ],
     fuel: 1_000_000,
   },
+  {
+    id: '09-blkfront-connect',
+    title: 'The front end’s side of the XenBus handshake, in assembly',
+    points: 15,
+    files: ['src/guests/lib/blkfront.asm'],
+    section: '9.1.1',
+    hints: [
+      'Grant the ring page (blk_sring, its frame from virt_to_mfn) to the back end’s domain ' +
+        '(xb_backend_id) as RING_GREF, read-write; then allocate a port only that domain may ' +
+        'bind (evtchn_alloc_unbound) and keep it in blk_port.',
+      'Write what the back end reads, each under the front end’s directory (xb_front_key): ' +
+        'ring-ref, event-channel, and protocol ("x86_32-abi"); only then switch the state to ' +
+        'XenbusStateInitialised — the back end acts on the state, so the keys must be there first.',
+      'Then wait for the back end to reach XenbusStateConnected (xenbus_wait_backend_state); ' +
+        'anything else is a failed connect.',
+    ],
+    fuel: 40_000_000,
+  },
+  {
+    id: '09-blkfront-io',
+    title: 'One block request on the ring, in assembly',
+    points: 15,
+    files: ['src/guests/lib/blkfront.asm'],
+    section: '9.1.2',
+    hints: [
+      'Grant blk_buffer to the back end as BUFFER_GREF — read-only for a write (the back end ' +
+        'only reads it), writable for a read.',
+      'Fill the slot at req_prod_pvt: operation, nr_segments 1, handle, id, sector_number (a ' +
+        'u64: the high half is 0), and one segment {BUFFER_GREF, first_sect 0, last_sect ' +
+        'count − 1}; advance req_prod_pvt, push and notify if the back end asked.',
+      'Wait for a response (the ring’s final check before you block), take it at rsp_cons, ' +
+        'advance rsp_cons, and return its status (a signed 16-bit value) in EAX.',
+    ],
+    fuel: 40_000_000,
+  },
+  {
+    id: '09-netback-rx',
+    title: 'Deliver a frame into the guest’s posted buffer',
+    points: 15,
+    files: ['src/dom0/netback.ts'],
+    section: '9.2.3',
+    hints: [
+      'Take the guest’s next rx request at req_cons (ringSlot, then advance reqCons): its id ' +
+        '(u16) and the grant reference of the page it posted.',
+      'Copy the frame into that page at offset 0 with one grant copy (grants.copyTo): Xen ' +
+        'checks the grant is the guest’s, for domain 0, and writable.',
+      'Answer in the next response slot: the request’s id, offset 0, flags 0, and as status ' +
+        'the frame’s length — or NETIF_RSP_ERROR when the copy was refused.',
+    ],
+    fuel: 1_000_000,
+  },
 ];

@@ -157,6 +157,32 @@ export const GUESTS: readonly GuestInfo[] = [
     description: 'reads its name and domid from XenStore over its ring (book §8.4.2)',
     chapter: '08',
   },
+  {
+    name: 'ping',
+    main: 'ping.asm',
+    description: 'ARPs for 10.0.0.2 on its vif, then sends count=N ICMP echo requests (book §9.2)',
+    chapter: '09',
+  },
+  {
+    name: 'pong',
+    main: 'pong.asm',
+    description: 'answers ARP and ICMP echo as 10.0.0.2 on its vif, count=N times',
+    chapter: '09',
+  },
+  {
+    name: 'disk',
+    main: 'disk.asm',
+    description:
+      'connects its block front end, reads a FAT boot sector and HELLO.TXT, writes a sector back (book §9.1)',
+    chapter: '09',
+  },
+  {
+    name: 'blkmix',
+    main: 'blkmix.asm',
+    description: 'a seeded mix of sector reads and writes on its virtual disk (book §9.1.2)',
+    chapter: '09',
+    cmdline: 'seed=1 ops=20',
+  },
 ];
 
 /** A guest that did not assemble: the assembler's messages, one per line. */
