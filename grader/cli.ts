@@ -9,6 +9,7 @@ import * as grade from './commands/grade.ts';
 import * as handout from './commands/handout.ts';
 import * as hint from './commands/hint.ts';
 import * as invariants from './commands/invariants.ts';
+import * as mkdisk from './commands/mkdisk.ts';
 import * as mutants from './commands/mutants.ts';
 import * as pristine from './commands/pristine.ts';
 import * as progress from './commands/progress.ts';
@@ -17,7 +18,9 @@ import * as run from './commands/run.ts';
 import * as stage from './commands/stage.ts';
 import * as start from './commands/start.ts';
 import * as watch from './commands/watch.ts';
+import * as xapi from './commands/xapi.ts';
 import * as xenstored from './commands/xenstored.ts';
+import * as xl from './commands/xl.ts';
 import { EXIT } from './exit-codes.ts';
 
 /** Every subcommand, in the order --help lists them. */
@@ -31,6 +34,9 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   reset,
   run,
   xenstored,
+  xapi,
+  xl,
+  mkdisk,
   asm,
   disasm,
   handout,
