@@ -33,8 +33,10 @@ const FRAME_BUFFER = 3 * PAGE_SIZE;
 
 /** A front end's page mapped for domain 0: its machine address, and the handle to unmap it. */
 export interface MappedGrant {
-  ma: number;
+  /** Xen's handle for the unmap. */
   handle: number;
+  /** The machine address of the page. */
+  address: number;
 }
 
 /** The signed 16-bit status a grant op leaves at `offset` of the buffer. */
@@ -44,7 +46,7 @@ function status16(privcmd: Privcmd, offset: number): number {
 
 export class GrantOps {
   private readonly privcmd: Privcmd;
-  readonly xen: Xen;
+  private readonly xen: Xen;
 
   constructor(xen: Xen) {
     this.xen = xen;
@@ -55,7 +57,7 @@ export class GrantOps {
    * GNTTABOP_map_grant_ref with GNTMAP_device_map: grant `ref` of domain `domid`, writable.
    * Returns the mapping, or the GNTST_* status (negative).
    */
-  mapGrant(domid: number, ref: number): MappedGrant | number {
+  map(domid: number, ref: number): MappedGrant | number {
     const f = GNTTAB_MAP_GRANT_REF;
     const words = new Array<number>(f.size / 4).fill(0);
     words[f.flags / 4] = GNTMAP_device_map;
@@ -66,14 +68,17 @@ export class GrantOps {
     const status = status16(this.privcmd, f.status);
     if (rc !== 0) return rc;
     if (status !== GNTST_okay) return status;
-    return { ma: this.privcmd.readU32(f.dev_bus_addr), handle: this.privcmd.readU32(f.handle) };
+    return {
+      address: this.privcmd.readU32(f.dev_bus_addr),
+      handle: this.privcmd.readU32(f.handle),
+    };
   }
 
   /** GNTTABOP_unmap_grant_ref of a device mapping; returns the GNTST_* status. */
-  unmapGrant(m: MappedGrant): number {
+  unmap(m: MappedGrant): number {
     const f = GNTTAB_UNMAP_GRANT_REF;
     const words = new Array<number>(f.size / 4).fill(0);
-    words[f.dev_bus_addr / 4] = m.ma;
+    words[f.dev_bus_addr / 4] = m.address;
     words[f.handle / 4] = m.handle;
     const op = this.privcmd.writeU32(0, words);
     const rc = this.privcmd.hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_unmap_grant_ref, op, 1);
@@ -121,4 +126,16 @@ export class GrantOps {
     const rc = this.privcmd.hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_copy, op, 1);
     return rc !== 0 ? rc : status16(this.privcmd, f.status);
   }
+}
+
+const devices = new WeakMap<Xen, GrantOps>();
+
+/** Domain 0's grant operations on `xen`, opened on first use. */
+export function grantOps(xen: Xen): GrantOps {
+  let device = devices.get(xen);
+  if (device === undefined) {
+    device = new GrantOps(xen);
+    devices.set(xen, device);
+  }
+  return device;
 }

@@ -8,7 +8,6 @@ import { buildGuest } from '../guests/index.ts';
 import { GTF_permit_access, GTF_readonly, SRING } from '../xen/abi.ts';
 import type { Domain } from '../xen/domain.ts';
 import { Xen } from '../xen/xen.ts';
-import { GrantOps } from './grant-ops.ts';
 import { mapGrantTable } from './grant-table-setup.ts';
 import { RX_QUEUE_LIMIT, Vif } from './netback.ts';
 import {
@@ -136,7 +135,7 @@ function setup() {
   const d = ts.create(image, { name: 'front', memoryMiB: 8, cmdline: '' });
   const other = ts.create(image, { name: 'other', memoryMiB: 8, cmdline: '' });
   const front = new TsFront(ts, d);
-  const vif = new Vif(new GrantOps(xen), ts.evtchn, d.domid, 0);
+  const vif = new Vif(xen, d.domid, 0);
   const sent: Uint8Array[] = [];
   const log: string[] = [];
   vif.output = (_, frame) => sent.push(frame);
@@ -264,7 +263,7 @@ describe('netback', () => {
 
   it('refuses to connect to a ring page the guest did not grant, leaving nothing mapped', () => {
     const { ts, d } = setup();
-    const vif = new Vif(new GrantOps(ts.xen), ts.evtchn, d.domid, 1);
+    const vif = new Vif(ts.xen, d.domid, 1);
     const why = vif.connect({ txRingRef: 300, rxRingRef: RX_RING_REF, eventChannel: 1 });
     expect(why).toMatch(/^tx-ring-ref 300: GNTST -/);
     expect(vif.connected).toBe(false);

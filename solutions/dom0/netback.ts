@@ -12,10 +12,12 @@
 // for Ethernet, split over slots this back end did not offer — is answered NETIF_RSP_ERROR and
 // the vif carries on; a front end that breaks the ring itself loses its vif, and nothing else.
 
+import type { PhysMemory } from '../../sim/host.ts';
 import { PAGE_SIZE } from '../../sim/host.ts';
 import { SRING } from '../xen/abi.ts';
-import type { EvtchnDevice } from './evtchn.ts';
-import type { GrantOps, MappedGrant } from './grant-ops.ts';
+import type { Xen } from '../xen/xen.ts';
+import { type EvtchnDevice, evtchnDevice } from './evtchn.ts';
+import { type GrantOps, grantOps, type MappedGrant } from './grant-ops.ts';
 import {
   ETH_FRAME_LEN,
   ETH_HLEN,
@@ -78,6 +80,7 @@ export class Vif {
   /** Why the vif stopped, once it has. */
   log: (line: string) => void = () => {};
   readonly stats: VifStats = { txFrames: 0, txErrors: 0, rxFrames: 0, rxErrors: 0, rxDropped: 0 };
+  private readonly mem: PhysMemory;
   private readonly grants: GrantOps;
   private readonly evtchn: EvtchnDevice;
   private tx: BackRing | null = null;
@@ -86,9 +89,10 @@ export class Vif {
   private port = 0;
   private readonly rxQueue: Uint8Array[] = [];
 
-  constructor(grants: GrantOps, evtchn: EvtchnDevice, domid: number, handle: number) {
-    this.grants = grants;
-    this.evtchn = evtchn;
+  constructor(xen: Xen, domid: number, handle: number) {
+    this.mem = xen.mem;
+    this.grants = grantOps(xen);
+    this.evtchn = evtchnDevice(xen);
     this.domid = domid;
     this.handle = handle;
   }
@@ -106,23 +110,23 @@ export class Vif {
    * Returns null, or why it could not connect (nothing is left half done).
    */
   connect(c: VifConnection): string | null {
-    const tx = this.grants.mapGrant(this.domid, c.txRingRef);
+    const tx = this.grants.map(this.domid, c.txRingRef);
     if (typeof tx === 'number') return `tx-ring-ref ${c.txRingRef}: GNTST ${tx}`;
-    const rx = this.grants.mapGrant(this.domid, c.rxRingRef);
+    const rx = this.grants.map(this.domid, c.rxRingRef);
     if (typeof rx === 'number') {
-      this.grants.unmapGrant(tx);
+      this.grants.unmap(tx);
       return `rx-ring-ref ${c.rxRingRef}: GNTST ${rx}`;
     }
     try {
       this.port = this.evtchn.bindInterdomain(this.domid, c.eventChannel, () => this.interrupt());
     } catch (e) {
-      this.grants.unmapGrant(tx);
-      this.grants.unmapGrant(rx);
+      this.grants.unmap(tx);
+      this.grants.unmap(rx);
       return `event-channel ${c.eventChannel}: ${(e as Error).message}`;
     }
     this.rings = [tx, rx];
-    this.tx = backRingInit(this.grants.xen.mem, tx.ma, NETIF_TX_SLOT);
-    this.rx = backRingInit(this.grants.xen.mem, rx.ma, NETIF_RX_SLOT);
+    this.tx = backRingInit(this.mem, tx.address, NETIF_TX_SLOT);
+    this.rx = backRingInit(this.mem, rx.address, NETIF_RX_SLOT);
     return null;
   }
 
@@ -133,7 +137,7 @@ export class Vif {
     this.rx = null;
     this.rxQueue.length = 0;
     this.evtchn.unbind(this.port);
-    for (const m of this.rings) this.grants.unmapGrant(m);
+    for (const m of this.rings) this.grants.unmap(m);
     this.rings = [];
   }
 
@@ -243,7 +247,8 @@ export class Vif {
       return;
     }
     let answered = false;
-    while (this.rxQueue.length > 0 && ringUnconsumedRequests(ring) > 0) {
+    // With no buffer posted, ask to be woken by the next one (rx_event), then look again.
+    while (this.rxQueue.length > 0 && ringFinalCheckForRequests(ring)) {
       const frame = this.rxQueue.shift()!;
       const slot = ringSlot(ring, ring.reqCons++);
       const id = ring.mem.read16(slot + NETIF_RX_REQUEST.id);
