@@ -171,6 +171,20 @@ export const GUESTS: readonly GuestInfo[] = [
     chapter: '08',
   },
   // xenlab: end xenstore-guests
+  // xenlab: region net-guests from 09
+  {
+    name: 'ping',
+    main: 'ping.asm',
+    description: 'ARPs for 10.0.0.2 on its vif, then sends count=N ICMP echo requests (book §9.2)',
+    chapter: '09',
+  },
+  {
+    name: 'pong',
+    main: 'pong.asm',
+    description: 'answers ARP and ICMP echo as 10.0.0.2 on its vif, count=N times',
+    chapter: '09',
+  },
+  // xenlab: end net-guests
 ];
 
 /** A guest that did not assemble: the assembler's messages, one per line. */

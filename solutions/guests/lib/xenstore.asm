@@ -214,6 +214,46 @@ xs_read:
   mov eax, XS_ERROR
   ret
 
+; xenlab: region xs-write from 09
+; xs_write: writes the NUL-terminated value at EDI to the node whose NUL-terminated path is at
+; ESI. The payload is the path, its NUL, then the value without one (xs_wire.h's XS_WRITE).
+; Returns 0 in EAX, or XS_ERROR (the error's name is in xs_reply). Clobbers ECX.
+xs_write:
+  push esi
+  push edi
+  push edx
+  mov edx, edi
+  mov edi, xs_payload
+.path:
+  lodsb
+  stosb
+  test al, al
+  jnz .path
+  mov esi, edx
+.value:
+  lodsb
+  test al, al
+  jz .send
+  stosb
+  jmp .value
+.send:
+  mov ecx, edi
+  sub ecx, xs_payload
+  mov esi, xs_payload
+  mov eax, XS_WRITE
+  call xs_request
+  pop edx
+  pop edi
+  pop esi
+  cmp eax, XS_WRITE
+  jne .error
+  xor eax, eax
+  ret
+.error:
+  mov eax, XS_ERROR
+  ret
+; xenlab: end xs-write
+
 section .data
 xs_ring: dd 0
 xs_port: dd 0
@@ -223,3 +263,6 @@ xs_header: resb XS_HEADER_SIZE
 xs_reply_header: resb XS_HEADER_SIZE
 xs_reply: resb XS_PAYLOAD_LIMIT + 1
 xs_event: resb XS_PAYLOAD_LIMIT + 1
+; xenlab: region xs-write-payload from 09
+xs_payload: resb XS_PAYLOAD_LIMIT
+; xenlab: end xs-write-payload

@@ -1,0 +1,407 @@
+; The network front end of a guest kernel: vif 0's two rings, its buffers granted to the back
+; end, the XenBus handshake, sending and receiving Ethernet frames: book §9.2.1–9.2.3; Xen
+; public/io/netif.h, docs/xen-abi.md §12.2; Mini-OS netfront.c (init_netfront, netfront_xmit).
+; xenlab: file from 09
+;
+; The kernel includes lib/head.asm, lib/time.asm, lib/evtchn.asm, lib/barrier.asm,
+; lib/gnttab.asm, lib/ring.asm and lib/xenstore.asm, and calls map_shared_info and evtchn_init
+; before netfront_init. Every page the back end touches is granted to it: the two ring pages
+; and the receive buffers writable, the transmit buffer read-only. One frame is in flight on the
+; tx ring at a time (netfront_send waits for its response); NF_RX_BUFFERS buffers are posted on
+; the rx ring, each put back as soon as its frame has been copied out.
+
+; public/io/netif.h: the slots and their fields (x86_32).
+NETIF_TX_gref                   equ 0
+NETIF_TX_offset                 equ 4
+NETIF_TX_flags                  equ 6
+NETIF_TX_id                     equ 8
+NETIF_TX_size                   equ 10
+NETIF_TX_RSP_status             equ 2
+NETIF_TX_SLOT                   equ 12
+NETIF_RX_id                     equ 0
+NETIF_RX_gref                   equ 4
+NETIF_RX_RSP_offset             equ 2
+NETIF_RX_RSP_status             equ 6
+NETIF_RX_SLOT                   equ 8
+NETIF_RSP_OKAY                  equ 0
+ETH_FRAME_LEN                   equ 1514
+
+XenbusStateConnected            equ 4
+XenbusStateClosing              equ 5
+
+NF_RX_BUFFERS                   equ 8
+; Grant refs: the first a guest may use, then one after the other.
+NF_TX_RING_REF                  equ GNTTAB_NR_RESERVED_ENTRIES
+NF_RX_RING_REF                  equ NF_TX_RING_REF + 1
+NF_TX_BUF_REF                   equ NF_TX_RING_REF + 2
+NF_RX_BUF_REF                   equ NF_TX_RING_REF + 3
+
+section .text
+
+; xenlab: region netfront-init from 09
+; netfront_init: reads vif 0's back end and MAC from XenStore, grants the rings and buffers,
+; allocates the event channel, posts the rx buffers, publishes ring refs and channel, says
+; Connected, and waits until the back end is Connected too. EAX = 0, or -1 (printed why).
+netfront_init:
+  pushad
+  call xs_init
+  mov esi, nf_key_backend_id
+  call xs_read
+  test eax, eax
+  jnz .no_device
+  mov esi, xs_reply
+  call nf_parse_dec
+  mov [nf_backend_id], eax
+  mov esi, nf_key_backend
+  call xs_read
+  test eax, eax
+  jnz .no_device
+  mov esi, xs_reply                     ; backend path + "/state", for the wait below
+  mov edi, nf_backend_state
+  call nf_strcpy
+  mov esi, nf_slash_state
+  call nf_strcpy
+  mov esi, nf_key_mac
+  call xs_read
+  test eax, eax
+  jnz .no_device
+  mov esi, xs_reply
+  call nf_parse_mac
+
+  ; The rings: initialised by us, the front end, then granted writable.
+  mov eax, nf_tx_page
+  mov ebx, nf_tx
+  mov ecx, NETIF_TX_SLOT
+  call ring_front_init
+  mov eax, nf_rx_page
+  mov ebx, nf_rx
+  mov ecx, NETIF_RX_SLOT
+  call ring_front_init
+  mov eax, nf_tx_page
+  mov ebx, NF_TX_RING_REF
+  xor esi, esi
+  call nf_grant
+  mov eax, nf_rx_page
+  mov ebx, NF_RX_RING_REF
+  call nf_grant
+  mov eax, nf_tx_buf
+  mov ebx, NF_TX_BUF_REF
+  mov esi, 1                            ; the back end only reads what we send
+  call nf_grant
+
+  ; Each rx buffer granted writable and posted: id i, gref NF_RX_BUF_REF + i.
+  xor edi, edi
+.post:
+  mov eax, edi
+  shl eax, 12
+  add eax, nf_rx_bufs
+  lea ebx, [NF_RX_BUF_REF + edi]
+  xor esi, esi
+  call nf_grant
+  mov eax, edi
+  call nf_post_rx
+  inc edi
+  cmp edi, NF_RX_BUFFERS
+  jb .post
+  mov ebx, nf_rx
+  call ring_push_requests_and_check_notify
+
+  mov eax, [nf_backend_id]
+  call evtchn_alloc_unbound
+  test eax, eax
+  js .failed
+  mov [nf_port], eax
+  mov dword [evtchn_handlers + eax * 4], nf_event
+
+  ; Publish, then say Connected (Mini-OS's order; the back end connects on seeing it).
+  mov esi, nf_key_tx_ring_ref
+  mov eax, NF_TX_RING_REF
+  call nf_write_dec
+  mov esi, nf_key_rx_ring_ref
+  mov eax, NF_RX_RING_REF
+  call nf_write_dec
+  mov esi, nf_key_event_channel
+  mov eax, [nf_port]
+  call nf_write_dec
+  mov esi, nf_key_rx_copy
+  mov eax, 1
+  call nf_write_dec
+  mov esi, nf_key_state
+  mov eax, XenbusStateConnected
+  call nf_write_dec
+
+.wait_backend:
+  mov esi, nf_backend_state
+  call xs_read
+  test eax, eax
+  jnz .failed
+  mov esi, xs_reply
+  call nf_parse_dec
+  cmp eax, XenbusStateConnected
+  je .connected
+  cmp eax, XenbusStateClosing
+  jae .failed
+  call yield
+  jmp .wait_backend
+.connected:
+  popad
+  xor eax, eax
+  ret
+.no_device:
+  mov esi, nf_no_device
+  call print
+  popad
+  mov eax, -1
+  ret
+.failed:
+  mov esi, nf_no_backend
+  call print
+  popad
+  mov eax, -1
+  ret
+; xenlab: end netfront-init
+
+; nf_grant: grants page EAX to the back end through ref EBX, read-only if ESI is not 0.
+nf_grant:
+  pushad
+  call virt_to_mfn
+  mov edx, eax
+  mov ecx, [nf_backend_id]
+  call gnttab_grant_access
+  popad
+  ret
+
+; nf_post_rx: puts rx buffer EAX (its id) on the rx ring, unpublished. Preserves registers.
+nf_post_rx:
+  pushad
+  mov edi, eax
+  mov ebx, nf_rx
+  mov eax, [ebx + FRONT_req_prod_pvt]
+  call ring_slot
+  mov [eax + NETIF_RX_id], di
+  add edi, NF_RX_BUF_REF
+  mov [eax + NETIF_RX_gref], edi
+  inc dword [ebx + FRONT_req_prod_pvt]
+  popad
+  ret
+
+; nf_event: the vif's event handler. The wake-up is all it brings: the rings say what happened.
+nf_event:
+  inc dword [nf_events]
+  ret
+
+; nf_notify: EVTCHNOP_send on the vif's port when EAX (a push's verdict) is not 0.
+nf_notify:
+  test eax, eax
+  jz .quiet
+  mov eax, [nf_port]
+  call evtchn_send
+.quiet:
+  ret
+
+; xenlab: region netfront-send from 09
+; netfront_send: sends the ECX-byte frame at ESI (at most ETH_FRAME_LEN) and waits for the back
+; end's answer. EAX = its NETIF_RSP_* status. Preserves every other register.
+netfront_send:
+  pushad
+  mov edi, nf_tx_buf
+  push ecx
+  rep movsb
+  pop ecx
+  mov ebx, nf_tx
+  mov eax, [ebx + FRONT_req_prod_pvt]
+  call ring_slot
+  mov dword [eax + NETIF_TX_gref], NF_TX_BUF_REF
+  mov word [eax + NETIF_TX_offset], 0
+  mov word [eax + NETIF_TX_flags], 0
+  mov edx, [nf_tx_id]
+  mov [eax + NETIF_TX_id], dx
+  mov [eax + NETIF_TX_size], cx
+  inc dword [nf_tx_id]
+  inc dword [ebx + FRONT_req_prod_pvt]
+  call ring_push_requests_and_check_notify
+  call nf_notify
+.wait:
+  call ring_final_check_for_responses
+  test eax, eax
+  jnz .answered
+  call block
+  jmp .wait
+.answered:
+  mov eax, [ebx + FRONT_rsp_cons]
+  call ring_slot
+  movsx eax, word [eax + NETIF_TX_RSP_status]
+  inc dword [ebx + FRONT_rsp_cons]
+  mov [esp + 28], eax                   ; pushad's EAX
+  popad
+  ret
+; xenlab: end netfront-send
+
+; xenlab: region netfront-receive from 09
+; netfront_receive: waits for the next frame and copies it to EDI (room for ETH_FRAME_LEN
+; bytes), then puts its buffer back on the rx ring. ECX = its length. A slot the back end
+; answered with an error carries no frame: its buffer goes back and the wait goes on.
+; Preserves every other register.
+netfront_receive:
+  pushad
+  mov dword [esp + 24], 0               ; pushad's ECX: no frame yet
+  mov ebx, nf_rx
+.wait:
+  call ring_final_check_for_responses
+  test eax, eax
+  jnz .take
+  call block
+  jmp .wait
+.take:
+  mov eax, [ebx + FRONT_rsp_cons]
+  call ring_slot
+  inc dword [ebx + FRONT_rsp_cons]
+  movzx edx, word [eax + NETIF_RX_id]
+  movzx esi, word [eax + NETIF_RX_RSP_offset]
+  movsx ecx, word [eax + NETIF_RX_RSP_status]
+  cmp edx, NF_RX_BUFFERS                ; an id we never posted: not ours to put back
+  jae .wait
+  test ecx, ecx
+  jle .repost                           ; NETIF_RSP_*: no frame in this one
+  cmp ecx, ETH_FRAME_LEN
+  ja .repost
+  mov eax, edx
+  shl eax, 12
+  lea esi, [nf_rx_bufs + eax + esi]
+  mov [esp + 24], ecx                   ; pushad's ECX
+  mov edi, [esp]                        ; pushad's EDI: the caller's buffer
+  rep movsb
+.repost:
+  mov eax, edx
+  call nf_post_rx
+  call ring_push_requests_and_check_notify
+  call nf_notify
+  mov eax, [esp + 24]
+  test eax, eax
+  jle .wait
+  popad
+  ret
+; xenlab: end netfront-receive
+
+; nf_write_dec: writes the decimal number EAX to the node at ESI, relative to the vif's
+; directory (device/vif/0/). Clobbers EAX, ECX, EDX, EDI.
+nf_write_dec:
+  push esi
+  mov edi, nf_path
+  push esi
+  mov esi, nf_vif_dir
+  call nf_strcpy
+  pop esi
+  call nf_strcpy
+  mov edi, nf_number
+  call nf_format_dec
+  mov esi, nf_path
+  mov edi, nf_number
+  call xs_write
+  pop esi
+  ret
+
+; nf_strcpy: copies the string at ESI to EDI with its NUL; EDI ends on the NUL, ESI past it.
+nf_strcpy:
+  lodsb
+  stosb
+  test al, al
+  jnz nf_strcpy
+  dec edi
+  ret
+
+; nf_format_dec: the decimal digits of EAX, NUL-terminated, at EDI. Clobbers EAX, ECX, EDX.
+nf_format_dec:
+  push edi
+  mov ecx, 10
+  push 0                                ; the end marker
+.digit:
+  xor edx, edx
+  div ecx
+  add edx, '0'
+  push edx
+  test eax, eax
+  jnz .digit
+.store:
+  pop eax
+  stosb
+  test al, al
+  jnz .store
+  pop edi
+  ret
+
+; nf_parse_dec: EAX = the decimal number at ESI. Clobbers ECX, ESI.
+nf_parse_dec:
+  xor eax, eax
+.digit:
+  movzx ecx, byte [esi]
+  sub ecx, '0'
+  cmp ecx, 9
+  ja .end
+  imul eax, eax, 10
+  add eax, ecx
+  inc esi
+  jmp .digit
+.end:
+  ret
+
+; nf_parse_mac: the six bytes of "xx:xx:xx:xx:xx:xx" at ESI into nf_mac. Clobbers EAX, ECX,
+; EDX, EDI, ESI.
+nf_parse_mac:
+  mov edi, nf_mac
+  mov edx, 6
+.byte:
+  call nf_hex_digit
+  shl eax, 4
+  mov ecx, eax
+  call nf_hex_digit
+  or eax, ecx
+  stosb
+  inc esi                               ; the colon
+  dec edx
+  jnz .byte
+  ret
+
+; nf_hex_digit: EAX = the value of the hex digit at ESI; ESI advances.
+nf_hex_digit:
+  movzx eax, byte [esi]
+  inc esi
+  or al, 0x20                           ; lower case
+  sub al, '0'
+  cmp al, 9
+  jbe .done
+  sub al, 'a' - '0' - 10
+.done:
+  ret
+
+section .data
+nf_vif_dir:           db "device/vif/0/", 0
+nf_key_backend_id:    db "device/vif/0/backend-id", 0
+nf_key_backend:       db "device/vif/0/backend", 0
+nf_key_mac:           db "device/vif/0/mac", 0
+nf_key_tx_ring_ref:   db "tx-ring-ref", 0
+nf_key_rx_ring_ref:   db "rx-ring-ref", 0
+nf_key_event_channel: db "event-channel", 0
+nf_key_rx_copy:       db "request-rx-copy", 0
+nf_key_state:         db "state", 0
+nf_slash_state:       db "/state", 0
+nf_no_device:         db "netfront: no vif 0 in XenStore", 13, 10, 0
+nf_no_backend:        db "netfront: the back end did not connect", 13, 10, 0
+nf_backend_id:        dd 0
+nf_port:              dd 0
+nf_tx_id:             dd 0
+nf_events:            dd 0
+
+section .bss
+; The vif's MAC address, from XenStore.
+nf_mac:           resb 6
+nf_tx:            resb FRONT_size
+nf_rx:            resb FRONT_size
+nf_path:          resb 64
+nf_number:        resb 12
+nf_backend_state: resb XS_PAYLOAD_LIMIT + 8
+alignb 4096
+nf_tx_page:       resb 4096
+nf_rx_page:       resb 4096
+nf_tx_buf:        resb 4096
+nf_rx_bufs:       resb 4096 * NF_RX_BUFFERS
