@@ -19,12 +19,18 @@ PEER_IP   equ 0x0200000a         ; 10.0.0.2
 ECHO_ID   equ 0x2109
 DATA_LEN  equ 56                 ; ping(8)'s default: 64 bytes of ICMP
 ECHO_LEN  equ ICMP_data + DATA_LEN
+ARP_RETRY equ 2000000            ; ns: ask again after 2 ms of virtual time without an answer
 
 section .text
 ; xenlab: region ping-main from 09
 main:
   call map_shared_info
   call evtchn_init
+  mov eax, VIRQ_TIMER
+  call evtchn_bind_virq
+  test eax, eax
+  js .done
+  mov dword [evtchn_handlers + eax * 4], timer_tick
   call netfront_init
   test eax, eax
   jnz .done
@@ -58,8 +64,8 @@ main:
   ret
 ; xenlab: end ping-main
 
-; resolve_peer: broadcasts "who has PEER_IP?" and waits for the answer; the peer's MAC goes to
-; peer_mac.
+; resolve_peer: broadcasts "who has PEER_IP?" and waits for the answer, asking again every
+; ARP_RETRY ns (the peer may not be on the segment yet); the peer's MAC goes to peer_mac.
 resolve_peer:
   mov edi, frame_out
   mov ecx, ETH_ZLEN
@@ -91,18 +97,36 @@ resolve_peer:
   call print_ip
   mov esi, crlf
   call print
+.ask:
   mov esi, frame_out
   mov ecx, ETH_ZLEN
   call netfront_send
+  mov dword [timer_fired], 0
+  call get_system_time
+  add eax, ARP_RETRY
+  adc edx, 0
+  mov ebx, eax
+  mov ecx, edx
+  HYPERCALL __HYPERVISOR_set_timer_op
 .wait:
   mov edi, frame_in
-  call netfront_receive
+  call netfront_poll
+  test ecx, ecx
+  jnz .frame
+  cmp dword [timer_fired], 0
+  jne .ask
+  call block
+  jmp .wait
+.frame:
   cmp word [frame_in + ETH_type], ETHERTYPE_ARP_BE
   jne .wait
   cmp word [frame_in + ARP_oper], ARP_REPLY_BE
   jne .wait
   cmp dword [frame_in + ARP_spa], PEER_IP
   jne .wait
+  xor ebx, ebx                             ; no more asking: the timer is cancelled
+  xor ecx, ecx
+  HYPERCALL __HYPERVISOR_set_timer_op
   mov esi, frame_in + ARP_sha
   mov edi, peer_mac
   movsd
@@ -117,6 +141,11 @@ resolve_peer:
   call print_mac
   mov esi, crlf
   call print
+  ret
+
+; timer_tick: the VIRQ_TIMER handler: the ARP request's time is up.
+timer_tick:
+  mov dword [timer_fired], 1
   ret
 
 ; echo: sends echo request number [sent] and waits for its reply.
@@ -252,6 +281,7 @@ peer_ip:       dd PEER_IP
 count:         dd 0
 sent:          dd 0
 received:      dd 0
+timer_fired:   dd 0
 
 section .bss
 peer_mac:  resb 8

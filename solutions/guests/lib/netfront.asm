@@ -238,21 +238,19 @@ netfront_send:
 ; xenlab: end netfront-send
 
 ; xenlab: region netfront-receive from 09
-; netfront_receive: waits for the next frame and copies it to EDI (room for ETH_FRAME_LEN
-; bytes), then puts its buffer back on the rx ring. ECX = its length. A slot the back end
-; answered with an error carries no frame: its buffer goes back and the wait goes on.
+; netfront_poll: if a frame has arrived, copies it to EDI (room for ETH_FRAME_LEN bytes) and
+; puts its buffer back on the rx ring; ECX = its length, or 0 when nothing has arrived — and
+; then the back end has been asked for an event with the next one, so the caller may block.
+; A slot the back end answered with an error carries no frame: its buffer just goes back.
 ; Preserves every other register.
-netfront_receive:
+netfront_poll:
   pushad
   mov dword [esp + 24], 0               ; pushad's ECX: no frame yet
   mov ebx, nf_rx
-.wait:
+.look:
   call ring_final_check_for_responses
   test eax, eax
-  jnz .take
-  call block
-  jmp .wait
-.take:
+  jz .out
   mov eax, [ebx + FRONT_rsp_cons]
   call ring_slot
   inc dword [ebx + FRONT_rsp_cons]
@@ -260,7 +258,7 @@ netfront_receive:
   movzx esi, word [eax + NETIF_RX_RSP_offset]
   movsx ecx, word [eax + NETIF_RX_RSP_status]
   cmp edx, NF_RX_BUFFERS                ; an id we never posted: not ours to put back
-  jae .wait
+  jae .look
   test ecx, ecx
   jle .repost                           ; NETIF_RSP_*: no frame in this one
   cmp ecx, ETH_FRAME_LEN
@@ -268,7 +266,7 @@ netfront_receive:
   mov eax, edx
   shl eax, 12
   lea esi, [nf_rx_bufs + eax + esi]
-  mov [esp + 24], ecx                   ; pushad's ECX
+  mov [esp + 24], ecx
   mov edi, [esp]                        ; pushad's EDI: the caller's buffer
   rep movsb
 .repost:
@@ -276,10 +274,20 @@ netfront_receive:
   call nf_post_rx
   call ring_push_requests_and_check_notify
   call nf_notify
-  mov eax, [esp + 24]
-  test eax, eax
-  jle .wait
+  cmp dword [esp + 24], 0
+  je .look
+.out:
   popad
+  ret
+
+; netfront_receive: netfront_poll until a frame comes, blocking in between. ECX = its length.
+netfront_receive:
+  call netfront_poll
+  test ecx, ecx
+  jnz .got
+  call block
+  jmp netfront_receive
+.got:
   ret
 ; xenlab: end netfront-receive
 
@@ -287,14 +295,14 @@ netfront_receive:
 ; directory (device/vif/0/). Clobbers EAX, ECX, EDX, EDI.
 nf_write_dec:
   push esi
+  mov edi, nf_number
+  call nf_format_dec
   mov edi, nf_path
   push esi
   mov esi, nf_vif_dir
   call nf_strcpy
   pop esi
   call nf_strcpy
-  mov edi, nf_number
-  call nf_format_dec
   mov esi, nf_path
   mov edi, nf_number
   call xs_write
