@@ -14,7 +14,7 @@
 
 import type { PhysMemory } from '../../sim/host.ts';
 import { PAGE_SIZE } from '../../sim/host.ts';
-import { SRING } from '../xen/abi.ts';
+import { GNTST_okay, SRING } from '../xen/abi.ts';
 import type { Xen } from '../xen/xen.ts';
 import { type EvtchnDevice, evtchnDevice } from './evtchn.ts';
 import { type GrantOps, grantOps, type MappedGrant } from './grant-ops.ts';
@@ -233,11 +233,9 @@ export class Vif {
   }
   // xenlab: end netback-tx
 
-  // xenlab: region netback-rx from 09
   /**
-   * xenvif_rx_action: while frames wait and the guest has posted buffers, each frame is copied
-   * into the next buffer and answered in that request's slot: {id, offset 0, flags 0, status =
-   * the frame's length}, or NETIF_RSP_ERROR when the copy failed (the frame is lost).
+   * xenvif_rx_action: while frames wait and the guest has posted buffers, each frame goes into
+   * the next buffer (netbackRxOne); the responses are published together.
    */
   private rxAction(): void {
     const ring = this.rx;
@@ -247,31 +245,14 @@ export class Vif {
       return;
     }
     let answered = false;
-    // With no buffer posted, ask to be woken by the next one (rx_event), then look again.
+    // With no buffer posted, ask to be woken by the next one (req_event), then look again.
     while (this.rxQueue.length > 0 && ringFinalCheckForRequests(ring)) {
-      const frame = this.rxQueue.shift()!;
-      const slot = ringSlot(ring, ring.reqCons++);
-      const id = ring.mem.read16(slot + NETIF_RX_REQUEST.id);
-      const gref = ring.mem.read32(slot + NETIF_RX_REQUEST.gref) >>> 0;
-      // xenlab: exercise 09-netback-rx
-      const status = this.grants.copyTo(this.domid, gref, 0, frame);
-      const out = ringSlot(ring, ring.rspProdPvt++);
-      ring.mem.write16(out + NETIF_RX_RESPONSE.id, id);
-      ring.mem.write16(out + NETIF_RX_RESPONSE.offset, 0);
-      ring.mem.write16(out + NETIF_RX_RESPONSE.flags, 0);
-      const ok = status === 0;
-      ring.mem.write16(
-        out + NETIF_RX_RESPONSE.status,
-        ok ? frame.length : NETIF_RSP_ERROR & 0xffff,
-      );
-      // xenlab: end 09-netback-rx
-      if (ok) this.stats.rxFrames++;
+      if (netbackRxOne(this.grants, this.domid, ring, this.rxQueue.shift()!)) this.stats.rxFrames++;
       else this.stats.rxErrors++;
       answered = true;
     }
     if (answered && ringPushResponsesAndCheckNotify(ring)) this.evtchn.notify(this.port);
   }
-  // xenlab: end netback-rx
 
   /** The front end broke the ring: the vif goes, as xenvif_fatal_tx_err disables it. */
   private fail(why: string): void {
@@ -279,6 +260,44 @@ export class Vif {
     this.disconnect();
   }
 }
+
+/** How netback moves bytes into a guest's granted page (grant-ops.ts, through Xen). */
+export interface GrantCopyTo {
+  /** GNTTABOP_copy of `bytes` into grant `ref` of `domid` at `offset`; the GNTST_* status. */
+  copyTo(domid: number, ref: number, offset: number, bytes: Uint8Array): number;
+}
+
+// xenlab: region netback-rx from 09
+/**
+ * The receive path for one frame: take the guest's next rx request {id, gref} (at req_cons),
+ * copy the frame into that granted page at offset 0 with one grant copy — Xen checks the grant:
+ * the guest's, for domain 0, writable — and answer in the next response slot {id, offset 0,
+ * flags 0, status}: the frame's length, or NETIF_RSP_ERROR when the copy was refused (the frame
+ * is lost; the buffer goes back to the guest unused). True when the frame reached the guest.
+ */
+export function netbackRxOne(
+  grants: GrantCopyTo,
+  domid: number,
+  ring: BackRing,
+  frame: Uint8Array,
+): boolean {
+  // xenlab: exercise 09-netback-rx
+  const slot = ringSlot(ring, ring.reqCons++);
+  const id = ring.mem.read16(slot + NETIF_RX_REQUEST.id);
+  const gref = ring.mem.read32(slot + NETIF_RX_REQUEST.gref) >>> 0;
+  const copied = grants.copyTo(domid, gref, 0, frame) === GNTST_okay;
+  const out = ringSlot(ring, ring.rspProdPvt++);
+  ring.mem.write16(out + NETIF_RX_RESPONSE.id, id);
+  ring.mem.write16(out + NETIF_RX_RESPONSE.offset, 0);
+  ring.mem.write16(out + NETIF_RX_RESPONSE.flags, 0);
+  ring.mem.write16(
+    out + NETIF_RX_RESPONSE.status,
+    copied ? frame.length : NETIF_RSP_ERROR & 0xffff,
+  );
+  return copied;
+  // xenlab: end 09-netback-rx
+}
+// xenlab: end netback-rx
 
 /** The tx request in slot `index` of the ring. */
 function readTxRequest(ring: BackRing, index: number): TxRequest {
