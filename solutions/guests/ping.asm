@@ -11,6 +11,7 @@
 %include "lib/gnttab.asm"
 %include "lib/ring.asm"
 %include "lib/xenstore.asm"
+%include "lib/xenbus.asm"
 %include "lib/netfront.asm"
 %include "lib/inet.asm"
 
@@ -26,6 +27,7 @@ section .text
 main:
   call map_shared_info
   call evtchn_init
+  call xs_init
   mov eax, VIRQ_TIMER
   call evtchn_bind_virq
   test eax, eax

@@ -10,6 +10,7 @@
 %include "lib/gnttab.asm"
 %include "lib/ring.asm"
 %include "lib/xenstore.asm"
+%include "lib/xenbus.asm"
 %include "lib/netfront.asm"
 %include "lib/inet.asm"
 
@@ -19,6 +20,7 @@ section .text
 main:
   call map_shared_info
   call evtchn_init
+  call xs_init
   call netfront_init
   test eax, eax
   jnz .done

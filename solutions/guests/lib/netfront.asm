@@ -4,8 +4,8 @@
 ; xenlab: file from 09
 ;
 ; The kernel includes lib/head.asm, lib/time.asm, lib/evtchn.asm, lib/barrier.asm,
-; lib/gnttab.asm, lib/ring.asm and lib/xenstore.asm, and calls map_shared_info and evtchn_init
-; before netfront_init. Every page the back end touches is granted to it: the two ring pages
+; lib/gnttab.asm, lib/ring.asm, lib/xenstore.asm and lib/xenbus.asm, and calls map_shared_info,
+; evtchn_init and xs_init before netfront_init. Every page the back end touches is granted to it: the two ring pages
 ; and the receive buffers writable, the transmit buffer read-only. One frame is in flight on the
 ; tx ring at a time (netfront_send waits for its response); NF_RX_BUFFERS buffers are posted on
 ; the rx ring, each put back as soon as its frame has been copied out.
@@ -26,9 +26,6 @@ NETIF_RX_SLOT                   equ 8
 NETIF_RSP_OKAY                  equ 0
 ETH_FRAME_LEN                   equ 1514
 
-XenbusStateConnected            equ 4
-XenbusStateClosing              equ 5
-
 NF_RX_BUFFERS                   equ 8
 ; Grant refs: the first a guest may use, then one after the other.
 NF_TX_RING_REF                  equ GNTTAB_NR_RESERVED_ENTRIES
@@ -39,29 +36,21 @@ NF_RX_BUF_REF                   equ NF_TX_RING_REF + 3
 section .text
 
 ; xenlab: region netfront-init from 09
-; netfront_init: reads vif 0's back end and MAC from XenStore, grants the rings and buffers,
-; allocates the event channel, posts the rx buffers, publishes ring refs and channel, says
-; Connected, and waits until the back end is Connected too. EAX = 0, or -1 (printed why).
+; netfront_init: finds the first vif and its back end (lib/xenbus.asm), reads its MAC, grants
+; the rings and buffers, allocates the event channel, posts the rx buffers, publishes the ring
+; refs and the channel, says Connected (Mini-OS's order: the back end connects on seeing it) and
+; waits until the back end is Connected too. EAX = 0, or -1 (the reason printed).
 netfront_init:
   pushad
-  call xs_init
-  mov esi, nf_key_backend_id
-  call xs_read
+  mov esi, nf_class_vif
+  call xenbus_find_device
+  cmp eax, -1
+  je .no_device
+  call xenbus_read_backend
   test eax, eax
   jnz .no_device
-  mov esi, xs_reply
-  call nf_parse_dec
-  mov [nf_backend_id], eax
-  mov esi, nf_key_backend
-  call xs_read
-  test eax, eax
-  jnz .no_device
-  mov esi, xs_reply                     ; backend path + "/state", for the wait below
-  mov edi, nf_backend_state
-  call nf_strcpy
-  mov esi, nf_slash_state
-  call nf_strcpy
   mov esi, nf_key_mac
+  call xb_front_key
   call xs_read
   test eax, eax
   jnz .no_device
@@ -106,44 +95,42 @@ netfront_init:
   mov ebx, nf_rx
   call ring_push_requests_and_check_notify
 
-  mov eax, [nf_backend_id]
+  mov eax, [xb_backend_id]
   call evtchn_alloc_unbound
   test eax, eax
   js .failed
   mov [nf_port], eax
   mov dword [evtchn_handlers + eax * 4], nf_event
 
-  ; Publish, then say Connected (Mini-OS's order; the back end connects on seeing it).
+  ; What the back end reads, then the state that tells it to.
   mov esi, nf_key_tx_ring_ref
   mov eax, NF_TX_RING_REF
-  call nf_write_dec
-  mov esi, nf_key_rx_ring_ref
-  mov eax, NF_RX_RING_REF
-  call nf_write_dec
-  mov esi, nf_key_event_channel
-  mov eax, [nf_port]
-  call nf_write_dec
-  mov esi, nf_key_rx_copy
-  mov eax, 1
-  call nf_write_dec
-  mov esi, nf_key_state
-  mov eax, XenbusStateConnected
-  call nf_write_dec
-
-.wait_backend:
-  mov esi, nf_backend_state
-  call xs_read
+  call nf_write_number
   test eax, eax
   jnz .failed
-  mov esi, xs_reply
-  call nf_parse_dec
+  mov esi, nf_key_rx_ring_ref
+  mov eax, NF_RX_RING_REF
+  call nf_write_number
+  test eax, eax
+  jnz .failed
+  mov esi, nf_key_event_channel
+  mov eax, [nf_port]
+  call nf_write_number
+  test eax, eax
+  jnz .failed
+  mov esi, nf_key_rx_copy
+  mov eax, 1
+  call nf_write_number
+  test eax, eax
+  jnz .failed
+  mov eax, XenbusStateConnected
+  call xenbus_switch_state
+  test eax, eax
+  jnz .failed
+  mov eax, XenbusStateConnected
+  call xenbus_wait_backend_state
   cmp eax, XenbusStateConnected
-  je .connected
-  cmp eax, XenbusStateClosing
-  jae .failed
-  call yield
-  jmp .wait_backend
-.connected:
+  jne .failed
   popad
   xor eax, eax
   ret
@@ -166,7 +153,7 @@ nf_grant:
   pushad
   call virt_to_mfn
   mov edx, eax
-  mov ecx, [nf_backend_id]
+  mov ecx, [xb_backend_id]
   call gnttab_grant_access
   popad
   ret
@@ -291,67 +278,11 @@ netfront_receive:
   ret
 ; xenlab: end netfront-receive
 
-; nf_write_dec: writes the decimal number EAX to the node at ESI, relative to the vif's
-; directory (device/vif/0/). Clobbers EAX, ECX, EDX, EDI.
-nf_write_dec:
-  push esi
-  mov edi, nf_number
-  call nf_format_dec
-  mov edi, nf_path
-  push esi
-  mov esi, nf_vif_dir
-  call nf_strcpy
-  pop esi
-  call nf_strcpy
-  mov esi, nf_path
-  mov edi, nf_number
-  call xs_write
-  pop esi
-  ret
-
-; nf_strcpy: copies the string at ESI to EDI with its NUL; EDI ends on the NUL, ESI past it.
-nf_strcpy:
-  lodsb
-  stosb
-  test al, al
-  jnz nf_strcpy
-  dec edi
-  ret
-
-; nf_format_dec: the decimal digits of EAX, NUL-terminated, at EDI. Clobbers EAX, ECX, EDX.
-nf_format_dec:
-  push edi
-  mov ecx, 10
-  push 0                                ; the end marker
-.digit:
-  xor edx, edx
-  div ecx
-  add edx, '0'
-  push edx
-  test eax, eax
-  jnz .digit
-.store:
-  pop eax
-  stosb
-  test al, al
-  jnz .store
-  pop edi
-  ret
-
-; nf_parse_dec: EAX = the decimal number at ESI. Clobbers ECX, ESI.
-nf_parse_dec:
-  xor eax, eax
-.digit:
-  movzx ecx, byte [esi]
-  sub ecx, '0'
-  cmp ecx, 9
-  ja .end
-  imul eax, eax, 10
-  add eax, ecx
-  inc esi
-  jmp .digit
-.end:
-  ret
+; nf_write_number: writes EAX in decimal to key ESI of the vif's directory. EAX = 0, or
+; XS_ERROR. Clobbers ECX, EDX, ESI.
+nf_write_number:
+  call xb_front_key
+  jmp xs_write_number
 
 ; nf_parse_mac: the six bytes of "xx:xx:xx:xx:xx:xx" at ESI into nf_mac. Clobbers EAX, ECX,
 ; EDX, EDI, ESI.
@@ -383,19 +314,14 @@ nf_hex_digit:
   ret
 
 section .data
-nf_vif_dir:           db "device/vif/0/", 0
-nf_key_backend_id:    db "device/vif/0/backend-id", 0
-nf_key_backend:       db "device/vif/0/backend", 0
-nf_key_mac:           db "device/vif/0/mac", 0
+nf_class_vif:         db "device/vif", 0
+nf_key_mac:           db "mac", 0
 nf_key_tx_ring_ref:   db "tx-ring-ref", 0
 nf_key_rx_ring_ref:   db "rx-ring-ref", 0
 nf_key_event_channel: db "event-channel", 0
 nf_key_rx_copy:       db "request-rx-copy", 0
-nf_key_state:         db "state", 0
-nf_slash_state:       db "/state", 0
 nf_no_device:         db "netfront: no vif 0 in XenStore", 13, 10, 0
 nf_no_backend:        db "netfront: the back end did not connect", 13, 10, 0
-nf_backend_id:        dd 0
 nf_port:              dd 0
 nf_tx_id:             dd 0
 nf_events:            dd 0
@@ -405,9 +331,6 @@ section .bss
 nf_mac:           resb 6
 nf_tx:            resb FRONT_size
 nf_rx:            resb FRONT_size
-nf_path:          resb 64
-nf_number:        resb 12
-nf_backend_state: resb XS_PAYLOAD_LIMIT + 8
 alignb 4096
 nf_tx_page:       resb 4096
 nf_rx_page:       resb 4096
