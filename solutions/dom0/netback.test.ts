@@ -2,12 +2,13 @@
 // table and ring pages: what crosses, what is refused, and that a bad request harms nobody.
 // xenlab: file from 09
 import { describe, expect, it } from 'vitest';
-import { PAGE_SIZE, PhysMemory } from '../../sim/host.ts';
+import { PAGE_SIZE, PhysMemory, Prng } from '../../sim/host.ts';
 import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import { buildGuest } from '../guests/index.ts';
 import { GTF_permit_access, GTF_readonly, SRING } from '../xen/abi.ts';
 import type { Domain } from '../xen/domain.ts';
 import { Xen } from '../xen/xen.ts';
+import { Bridge } from './bridge.ts';
 import { mapGrantTable } from './grant-table-setup.ts';
 import { RX_QUEUE_LIMIT, Vif } from './netback.ts';
 import {
@@ -267,5 +268,74 @@ describe('netback', () => {
     const why = vif.connect({ txRingRef: 300, rxRingRef: RX_RING_REF, eventChannel: 1 });
     expect(why).toMatch(/^tx-ring-ref 300: GNTST -/);
     expect(vif.connected).toBe(false);
+  });
+
+  it('a seeded mix of frames among four guests on a bridge: each arrives whole, only where it should', () => {
+    const rng = new Prng(921);
+    const xen = new Xen(new PhysMemory(96 << 20));
+    const ts = new Toolstack(xen);
+    const image = buildGuest('hello.asm', asmSourcesUnder(GUESTS));
+    const bridge = new Bridge();
+    const guests = Array.from({ length: 4 }, (_, i) => {
+      const d = ts.create(image, { name: `g${i}`, memoryMiB: 8, cmdline: '' });
+      const front = new TsFront(ts, d);
+      const txBuf = front.page(TX_BUF_REF, true);
+      const rxBufs = [0, 1, 2, 3].map((b) => front.page(RX_BUF_REF + b));
+      for (let b = 0; b < rxBufs.length; b++) front.post(b, RX_BUF_REF + b);
+      front.push();
+      const vif = new Vif(xen, d.domid, 0);
+      expect(
+        vif.connect({ txRingRef: TX_RING_REF, rxRingRef: RX_RING_REF, eventChannel: front.port }),
+      ).toBeNull();
+      vif.output = (from, frame) => bridge.input(from, frame);
+      bridge.addPort(vif);
+      const mac = [0x00, 0x16, 0x3e, 0, d.domid, 0];
+      return {
+        d,
+        front,
+        vif,
+        txBuf,
+        rxBufs,
+        mac,
+        got: [] as Uint8Array[],
+        want: [] as Uint8Array[],
+      };
+    });
+    const learned = new Set<number>();
+    for (let n = 0; n < 200; n++) {
+      const from = rng.below(4);
+      const to = rng.below(5); // 4: broadcast
+      const src = guests[from]!;
+      const dst = to === 4 ? [255, 255, 255, 255, 255, 255] : guests[to]!.mac;
+      const length = 60 + rng.below(1455);
+      const frame = Uint8Array.from({ length }, (_, i) =>
+        i < 6 ? dst[i]! : i < 12 ? src.mac[i - 6]! : rng.below(256),
+      );
+      // Where it must go: the bridge learns the source first, then sends the frame to every
+      // other guest for a broadcast or an address not yet learned, else to its owner only.
+      learned.add(from);
+      guests.forEach((g, i) => {
+        if (i === from) return;
+        if (to === 4 || to === i || !learned.has(to)) g.want.push(frame);
+      });
+      xen.mem.writeBytes(src.txBuf, frame);
+      src.front.send({ gref: TX_BUF_REF, offset: 0, size: length, id: n });
+      src.front.push();
+      src.vif.interrupt();
+      expect(src.front.txResponses()).toEqual([[n, NETIF_RSP_OKAY]]);
+      // Each guest takes what arrived and lends the buffers again.
+      for (const g of guests) {
+        for (const [id, offset, , status] of g.front.rxResponses()) {
+          g.got.push(xen.mem.readBytes(g.rxBufs[id]! + offset, status));
+          g.front.post(id, RX_BUF_REF + id);
+        }
+        g.front.push();
+        g.vif.interrupt();
+      }
+    }
+    for (const g of guests) {
+      expect(g.got.length, `guest d${g.d.domid}`).toBe(g.want.length);
+      expect(g.got).toEqual(g.want);
+    }
   });
 });
