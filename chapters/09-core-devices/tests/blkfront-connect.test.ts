@@ -63,7 +63,17 @@ function boot(label: string, main = 'disk.asm', cmdline = '') {
   };
   ts.start(d);
   const run = runDomains(xen, FUEL);
-  return { xen, ts, d, fe, sectors, changes, backendStates, run, lines: ts.console(d).split('\r\n') };
+  return {
+    xen,
+    ts,
+    d,
+    fe,
+    sectors,
+    changes,
+    backendStates,
+    run,
+    lines: ts.console(d).split('\r\n'),
+  };
 }
 
 describe('09-blkfront-connect', () => {

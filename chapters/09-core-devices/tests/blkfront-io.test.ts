@@ -27,7 +27,11 @@ function boot(main: string, disk: MemoryDisk, cmdline = '') {
   ts.start(d);
   runDomains(xen, FUEL);
   const lines = ts.console(d).split('\r\n');
-  return { xen, lines, why: `the guest's console:\n${lines.join('\n')}\n${xen.logLines.join('\n')}` };
+  return {
+    xen,
+    lines,
+    why: `the guest's console:\n${lines.join('\n')}\n${xen.logLines.join('\n')}`,
+  };
 }
 
 /** blkmix's steps replayed on a model disk: the console it should print, the disk after. */
@@ -70,14 +74,17 @@ describe('09-blkfront-io', () => {
     const disk = new MemoryDisk(image);
     const { lines, why } = boot('disk.asm', disk);
     expect(lines[1], why).toBe('disk: sector 0: OEM XENLAB  , signature 0xaa55');
-    expect(lines[2], why).toMatch(new RegExp(`^disk: HELLO.TXT at sector \\d+: ${text}disk: wrote`));
+    expect(lines[2], why).toMatch(
+      new RegExp(`^disk: HELLO.TXT at sector \\d+: ${text}disk: wrote`),
+    );
     expect(lines[2], why).toMatch(/wrote sector 2047, read it back: same$/);
     expect(lines[3], why).toBe('disk: closed');
     const last = disk.bytes.subarray(2047 * SECTOR);
     expect(new DataView(last.buffer, last.byteOffset).getUint32(0, true), 'on the disk').toBe(2047);
-    expect(last.subarray(4).every((b) => b === 0x5a), 'the whole sector reached the disk').toBe(
-      true,
-    );
+    expect(
+      last.subarray(4).every((b) => b === 0x5a),
+      'the whole sector reached the disk',
+    ).toBe(true);
   });
 
   for (const label of ['a', 'b', 'c']) {
@@ -92,8 +99,9 @@ describe('09-blkfront-io', () => {
       const want = model(seed, ops, start);
       expect(lines, why).toEqual(want.lines);
       const differs = want.bytes.findIndex((b, i) => disk.bytes[i] !== b);
-      expect(differs === -1 ? null : `first difference in sector ${Math.floor(differs / SECTOR)}`)
-        .toBeNull();
+      expect(
+        differs === -1 ? null : `first difference in sector ${Math.floor(differs / SECTOR)}`,
+      ).toBeNull();
     });
   }
 });
