@@ -7,7 +7,7 @@ import { SHUTDOWN_reboot } from '../xen/abi.ts';
 import { minimalKernel } from '../xen/testing/boot.ts';
 import { Xen } from '../xen/xen.ts';
 import { Toolstack } from './toolstack.ts';
-import { PowerState, powerState, VmError, Vms } from './vms.ts';
+import { checkPowerState, PowerState, powerState, VmError, Vms } from './vms.ts';
 
 const guests = asmSourcesUnder(`${import.meta.dirname}/../guests`);
 const spin = minimalKernel([0xeb, 0xfe]);
@@ -127,5 +127,35 @@ describe('VMs of the toolstack (book §11.7)', () => {
     const vm = vms.define(config('junk', new Uint8Array(64)));
     expect(refusal(() => vms.start(vm))[0]).toBe('BOOTLOADER_FAILED');
     expect(powerState(vm)).toBe(PowerState.Halted);
+  });
+
+  it('checks power states before any operation: every state against every allowed set', () => {
+    const vms = machine();
+    const vm = vms.define(config('spin', spin));
+    const states: [PowerState, () => void][] = [
+      [PowerState.Halted, () => {}],
+      [PowerState.Running, () => vms.start(vm)],
+      [PowerState.Paused, () => vms.pause(vm)],
+    ];
+    for (const [state, reach] of states) {
+      reach();
+      expect(powerState(vm)).toBe(state);
+      for (const allowed of [
+        [PowerState.Halted],
+        [PowerState.Running, PowerState.Paused],
+        [PowerState.Paused],
+      ]) {
+        const check = () => checkPowerState(vm, allowed);
+        if (allowed.includes(state)) expect(check).not.toThrow();
+        else
+          expect(refusal(check)).toEqual([
+            'VM_BAD_POWER_STATE',
+            [vm.uuid, allowed[0]!.toLowerCase(), state.toLowerCase()],
+          ]);
+      }
+    }
+    expect(refusal(() => checkPowerState(vms.all[0]!, [PowerState.Running]))[0]).toBe(
+      'OPERATION_NOT_ALLOWED',
+    );
   });
 });
