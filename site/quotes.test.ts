@@ -222,6 +222,10 @@ describe('figures', () => {
     expect(html).toContain('GNTTABOP_map_grant_ref = 0');
     expect(html).toContain('“grant ended”');
     expect(render('<<< figure:page-walk\n')).toMatch(/L3\[\d+\] = [0-9a-f]{8}:[0-9a-f]{8}/);
+    const life = render('<<< figure:blk-request-life\n');
+    expect(life).toContain('operation READ, id 0, sector_number 0, nr_segments 1');
+    expect(life).toContain('grant_table_op(cmd=GNTTABOP_copy, uop=0x400000, count=1) = 0');
+    expect(life).toContain('status 0 (BLKIF_RSP_OKAY)');
     expect(() => render('<<< figure:nothing\n')).toThrow(/README\.md:1: no figure "nothing"/);
   });
 });
