@@ -226,6 +226,10 @@ describe('figures', () => {
     expect(life).toContain('operation READ, id 0, sector_number 0, nr_segments 1');
     expect(life).toContain('grant_table_op(cmd=GNTTABOP_copy, uop=0x400000, count=1) = 0');
     expect(life).toContain('status 0 (BLKIF_RSP_OKAY)');
+    const trace = render('<<< figure:packet-trace\n');
+    expect(trace).toContain('ARP who-has 10.0.0.2 tell 10.0.0.1');
+    expect(trace).toContain('ARP 10.0.0.2 is-at 00:16:3e:00:02:00');
+    expect(trace).toContain('10.0.0.2 &#62; 10.0.0.1: ICMP echo reply, seq 3');
     expect(() => render('<<< figure:nothing\n')).toThrow(/README\.md:1: no figure "nothing"/);
   });
 });
