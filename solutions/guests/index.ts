@@ -201,6 +201,15 @@ export const GUESTS: readonly GuestInfo[] = [
     cmdline: 'seed=1 ops=20',
   },
   // xenlab: end disk-guests
+  // xenlab: region display-guests from 10
+  {
+    name: 'fb',
+    main: 'fb.asm',
+    description:
+      'draws shapes and text on its virtual framebuffer, then reads keys until Q (book §10.2)',
+    chapter: '10',
+  },
+  // xenlab: end display-guests
 ];
 
 /** A guest that did not assemble: the assembler's messages, one per line. */
