@@ -19,7 +19,11 @@ import { XsClient } from './xenstored/client.ts';
 import type { Xenstored } from './xenstored/xenstored.ts';
 
 /** A front end's key as a number: decimal digits only; undefined when absent. */
-function frontNumber<C>(xs: XsClient, dev: BackendDevice<C>, key: string): number | string | undefined {
+function frontNumber<C>(
+  xs: XsClient,
+  dev: BackendDevice<C>,
+  key: string,
+): number | string | undefined {
   const text = xs.tryRead(`${dev.frontend}/${key}`);
   if (text === undefined) return undefined;
   if (!/^\d{1,10}$/.test(text)) return `reading ${key}: "${text}" is not a number`;
@@ -126,6 +130,14 @@ export function display(xen: Xen, xenstored: Xenstored): Display {
 /** `vfb = [...]` and `vkb = [...]` in a domain's config: device 0 of each, as libxl writes them. */
 export function displayAdd(xs: XsClient, domid: number): void {
   const id = (type: string) => ({ type, domid, devid: 0, backendDomid: 0 });
-  deviceAdd(xs, id('vfb'), [], [['vnc', '0'], ['sdl', '0']]);
+  deviceAdd(
+    xs,
+    id('vfb'),
+    [],
+    [
+      ['vnc', '0'],
+      ['sdl', '0'],
+    ],
+  );
   deviceAdd(xs, id('vkbd'), [], []);
 }

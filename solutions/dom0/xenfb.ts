@@ -192,13 +192,16 @@ export class Xenfb {
     const mem = this.xen.mem;
     const prod = mem.read32(this.page + XENFB_PAGE.out_prod) >>> 0;
     let cons = mem.read32(this.page + XENFB_PAGE.out_cons) >>> 0;
-    if (((prod - cons) >>> 0) > XENFB_OUT_RING_LEN) {
-      this.log.push(`out_prod ${prod} is more than a ring (${XENFB_OUT_RING_LEN}) past out_cons ${cons}: events dropped`);
+    if ((prod - cons) >>> 0 > XENFB_OUT_RING_LEN) {
+      this.log.push(
+        `out_prod ${prod} is more than a ring (${XENFB_OUT_RING_LEN}) past out_cons ${cons}: events dropped`,
+      );
       mem.write32(this.page + XENFB_PAGE.out_cons, prod);
       return;
     }
     for (; cons !== prod; cons = (cons + 1) >>> 0) {
-      const event = this.page + XENFB_OUT_RING_OFFS + (cons % XENFB_OUT_RING_LEN) * XENFB_OUT_EVENT_SIZE;
+      const event =
+        this.page + XENFB_OUT_RING_OFFS + (cons % XENFB_OUT_RING_LEN) * XENFB_OUT_EVENT_SIZE;
       const type = mem.read8(event);
       if (type !== XENFB_TYPE_UPDATE) {
         this.log.push(`out event ${cons}: unknown type ${type}, ignored`);

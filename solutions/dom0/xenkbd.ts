@@ -45,7 +45,7 @@ export function xenkbdPut(mem: PhysMemory, page: number, event: KbdEvent): boole
   // xenlab: exercise 10-xenkbd-put
   const prod = mem.read32(page + XENKBD_PAGE.in_prod) >>> 0;
   const cons = mem.read32(page + XENKBD_PAGE.in_cons) >>> 0;
-  if (((prod - cons) >>> 0) >= XENKBD_IN_RING_LEN) return false;
+  if ((prod - cons) >>> 0 >= XENKBD_IN_RING_LEN) return false;
   const slot = page + XENKBD_IN_RING_OFFS + (prod % XENKBD_IN_RING_LEN) * XENKBD_IN_EVENT_SIZE;
   mem.writeBytes(slot, new Uint8Array(XENKBD_IN_EVENT_SIZE));
   switch (event.type) {

@@ -49,7 +49,8 @@ function expectedScreen(presses: number): Uint32Array {
 function diff(got: Uint32Array, want: Uint32Array): string[] {
   const out: string[] = [];
   for (let i = 0; i < want.length && out.length < 5; i++) {
-    if (got[i] !== want[i]) out.push(`${i % W},${Math.floor(i / W)}: ${got[i]?.toString(16)}/${want[i]!.toString(16)}`);
+    if (got[i] !== want[i])
+      out.push(`${i % W},${Math.floor(i / W)}: ${got[i]?.toString(16)}/${want[i]!.toString(16)}`);
   }
   return out;
 }
