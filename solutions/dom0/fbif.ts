@@ -1,5 +1,5 @@
 // The virtual framebuffer's wire format: the shared page, its event rings and its page directory:
-// book §10.2; Xen public/io/fbif.h, docs/xen-abi.md §13.1.
+// book §10.2; Xen public/io/fbif.h, docs/xen-abi.md §12.3.
 // xenlab: file from 10
 //
 // The front end shares one page (xenfb_page) by its machine frame, `page-ref`: the framebuffer's

@@ -1,5 +1,5 @@
 // The virtual keyboard and pointer's wire format: book §10.2; Xen public/io/kbdif.h,
-// docs/xen-abi.md §13.2.
+// docs/xen-abi.md §12.3.
 // xenlab: file from 10
 //
 // One shared page (granted as `page-gref`, or by frame as the older `page-ref`) with two rings

@@ -2,7 +2,7 @@
 // devices, and the toolstack's entries for them: book §10.2; QEMU hw/display/xenfb.c
 // (xenfb_connect, xenfb_frontend_changed), Linux drivers/video/fbdev/xen-fbfront.c and
 // drivers/input/misc/xen-kbdfront.c (what the front ends write), Xen tools/libs/light/
-// libxl_vkb.c and libxl_console.c (libxl__device_vfb_add), docs/xen-abi.md §13.
+// libxl_vkb.c and libxl_console.c (libxl__device_vfb_add), docs/xen-abi.md §12.3.
 // xenlab: file from 10
 //
 // The generic back end (xenbus.ts) finds each device; connect reads what the front end

@@ -1,6 +1,6 @@
 // The virtual framebuffer's back end in domain 0: the front end's framebuffer mapped through its
 // page directory, and its update events copied to the screen: book §10.2; Xen public/io/fbif.h,
-// QEMU hw/display/xenfb.c (xenfb_map_fb, xenfb_handle_events), docs/xen-abi.md §13.1.
+// QEMU hw/display/xenfb.c (xenfb_map_fb, xenfb_handle_events), docs/xen-abi.md §12.3.
 // xenlab: file from 10
 //
 // The front end names machine frames, not grants: `page-ref` is the shared page's frame, pd[]

@@ -1,6 +1,6 @@
 // The virtual keyboard and pointer's back end in domain 0: key presses and pointer moves put on
 // the front end's ring in the order they happened: book §10.2; Xen public/io/kbdif.h, QEMU
-// hw/input/xenfb.c (xenfb_kbd_event, xenfb_send_key), docs/xen-abi.md §13.2.
+// hw/input/xenfb.c (xenfb_kbd_event, xenfb_send_key), docs/xen-abi.md §12.3.
 // xenlab: file from 10
 //
 // The back end is the producer of the `in` ring: it fills the slot at in_prod and only then

@@ -2,9 +2,11 @@
 // drew to the screen (compared pixel by pixel with the picture computed here), and its keyboard
 // front end reads the keys domain 0's xenkbd sends, in order.
 // xenlab: file from 10
+import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { PhysMemory } from '../../sim/host.ts';
 import { asmSourcesUnder } from '../../tools/asm-sources.ts';
+import { encodePng } from '../../tools/png.ts';
 import { bootGuest } from '../dom0/scenarios.ts';
 import { Toolstack } from '../dom0/toolstack.ts';
 import { display } from '../dom0/vfb.ts';
@@ -55,6 +57,18 @@ function diff(got: Uint32Array, want: Uint32Array): string[] {
   return out;
 }
 
+/** The pixels of a PNG made by encodePng (one IDAT, filter None), as 0x00RRGGBB. */
+function pngPixels(png: Uint8Array): Uint32Array {
+  // The signature (8 bytes) and IHDR (25) first; then IDAT: its length, 'IDAT', its data.
+  expect(new TextDecoder().decode(png.subarray(37, 41))).toBe('IDAT');
+  const length = new DataView(png.buffer, png.byteOffset).getUint32(33);
+  const raw = inflateSync(png.subarray(41, 41 + length));
+  return Uint32Array.from({ length: W * H }, (_, i) => {
+    const at = Math.floor(i / W) * (1 + W * 3) + 1 + (i % W) * 3;
+    return (raw[at]! << 16) | (raw[at + 1]! << 8) | raw[at + 2]!;
+  });
+}
+
 function boot() {
   const xen = new Xen(new PhysMemory(64 << 20));
   const ts = new Toolstack(xen);
@@ -71,6 +85,8 @@ describe('fb: a screen and a keyboard', () => {
     const screen = shown.screens.get(fb.domid)!;
     expect(screen.updates).toBe(1);
     expect(diff(screen.read(), expectedScreen(0))).toEqual([]);
+    // And as a PNG file shows it.
+    expect(diff(pngPixels(encodePng(screen.read(), W, H)), expectedScreen(0))).toEqual([]);
   });
 
   it('reads key and pointer events in the order they were sent, and stops at Q', () => {
