@@ -73,8 +73,16 @@ async function serve(xapi: XapiServer, req: IncomingMessage, res: ServerResponse
 function runMachine(vms: Vms, slice: number, stopped: () => boolean): void {
   const turn = () => {
     if (stopped()) return;
-    const outcome = vms.run(slice);
-    if (outcome === RunOutcome.FuelExhausted) setImmediate(turn);
+    let outcome: RunOutcome;
+    try {
+      outcome = vms.run(slice);
+    } catch (e) {
+      // A bug below the API stops the machine, not the server: clients still get answers.
+      console.error(`xapi: the machine stopped: ${e instanceof Error ? e.stack : String(e)}`);
+      return;
+    }
+    if (outcome === RunOutcome.Panic) console.error('xapi: Xen panicked; the machine stopped');
+    else if (outcome === RunOutcome.FuelExhausted) setImmediate(turn);
     else setTimeout(turn, IDLE_POLL_MS);
   };
   setImmediate(turn);
