@@ -7,11 +7,11 @@ import type { Domain } from '../xen/domain.ts';
 import { mapGrantTable } from './grant-table-setup.ts';
 // xenlab: region scenario-network-import from 09
 import { network, vifAdd } from './netback-xenbus.ts';
-// xenlab: end scenario-display-import
-import type { Toolstack } from './toolstack.ts';
 // xenlab: end scenario-network-import
+import type { Toolstack } from './toolstack.ts';
 // xenlab: region scenario-display-import from 10
 import { display, displayAdd } from './vfb.ts';
+// xenlab: end scenario-display-import
 
 /** One domain of a scenario: its guest, and its command line given every domain's id. */
 export interface ScenarioDomain {
