@@ -45,6 +45,7 @@ import { CALLBACK_MECHANISM } from './callback.ts';
 import { TIMER_MECHANISM } from './timer.ts';
 import { POLL_MECHANISM } from './poll.ts';
 import { VCPU_OP_MECHANISM } from './vcpu.ts';
+import { RUNSTATE_MECHANISM } from './runstate.ts';
 // xenlab: end event-mechanism-imports
 
 export const MECHANISMS: readonly Mechanism[] = [
@@ -95,5 +96,6 @@ export const MECHANISMS: readonly Mechanism[] = [
   TIMER_MECHANISM,
   POLL_MECHANISM,
   VCPU_OP_MECHANISM,
+  RUNSTATE_MECHANISM,
   // xenlab: end event-mechanisms
 ];

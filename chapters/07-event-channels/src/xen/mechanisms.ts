@@ -32,6 +32,7 @@ import { CALLBACK_MECHANISM } from './callback.ts';
 import { TIMER_MECHANISM } from './timer.ts';
 import { POLL_MECHANISM } from './poll.ts';
 import { VCPU_OP_MECHANISM } from './vcpu.ts';
+import { RUNSTATE_MECHANISM } from './runstate.ts';
 
 export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 02: the first hypercalls.
@@ -66,4 +67,5 @@ export const MECHANISMS: readonly Mechanism[] = [
   TIMER_MECHANISM,
   POLL_MECHANISM,
   VCPU_OP_MECHANISM,
+  RUNSTATE_MECHANISM,
 ];

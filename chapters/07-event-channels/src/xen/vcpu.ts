@@ -10,9 +10,8 @@
 // VCPUOP_up. Each vCPU has its own vcpu_info slot in shared_info: its own selector, upcall flags
 // and mask, so an event lands on the vCPU its port notifies.
 //
-// Not built here: runstate accounting (VCPUOP_get_runstate_info and the runstate area),
-// VCPUOP_register_vcpu_info, and the periodic timer (timer.ts); those commands answer -ENOSYS,
-// except VCPUOP_stop_periodic_timer, which has nothing to stop and answers 0.
+// The runstate commands are runstate.ts's, the timers timer.ts's. Not built here:
+// VCPUOP_register_vcpu_info (moving vcpu_info out of shared_info), which answers -ENOSYS.
 
 import {
   Cpu,
@@ -54,11 +53,15 @@ import {
   SHUTDOWN_poweroff,
   TRAP_INFO_SIZE,
   VCPU_GUEST_CONTEXT,
+  VCPU_SET_PERIODIC_TIMER,
   VCPU_SET_SINGLESHOT_TIMER,
   VCPU_SSHOTTMR_future,
   VCPUOP_down,
+  VCPUOP_get_runstate_info,
   VCPUOP_initialise,
   VCPUOP_is_up,
+  VCPUOP_register_runstate_memory_area,
+  VCPUOP_set_periodic_timer,
   VCPUOP_set_singleshot_timer,
   VCPUOP_stop_periodic_timer,
   VCPUOP_stop_singleshot_timer,
@@ -74,7 +77,8 @@ import type { HypercallContext } from './hypercall.ts';
 import { type Mechanism, perVcpu } from './mechanism.ts';
 import { getPageAndType, PGT_l3_page_table, putPageAndType } from './mm.ts';
 import { getSTime } from './time.ts';
-import { setTimer, stopTimer, vcpuTimers } from './timer.ts';
+import { getRunstateInfo, registerRunstateArea } from './runstate.ts';
+import { setTimer, stopTimer, vcpuSetPeriodicTimer, vcpuTimers } from './timer.ts';
 import { fixupGuestSelector, pvTraps } from './trap-table.ts';
 import { loadXenTables, type XenArea } from './x86-desc.ts';
 
@@ -208,6 +212,27 @@ function setSingleshotTimer(ctx: HypercallContext, v: Vcpu, arg: number): number
   return 0;
 }
 
+/** A period under 1 ms is refused (MILLISECS(1)), as is one over STIME_DELTA_MAX (2^62 − 1). */
+const PERIOD_MIN_NS = 1_000_000;
+/** Over STIME_DELTA_MAX exactly when the high word has bit 30 or 31 set. */
+const STIME_DELTA_MAX_HIGH = 0x3fffffff;
+
+/**
+ * VCPUOP_set_periodic_timer: any vCPU of the caller's domain gets a new period; -EFAULT if the
+ * argument cannot be read, -EINVAL for a period out of range.
+ */
+function setPeriodicTimer(ctx: HypercallContext, v: Vcpu, arg: number): number {
+  const b = copyFromGuest(ctx.vcpu.cpu, arg, VCPU_SET_PERIODIC_TIMER.size);
+  if (typeof b === 'number') return -EFAULT;
+  const op = new DataView(b.buffer);
+  const at = VCPU_SET_PERIODIC_TIMER.period_ns;
+  const high = op.getUint32(at + 4, true);
+  const period = high * 2 ** 32 + op.getUint32(at, true);
+  if (period < PERIOD_MIN_NS || high > STIME_DELTA_MAX_HIGH) return -EINVAL;
+  vcpuSetPeriodicTimer(v, period, getSTime(ctx.xen.time));
+  return 0;
+}
+
 /** vcpu_op(cmd, vcpuid, arg). */
 export function doVcpuOp(ctx: HypercallContext, args: Uint32Array): number {
   const [cmd, vcpuid, arg] = [args[0]!, args[1]!, args[2]!];
@@ -234,7 +259,14 @@ export function doVcpuOp(ctx: HypercallContext, args: Uint32Array): number {
       if (v !== ctx.vcpu) return -EINVAL;
       stopTimer(vcpuTimers(v).singleshot);
       return 0;
+    case VCPUOP_get_runstate_info:
+      return getRunstateInfo(ctx, v, arg);
+    case VCPUOP_register_runstate_memory_area:
+      return registerRunstateArea(ctx, v, arg);
+    case VCPUOP_set_periodic_timer:
+      return setPeriodicTimer(ctx, v, arg);
     case VCPUOP_stop_periodic_timer:
+      vcpuSetPeriodicTimer(v, 0, getSTime(ctx.xen.time));
       return 0;
     default:
       return -ENOSYS;
