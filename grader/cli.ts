@@ -9,6 +9,7 @@ import * as grade from './commands/grade.ts';
 import * as handout from './commands/handout.ts';
 import * as hint from './commands/hint.ts';
 import * as invariants from './commands/invariants.ts';
+import * as mkdisk from './commands/mkdisk.ts';
 import * as mutants from './commands/mutants.ts';
 import * as pristine from './commands/pristine.ts';
 import * as progress from './commands/progress.ts';
@@ -31,6 +32,7 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   reset,
   run,
   xenstored,
+  mkdisk,
   asm,
   disasm,
   handout,
