@@ -3,16 +3,23 @@
 // tools/libxl (libxl_domain_create_new, libxl_domain_pause/unpause, libxl_domain_destroy).
 // xenlab: file from 02
 //
-// In chapter 02 the toolstack calls Xen's domain-control operations directly; the domctl
-// hypercall it will issue instead arrives with the Xen API chapter (11).
+// Until chapter 04 the toolstack calls Xen's domain-control operations directly (directControl
+// below); from chapter 04, when domain 0 can make hypercalls, it issues domctl and platform_op
+// hypercalls as libxl does (xc-domain.ts).
 
 // biome-ignore-all assist/source/organizeImports: each chapter's imports stay in one block
 import type { Domain, DomainState } from '../xen/domain.ts';
 // xenlab: region toolstack-settime-import from 03
-import { platformOp, settimeOp } from '../xen/platform.ts';
 import { getSTime } from '../xen/time.ts';
 // xenlab: end toolstack-settime-import
+// xenlab: region toolstack-settime-direct-import from 03 until 04
+import { platformOp, settimeOp } from '../xen/platform.ts';
+// xenlab: end toolstack-settime-direct-import
 import type { DomainConfig, Xen } from '../xen/xen.ts';
+// xenlab: region toolstack-domctl-import from 04
+import { Privcmd } from './privcmd.ts';
+import { domctlControl, xcSettime } from './xc-domain.ts';
+// xenlab: end toolstack-domctl-import
 // xenlab: region toolstack-console-import from 06
 import { PAGE_SIZE } from '../../sim/host.ts';
 import { START_INFO } from '../xen/abi.ts';
@@ -42,8 +49,47 @@ export interface DomainInfo {
   memoryPages: number;
 }
 
+/**
+ * How the toolstack reaches Xen's domain control. Each call returns 0 or throws; destroy returns
+ * -ESRCH for a domain that is already gone.
+ */
+export interface DomainControl {
+  /** createdomain, then the builder; the new domain stays paused. Throws ImageError. */
+  create(image: Uint8Array, config: DomainConfig): Domain;
+  pause(d: Domain): number;
+  unpause(d: Domain): number;
+  destroy(d: Domain): number;
+}
+
+// xenlab: region toolstack-direct-control from 02 until 04
+/** Until domain 0 can make hypercalls (chapter 04): Xen's domain-control methods, called directly. */
+function directControl(xen: Xen): DomainControl {
+  return {
+    create: (image, config) => xen.createDomain(image, config).domain,
+    pause(d) {
+      xen.pauseDomain(d);
+      return 0;
+    },
+    unpause(d) {
+      xen.unpauseDomain(d);
+      return 0;
+    },
+    destroy(d) {
+      xen.destroyDomain(d);
+      return 0;
+    },
+  };
+}
+// xenlab: end toolstack-direct-control
+
 export class Toolstack {
   readonly xen: Xen;
+  /** Xen's domain control as the toolstack reaches it. */
+  readonly control: DomainControl;
+  // xenlab: region toolstack-settime-field from 03
+  /** platform_op XENPF_settime64: the wall clock reads secs.nsecs at system time `systemTime`. */
+  private readonly settime: (secs: number, nsecs: number, systemTime: number) => number;
+  // xenlab: end toolstack-settime-field
   // xenlab: region toolstack-consoled from 06
   /** Domain 0's console back end: every domain's console ring. */
   readonly consoled: Xenconsoled;
@@ -60,6 +106,18 @@ export class Toolstack {
 
   constructor(xen: Xen) {
     this.xen = xen;
+    // xenlab: region toolstack-direct-control-start from 02 until 04
+    this.control = directControl(xen);
+    // xenlab: end toolstack-direct-control-start
+    // xenlab: region toolstack-settime-direct from 03 until 04
+    this.settime = (secs, nsecs, systemTime) =>
+      platformOp(xen, xen.findDomain(0)!, settimeOp(secs, nsecs, systemTime));
+    // xenlab: end toolstack-settime-direct
+    // xenlab: region toolstack-domctl-start from 04
+    this.control = domctlControl(xen);
+    const privcmd = new Privcmd(xen);
+    this.settime = (secs, nsecs, systemTime) => xcSettime(privcmd, secs, nsecs, systemTime);
+    // xenlab: end toolstack-domctl-start
     // xenlab: region toolstack-consoled-start from 06
     this.consoled = new Xenconsoled(xen.mem);
     // xenlab: end toolstack-consoled-start
@@ -78,7 +136,7 @@ export class Toolstack {
 
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
-    const d = this.xen.createDomain(image, config).domain;
+    const d = this.control.create(image, config);
     // xenlab: region toolstack-store-port from 07
     const storePort = this.allocStorePort(d);
     // xenlab: end toolstack-store-port
@@ -153,19 +211,20 @@ export class Toolstack {
   // xenlab: region toolstack-lifecycle from 02
   /** Lets a freshly built domain run for the first time. */
   start(d: Domain): void {
-    this.xen.unpauseDomain(d);
+    this.control.unpause(d);
   }
 
   pause(d: Domain): void {
-    this.xen.pauseDomain(d);
+    this.control.pause(d);
   }
 
   unpause(d: Domain): void {
-    this.xen.unpauseDomain(d);
+    this.control.unpause(d);
   }
 
+  /** Destroys the domain; a domain already destroyed is left as it is. */
   destroy(d: Domain): void {
-    this.xen.destroyDomain(d);
+    this.control.destroy(d);
   }
   // xenlab: end toolstack-lifecycle
 
@@ -198,8 +257,7 @@ export class Toolstack {
    * XENPF_settime64 platform_op, stamped with the system time it is taken at.
    */
   setWallclock(secs: number, nsecs = 0): number {
-    const dom0 = this.xen.findDomain(0)!;
-    return platformOp(this.xen, dom0, settimeOp(secs, nsecs, getSTime(this.xen.time)));
+    return this.settime(secs, nsecs, getSTime(this.xen.time));
   }
 
   // xenlab: end toolstack-settime

@@ -182,6 +182,15 @@ export const GUESTS: readonly GuestInfo[] = [
     chapter: '08',
   },
   // xenlab: end xenstore-guests
+  // xenlab: region disk-guests from 09
+  {
+    name: 'disk',
+    main: 'disk.asm',
+    description:
+      'connects its block front end, reads a FAT boot sector and HELLO.TXT, writes a sector back (book §9.1)',
+    chapter: '09',
+  },
+  // xenlab: end disk-guests
 ];
 
 /** A guest that did not assemble: the assembler's messages, one per line. */

@@ -601,3 +601,47 @@ export const CPU_USER_REGS = {
   gs: 64,
 } as const;
 // xenlab: end vcpu-op-abi
+// xenlab: region domctl-abi from 04
+
+// --- domctl (docs/xen-abi.md §8.7, public/domctl.h as of Xen 4.1: interface version 7).
+export const XEN_DOMCTL_INTERFACE_VERSION = 0x00000007;
+export const XEN_DOMCTL_createdomain = 1;
+export const XEN_DOMCTL_destroydomain = 2;
+export const XEN_DOMCTL_pausedomain = 3;
+export const XEN_DOMCTL_unpausedomain = 4;
+export const XEN_DOMCTL_getdomaininfo = 5;
+export const XEN_DOMCTL_max_mem = 11;
+export const XEN_DOMCTL_max_vcpus = 15;
+/** Ids from here on are special (DOMID_SELF …): no domain has one. */
+export const DOMID_FIRST_RESERVED = 0x7ff0;
+/** struct xen_domctl: cmd, interface_version, domain, then a 128-byte union at 16 (8-aligned). */
+export const XEN_DOMCTL = { cmd: 0, interface_version: 4, domain: 8, u: 16, size: 144 } as const;
+/** struct xen_domctl_createdomain, inside the union. */
+export const XEN_DOMCTL_CREATEDOMAIN = { ssidref: 0, handle: 4, flags: 20 } as const;
+/** struct xen_domctl_getdomaininfo (version 7), inside the union; 64-bit fields 8-aligned. */
+export const XEN_DOMCTL_GETDOMAININFO = {
+  domain: 0,
+  flags: 4,
+  tot_pages: 8,
+  max_pages: 16,
+  shr_pages: 24,
+  paged_pages: 32,
+  shared_info_frame: 40,
+  cpu_time: 48,
+  nr_online_vcpus: 56,
+  max_vcpu_id: 60,
+  ssidref: 64,
+  handle: 68,
+  cpupool: 84,
+} as const;
+/** struct xen_domctl_max_mem: max_memkb u64; struct xen_domctl_max_vcpus: max u32. */
+export const XEN_DOMCTL_MAX_MEM = { max_memkb: 0 } as const;
+export const XEN_DOMCTL_MAX_VCPUS = { max: 0 } as const;
+/** getdomaininfo's flags; the shutdown reason sits in bits 16–23. */
+export const XEN_DOMINF_dying = 1 << 0;
+export const XEN_DOMINF_shutdown = 1 << 2;
+export const XEN_DOMINF_paused = 1 << 3;
+export const XEN_DOMINF_blocked = 1 << 4;
+export const XEN_DOMINF_running = 1 << 5;
+export const XEN_DOMINF_shutdownshift = 16;
+// xenlab: end domctl-abi

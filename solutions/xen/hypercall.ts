@@ -48,6 +48,18 @@ export interface HypervisorServices {
   /** Xen's clock: NOW() for the timers a guest sets. */
   readonly time: XenTime;
   // xenlab: end services-time
+  // xenlab: region services-domctl from 04
+  /** Every domain Xen knows, by id (destroyed ones included until their id is reused). */
+  readonly domains: ReadonlyMap<number, Domain>;
+  /** The id the next domain gets. */
+  readonly nextDomainId: number;
+  /** domain_create: an empty domain, paused once, with the toolstack's handle. */
+  createEmptyDomain(name: string, handle?: Uint8Array): Domain;
+  /** domain_pause_by_systemcontroller / domain_unpause_by_systemcontroller / domain_kill. */
+  pauseDomain(d: Domain): void;
+  unpauseDomain(d: Domain): void;
+  destroyDomain(d: Domain): void;
+  // xenlab: end services-domctl
   /** Machine frames and their owners. */
   readonly heap: Heap;
   /** Xen's GDT, IDT and TSS in the hole, and the L1 that maps them. */

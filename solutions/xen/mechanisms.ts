@@ -21,6 +21,7 @@ import { SHARED_INFO_MAPPING_MECHANISM } from './shared-info.ts';
 // xenlab: end shared-info-mapping-import
 // xenlab: region grant-mechanism-imports from 04
 import { GRANT_TABLES_MECHANISM } from './grant-table-op.ts';
+import { DOMCTL_MECHANISM } from './domctl.ts';
 // xenlab: end grant-mechanism-imports
 // xenlab: region memory-mechanism-imports from 05
 import { PTWR_MECHANISM } from './ptwr.ts';
@@ -65,8 +66,9 @@ export const MECHANISMS: readonly Mechanism[] = [
   SHARED_INFO_MAPPING_MECHANISM,
   // xenlab: end shared-info-mapping
   // xenlab: region grant-mechanisms from 04
-  // Chapter 04: grant tables.
+  // Chapter 04: grant tables, and domain 0 controlling domains by hypercall.
   GRANT_TABLES_MECHANISM,
+  DOMCTL_MECHANISM,
   // xenlab: end grant-mechanisms
   // xenlab: region memory-mechanisms from 05
   // Chapter 05: memory management. A write to a guest's L1 under the writable-pagetables assist

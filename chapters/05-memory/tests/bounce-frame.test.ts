@@ -15,8 +15,8 @@ import {
   FLAT_USER_DS,
   SHUTDOWN_crash,
 } from '../src/xen/abi.ts';
-import { vcpuInfoAddress } from '../src/xen/bounce.ts';
 import { runDomains } from '../src/xen/schedule.ts';
+import { vcpuInfoMa } from '../src/xen/shared-info.ts';
 import { handleHostTrap } from '../src/xen/traps.ts';
 import { loadFlatSegment } from '../src/xen/x86-desc.ts';
 import { Xen } from '../src/xen/xen.ts';
@@ -63,7 +63,7 @@ describe('05-bounce-frame', () => {
       const g = guest();
       const handler = 0x1000 + rng.below(0x1000);
       trapTable(g, 14, maskEvents ? 4 : 0, handler);
-      g.xen.mem.write8(vcpuInfoAddress(g.vcpu) + 1, mask);
+      g.xen.mem.write8(vcpuInfoMa(g.vcpu.domain, g.vcpu.id) + 1, mask);
       const esp = g.freeVa(rng) + 0x800 + 4 * rng.below(64);
       const eip = rng.below(0x3000);
       const cr2 = rng.nextU32() & ~3;
@@ -87,12 +87,13 @@ describe('05-bounce-frame', () => {
         ((eflags & ~FLAG_IF) | (mask ? 0 : FLAG_IF)) >>> 0,
       ]);
       expect(
-        g.xen.mem.read32(vcpuInfoAddress(g.vcpu) + 8) >>> 0,
+        g.xen.mem.read32(vcpuInfoMa(g.vcpu.domain, g.vcpu.id) + 8) >>> 0,
         `vcpu_info.arch.cr2 holds the faulting address ${hex(cr2)}`,
       ).toBe(cr2 >>> 0);
-      expect(g.xen.mem.read8(vcpuInfoAddress(g.vcpu) + 1), 'the mask, set only if asked').toBe(
-        maskEvents ? 1 : mask,
-      );
+      expect(
+        g.xen.mem.read8(vcpuInfoMa(g.vcpu.domain, g.vcpu.id) + 1),
+        'the mask, set only if asked',
+      ).toBe(maskEvents ? 1 : mask);
       expect([g.cpu.segSelector[CS], g.cpu.cpl]).toEqual([FLAT_KERNEL_CS, 1]);
     }
   });

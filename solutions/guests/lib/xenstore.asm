@@ -214,6 +214,123 @@ xs_read:
   mov eax, XS_ERROR
   ret
 
+; xenlab: region xs-write from 09
+; xs_append: copies the NUL-terminated string at ESI, NUL included, to xs_payload + ECX; ECX
+; moves past it. Clobbers EAX, ESI.
+xs_append:
+  lodsb
+  mov [xs_payload + ecx], al
+  inc ecx
+  test al, al
+  jnz xs_append
+  ret
+
+; xs_ask: sends request EAX with the payload in xs_payload (ECX bytes) and waits for the reply.
+; EAX = 0 when xenstored answered with the same type, else XS_ERROR (its name in xs_reply).
+; Clobbers ECX.
+xs_ask:
+  push esi
+  push eax
+  mov esi, xs_payload
+  call xs_request
+  pop esi
+  cmp eax, esi
+  pop esi
+  jne .error
+  xor eax, eax
+  ret
+.error:
+  mov eax, XS_ERROR
+  ret
+
+; xs_write: writes the NUL-terminated value at EDI (the value travels without its NUL) to the
+; node whose path is at ESI. EAX = 0, or XS_ERROR. Clobbers ECX.
+xs_write:
+  push esi
+  xor ecx, ecx
+  call xs_append
+  mov esi, edi
+  call xs_append
+  dec ecx
+  mov eax, XS_WRITE
+  call xs_ask
+  pop esi
+  ret
+
+; xs_write_number: writes EAX in decimal to the node whose path is at ESI. EAX = 0, or XS_ERROR.
+; Clobbers ECX, EDX.
+xs_write_number:
+  push edi
+  mov edi, xs_number + 11
+  mov byte [edi], 0
+  mov ecx, 10
+.digit:
+  xor edx, edx
+  div ecx
+  add dl, '0'
+  dec edi
+  mov [edi], dl
+  test eax, eax
+  jnz .digit
+  call xs_write
+  pop edi
+  ret
+
+; xs_read_number: reads the node at ESI as a decimal number. EAX = it, or -1 when the node
+; cannot be read or is no number. Clobbers ECX, EDX.
+xs_read_number:
+  push esi
+  call xs_read
+  test eax, eax
+  jnz .bad
+  mov esi, xs_reply
+  cmp byte [esi], 0
+  je .bad
+.digit:
+  movzx edx, byte [esi]
+  test edx, edx
+  jz .done
+  sub edx, '0'
+  cmp edx, 9
+  ja .bad
+  imul eax, eax, 10
+  add eax, edx
+  inc esi
+  jmp .digit
+.bad:
+  mov eax, -1
+.done:
+  pop esi
+  ret
+
+; xs_path_op: sends request EAX whose payload is the path at ESI alone (XS_RM, XS_MKDIR,
+; XS_DIRECTORY). EAX = 0, or XS_ERROR; a directory's names are in xs_reply, each with its NUL.
+; Clobbers ECX.
+xs_path_op:
+  push esi
+  push eax
+  xor ecx, ecx
+  call xs_append
+  pop eax
+  call xs_ask
+  pop esi
+  ret
+
+; xs_watch: asks for events when the node at ESI or any below it changes, with the token at
+; EDI. xenstored answers, then sends one event at once (the node's present state). EAX = 0, or
+; XS_ERROR. Clobbers ECX.
+xs_watch:
+  push esi
+  xor ecx, ecx
+  call xs_append
+  mov esi, edi
+  call xs_append
+  mov eax, XS_WATCH
+  call xs_ask
+  pop esi
+  ret
+; xenlab: end xs-write
+
 section .data
 xs_ring: dd 0
 xs_port: dd 0
@@ -223,3 +340,7 @@ xs_header: resb XS_HEADER_SIZE
 xs_reply_header: resb XS_HEADER_SIZE
 xs_reply: resb XS_PAYLOAD_LIMIT + 1
 xs_event: resb XS_PAYLOAD_LIMIT + 1
+; xenlab: region xs-write-buffers from 09
+xs_payload: resb XS_PAYLOAD_LIMIT
+xs_number: resb 12
+; xenlab: end xs-write-buffers

@@ -3,8 +3,9 @@
 // start, pause, unpause, destroy, each domain's console captured: book §2.7, §11; Xen
 // tools/libxl (libxl_domain_create_new, libxl_domain_pause/unpause, libxl_domain_destroy).
 //
-// In chapter 02 the toolstack calls Xen's domain-control operations directly; the domctl
-// hypercall it will issue instead arrives with the Xen API chapter (11).
+// Until chapter 04 the toolstack calls Xen's domain-control operations directly (directControl
+// below); from chapter 04, when domain 0 can make hypercalls, it issues domctl and platform_op
+// hypercalls as libxl does (xc-domain.ts).
 
 // biome-ignore-all assist/source/organizeImports: each chapter's imports stay in one block
 import type { Domain, DomainState } from '../xen/domain.ts';
@@ -20,34 +21,69 @@ export interface DomainInfo {
   memoryPages: number;
 }
 
+/**
+ * How the toolstack reaches Xen's domain control. Each call returns 0 or throws; destroy returns
+ * -ESRCH for a domain that is already gone.
+ */
+export interface DomainControl {
+  /** createdomain, then the builder; the new domain stays paused. Throws ImageError. */
+  create(image: Uint8Array, config: DomainConfig): Domain;
+  pause(d: Domain): number;
+  unpause(d: Domain): number;
+  destroy(d: Domain): number;
+}
+
+/** Until domain 0 can make hypercalls (chapter 04): Xen's domain-control methods, called directly. */
+function directControl(xen: Xen): DomainControl {
+  return {
+    create: (image, config) => xen.createDomain(image, config).domain,
+    pause(d) {
+      xen.pauseDomain(d);
+      return 0;
+    },
+    unpause(d) {
+      xen.unpauseDomain(d);
+      return 0;
+    },
+    destroy(d) {
+      xen.destroyDomain(d);
+      return 0;
+    },
+  };
+}
+
 export class Toolstack {
   readonly xen: Xen;
+  /** Xen's domain control as the toolstack reaches it. */
+  readonly control: DomainControl;
 
   constructor(xen: Xen) {
     this.xen = xen;
+    this.control = directControl(xen);
   }
 
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
-    const d = this.xen.createDomain(image, config).domain;
+    const d = this.control.create(image, config);
     return d;
   }
 
   /** Lets a freshly built domain run for the first time. */
   start(d: Domain): void {
-    this.xen.unpauseDomain(d);
+    this.control.unpause(d);
   }
 
   pause(d: Domain): void {
-    this.xen.pauseDomain(d);
+    this.control.pause(d);
   }
 
   unpause(d: Domain): void {
-    this.xen.unpauseDomain(d);
+    this.control.unpause(d);
   }
 
+  /** Destroys the domain; a domain already destroyed is left as it is. */
   destroy(d: Domain): void {
-    this.xen.destroyDomain(d);
+    this.control.destroy(d);
   }
 
   /** Everything the domain has written to its console so far. */

@@ -48,7 +48,8 @@ export interface Vcpu {
 
 export class Domain {
   readonly domid: number;
-  readonly name: string;
+  /** What the toolstack calls it (Xen's log uses it; real Xen keeps it in XenStore only). */
+  name: string;
   readonly privileged: boolean;
   readonly vcpus: Vcpu[] = [];
   /** p2m[pfn] = mfn: the domain's pseudo-physical memory. */

@@ -16,6 +16,7 @@ import { TIME_MECHANISM } from './time.ts';
 import { PLATFORM_MECHANISM } from './platform.ts';
 import { SHARED_INFO_MAPPING_MECHANISM } from './shared-info.ts';
 import { GRANT_TABLES_MECHANISM } from './grant-table-op.ts';
+import { DOMCTL_MECHANISM } from './domctl.ts';
 
 export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 02: the first hypercalls.
@@ -29,6 +30,7 @@ export const MECHANISMS: readonly Mechanism[] = [
   PLATFORM_MECHANISM,
   // Until chapter 05's page-table updates: update_va_mapping maps the shared info page only.
   SHARED_INFO_MAPPING_MECHANISM,
-  // Chapter 04: grant tables.
+  // Chapter 04: grant tables, and domain 0 controlling domains by hypercall.
   GRANT_TABLES_MECHANISM,
+  DOMCTL_MECHANISM,
 ];

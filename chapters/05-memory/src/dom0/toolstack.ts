@@ -3,14 +3,16 @@
 // start, pause, unpause, destroy, each domain's console captured: book §2.7, §11; Xen
 // tools/libxl (libxl_domain_create_new, libxl_domain_pause/unpause, libxl_domain_destroy).
 //
-// In chapter 02 the toolstack calls Xen's domain-control operations directly; the domctl
-// hypercall it will issue instead arrives with the Xen API chapter (11).
+// Until chapter 04 the toolstack calls Xen's domain-control operations directly (directControl
+// below); from chapter 04, when domain 0 can make hypercalls, it issues domctl and platform_op
+// hypercalls as libxl does (xc-domain.ts).
 
 // biome-ignore-all assist/source/organizeImports: each chapter's imports stay in one block
 import type { Domain, DomainState } from '../xen/domain.ts';
-import { platformOp, settimeOp } from '../xen/platform.ts';
 import { getSTime } from '../xen/time.ts';
 import type { DomainConfig, Xen } from '../xen/xen.ts';
+import { Privcmd } from './privcmd.ts';
+import { domctlControl, xcSettime } from './xc-domain.ts';
 
 /** What `xl list` shows for a domain. */
 export interface DomainInfo {
@@ -22,34 +24,54 @@ export interface DomainInfo {
   memoryPages: number;
 }
 
+/**
+ * How the toolstack reaches Xen's domain control. Each call returns 0 or throws; destroy returns
+ * -ESRCH for a domain that is already gone.
+ */
+export interface DomainControl {
+  /** createdomain, then the builder; the new domain stays paused. Throws ImageError. */
+  create(image: Uint8Array, config: DomainConfig): Domain;
+  pause(d: Domain): number;
+  unpause(d: Domain): number;
+  destroy(d: Domain): number;
+}
+
 export class Toolstack {
   readonly xen: Xen;
+  /** Xen's domain control as the toolstack reaches it. */
+  readonly control: DomainControl;
+  /** platform_op XENPF_settime64: the wall clock reads secs.nsecs at system time `systemTime`. */
+  private readonly settime: (secs: number, nsecs: number, systemTime: number) => number;
 
   constructor(xen: Xen) {
     this.xen = xen;
+    this.control = domctlControl(xen);
+    const privcmd = new Privcmd(xen);
+    this.settime = (secs, nsecs, systemTime) => xcSettime(privcmd, secs, nsecs, systemTime);
   }
 
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
   create(image: Uint8Array, config: DomainConfig): Domain {
-    const d = this.xen.createDomain(image, config).domain;
+    const d = this.control.create(image, config);
     return d;
   }
 
   /** Lets a freshly built domain run for the first time. */
   start(d: Domain): void {
-    this.xen.unpauseDomain(d);
+    this.control.unpause(d);
   }
 
   pause(d: Domain): void {
-    this.xen.pauseDomain(d);
+    this.control.pause(d);
   }
 
   unpause(d: Domain): void {
-    this.xen.unpauseDomain(d);
+    this.control.unpause(d);
   }
 
+  /** Destroys the domain; a domain already destroyed is left as it is. */
   destroy(d: Domain): void {
-    this.xen.destroyDomain(d);
+    this.control.destroy(d);
   }
 
   /**
@@ -68,8 +90,7 @@ export class Toolstack {
    * XENPF_settime64 platform_op, stamped with the system time it is taken at.
    */
   setWallclock(secs: number, nsecs = 0): number {
-    const dom0 = this.xen.findDomain(0)!;
-    return platformOp(this.xen, dom0, settimeOp(secs, nsecs, getSTime(this.xen.time)));
+    return this.settime(secs, nsecs, getSTime(this.xen.time));
   }
 
   /** Everything the domain has written to its console so far. */

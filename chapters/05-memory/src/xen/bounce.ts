@@ -27,7 +27,6 @@ import {
   FLAG_VM,
   getEflags,
   loadSegmentCache,
-  PAGE_SIZE,
   readDescriptor,
   SS,
   setEflags,
@@ -35,21 +34,12 @@ import {
   VEC_GP,
   VEC_PF,
 } from '../../../../sim/host.ts';
-import {
-  TI_MASK_EVENTS,
-  VCPU_INFO_arch_cr2,
-  VCPU_INFO_evtchn_upcall_mask,
-  VCPU_INFO_SIZE,
-} from './abi.ts';
+import { TI_MASK_EVENTS, VCPU_INFO_arch_cr2, VCPU_INFO_evtchn_upcall_mask } from './abi.ts';
 import type { Vcpu } from './domain.ts';
 import type { Mechanism } from './mechanism.ts';
+import { vcpuInfoMa } from './shared-info.ts';
 import { pvTraps, type TrapInfo } from './trap-table.ts';
 import { crashReport, describeException } from './traps.ts';
-
-/** Machine address of this vCPU's vcpu_info in the shared info page. */
-export function vcpuInfoAddress(v: Vcpu): number {
-  return v.domain.sharedInfoMfn * PAGE_SIZE + v.id * VCPU_INFO_SIZE;
-}
 
 /**
  * create_bounce_frame: pushes the frame above on the guest's kernel stack and enters the
@@ -86,7 +76,7 @@ export function bounceException(v: Vcpu): Bounce {
   }
   const ti = table[vector];
   if (ti === undefined || ti.address === 0) return Bounce.NoHandler;
-  if (vector === VEC_PF) cpu.mem.write32(vcpuInfoAddress(v) + VCPU_INFO_arch_cr2, cpu.cr2);
+  if (vector === VEC_PF) cpu.mem.write32(vcpuInfoMa(v.domain, v.id) + VCPU_INFO_arch_cr2, cpu.cr2);
   return createBounceFrame(v, ti, errorCode) ? Bounce.Delivered : Bounce.BadStack;
 }
 

@@ -39,6 +39,16 @@ export interface HypervisorServices {
   readonly traceSink: ((t: HypercallTrace) => void) | null;
   /** do_settime: the clock reads secs.nsecs (since 1970) at system time `systemTime`. */
   settime(secs: number, nsecs: number, systemTime: number): void;
+  /** Every domain Xen knows, by id (destroyed ones included until their id is reused). */
+  readonly domains: ReadonlyMap<number, Domain>;
+  /** The id the next domain gets. */
+  readonly nextDomainId: number;
+  /** domain_create: an empty domain, paused once, with the toolstack's handle. */
+  createEmptyDomain(name: string, handle?: Uint8Array): Domain;
+  /** domain_pause_by_systemcontroller / domain_unpause_by_systemcontroller / domain_kill. */
+  pauseDomain(d: Domain): void;
+  unpauseDomain(d: Domain): void;
+  destroyDomain(d: Domain): void;
   /** Machine frames and their owners. */
   readonly heap: Heap;
   /** Xen's GDT, IDT and TSS in the hole, and the L1 that maps them. */

@@ -23,7 +23,6 @@ import {
   VCPU_INFO_arch_cr2,
   VMASST_TYPE_architectural_iopl,
 } from './abi.ts';
-import { vcpuInfoAddress } from './bounce.ts';
 import { writeHypercallPage } from './builder.ts';
 import { getDebugreg, setDebugreg } from './debugreg.ts';
 import type { Domain, Vcpu } from './domain.ts';
@@ -32,6 +31,7 @@ import { readGuestU32 } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';
 import { type Mechanism, perVcpu } from './mechanism.ts';
 import { getPageAndType, newBaseptr, PGT_writable_page, putPageAndType } from './mm.ts';
+import { vcpuInfoMa } from './shared-info.ts';
 import { instructionBytes } from './traps.ts';
 import type { Xen } from './xen.ts';
 
@@ -98,7 +98,7 @@ function writeCrEmulated(xen: Xen, v: Vcpu, n: number, value: number): boolean {
       return true;
     case 2:
       cpu.cr2 = value >>> 0;
-      cpu.mem.write32(vcpuInfoAddress(v) + VCPU_INFO_arch_cr2, value >>> 0);
+      cpu.mem.write32(vcpuInfoMa(v.domain, v.id) + VCPU_INFO_arch_cr2, value >>> 0);
       return true;
     case 3:
       return newBaseptr(xen.heap, cpu, cr3ToPfn(value), v.domain.domid) === 0;

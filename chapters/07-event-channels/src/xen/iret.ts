@@ -26,10 +26,10 @@ import {
   setEflags,
 } from '../../../../sim/host.ts';
 import { __HYPERVISOR_iret, VCPU_INFO_evtchn_upcall_mask } from './abi.ts';
-import { vcpuInfoAddress } from './bounce.ts';
 import { accessOk, copyFromGuest } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';
 import type { Mechanism } from './mechanism.ts';
+import { vcpuInfoMa } from './shared-info.ts';
 import { crashReport } from './traps.ts';
 
 /** Descriptor bits (SDM vol. 3A §3.4.5) in the high dword. */
@@ -99,7 +99,7 @@ export function doIret(ctx: HypercallContext, _args: Uint32Array): number {
   cpu.reg32[ESP] = newEsp | 0;
   setEflags(cpu, ((eflags & ~FLAG_IOPL) | FLAG_IF) >>> 0, 0xffffffff);
   const masked = (eflags & FLAG_IF) === 0 ? 1 : 0;
-  cpu.mem.write8(vcpuInfoAddress(v) + VCPU_INFO_evtchn_upcall_mask, masked);
+  cpu.mem.write8(vcpuInfoMa(v.domain, v.id) + VCPU_INFO_evtchn_upcall_mask, masked);
   return eax | 0;
 }
 

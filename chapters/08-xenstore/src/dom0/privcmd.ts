@@ -43,6 +43,21 @@ export class Privcmd {
     return this.va(offset);
   }
 
+  /** Copies `bytes` to buffer byte `offset`, page by page; returns their address. */
+  write(offset: number, bytes: Uint8Array): number {
+    bytes.forEach((byte, i) => {
+      this.xen.mem.write8(this.machineAddress(offset + i), byte);
+    });
+    return this.va(offset);
+  }
+
+  /** The `length` bytes at buffer byte `offset`. */
+  read(offset: number, length: number): Uint8Array {
+    return Uint8Array.from({ length }, (_, i) =>
+      this.xen.mem.read8(this.machineAddress(offset + i)),
+    );
+  }
+
   readU32(offset: number): number {
     return this.xen.mem.read32(this.machineAddress(offset)) >>> 0;
   }

@@ -42,6 +42,16 @@ export interface HypervisorServices {
   settime(secs: number, nsecs: number, systemTime: number): void;
   /** Xen's clock: NOW() for the timers a guest sets. */
   readonly time: XenTime;
+  /** Every domain Xen knows, by id (destroyed ones included until their id is reused). */
+  readonly domains: ReadonlyMap<number, Domain>;
+  /** The id the next domain gets. */
+  readonly nextDomainId: number;
+  /** domain_create: an empty domain, paused once, with the toolstack's handle. */
+  createEmptyDomain(name: string, handle?: Uint8Array): Domain;
+  /** domain_pause_by_systemcontroller / domain_unpause_by_systemcontroller / domain_kill. */
+  pauseDomain(d: Domain): void;
+  unpauseDomain(d: Domain): void;
+  destroyDomain(d: Domain): void;
   /** Machine frames and their owners. */
   readonly heap: Heap;
   /** Xen's GDT, IDT and TSS in the hole, and the L1 that maps them. */

@@ -15,6 +15,7 @@ import { CPUID_MECHANISM } from './cpuid.ts';
 import { TIME_MECHANISM } from './time.ts';
 import { PLATFORM_MECHANISM } from './platform.ts';
 import { GRANT_TABLES_MECHANISM } from './grant-table-op.ts';
+import { DOMCTL_MECHANISM } from './domctl.ts';
 import { PTWR_MECHANISM } from './ptwr.ts';
 import { BOUNCE_MECHANISM } from './bounce.ts';
 import { TRAP_TABLE_MECHANISM } from './trap-table.ts';
@@ -44,8 +45,9 @@ export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 03: time, and dom0 setting the time of day.
   TIME_MECHANISM,
   PLATFORM_MECHANISM,
-  // Chapter 04: grant tables.
+  // Chapter 04: grant tables, and domain 0 controlling domains by hypercall.
   GRANT_TABLES_MECHANISM,
+  DOMCTL_MECHANISM,
   // Chapter 05: memory management. A write to a guest's L1 under the writable-pagetables assist
   // is Xen's to commit, so its hook runs before the bounce that would give the guest the fault;
   // so does the emulation of the privileged instructions Xen lets the kernel use.

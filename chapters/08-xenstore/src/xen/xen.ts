@@ -4,7 +4,8 @@
 // (domain_create, domain_kill, domain_pause_by_systemcontroller), xen/common/domctl.c.
 //
 // Domain 0 is TypeScript (docs/architecture.md §5): it is registered as a privileged domain without
-// vCPUs, and the toolstack in solutions/dom0 drives the domctl-like methods below. Guest
+// vCPUs; domctl.ts (from chapter 04) and, before it, the toolstack call the domain-control
+// methods below. Guest
 // domains get ids from 1.
 
 import { CR0_PG, EAX, PAGE_SIZE, type PhysMemory, Prng } from '../../../../sim/host.ts';
@@ -171,11 +172,23 @@ export class Xen implements HypervisorServices {
 
   /** createdomain + the domain builder; the new domain is left paused. */
   createDomain(image: Uint8Array, config: DomainConfig): { domain: Domain; layout: BootLayout } {
-    const domid = this.nextDomid++;
-    const handle = new Uint8Array(16);
-    handle[15] = domid & 0xff;
-    handle[14] = domid >>> 8;
-    const d = new Domain(domid, config.name, false, handle);
+    const d = this.createEmptyDomain(config.name);
+    try {
+      const layout = this.buildDomain(d, image, config);
+      domainMaxVcpus(this.area, d, config.vcpus ?? 1);
+      return { domain: d, layout };
+    } catch (e) {
+      this.domains.delete(d.domid);
+      throw e;
+    }
+  }
+
+  /**
+   * The domain builder on an empty domain `d` (named now, as the toolstack names it): its memory,
+   * image, tables and vCPU 0. On failure `d` is left empty, and the error is thrown.
+   */
+  buildDomain(d: Domain, image: Uint8Array, config: DomainConfig): BootLayout {
+    d.name = config.name;
     const nrPages = Math.floor((config.memoryMiB * 1024 * 1024) / PAGE_SIZE);
     try {
       const layout = buildDomain(this.heap, this.area, d, image, {
@@ -187,24 +200,24 @@ export class Xen implements HypervisorServices {
         consoleEvtchn: 2,
         shuffle: config.seed === undefined ? null : new Prng(config.seed),
       });
-      this.domains.set(domid, d);
-      domainMaxVcpus(this.area, d, config.vcpus ?? 1);
       for (const m of this.mechanisms) m.domainBuilt?.(this, d);
-      this.log(`domain ${domid} (${config.name}) built: ${nrPages} pages`);
-      return { domain: d, layout };
+      this.log(`domain ${d.domid} (${config.name}) built: ${nrPages} pages`);
+      return layout;
     } catch (e) {
       this.releaseFrames(d);
       throw e;
     }
   }
 
-  /** XEN_DOMCTL_createdomain without the builder: an empty, paused domain (restore fills it). */
-  createEmptyDomain(name: string): Domain {
+  /** XEN_DOMCTL_createdomain without the builder: an empty, paused domain. */
+  createEmptyDomain(name: string, handle?: Uint8Array): Domain {
     const domid = this.nextDomid++;
-    const handle = new Uint8Array(16);
-    handle[15] = domid & 0xff;
-    handle[14] = domid >>> 8;
-    const d = new Domain(domid, name, false, handle);
+    const uuid = handle ?? new Uint8Array(16);
+    if (handle === undefined) {
+      uuid[15] = domid & 0xff;
+      uuid[14] = domid >>> 8;
+    }
+    const d = new Domain(domid, name, false, uuid);
     this.domains.set(domid, d);
     return d;
   }
