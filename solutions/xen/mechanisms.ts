@@ -47,6 +47,7 @@ import { TIMER_MECHANISM } from './timer.ts';
 import { POLL_MECHANISM } from './poll.ts';
 import { VCPU_OP_MECHANISM } from './vcpu.ts';
 import { RUNSTATE_MECHANISM } from './runstate.ts';
+import { FAILSAFE_MECHANISM } from './failsafe.ts';
 // xenlab: end event-mechanism-imports
 
 export const MECHANISMS: readonly Mechanism[] = [
@@ -99,5 +100,6 @@ export const MECHANISMS: readonly Mechanism[] = [
   POLL_MECHANISM,
   VCPU_OP_MECHANISM,
   RUNSTATE_MECHANISM,
+  FAILSAFE_MECHANISM,
   // xenlab: end event-mechanisms
 ];
