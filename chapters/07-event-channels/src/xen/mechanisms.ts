@@ -34,6 +34,7 @@ import { TIMER_MECHANISM } from './timer.ts';
 import { POLL_MECHANISM } from './poll.ts';
 import { VCPU_OP_MECHANISM } from './vcpu.ts';
 import { RUNSTATE_MECHANISM } from './runstate.ts';
+import { FAILSAFE_MECHANISM } from './failsafe.ts';
 
 export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 02: the first hypercalls.
@@ -70,4 +71,5 @@ export const MECHANISMS: readonly Mechanism[] = [
   POLL_MECHANISM,
   VCPU_OP_MECHANISM,
   RUNSTATE_MECHANISM,
+  FAILSAFE_MECHANISM,
 ];
