@@ -136,9 +136,7 @@ callback: dw CALLBACKTYPE_failsafe, CALLBACKF_mask_events
   dd FLAT_KERNEL_CS, failsafe
 `);
     expect(g.domain.shutdownReason, g.xen.logLines.join('\n')).toBe(0);
-    const mask = g.xen.mem.read8(
-      g.domain.sharedInfoMfn * PAGE_SIZE + VCPU_INFO_evtchn_upcall_mask,
-    );
+    const mask = g.xen.mem.read8(g.domain.sharedInfoMfn * PAGE_SIZE + VCPU_INFO_evtchn_upcall_mask);
     expect(mask).toBe(1);
     expect(seen(g)[5]! >>> 16, 'the frame saved the mask the iret set (0)').toBe(0);
   });
@@ -273,12 +271,10 @@ main:
     ]);
     expect(g!.domain.shutdownReason, g!.xen.logLines.join('\n')).toBe(0);
     const [ds, es, fs, gs, , cs] = seen(g!);
-    expect([ds, es, fs, gs].map((n) => hex(n!)), 'the selectors it tried').toEqual([
-      'e021',
-      'e021',
-      'd',
-      'e021',
-    ]);
+    expect(
+      [ds, es, fs, gs].map((n) => hex(n!)),
+      'the selectors it tried',
+    ).toEqual(['e021', 'e021', 'd', 'e021']);
     expect(hex(cs! & 0xffff)).toBe('e019');
     expect(g!.domain.vcpus[0]!.cpu.segSelector[FS], 'FS is null now').toBe(0);
   });
