@@ -19,7 +19,7 @@ import { EFAULT, ENOSYS, EPERM, ESRCH } from './errno.ts';
 import { copyFromGuest, readGuestU32 } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';
 import type { Mechanism } from './mechanism.ts';
-// xenlab: region sched-block-vcpu-info-import from 07
+// xenlab: region sched-block-vcpu-info-import from 03
 import { vcpuInfoMa } from './shared-info.ts';
 
 // xenlab: end sched-block-vcpu-info-import
@@ -37,8 +37,8 @@ function schedYield(ctx: HypercallContext): number {
  */
 function schedBlock(ctx: HypercallContext): number {
   let vcpuInfo = ctx.domain.sharedInfoMfn * PAGE_SIZE + ctx.vcpu.id * VCPU_INFO_SIZE;
-  // xenlab: region sched-block-vcpu-info from 07
-  vcpuInfo = vcpuInfoMa(ctx.domain, ctx.vcpu.id); // VCPUOP_register_vcpu_info may have moved it
+  // xenlab: region sched-block-vcpu-info from 03
+  vcpuInfo = vcpuInfoMa(ctx.domain, ctx.vcpu.id); // from chapter 03 it has one home, which may move
   // xenlab: end sched-block-vcpu-info
   const mem = ctx.vcpu.cpu.mem;
   mem.write8(vcpuInfo + VCPU_INFO_evtchn_upcall_mask, 0);

@@ -22,10 +22,7 @@ import {
 import type { Domain } from './domain.ts';
 import { EINVAL } from './errno.ts';
 import type { HypercallContext } from './hypercall.ts';
-// xenlab: end vcpu-info-registered-import
 import type { Mechanism } from './mechanism.ts';
-// xenlab: region vcpu-info-registered-import from 07
-import { perVcpu } from './mechanism.ts';
 // xenlab: region update-va-mapping-shared-info-page-import from 03 until 05
 import { l1eAddress, pteMfn } from './page.ts';
 // xenlab: end update-va-mapping-shared-info-page-import
@@ -36,22 +33,11 @@ export function sharedInfoMa(d: Domain): number {
   return d.sharedInfoMfn * PAGE_SIZE;
 }
 
-/** Machine address of vCPU `vcpuId`'s vcpu_info: inside shared_info unless the guest moved it. */
+/** Machine address of vCPU `vcpuId`'s vcpu_info: its slot in shared_info, unless it moved. */
 export function vcpuInfoMa(d: Domain, vcpuId: number): number {
-  // xenlab: region vcpu-info-moved from 07
-  const v = d.vcpus[vcpuId];
-  if (v !== undefined && registeredVcpuInfo(v).mfn >= 0) return registeredVcpuInfo(v).ma;
-  // xenlab: end vcpu-info-moved
-  return sharedInfoMa(d) + SHARED_INFO.vcpu_info + vcpuId * VCPU_INFO_SIZE;
+  const moved = d.vcpus[vcpuId]?.vcpuInfoMa;
+  return moved ?? sharedInfoMa(d) + SHARED_INFO.vcpu_info + vcpuId * VCPU_INFO_SIZE;
 }
-// xenlab: region vcpu-info-registered from 07
-
-/**
- * Where VCPUOP_register_vcpu_info moved a vCPU's vcpu_info (v->vcpu_info_mfn and the mapping):
- * the frame, -1 while it is in shared_info, and the machine address.
- */
-export const registeredVcpuInfo = perVcpu((): { mfn: number; ma: number } => ({ mfn: -1, ma: 0 }));
-// xenlab: end vcpu-info-registered
 
 /** Machine address of vCPU `vcpuId`'s vcpu_time_info. */
 export function vcpuTimeInfoMa(d: Domain, vcpuId: number): number {

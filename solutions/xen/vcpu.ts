@@ -83,7 +83,7 @@ import type { HypercallContext } from './hypercall.ts';
 import { type Mechanism, perVcpu } from './mechanism.ts';
 import { getPageAndType, PGT_l3_page_table, PGT_writable_page, putPageAndType } from './mm.ts';
 import { getRunstateInfo, registerRunstateArea } from './runstate.ts';
-import { registeredVcpuInfo, vcpuInfoMa } from './shared-info.ts';
+import { vcpuInfoMa } from './shared-info.ts';
 import { getSTime } from './time.ts';
 import { setTimer, stopTimer, vcpuSetPeriodicTimer, vcpuTimers } from './timer.ts';
 import { fixupGuestSelector, pvTraps } from './trap-table.ts';
@@ -240,6 +240,9 @@ function setPeriodicTimer(ctx: HypercallContext, v: Vcpu, arg: number): number {
   return 0;
 }
 
+/** v->vcpu_info_mfn: the frame a moved vcpu_info holds a writable reference on, or -1. */
+const vcpuInfoMfn = perVcpu((): { mfn: number } => ({ mfn: -1 }));
+
 /**
  * VCPUOP_register_vcpu_info (map_vcpu_info): `v`'s vcpu_info moves to `offset` in frame `mfn`
  * of the domain, which takes a writable type reference, with its contents copied. -EINVAL for
@@ -255,7 +258,7 @@ function registerVcpuInfo(ctx: HypercallContext, v: Vcpu, arg: number): number {
   const mfnHigh = op.getUint32(VCPU_REGISTER_VCPU_INFO.mfn + 4, true);
   const offset = op.getUint32(VCPU_REGISTER_VCPU_INFO.offset, true);
   if (offset > PAGE_SIZE - VCPU_INFO_SIZE) return -EINVAL;
-  const registered = registeredVcpuInfo(v);
+  const registered = vcpuInfoMfn(v);
   if (registered.mfn >= 0) return -EINVAL;
   if (v !== ctx.vcpu && v.online) return -EINVAL;
   const heap = ctx.xen.heap;
@@ -265,7 +268,7 @@ function registerVcpuInfo(ctx: HypercallContext, v: Vcpu, arg: number): number {
   const ma = mfn * PAGE_SIZE + offset;
   mem.writeBytes(ma, mem.readBytes(vcpuInfoMa(v.domain, v.id), VCPU_INFO_SIZE));
   registered.mfn = mfn;
-  registered.ma = ma;
+  v.vcpuInfoMa = ma;
   mem.write32(ma + VCPU_INFO_evtchn_pending_sel, 0xffffffff);
   vcpuMarkEventsPending(mem, v);
   return 0;
@@ -276,7 +279,10 @@ function registerVcpuInfo(ctx: HypercallContext, v: Vcpu, arg: number): number {
  * domain's own references (relinquishMappings), so only the registrations are forgotten.
  */
 function unmapVcpuInfos(d: Domain): void {
-  for (const v of d.vcpus) registeredVcpuInfo(v).mfn = -1;
+  for (const v of d.vcpus) {
+    vcpuInfoMfn(v).mfn = -1;
+    delete v.vcpuInfoMa;
+  }
 }
 
 /** vcpu_op(cmd, vcpuid, arg). */

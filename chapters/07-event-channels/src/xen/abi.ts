@@ -526,6 +526,9 @@ export const VCPUOP_set_periodic_timer = 6;
 export const VCPUOP_stop_periodic_timer = 7;
 export const VCPUOP_set_singleshot_timer = 8;
 export const VCPUOP_stop_singleshot_timer = 9;
+export const VCPUOP_register_vcpu_info = 10;
+/** vcpu_register_vcpu_info: mfn u64 @0, offset u32 @8, rsvd u32 @12. */
+export const VCPU_REGISTER_VCPU_INFO = { mfn: 0, offset: 8, size: 16 } as const;
 /** vcpu_set_singleshot_timer: timeout_abs_ns u64 @0, flags u32 @8. */
 export const VCPU_SET_SINGLESHOT_TIMER = { timeout_abs_ns: 0, flags: 8, size: 12 } as const;
 export const VCPU_SSHOTTMR_future = 1;
