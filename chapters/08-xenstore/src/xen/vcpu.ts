@@ -241,7 +241,7 @@ function setPeriodicTimer(ctx: HypercallContext, v: Vcpu, arg: number): number {
 }
 
 /** v->vcpu_info_mfn: the frame a moved vcpu_info holds a writable reference on, or -1. */
-const vcpuInfoMfn = perVcpu((): { mfn: number } => ({ mfn: -1 }));
+export const vcpuInfoMfn = perVcpu((): { mfn: number } => ({ mfn: -1 }));
 
 /**
  * VCPUOP_register_vcpu_info (map_vcpu_info): `v`'s vcpu_info moves to `offset` in frame `mfn`
