@@ -16,7 +16,18 @@
 //
 // Anything else, or a check that fails, leaves the #GP to the guest's own handler.
 
-import { EAX, ECX, EDX, FLAG_VM, getEflags, VEC_GP, VEC_NM, writeCr } from '../../../../sim/host.ts';
+import {
+  CS,
+  EAX,
+  ECX,
+  EDX,
+  FLAG_VM,
+  getEflags,
+  VEC_GP,
+  VEC_NM,
+  VEC_PF,
+  writeCr,
+} from '../../../../sim/host.ts';
 import {
   __HYPERVISOR_fpu_taskswitch,
   __HYPERVISOR_physdev_op,
@@ -49,6 +60,39 @@ export const MSR_IA32_TSC = 0x10;
 export const MSR_EFER = 0xc0000080;
 /** Xen's MSR for an HVM-style hypercall page (leaf 0x40000002): gmfn << 12 | index 0. */
 export const MSR_XEN_HYPERCALL_PAGE = 0x40000000;
+export const MSR_IA32_MISC_ENABLE = 0x1a0;
+export const MSR_IA32_PERF_CAPABILITIES = 0x345;
+/** MISC_ENABLE bits Xen hides or forces (SDM vol. 4, IA32_MISC_ENABLE). */
+const MISC_ENABLE_PERF_AVAIL = 1 << 7;
+const MISC_ENABLE_BTS_UNAVAIL = 1 << 11;
+const MISC_ENABLE_PEBS_UNAVAIL = 1 << 12;
+const MISC_ENABLE_MONITOR_ENABLE = 1 << 18;
+const MISC_ENABLE_XTPR_DISABLE = 1 << 23;
+/**
+ * The machine's own IA32_MISC_ENABLE: fast strings (bit 0) and performance monitoring (bit 7)
+ * on, as on a typical Intel CPU; the machine has nothing else to report.
+ */
+const HOST_MISC_ENABLE = 1 | MISC_ENABLE_PERF_AVAIL;
+
+/**
+ * Intel's performance-counter MSRs (P6 counters and event selects, the fixed counters and
+ * their controls). With Xen's vPMU off, its default, reads give 0 and writes are dropped.
+ */
+function isIntelPerfMsr(index: number): boolean {
+  return (
+    (index >= 0xc1 && index <= 0xc8) || // MSR_P6_PERFCTR(0..7)
+    (index >= 0x186 && index <= 0x189) || // MSR_P6_EVNTSEL(0..3)
+    (index >= 0x309 && index <= 0x30b) || // MSR_CORE_PERF_FIXED_CTR0..2
+    (index >= 0x38d && index <= 0x390) // MSR_CORE_PERF_FIXED_CTR_CTRL .. GLOBAL_OVF_CTRL
+  );
+}
+
+/** guest_misc_enable: performance monitoring and MONITOR hidden; BTS, PEBS, xTPR off. */
+function guestMiscEnable(host: number): number {
+  const hidden = MISC_ENABLE_PERF_AVAIL | MISC_ENABLE_MONITOR_ENABLE;
+  const forced = MISC_ENABLE_BTS_UNAVAIL | MISC_ENABLE_PEBS_UNAVAIL | MISC_ENABLE_XTPR_DISABLE;
+  return ((host & ~hidden) | forced) >>> 0;
+}
 
 /** What Xen keeps per vCPU for the emulation: the virtual I/O privilege level (0–3). */
 export const pvIopl = perVcpu((): { iopl: number } => ({ iopl: 0 }));
@@ -118,14 +162,20 @@ function readMsr(v: Vcpu, index: number): number | null {
       return cpu.tscOffset + cpu.instructions;
     case MSR_EFER:
       return cpu.efer >>> 0;
+    case MSR_IA32_MISC_ENABLE:
+      return guestMiscEnable(HOST_MISC_ENABLE);
+    case MSR_IA32_PERF_CAPABILITIES:
+      return 0; // no extra capabilities
     default:
-      return null;
+      return isIntelPerfMsr(index) ? 0 : null;
   }
 }
 
 /**
  * write_msr under Xen's policy: true when done. EFER may only be written with the value it
- * has; Xen's hypercall-page MSR fills a page of the domain's with the stubs; anything else #GP.
+ * has; Xen's hypercall-page MSR fills a page of the domain's with the stubs. MISC_ENABLE and
+ * the performance counters take any value and keep none (Xen logs a MISC_ENABLE change and
+ * ignores it); anything else #GP.
  */
 function writeMsr(d: Domain, xen: Xen, index: number, value: number, high: number): boolean {
   switch (index) {
@@ -140,8 +190,14 @@ function writeMsr(d: Domain, xen: Xen, index: number, value: number, high: numbe
       putPageAndType(xen.heap, mfn);
       return true;
     }
+    case MSR_IA32_MISC_ENABLE:
+      if (high !== 0 || value !== guestMiscEnable(HOST_MISC_ENABLE)) {
+        const to = (high * 2 ** 32 + value).toString(16);
+        xen.log(`d${d.domid} attempted WRMSR ${index.toString(16)} to 0x${to}: ignored`);
+      }
+      return true;
     default:
-      return false;
+      return isIntelPerfMsr(index);
   }
 }
 
@@ -158,6 +214,20 @@ const OPSIZE = 0x66;
 const IGNORED_PREFIXES = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65]);
 
 /**
+ * insn_fetch failing: a byte of the instruction cannot be read any more (another vCPU unmapped
+ * its page after the #GP). Xen injects a #PF at that byte, error code 0, in place of the #GP:
+ * the exit becomes the page fault and the bounce delivers it. Returns false (not emulated).
+ */
+function fetchFault(v: Vcpu, offset: number): boolean {
+  const cpu = v.cpu;
+  cpu.cr2 = (cpu.segBase[CS]! + cpu.eip + offset) >>> 0;
+  cpu.exitVector = VEC_PF;
+  cpu.exitHasErrorCode = true;
+  cpu.exitErrorCode = 0;
+  return false;
+}
+
+/**
  * pv_emulate_privileged_op: decodes the instruction behind `v`'s #GP and emulates it. Returns
  * false, changing nothing, when it is not one Xen emulates or a check fails.
  */
@@ -171,6 +241,9 @@ export function emulatePrivilegedOp(xen: Xen, v: Vcpu): boolean {
     if (bytes[at] === OPSIZE) opsize = 2;
     at++;
   }
+  // Every byte the decoder reads must still be there (15 bytes is the longest instruction).
+  const unreadable = (length: number) => length > bytes.length && bytes.length < 15;
+  if (unreadable(at + 1)) return fetchFault(v, bytes.length);
   const op = bytes[at++];
   const kernel = cpu.cpl !== 3;
   const done = (length: number) => {
@@ -187,6 +260,7 @@ export function emulatePrivilegedOp(xen: Xen, v: Vcpu): boolean {
     case 0xe7:
     case 0xee: // out dx, al/eax
     case 0xef: {
+      if (op < 0xe8 && unreadable(at + 1)) return fetchFault(v, bytes.length);
       if (!ioplOk(v)) return false;
       const size = (op & 1) === 0 ? 1 : opsize;
       emulateIo(v, (op & 2) === 0, size);
@@ -200,6 +274,10 @@ export function emulatePrivilegedOp(xen: Xen, v: Vcpu): boolean {
       break;
     default:
       return false;
+  }
+  const withModrm = (b: number | undefined) => b !== undefined && b >= 0x20 && b <= 0x23;
+  if (unreadable(at + 1) || (withModrm(bytes[at]) && unreadable(at + 2))) {
+    return fetchFault(v, bytes.length);
   }
   if (!kernel) return false;
   const op2 = bytes[at++];
