@@ -1,6 +1,6 @@
 // xenlab: file from 05
 import { describe, expect, it } from 'vitest';
-import { ESP, PAGE_SIZE, translateForHost, VEC_GP } from '../../sim/host.ts';
+import { ECX, ESP, PAGE_SIZE, translateForHost, VEC_GP } from '../../sim/host.ts';
 import { VCPU_INFO_arch_cr2 } from './abi.ts';
 import { vcpuInfoMa } from './shared-info.ts';
 import { runAsmGuest } from './testing/guest.ts';
@@ -206,6 +206,94 @@ scratch_page: resb 4096
     expect(g.xen.logLines.join('\n')).toMatch(/attempted WRMSR 1a0 to 0x801881: ignored/);
     expect(g.read32('values', 3), 'a counter reads 0').toBe(0);
     expect(g.read32('values', 4)).toBe(0);
+    // A repetition whose memory faults stops there: the guest takes a #PF for the write (it has
+    // no handler here, so the report shows it).
+    const f = runAsmGuest(
+      guest(
+        `
+  mov dword [iopl], 1
+  mov ebx, PHYSDEVOP_set_iopl
+  mov ecx, iopl
+  HYPERCALL __HYPERVISOR_physdev_op
+  mov dx, 0x80
+  mov edi, 0xf5800000 - 2           ; a page this guest has not mapped
+  mov ecx, 2
+  rep insw
+`,
+        'iopl: dd 0\n',
+      ),
+    );
+    expect(f.domain.shutdownReason).toBe(3);
+    expect(f.xen.logLines.join('\n')).toMatch(
+      /#PF, page fault\), error code 0x0002 .*CR2 0xf57ffffe/,
+    );
+    expect(f.domain.vcpus[0]!.cpu.reg32[ECX], 'no repetition done').toBe(2);
+  });
+
+  it('INS and OUTS under the virtual IOPL: all ones in, writes dropped, REP, DF, a segment override', () => {
+    const g = runAsmGuest(
+      guest(
+        `
+  PROBE 0, {insb}                   ; no I/O privilege yet: #GP
+  mov dword [iopl], 1
+  mov ebx, PHYSDEVOP_set_iopl
+  mov ecx, iopl
+  HYPERCALL __HYPERVISOR_physdev_op
+  mov dx, 0x80
+  mov edi, buffer
+  mov ecx, 3
+  PROBE 1, {rep insw}               ; three words of all ones
+  mov [values + 0], edi
+  mov [values + 4], ecx
+  std
+  mov edi, buffer + 15
+  PROBE 2, {insb}                   ; backwards: EDI steps down
+  cld
+  mov [values + 8], edi
+  mov esi, buffer
+  mov ecx, 2
+  PROBE 3, {db 0xf3, 0x64, 0x6f}    ; rep fs outsd: from FS:ESI, dropped
+  mov [values + 12], esi
+  mov [values + 16], ecx
+`,
+        `iopl: dd 0
+buffer: times 16 db 0
+`,
+      ),
+    );
+    expect(g.domain.shutdownReason, g.xen.logLines.join('\n')).toBe(0);
+    expect([0, 1, 2, 3].map((i) => g.read32('results', i))).toEqual([1, 0, 0, 0]);
+    const buffer = g.symbol('buffer');
+    expect(g.read32('buffer', 0).toString(16)).toBe('ffffffff');
+    expect(g.read32('buffer', 1) & 0xffff).toBe(0xffff);
+    expect(g.read32('buffer', 3) >>> 24, 'the byte at buffer + 15').toBe(0xff);
+    expect(g.read32('values', 0)).toBe(buffer + 6);
+    expect(g.read32('values', 1), 'ECX counted down').toBe(0);
+    expect(g.read32('values', 2)).toBe(buffer + 14);
+    expect(g.read32('values', 3)).toBe(buffer + 8);
+    expect(g.read32('values', 4)).toBe(0);
+    // A repetition whose memory faults stops there: the guest takes a #PF for the write (it has
+    // no handler here, so the report shows it).
+    const f = runAsmGuest(
+      guest(
+        `
+  mov dword [iopl], 1
+  mov ebx, PHYSDEVOP_set_iopl
+  mov ecx, iopl
+  HYPERCALL __HYPERVISOR_physdev_op
+  mov dx, 0x80
+  mov edi, 0xf5800000 - 2           ; a page this guest has not mapped
+  mov ecx, 2
+  rep insw
+`,
+        'iopl: dd 0\n',
+      ),
+    );
+    expect(f.domain.shutdownReason).toBe(3);
+    expect(f.xen.logLines.join('\n')).toMatch(
+      /#PF, page fault\), error code 0x0002 .*CR2 0xf57ffffe/,
+    );
+    expect(f.domain.vcpus[0]!.cpu.reg32[ECX], 'no repetition done').toBe(2);
   });
 
   it('an instruction whose bytes cannot be fetched any more takes a #PF there, not the #GP', () => {
