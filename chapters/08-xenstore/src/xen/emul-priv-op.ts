@@ -18,11 +18,20 @@
 
 import {
   CS,
+  DS,
   EAX,
   ECX,
+  EDI,
   EDX,
+  ES,
+  ESI,
+  FLAG_DF,
   FLAG_VM,
+  FS,
+  GS,
   getEflags,
+  SS,
+  translateForHost,
   VEC_GP,
   VEC_NM,
   VEC_PF,
@@ -209,9 +218,58 @@ function emulateIo(v: Vcpu, isIn: boolean, size: number): void {
   r[EAX] = size === 4 ? ones | 0 : (r[EAX]! & ~ones) | ones;
 }
 
-/** Prefix bytes the emulator accepts: operand size, and segment overrides it can ignore. */
+/**
+ * INS and OUTS under the virtual IOPL (rep_ins, rep_outs): each repetition moves one item
+ * between the port (all ones in, writes dropped) and memory at ES:EDI (INS) or seg:ESI (OUTS,
+ * DS unless overridden), stepping the index by the size, backwards with EFLAGS.DF; with REP,
+ * ECX times. A memory access that faults stops there with the registers as far as the
+ * repetitions done, and the guest takes the #PF (write access for INS). False: not emulated.
+ */
+function emulateStringIo(v: Vcpu, op: number, size: number, seg: number, rep: boolean): boolean {
+  const cpu = v.cpu;
+  const r = cpu.reg32;
+  const isIn = op < 0x6e;
+  const index = isIn ? EDI : ESI;
+  const segment = isIn ? ES : seg;
+  // A data segment Xen can write for INS, one it can read for OUTS; else the #GP stands.
+  const access = cpu.segAccess[segment]!;
+  const code = (access & SEG_CODE) !== 0;
+  const usable = isIn ? !code && (access & SEG_WR) !== 0 : !code || (access & SEG_WR) !== 0;
+  if ((access & (SEG_P | SEG_S)) !== (SEG_P | SEG_S) || !usable) return false;
+  const base = cpu.segBase[segment]!;
+  const step = (getEflags(cpu) & FLAG_DF) !== 0 ? -size : size;
+  let count = rep ? r[ECX]! >>> 0 : 1;
+  const ones = size === 4 ? 0xffffffff : (1 << (size * 8)) - 1;
+  for (; count > 0; count--) {
+    const linear = (base + r[index]!) >>> 0;
+    for (let i = 0; i < size; i++) {
+      const pa = translateForHost(cpu, (linear + i) >>> 0, isIn);
+      if (pa < 0) return fetchFaultAt(v, (linear + i) >>> 0, isIn ? PFEC_write_access : 0);
+      if (isIn) cpu.mem.write8(pa, (ones >>> (8 * i)) & 0xff);
+    }
+    r[index] = (r[index]! + step) | 0;
+    if (rep) r[ECX] = (r[ECX]! - 1) | 0;
+  }
+  return true;
+}
+
+/** Prefix bytes the emulator accepts: operand size, REP, and segment overrides. */
 const OPSIZE = 0x66;
-const IGNORED_PREFIXES = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65]);
+const REP_PREFIXES = new Set([0xf2, 0xf3]);
+const SEGMENT_PREFIXES: Readonly<Record<number, number>> = {
+  38: ES,
+  46: CS,
+  54: SS,
+  62: DS,
+  100: FS,
+  101: GS,
+};
+const PFEC_write_access = 2;
+/** Access-byte bits of a segment (SDM vol. 3A §3.4.5): present, code/data, code, W or R. */
+const SEG_P = 0x80;
+const SEG_S = 0x10;
+const SEG_CODE = 0x08;
+const SEG_WR = 0x02;
 
 /**
  * insn_fetch failing: a byte of the instruction cannot be read any more (another vCPU unmapped
@@ -219,11 +277,16 @@ const IGNORED_PREFIXES = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65]);
  * the exit becomes the page fault and the bounce delivers it. Returns false (not emulated).
  */
 function fetchFault(v: Vcpu, offset: number): boolean {
+  return fetchFaultAt(v, (v.cpu.segBase[CS]! + v.cpu.eip + offset) >>> 0, 0);
+}
+
+/** A #PF at `linear` with `errorCode` in place of the #GP (x86_emul_pagefault). */
+function fetchFaultAt(v: Vcpu, linear: number, errorCode: number): boolean {
   const cpu = v.cpu;
-  cpu.cr2 = (cpu.segBase[CS]! + cpu.eip + offset) >>> 0;
+  cpu.cr2 = linear;
   cpu.exitVector = VEC_PF;
   cpu.exitHasErrorCode = true;
-  cpu.exitErrorCode = 0;
+  cpu.exitErrorCode = errorCode;
   return false;
 }
 
@@ -237,9 +300,14 @@ export function emulatePrivilegedOp(xen: Xen, v: Vcpu): boolean {
   const bytes = instructionBytes(cpu, cpu.eip);
   let at = 0;
   let opsize = 4;
-  while (at < bytes.length && (bytes[at] === OPSIZE || IGNORED_PREFIXES.has(bytes[at]!))) {
-    if (bytes[at] === OPSIZE) opsize = 2;
-    at++;
+  let rep = false;
+  let seg = DS;
+  for (; at < bytes.length; at++) {
+    const b = bytes[at]!;
+    if (b === OPSIZE) opsize = 2;
+    else if (REP_PREFIXES.has(b)) rep = true;
+    else if (SEGMENT_PREFIXES[b] !== undefined) seg = SEGMENT_PREFIXES[b]!;
+    else break;
   }
   // Every byte the decoder reads must still be there (15 bytes is the longest instruction).
   const unreadable = (length: number) => length > bytes.length && bytes.length < 15;
@@ -266,6 +334,12 @@ export function emulatePrivilegedOp(xen: Xen, v: Vcpu): boolean {
       emulateIo(v, (op & 2) === 0, size);
       return done(at + (op < 0xe8 ? 1 : 0));
     }
+    case 0x6c: // insb
+    case 0x6d: // insw / insd
+    case 0x6e: // outsb
+    case 0x6f: // outsw / outsd
+      if (!ioplOk(v)) return false;
+      return emulateStringIo(v, op, (op & 1) === 0 ? 1 : opsize, seg, rep) && done(at);
     case 0xfa: // cli
     case 0xfb: // sti
       // Xen lets them through under IOPL and does nothing: POPF could not undo a CLI.
