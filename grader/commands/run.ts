@@ -51,6 +51,8 @@ export interface RunOptions {
   input?: string;
   /** Serve the toolstack's xenstored on this Unix socket while the guest runs (chapter 08 on). */
   xenstoreSocket?: string;
+  /** Disk images attached as xvda, xvdb, …: `FILE` read-write, `FILE,cow` writes kept aside. */
+  disk?: string[];
 }
 
 /** The reference hypervisor: the default tree, absent from a student handout. */
@@ -95,7 +97,8 @@ export interface Hypervisor<X extends object = object> {
       config: { name: string; memoryMiB: number; cmdline: string; seed?: number; vcpus?: number },
     ): DomainView;
     start(d: DomainView): void;
-  } & Partial<ConsoleToolstack>;
+  } & Partial<ConsoleToolstack> &
+    Partial<DiskToolstack>;
   /**
    * A guest with `monitor` is one of chapter 1's, run on the monitor of monitor/, not on Xen;
    * `input` is what the book types at its console (chapter 06 on); `vcpus` how many vCPUs it
@@ -125,6 +128,37 @@ export interface ConsoleToolstack {
     }): void;
   };
   type(d: DomainView, text: string): void;
+}
+
+/** What run uses of a toolstack's virtual disks (chapter 09 on). */
+export interface DiskToolstack {
+  attachDisk(d: DomainView, disk: never, vdev?: string): unknown;
+}
+
+/** A tree's disk images (dom0/disk.ts, dom0/disk-file.ts; chapter 09 on). */
+interface DiskModules {
+  FileDisk: new (path: string, readOnly: boolean) => object;
+  CowDisk: new (base: never) => object;
+}
+
+/**
+ * The disks of `--disk` as the tree's own disk images: `FILE` opened read-write, `FILE,cow`
+ * opened read-only under a copy-on-write layer, so the file never changes.
+ */
+async function openDisks(tree: string, specs: readonly string[]): Promise<object[]> {
+  const load = (path: string) => import(pathToFileURL(join(tree, path)).href);
+  const modules = { ...(await load('dom0/disk.ts')), ...(await load('dom0/disk-file.ts')) };
+  const { FileDisk, CowDisk } = modules as DiskModules;
+  return specs.map((spec) => {
+    const [file = '', ...flags] = spec.split(',');
+    const unknown = flags.filter((f) => f !== 'cow');
+    if (file === '' || unknown.length > 0) {
+      throw new UsageError(`--disk ${spec}: expected FILE or FILE,cow`);
+    }
+    const cow = flags.includes('cow');
+    const disk = new FileDisk(file, cow);
+    return cow ? new CowDisk(disk as never) : disk;
+  });
 }
 
 /** Chapter 1's monitor (monitor/index.ts), in trees that have one. */
@@ -349,6 +383,23 @@ export async function runGuest(
     console.error(`xenlab run: the domain builder refused ${target}: ${e.message}`);
     return EXIT.failed;
   }
+  const disks = options.disk ?? [];
+  if (disks.length > 0) {
+    if (toolstack.attachDisk === undefined) {
+      console.error('xenlab run: --disk needs a hypervisor with virtual disks (chapter 09 on)');
+      return EXIT.usage;
+    }
+    let opened: object[];
+    try {
+      opened = await openDisks(tree, disks);
+    } catch (e) {
+      console.error(`xenlab run: ${e instanceof Error ? e.message : String(e)}`);
+      return e instanceof UsageError ? EXIT.usage : EXIT.failed;
+    }
+    opened.forEach((disk, i) => {
+      toolstack.attachDisk!(domain, disk as never, `xvd${String.fromCharCode(97 + i)}`);
+    });
+  }
   toolstack.start(domain);
   const socket = options.xenstoreSocket;
   const type = toolstack.type?.bind(toolstack, domain);
@@ -423,6 +474,12 @@ export function register(program: Command): void {
         'terminal is connected to the console (Ctrl-] detaches)',
     )
     .option('--xenstore-socket <path>', 'serve xenstored on this socket while the guest runs')
+    .option(
+      '--disk <file[,cow]>',
+      'attach a disk image as xvda (again: xvdb, …), read-write; with ",cow" the guest’s ' +
+        'writes stay in memory and the file is left as it was',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .addHelpText(
       'after',
       `\nExit codes: ${RUN_EXIT.poweroff} poweroff, ${RUN_EXIT.crash} crash or load error, ` +

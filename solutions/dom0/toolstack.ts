@@ -38,6 +38,11 @@ import { introduceDomain, startXenstored } from './xenstore-domain.ts';
 import { XsClient } from './xenstored/client.ts';
 import { Xenstored } from './xenstored/xenstored.ts';
 // xenlab: end toolstack-xenstore-import
+// xenlab: region toolstack-vbd-import from 09
+import type { Disk } from './disk.ts';
+import { Vbds } from './vbd.ts';
+import type { DeviceId } from './xenbus.ts';
+// xenlab: end toolstack-vbd-import
 
 /** What `xl list` shows for a domain. */
 export interface DomainInfo {
@@ -103,6 +108,10 @@ export class Toolstack {
   readonly xenstored = new Xenstored();
   readonly xs = new XsClient(this.xenstored);
   // xenlab: end toolstack-xenstore
+  // xenlab: region toolstack-vbds from 09
+  /** The domains' virtual disks, and domain 0's block back end serving them. */
+  readonly vbds: Vbds;
+  // xenlab: end toolstack-vbds
 
   constructor(xen: Xen) {
     this.xen = xen;
@@ -132,6 +141,9 @@ export class Toolstack {
     this.xs.write('/local/domain/0/name', 'Domain-0');
     this.xs.write('/local/domain/0/domid', '0');
     // xenlab: end toolstack-xenstore-start
+    // xenlab: region toolstack-vbds-start from 09
+    this.vbds = new Vbds(xen, this.xenstored, this.xs);
+    // xenlab: end toolstack-vbds-start
   }
 
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
@@ -207,6 +219,13 @@ export class Toolstack {
     this.xen.mem.write32(startInfo + START_INFO.console_domU_evtchn, port);
   }
   // xenlab: end toolstack-console-port
+
+  // xenlab: region toolstack-attach-disk from 09
+  /** `xl block-attach`: `disk` becomes the domain's virtual disk `vdev` (xvda, xvdb, …). */
+  attachDisk(d: Domain, disk: Disk, vdev = 'xvda'): DeviceId {
+    return this.vbds.attach(d, disk, vdev);
+  }
+  // xenlab: end toolstack-attach-disk
 
   // xenlab: region toolstack-lifecycle from 02
   /** Lets a freshly built domain run for the first time. */

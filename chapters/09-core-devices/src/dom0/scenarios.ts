@@ -1,0 +1,66 @@
+// Your working copy for chapter 09, generated from solutions/dom0/scenarios.ts by npx xenlab stage.
+// Book scenarios that need more than one domain: which guests the toolstack starts together and
+// how each learns the others' ids (on its command line, until XenStore in chapter 8): book §4.5.
+
+import { GUESTS } from '../guests/index.ts';
+import type { Domain } from '../xen/domain.ts';
+import { mapGrantTable } from './grant-table-setup.ts';
+import type { Toolstack } from './toolstack.ts';
+
+/** One domain of a scenario: its guest, and its command line given every domain's id. */
+export interface ScenarioDomain {
+  guest: string;
+  cmdline(ids: readonly number[]): string;
+}
+
+/** Scenarios by the name of the guest that leads them; the leader is the first domain. */
+export const SCENARIOS: Readonly<Record<string, readonly ScenarioDomain[]>> = {
+  // §4.5: grant-share grants a page to grant-map (ref 8, the first a guest may use).
+  'grant-share': [
+    { guest: 'grant-share', cmdline: (ids) => `peer=${ids[1]}` },
+    { guest: 'grant-map', cmdline: (ids) => `dom=${ids[0]} ref=8` },
+  ],
+};
+
+/**
+ * Builds every domain of `scenario` (`image` assembles a guest by name), each with its grant
+ * table mapped, and starts them in order: the scheduler runs them round-robin in that order,
+ * so the leader has granted before the others first run. Returns the domains, leader first.
+ */
+export function startScenario(
+  toolstack: Toolstack,
+  scenario: readonly ScenarioDomain[],
+  image: (guest: string) => Uint8Array,
+  memoryMiB: number,
+): Domain[] {
+  const first = toolstack.xen.nextDomainId;
+  const ids = scenario.map((_, i) => first + i);
+  const domains = scenario.map((s) =>
+    toolstack.create(image(s.guest), { name: s.guest, memoryMiB, cmdline: s.cmdline(ids) }),
+  );
+  for (const d of domains) {
+    mapGrantTable(toolstack.xen, d);
+    toolstack.start(d);
+  }
+  return domains;
+}
+
+/**
+ * Boots guest `guest` as `xenlab run` and the book's pages do: a scenario's domains when it
+ * leads one, else the guest alone. Returns the domains, the guest's first.
+ */
+export function bootGuest(
+  toolstack: Toolstack,
+  guest: string,
+  image: (guest: string) => Uint8Array,
+  memoryMiB: number,
+): Domain[] {
+  const scenario = SCENARIOS[guest];
+  if (scenario !== undefined) return startScenario(toolstack, scenario, image, memoryMiB);
+  const cmdline = GUESTS.find((g) => g.name === guest)?.cmdline ?? '';
+  const d = toolstack.create(image(guest), { name: guest, memoryMiB, cmdline });
+  toolstack.start(d);
+  const input = GUESTS.find((g) => g.name === guest)?.input;
+  if (input !== undefined) toolstack.type(d, input);
+  return [d];
+}
