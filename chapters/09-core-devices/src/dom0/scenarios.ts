@@ -6,12 +6,15 @@ import { GUESTS } from '../guests/index.ts';
 import type { Domain } from '../xen/domain.ts';
 import type { DomainConfig } from '../xen/xen.ts';
 import { mapGrantTable } from './grant-table-setup.ts';
+import { network, vifAdd } from './netback-xenbus.ts';
 import type { Toolstack } from './toolstack.ts';
 
 /** One domain of a scenario: its guest, and its command line given every domain's id. */
 export interface ScenarioDomain {
   guest: string;
   cmdline(ids: readonly number[]): string;
+  /** Gets vif 0 on domain 0's bridge before it starts (`vif = ['bridge=xenbr0']`). */
+  vif?: boolean;
 }
 
 /** Scenarios by the name of the guest that leads them; the leader is the first domain. */
@@ -20,6 +23,11 @@ export const SCENARIOS: Readonly<Record<string, readonly ScenarioDomain[]>> = {
   'grant-share': [
     { guest: 'grant-share', cmdline: (ids) => `peer=${ids[1]}` },
     { guest: 'grant-map', cmdline: (ids) => `dom=${ids[0]} ref=8` },
+  ],
+  // §9.2: ping and pong on one bridge; ping ARPs for pong, then pings it three times.
+  ping: [
+    { guest: 'ping', cmdline: () => 'count=3', vif: true },
+    { guest: 'pong', cmdline: () => 'count=3', vif: true },
   ],
 };
 
@@ -39,6 +47,11 @@ export function startScenario(
   const domains = scenario.map((s) =>
     toolstack.create(image(s.guest), { name: s.guest, memoryMiB, cmdline: s.cmdline(ids) }),
   );
+  scenario.forEach((s, i) => {
+    if (s.vif !== true) return;
+    network(toolstack.xen, toolstack.xenstored);
+    vifAdd(toolstack.xs, domains[i]!.domid, 0);
+  });
   for (const d of domains) {
     mapGrantTable(toolstack.xen, d);
     toolstack.start(d);
