@@ -122,3 +122,24 @@ describe('blkmix: seeded reads and writes', () => {
     });
   }
 });
+
+describe('hot-unplug', () => {
+  it('the toolstack detaches the disk: the guest closes its end, and the device goes', () => {
+    const disk = new MemoryDisk(new Uint8Array(32 * SECTOR));
+    const { lines, xen, ts, d, id } = boot('blkmix.asm', disk, 'seed=5 ops=4 unplug=1', 3_000_000);
+    expect(lines.slice(-3), xen.logLines.join('\n')).toEqual([
+      'blkmix: done',
+      'blkmix: waiting for the back end to close',
+      '',
+    ]);
+    expect(ts.vbds.destroyIfClosed(id), 'the device is in use').toBe(false);
+    ts.vbds.detach(id);
+    runDomains(xen, 3_000_000);
+    expect(ts.console(d).split('\r\n').slice(-2)).toEqual(['blkmix: closed', '']);
+    const fe = `/local/domain/${d.domid}/device/vbd/51712`;
+    expect(ts.xs.read(`${fe}/state`), 'the front end closed').toBe('6');
+    expect(ts.vbds.destroyIfClosed(id), 'the back end is Closed: the device goes').toBe(true);
+    expect(ts.xs.tryRead(`${fe}/state`)).toBeUndefined();
+    expect(d.shutdownReason).toBe(0);
+  });
+});
