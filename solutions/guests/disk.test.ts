@@ -143,3 +143,33 @@ describe('hot-unplug', () => {
     expect(d.shutdownReason).toBe(0);
   });
 });
+
+describe('a back end that restarts', () => {
+  it('blkmix carries on against the new back end: the disk still matches the model', () => {
+    const rng = new Prng(9);
+    const start = new Uint8Array(48 * SECTOR).map(() => rng.below(256));
+    const disk = new MemoryDisk(start);
+    const xen = new Xen(new PhysMemory(48 << 20));
+    const ts = new Toolstack(xen);
+    const d = ts.create(buildGuest('blkmix.asm', sources), {
+      name: 'blkmix',
+      memoryMiB: 8,
+      cmdline: 'seed=9 ops=60',
+    });
+    ts.attachDisk(d, disk);
+    ts.start(d);
+    let restarts = 0;
+    for (let i = 0; i < 4000 && d.shutdownReason === -1; i++) {
+      runDomains(xen, 5_000);
+      const done = ts.console(d).split('\r\n').length;
+      if (done > 5 && done < 55 && i % 5 === 2) {
+        ts.vbds.restartBackend();
+        restarts++;
+      }
+    }
+    expect(restarts, 'the back end restarted mid-run').toBeGreaterThan(2);
+    const want = model(9, 60, start);
+    expect(ts.console(d).split('\r\n'), xen.logLines.join('\n')).toEqual(want.lines);
+    expect(Buffer.from(disk.bytes).equals(want.disk)).toBe(true);
+  });
+});
