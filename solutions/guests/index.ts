@@ -23,6 +23,10 @@ export interface GuestInfo {
   /** What the book types at its console when nobody else does (the site, the composition tier). */
   input?: string;
   // xenlab: end guest-input
+  // xenlab: region guest-vcpus from 07
+  /** How many vCPUs the toolstack gives it (1 when absent). */
+  vcpus?: number;
+  // xenlab: end guest-vcpus
 }
 
 export const GUESTS: readonly GuestInfo[] = [
@@ -161,6 +165,13 @@ export const GUESTS: readonly GuestInfo[] = [
     main: 'evtchn-storm.asm',
     description: 'storms itself with IPIs whose handlers raise more; counts lost events',
     chapter: '07',
+  },
+  {
+    name: 'smp',
+    main: 'smp.asm',
+    description: 'brings up a second vCPU with VCPUOP_initialise and VCPUOP_up; both count',
+    chapter: '07',
+    vcpus: 2,
   },
   // xenlab: end event-guests
   // xenlab: region xenstore-guests from 08
