@@ -42,9 +42,10 @@ export async function runUnderGdb(
   hv: Hypervisor,
   xen: object,
   guest: Debuggable,
-  options: { port: number; wait: boolean; fuel: number },
+  options: { port: number; wait: boolean; fuel: number; listening?: (port: number) => void },
 ): Promise<{ outcome: string; instructions: number }> {
   const server = await listenGdb(debugTarget(guest), options.port);
+  options.listening?.(server.port);
   console.error(
     `xenlab run: gdb stub on 127.0.0.1:${server.port}` +
       (options.wait ? ', waiting for gdb before the first instruction' : ''),
