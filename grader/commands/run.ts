@@ -98,16 +98,23 @@ export interface Hypervisor<X extends object = object> {
   ) => {
     create(
       image: Uint8Array,
-      config: { name: string; memoryMiB: number; cmdline: string; seed?: number },
+      config: { name: string; memoryMiB: number; cmdline: string; seed?: number; vcpus?: number },
     ): DomainView;
     start(d: DomainView): void;
   } & Partial<ConsoleToolstack> &
     Partial<DiskToolstack>;
   /**
    * A guest with `monitor` is one of chapter 1's, run on the monitor of monitor/, not on Xen;
-   * `input` is what the book types at its console (chapter 06 on).
+   * `input` is what the book types at its console (chapter 06 on); `vcpus` how many vCPUs it
+   * gets (chapter 07 on).
    */
-  GUESTS: readonly { name: string; main: string; monitor?: string; input?: string }[];
+  GUESTS: readonly {
+    name: string;
+    main: string;
+    monitor?: string;
+    input?: string;
+    vcpus?: number;
+  }[];
   buildGuest(main: string, files: Record<string, string>): Uint8Array;
   shutdownName(reason: number): string;
   ImageError: new (...args: never[]) => Error;
@@ -373,6 +380,7 @@ export async function runGuest(
       memoryMiB: options.memory,
       cmdline: options.cmdline,
       seed: options.seed,
+      vcpus: hv.GUESTS.find((g) => g.name === target)?.vcpus,
     });
   } catch (e) {
     if (!(e instanceof hv.ImageError)) throw e;

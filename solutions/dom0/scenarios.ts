@@ -4,11 +4,15 @@
 
 import { GUESTS } from '../guests/index.ts';
 import type { Domain } from '../xen/domain.ts';
+import type { DomainConfig } from '../xen/xen.ts';
 import { mapGrantTable } from './grant-table-setup.ts';
 // xenlab: region scenario-network-import from 09
 import { network, vifAdd } from './netback-xenbus.ts';
 // xenlab: end scenario-network-import
 import type { Toolstack } from './toolstack.ts';
+// xenlab: region scenario-display-import from 10
+import { display, displayAdd } from './vfb.ts';
+// xenlab: end scenario-display-import
 
 /** One domain of a scenario: its guest, and its command line given every domain's id. */
 export interface ScenarioDomain {
@@ -18,6 +22,10 @@ export interface ScenarioDomain {
   /** Gets vif 0 on domain 0's bridge before it starts (`vif = ['bridge=xenbr0']`). */
   vif?: boolean;
   // xenlab: end scenario-vif
+  // xenlab: region scenario-display from 10
+  /** Gets a framebuffer and a keyboard before it starts (`vfb = [...]`, `vkb = [...]`). */
+  display?: boolean;
+  // xenlab: end scenario-display
 }
 
 /** Scenarios by the name of the guest that leads them; the leader is the first domain. */
@@ -34,6 +42,10 @@ export const SCENARIOS: Readonly<Record<string, readonly ScenarioDomain[]>> = {
     { guest: 'pong', cmdline: () => 'count=3', vif: true },
   ],
   // xenlab: end scenario-ping
+  // xenlab: region scenario-fb from 10
+  // §10.2: fb alone, with a screen and a keyboard.
+  fb: [{ guest: 'fb', cmdline: () => '', display: true }],
+  // xenlab: end scenario-fb
 };
 
 /**
@@ -59,6 +71,13 @@ export function startScenario(
     vifAdd(toolstack.xs, domains[i]!.domid, 0);
   });
   // xenlab: end scenario-vif-attach
+  // xenlab: region scenario-display-attach from 10
+  scenario.forEach((s, i) => {
+    if (s.display !== true) return;
+    display(toolstack.xen, toolstack.xenstored);
+    displayAdd(toolstack.xs, domains[i]!.domid);
+  });
+  // xenlab: end scenario-display-attach
   for (const d of domains) {
     mapGrantTable(toolstack.xen, d);
     toolstack.start(d);
@@ -78,11 +97,16 @@ export function bootGuest(
 ): Domain[] {
   const scenario = SCENARIOS[guest];
   if (scenario !== undefined) return startScenario(toolstack, scenario, image, memoryMiB);
-  const cmdline = GUESTS.find((g) => g.name === guest)?.cmdline ?? '';
-  const d = toolstack.create(image(guest), { name: guest, memoryMiB, cmdline });
+  const info = GUESTS.find((g) => g.name === guest);
+  const cmdline = info?.cmdline ?? '';
+  const config: DomainConfig = { name: guest, memoryMiB, cmdline };
+  // xenlab: region boot-guest-vcpus from 07
+  config.vcpus = info?.vcpus ?? 1;
+  // xenlab: end boot-guest-vcpus
+  const d = toolstack.create(image(guest), config);
   toolstack.start(d);
   // xenlab: region boot-guest-input from 06
-  const input = GUESTS.find((g) => g.name === guest)?.input;
+  const input = info?.input;
   if (input !== undefined) toolstack.type(d, input);
   // xenlab: end boot-guest-input
   return [d];

@@ -4,6 +4,7 @@
 
 import { GUESTS } from '../guests/index.ts';
 import type { Domain } from '../xen/domain.ts';
+import type { DomainConfig } from '../xen/xen.ts';
 import { mapGrantTable } from './grant-table-setup.ts';
 import type { Toolstack } from './toolstack.ts';
 
@@ -57,8 +58,10 @@ export function bootGuest(
 ): Domain[] {
   const scenario = SCENARIOS[guest];
   if (scenario !== undefined) return startScenario(toolstack, scenario, image, memoryMiB);
-  const cmdline = GUESTS.find((g) => g.name === guest)?.cmdline ?? '';
-  const d = toolstack.create(image(guest), { name: guest, memoryMiB, cmdline });
+  const info = GUESTS.find((g) => g.name === guest);
+  const cmdline = info?.cmdline ?? '';
+  const config: DomainConfig = { name: guest, memoryMiB, cmdline };
+  const d = toolstack.create(image(guest), config);
   toolstack.start(d);
   return [d];
 }

@@ -4,6 +4,7 @@
 
 import { GUESTS } from '../guests/index.ts';
 import type { Domain } from '../xen/domain.ts';
+import type { DomainConfig } from '../xen/xen.ts';
 import { mapGrantTable } from './grant-table-setup.ts';
 import type { Toolstack } from './toolstack.ts';
 
@@ -57,10 +58,13 @@ export function bootGuest(
 ): Domain[] {
   const scenario = SCENARIOS[guest];
   if (scenario !== undefined) return startScenario(toolstack, scenario, image, memoryMiB);
-  const cmdline = GUESTS.find((g) => g.name === guest)?.cmdline ?? '';
-  const d = toolstack.create(image(guest), { name: guest, memoryMiB, cmdline });
+  const info = GUESTS.find((g) => g.name === guest);
+  const cmdline = info?.cmdline ?? '';
+  const config: DomainConfig = { name: guest, memoryMiB, cmdline };
+  config.vcpus = info?.vcpus ?? 1;
+  const d = toolstack.create(image(guest), config);
   toolstack.start(d);
-  const input = GUESTS.find((g) => g.name === guest)?.input;
+  const input = info?.input;
   if (input !== undefined) toolstack.type(d, input);
   return [d];
 }
