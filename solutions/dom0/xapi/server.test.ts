@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { asmSourcesUnder } from '../../../tools/asm-sources.ts';
 import { buildGuest } from '../../guests/index.ts';
 import { MemoryDisk } from '../disk.ts';
+import { vifAdd } from '../netback-xenbus.ts';
 import { CREDENTIALS, jsonCall, login, testServer, vmConfig, xmlCall } from './testing.ts';
 import type { XmlRpcStruct } from './xmlrpc.ts';
 
@@ -240,6 +241,22 @@ describe('the Xen API: what clients discover', () => {
       'VBD',
       ref,
     ]);
+  });
+
+  it('a vif the toolstack wrote is a VIF of its VM, with its MAC', () => {
+    const { server, vms } = testServer();
+    const s = login(server);
+    const [vm] = value(xmlCall(server, 'VM.get_by_name_label', s, 'spin')) as string[];
+    value(xmlCall(server, 'VM.start', s, vm!, false, false));
+    vifAdd(vms.toolstack.xs, vms.byName('spin')!.domain!.domid, 0);
+    const [vif] = value(xmlCall(server, 'VM.get_VIFs', s, vm!)) as string[];
+    expect(value(xmlCall(server, 'VIF.get_record', s, vif!))).toMatchObject({
+      VM: vm,
+      device: '0',
+      MAC: '00:16:3e:00:01:00',
+      MTU: '1500',
+      currently_attached: false,
+    });
   });
 
   it('event.from returns every object for an empty token, then what changed since a token', () => {
