@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -242,12 +243,14 @@ const bin = fileURLToPath(new URL('../../bin/xenlab.js', import.meta.url));
 describe.skipIf(!existsSync(GDB))(
   'xenlab run --gdb with Debian’s gdb (skipped: no /usr/bin/gdb, package gdb)',
   () => {
-    it('breaks at a label of count, continues, reads registers and memory, steps, kills', async () => {
-      const { symbols } = countGuest();
+    it('loads count’s ELF symbols, breaks on a label, continues, reads registers and memory, steps, kills', async () => {
+      const { image, symbols } = countGuest();
+      const elf = join(mkdtempSync(join(tmpdir(), 'xenlab-gdb-')), 'count.elf');
+      writeFileSync(elf, image);
       const run = spawn(process.execPath, [
         bin,
         'run',
-        'count',
+        elf,
         '--gdb',
         '0',
         '--gdb-wait',
@@ -267,18 +270,19 @@ describe.skipIf(!existsSync(GDB))(
       const gdb = spawn(GDB, [
         '-nx',
         '-batch',
-        '-ex',
-        'set architecture i386',
+        elf,
         '-ex',
         `target remote 127.0.0.1:${port}`,
         '-ex',
-        `break *0x${hex(sum)}`,
+        "break 'main.sum'",
         '-ex',
         'continue',
         '-ex',
         'info registers eip ecx',
         '-ex',
-        `x/s 0x${hex(says)}`,
+        'x/s &says_step',
+        '-ex',
+        'x/i $pc',
         '-ex',
         'stepi',
         '-ex',
@@ -293,14 +297,16 @@ describe.skipIf(!existsSync(GDB))(
       const gdbCode = await new Promise((resolve) => gdb.on('close', resolve));
       const runCode = await new Promise((resolve) => run.on('close', resolve));
       expect(gdbCode).toBe(0);
-      expect(out).toContain(`Breakpoint 1, 0x${hex(sum).padStart(8, '0')} in ?? ()`);
-      expect(out).toMatch(new RegExp(`eip +0x${hex(sum)} +0x${hex(sum)}`));
+      expect(out).toContain(`Breakpoint 1 at 0x${hex(sum)}`);
+      // gdb prints the label main.sum as main[sum] outside disassembly.
+      expect(out).toMatch(new RegExp(`eip +0x${hex(sum)} +0x${hex(sum)} <main\\[sum\\]>`));
       expect(out).toMatch(/ecx +0x0 +0\n/);
       expect(out).toContain(`0x${hex(says)}:\t"step "`);
+      expect(out).toMatch(/<main\.sum>:\trol +\$0x5,%eax/);
       // rol eax, 5 is three bytes long.
       expect(out).toContain(`$1 = 0x${hex(sum + 3)}`);
       expect(out).toContain('killed');
-      expect(err).toContain('(count) destroyed');
+      expect(err).toContain('(count.elf) destroyed');
       expect(runCode).not.toBe(0);
     });
   },
