@@ -1,5 +1,5 @@
 // XML-RPC, the Xen API's first wire format: values, method calls and responses: book §11.1;
-// the XML-RPC specification (xmlrpc.com/spec), as the Xen API uses it (docs/xen-api.md).
+// the XML-RPC specification (xmlrpc.com/spec), as the Xen API uses it (chapters/11-xen-api/README.md).
 // xenlab: file from 11
 //
 // A value is one of six scalars (string, int, boolean, double, dateTime.iso8601, base64) or a
