@@ -45,6 +45,10 @@ import type * as ch10Toolstack from './10-other-devices/src/dom0/toolstack.ts';
 import type * as ch10Guests from './10-other-devices/src/guests/index.ts';
 import type * as ch10Monitor from './10-other-devices/src/monitor/index.ts';
 import type * as ch10Xen from './10-other-devices/src/xen/index.ts';
+import type * as ch11Toolstack from './11-xen-api/src/dom0/toolstack.ts';
+import type * as ch11Guests from './11-xen-api/src/guests/index.ts';
+import type * as ch11Monitor from './11-xen-api/src/monitor/index.ts';
+import type * as ch11Xen from './11-xen-api/src/xen/index.ts';
 
 /**
  * Compiles only when `Tree`, a tree's xen/, guests/ and dom0/toolstack.ts modules merged as
@@ -91,6 +95,10 @@ export type CheckedHypervisors = [
     typeof ch10Xen & typeof ch10Guests & typeof ch10Toolstack,
     InstanceType<typeof ch10Xen.Xen>
   >,
+  Check<
+    typeof ch11Xen & typeof ch11Guests & typeof ch11Toolstack,
+    InstanceType<typeof ch11Xen.Xen>
+  >,
 ];
 
 export type CheckedMonitors = [
@@ -105,4 +113,5 @@ export type CheckedMonitors = [
   MonitorSatisfies<typeof ch08Monitor>,
   MonitorSatisfies<typeof ch09Monitor>,
   MonitorSatisfies<typeof ch10Monitor>,
+  MonitorSatisfies<typeof ch11Monitor>,
 ];

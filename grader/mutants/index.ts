@@ -11,6 +11,7 @@ import { MUTANTS_07 } from './07-event-channels.ts';
 import { MUTANTS_08 } from './08-xenstore.ts';
 import { MUTANTS_09 } from './09-core-devices.ts';
 import { MUTANTS_10 } from './10-other-devices.ts';
+import { MUTANTS_11 } from './11-xen-api.ts';
 import type { Mutant } from './mutant.ts';
 
 export type { Mutant } from './mutant.ts';
@@ -27,6 +28,7 @@ export const MUTANTS: readonly Mutant[] = [
   ...MUTANTS_08,
   ...MUTANTS_09,
   ...MUTANTS_10,
+  ...MUTANTS_11,
 ];
 
 /** The chapter id of a mutant: its exercise's prefix (`02`). */
