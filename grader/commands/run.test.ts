@@ -63,6 +63,14 @@ describe('xenlab run', () => {
     240_000,
   );
 
+  it('boots a scenario as the book does: grant-share with the grant-map peer it names', () => {
+    const r = xenlab('run', 'grant-share');
+    expect(r.out).toContain('granted ref 8 to domain 2\r\nmapping ref 8 of domain 1\r\n');
+    expect(r.out).toContain('reply: Hello back from the mapping domain!');
+    expect(r.err).toMatch(/domain 2 \(grant-map\) shut down: poweroff/);
+    expect(r.code).toBe(RUN_EXIT.poweroff);
+  });
+
   it('decodes the escapes of --input', () => {
     expect(decodeInput('ls\\r\\x04\\\\n\\e[A\\t')).toBe('ls\r\x04\\n\x1b[A\t');
   });

@@ -2,7 +2,6 @@
 // Book scenarios that need more than one domain: which guests the toolstack starts together and
 // how each learns the others' ids (on its command line, until XenStore in chapter 8): book §4.5.
 
-import { GUESTS } from '../guests/index.ts';
 import type { Domain } from '../xen/domain.ts';
 import { mapGrantTable } from './grant-table-setup.ts';
 import type { Toolstack } from './toolstack.ts';
@@ -43,22 +42,4 @@ export function startScenario(
     toolstack.start(d);
   }
   return domains;
-}
-
-/**
- * Boots guest `guest` as `xenlab run` and the book's pages do: a scenario's domains when it
- * leads one, else the guest alone. Returns the domains, the guest's first.
- */
-export function bootGuest(
-  toolstack: Toolstack,
-  guest: string,
-  image: (guest: string) => Uint8Array,
-  memoryMiB: number,
-): Domain[] {
-  const scenario = SCENARIOS[guest];
-  if (scenario !== undefined) return startScenario(toolstack, scenario, image, memoryMiB);
-  const cmdline = GUESTS.find((g) => g.name === guest)?.cmdline ?? '';
-  const d = toolstack.create(image(guest), { name: guest, memoryMiB, cmdline });
-  toolstack.start(d);
-  return [d];
 }

@@ -6,7 +6,7 @@
 // and the build need not know which.
 
 import { assemble, type Cpu, PhysMemory, translateForHost, VEC_PF } from '../../../../sim/host.ts';
-import { bootGuest, SCENARIOS } from '../../../../solutions/dom0/scenarios.ts';
+import { SCENARIOS } from '../../../../solutions/dom0/scenarios.ts';
 import { Toolstack } from '../../../../solutions/dom0/toolstack.ts';
 import { buildGuest, GUESTS, type GuestInfo } from '../../../../solutions/guests/index.ts';
 import {
@@ -199,7 +199,7 @@ export class PvSession implements GuestSession {
       if (info === undefined) throw new UnknownGuestError(`scenario ${guest.name}: no ${name}`);
       return buildGuest(info.main, files);
     };
-    this.domains = bootGuest(this.toolstack, guest.name, image, GUEST_MEMORY_MIB);
+    this.domains = this.toolstack.boot(guest.name, image, { memoryMiB: GUEST_MEMORY_MIB });
     this.domain = this.domains[0]!;
   }
 
