@@ -171,6 +171,20 @@ export const GUESTS: readonly GuestInfo[] = [
     chapter: '08',
   },
   // xenlab: end xenstore-guests
+  // xenlab: region net-guests from 09
+  {
+    name: 'ping',
+    main: 'ping.asm',
+    description: 'ARPs for 10.0.0.2 on its vif, then sends count=N ICMP echo requests (book §9.2)',
+    chapter: '09',
+  },
+  {
+    name: 'pong',
+    main: 'pong.asm',
+    description: 'answers ARP and ICMP echo as 10.0.0.2 on its vif, count=N times',
+    chapter: '09',
+  },
+  // xenlab: end net-guests
   // xenlab: region disk-guests from 09
   {
     name: 'disk',
@@ -178,6 +192,13 @@ export const GUESTS: readonly GuestInfo[] = [
     description:
       'connects its block front end, reads a FAT boot sector and HELLO.TXT, writes a sector back (book §9.1)',
     chapter: '09',
+  },
+  {
+    name: 'blkmix',
+    main: 'blkmix.asm',
+    description: 'a seeded mix of sector reads and writes on its virtual disk (book §9.1.2)',
+    chapter: '09',
+    cmdline: 'seed=1 ops=20',
   },
   // xenlab: end disk-guests
 ];

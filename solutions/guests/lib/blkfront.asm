@@ -215,6 +215,11 @@ blkfront_io:
   mov eax, [ebx + FRONT_rsp_cons]
   call ring_slot
   movsx edi, word [eax + BLKIF_RSP_status]
+  mov ecx, [eax + BLKIF_RSP_id]
+  cmp ecx, [ebx + FRONT_rsp_cons] ; one request at a time: its id is its index
+  je .ours
+  mov edi, BLKIF_RSP_ERROR      ; a response to no request of ours
+.ours:
   inc dword [ebx + FRONT_rsp_cons]
   push ebx
   mov ebx, BUFFER_GREF
