@@ -37,6 +37,10 @@ import type * as ch08Toolstack from './08-xenstore/src/dom0/toolstack.ts';
 import type * as ch08Guests from './08-xenstore/src/guests/index.ts';
 import type * as ch08Monitor from './08-xenstore/src/monitor/index.ts';
 import type * as ch08Xen from './08-xenstore/src/xen/index.ts';
+import type * as ch09Toolstack from './09-core-devices/src/dom0/toolstack.ts';
+import type * as ch09Guests from './09-core-devices/src/guests/index.ts';
+import type * as ch09Monitor from './09-core-devices/src/monitor/index.ts';
+import type * as ch09Xen from './09-core-devices/src/xen/index.ts';
 
 /**
  * Compiles only when `Tree`, a tree's xen/, guests/ and dom0/toolstack.ts modules merged as
@@ -75,6 +79,10 @@ export type CheckedHypervisors = [
     typeof ch08Xen & typeof ch08Guests & typeof ch08Toolstack,
     InstanceType<typeof ch08Xen.Xen>
   >,
+  Check<
+    typeof ch09Xen & typeof ch09Guests & typeof ch09Toolstack,
+    InstanceType<typeof ch09Xen.Xen>
+  >,
 ];
 
 export type CheckedMonitors = [
@@ -87,4 +95,5 @@ export type CheckedMonitors = [
   MonitorSatisfies<typeof ch06Monitor>,
   MonitorSatisfies<typeof ch07Monitor>,
   MonitorSatisfies<typeof ch08Monitor>,
+  MonitorSatisfies<typeof ch09Monitor>,
 ];

@@ -18,7 +18,9 @@ import * as run from './commands/run.ts';
 import * as stage from './commands/stage.ts';
 import * as start from './commands/start.ts';
 import * as watch from './commands/watch.ts';
+import * as xapi from './commands/xapi.ts';
 import * as xenstored from './commands/xenstored.ts';
+import * as xl from './commands/xl.ts';
 import { EXIT } from './exit-codes.ts';
 
 /** Every subcommand, in the order --help lists them. */
@@ -32,6 +34,8 @@ const COMMANDS: ReadonlyArray<{ register(program: Command): void }> = [
   reset,
   run,
   xenstored,
+  xapi,
+  xl,
   mkdisk,
   asm,
   disasm,

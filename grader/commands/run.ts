@@ -52,6 +52,8 @@ export interface RunOptions {
   input?: string;
   /** Serve the toolstack's xenstored on this Unix socket while the guest runs (chapter 08 on). */
   xenstoreSocket?: string;
+  /** Disk images attached as xvda, xvdb, …: `FILE` read-write, `FILE,cow` writes kept aside. */
+  disk?: string[];
 }
 
 /** The reference hypervisor: the default tree, absent from a student handout. */
@@ -94,9 +96,16 @@ export interface Hypervisor<X extends object = object> {
     boot(
       guest: string,
       image: (guest: string) => Uint8Array,
-      options: { memoryMiB: number; cmdline?: string; seed?: number; input?: string | null },
+      options: {
+        memoryMiB: number;
+        cmdline?: string;
+        seed?: number;
+        input?: string | null;
+        prepare?: (d: DomainView) => void;
+      },
     ): DomainView[];
-  } & Partial<ConsoleToolstack>;
+  } & Partial<ConsoleToolstack> &
+    Partial<DiskToolstack>;
   /** The book's multi-domain scenarios (chapter 04 on), by the guest that leads each. */
   SCENARIOS?: Readonly<Record<string, readonly unknown[]>>;
   /**
@@ -121,6 +130,37 @@ export interface ConsoleToolstack {
     }): void;
   };
   type(d: DomainView, text: string): void;
+}
+
+/** What run uses of a toolstack's virtual disks (chapter 09 on). */
+export interface DiskToolstack {
+  attachDisk(d: DomainView, disk: never, vdev?: string): unknown;
+}
+
+/** A tree's disk images (dom0/disk.ts, dom0/disk-file.ts; chapter 09 on). */
+interface DiskModules {
+  FileDisk: new (path: string, readOnly: boolean) => object;
+  CowDisk: new (base: never) => object;
+}
+
+/**
+ * The disks of `--disk` as the tree's own disk images: `FILE` opened read-write, `FILE,cow`
+ * opened read-only under a copy-on-write layer, so the file never changes.
+ */
+async function openDisks(tree: string, specs: readonly string[]): Promise<object[]> {
+  const load = (path: string) => import(pathToFileURL(join(tree, path)).href);
+  const modules = { ...(await load('dom0/disk.ts')), ...(await load('dom0/disk-file.ts')) };
+  const { FileDisk, CowDisk } = modules as DiskModules;
+  return specs.map((spec) => {
+    const [file = '', ...flags] = spec.split(',');
+    const unknown = flags.filter((f) => f !== 'cow');
+    if (file === '' || unknown.length > 0) {
+      throw new UsageError(`--disk ${spec}: expected FILE or FILE,cow`);
+    }
+    const cow = flags.includes('cow');
+    const disk = new FileDisk(file, cow);
+    return cow ? new CowDisk(disk as never) : disk;
+  });
 }
 
 /** Chapter 1's monitor (monitor/index.ts), in trees that have one. */
@@ -335,6 +375,20 @@ export async function runGuest(
     output: (_domid, bytes) => process.stdout.write(bytes),
     log: (line) => console.error(`(xenconsoled) ${line}`),
   });
+  const disks = options.disk ?? [];
+  let opened: object[] = [];
+  if (disks.length > 0) {
+    if (toolstack.attachDisk === undefined) {
+      console.error('xenlab run: --disk needs a hypervisor with virtual disks (chapter 09 on)');
+      return EXIT.usage;
+    }
+    try {
+      opened = await openDisks(tree, disks);
+    } catch (e) {
+      console.error(`xenlab run: ${e instanceof Error ? e.message : String(e)}`);
+      return e instanceof UsageError ? EXIT.usage : EXIT.failed;
+    }
+  }
   const socket = options.xenstoreSocket;
   const attach = socket === undefined && options.input === undefined && process.stdin.isTTY;
   let domain: DomainView;
@@ -350,6 +404,12 @@ export async function runGuest(
       cmdline: options.cmdline,
       seed: options.seed,
       input,
+      // The disks are the guest's before it first runs: xvda, xvdb, …
+      prepare: (d) => {
+        opened.forEach((disk, i) => {
+          toolstack.attachDisk!(d, disk as never, `xvd${String.fromCharCode(97 + i)}`);
+        });
+      },
     }) as [DomainView];
   } catch (e) {
     if (!(e instanceof hv.ImageError)) throw e;
@@ -419,6 +479,12 @@ export function register(program: Command): void {
         'terminal is connected to the console (Ctrl-] detaches)',
     )
     .option('--xenstore-socket <path>', 'serve xenstored on this socket while the guest runs')
+    .option(
+      '--disk <file[,cow]>',
+      'attach a disk image as xvda (again: xvdb, …), read-write; with ",cow" the guest’s ' +
+        'writes stay in memory and the file is left as it was',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .addHelpText(
       'after',
       `\nExit codes: ${RUN_EXIT.poweroff} poweroff, ${RUN_EXIT.crash} crash or load error, ` +

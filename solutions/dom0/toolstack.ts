@@ -40,6 +40,11 @@ import { introduceDomain, startXenstored } from './xenstore-domain.ts';
 import { XsClient } from './xenstored/client.ts';
 import { Xenstored } from './xenstored/xenstored.ts';
 // xenlab: end toolstack-xenstore-import
+// xenlab: region toolstack-vbd-import from 09
+import type { Disk } from './disk.ts';
+import { Vbds } from './vbd.ts';
+import type { DeviceId } from './xenbus.ts';
+// xenlab: end toolstack-vbd-import
 
 /** What `xl list` shows for a domain. */
 export interface DomainInfo {
@@ -60,6 +65,8 @@ export interface BootOptions {
   seed?: number;
   /** What to type at its console once started; the book's input when absent, nothing when null. */
   input?: string | null;
+  /** Called with the guest's domain (a scenario's leader) after it is built, before it starts. */
+  prepare?: (d: Domain) => void;
 }
 
 /**
@@ -116,6 +123,10 @@ export class Toolstack {
   readonly xenstored = new Xenstored();
   readonly xs = new XsClient(this.xenstored);
   // xenlab: end toolstack-xenstore
+  // xenlab: region toolstack-vbds from 09
+  /** The domains' virtual disks, and domain 0's block back end serving them. */
+  readonly vbds: Vbds;
+  // xenlab: end toolstack-vbds
 
   constructor(xen: Xen) {
     this.xen = xen;
@@ -145,6 +156,9 @@ export class Toolstack {
     this.xs.write('/local/domain/0/name', 'Domain-0');
     this.xs.write('/local/domain/0/domid', '0');
     // xenlab: end toolstack-xenstore-start
+    // xenlab: region toolstack-vbds-start from 09
+    this.vbds = new Vbds(xen, this.xenstored, this.xs);
+    // xenlab: end toolstack-vbds-start
   }
 
   /** Builds a domain from `image`; it stays paused until start(). Throws ImageError. */
@@ -174,7 +188,9 @@ export class Toolstack {
   boot(guest: string, image: (guest: string) => Uint8Array, options: BootOptions): Domain[] {
     // xenlab: region toolstack-boot-scenario from 04
     const scenario = SCENARIOS[guest];
-    if (scenario !== undefined) return startScenario(this, scenario, image, options.memoryMiB);
+    if (scenario !== undefined) {
+      return startScenario(this, scenario, image, options.memoryMiB, options.prepare);
+    }
     // xenlab: end toolstack-boot-scenario
     const known = GUESTS.find((g) => g.name === guest);
     const d = this.create(image(guest), {
@@ -183,6 +199,7 @@ export class Toolstack {
       cmdline: options.cmdline ?? known?.cmdline ?? '',
       seed: options.seed,
     });
+    options.prepare?.(d);
     this.start(d);
     // xenlab: region toolstack-boot-input from 06
     const input = options.input === undefined ? known?.input : options.input;
@@ -246,6 +263,13 @@ export class Toolstack {
     this.xen.mem.write32(startInfo + START_INFO.console_domU_evtchn, port);
   }
   // xenlab: end toolstack-console-port
+
+  // xenlab: region toolstack-attach-disk from 09
+  /** `xl block-attach`: `disk` becomes the domain's virtual disk `vdev` (xvda, xvdb, …). */
+  attachDisk(d: Domain, disk: Disk, vdev = 'xvda'): DeviceId {
+    return this.vbds.attach(d, disk, vdev);
+  }
+  // xenlab: end toolstack-attach-disk
 
   // xenlab: region toolstack-lifecycle from 02
   /** Lets a freshly built domain run for the first time. */

@@ -31,6 +31,8 @@ export interface BootOptions {
   seed?: number;
   /** What to type at its console once started; the book's input when absent, nothing when null. */
   input?: string | null;
+  /** Called with the guest's domain (a scenario's leader) after it is built, before it starts. */
+  prepare?: (d: Domain) => void;
 }
 
 /**
@@ -94,6 +96,7 @@ export class Toolstack {
       cmdline: options.cmdline ?? known?.cmdline ?? '',
       seed: options.seed,
     });
+    options.prepare?.(d);
     this.start(d);
     return [d];
   }

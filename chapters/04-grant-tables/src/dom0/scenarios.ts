@@ -24,19 +24,22 @@ export const SCENARIOS: Readonly<Record<string, readonly ScenarioDomain[]>> = {
 /**
  * Builds every domain of `scenario` (`image` assembles a guest by name), each with its grant
  * table mapped, and starts them in order: the scheduler runs them round-robin in that order,
- * so the leader has granted before the others first run. Returns the domains, leader first.
+ * so the leader has granted before the others first run. `prepare` sees the leader before any
+ * starts. Returns the domains, leader first.
  */
 export function startScenario(
   toolstack: Toolstack,
   scenario: readonly ScenarioDomain[],
   image: (guest: string) => Uint8Array,
   memoryMiB: number,
+  prepare?: (leader: Domain) => void,
 ): Domain[] {
   const first = toolstack.xen.nextDomainId;
   const ids = scenario.map((_, i) => first + i);
   const domains = scenario.map((s) =>
     toolstack.create(image(s.guest), { name: s.guest, memoryMiB, cmdline: s.cmdline(ids) }),
   );
+  prepare?.(domains[0]!);
   for (const d of domains) {
     mapGrantTable(toolstack.xen, d);
     toolstack.start(d);

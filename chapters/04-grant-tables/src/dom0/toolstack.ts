@@ -35,6 +35,8 @@ export interface BootOptions {
   seed?: number;
   /** What to type at its console once started; the book's input when absent, nothing when null. */
   input?: string | null;
+  /** Called with the guest's domain (a scenario's leader) after it is built, before it starts. */
+  prepare?: (d: Domain) => void;
 }
 
 /**
@@ -77,7 +79,9 @@ export class Toolstack {
    */
   boot(guest: string, image: (guest: string) => Uint8Array, options: BootOptions): Domain[] {
     const scenario = SCENARIOS[guest];
-    if (scenario !== undefined) return startScenario(this, scenario, image, options.memoryMiB);
+    if (scenario !== undefined) {
+      return startScenario(this, scenario, image, options.memoryMiB, options.prepare);
+    }
     const known = GUESTS.find((g) => g.name === guest);
     const d = this.create(image(guest), {
       name: guest.replace(/^.*\//, ''),
@@ -85,6 +89,7 @@ export class Toolstack {
       cmdline: options.cmdline ?? known?.cmdline ?? '',
       seed: options.seed,
     });
+    options.prepare?.(d);
     this.start(d);
     return [d];
   }
