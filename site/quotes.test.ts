@@ -222,6 +222,10 @@ describe('figures', () => {
     expect(html).toContain('GNTTABOP_map_grant_ref = 0');
     expect(html).toContain('“grant ended”');
     expect(render('<<< figure:page-walk\n')).toMatch(/L3\[\d+\] = [0-9a-f]{8}:[0-9a-f]{8}/);
+    const trace = render('<<< figure:packet-trace\n');
+    expect(trace).toContain('ARP who-has 10.0.0.2 tell 10.0.0.1');
+    expect(trace).toContain('ARP 10.0.0.2 is-at 00:16:3e:00:02:00');
+    expect(trace).toContain('10.0.0.2 &#62; 10.0.0.1: ICMP echo reply, seq 3');
     expect(() => render('<<< figure:nothing\n')).toThrow(/README\.md:1: no figure "nothing"/);
   });
 });

@@ -72,8 +72,12 @@ export const EXERCISES: Exercise[] = [
       'Fill the slot at req_prod_pvt: operation, nr_segments 1, handle, id, sector_number (a ' +
         'u64: the high half is 0), and one segment {BUFFER_GREF, first_sect 0, last_sect ' +
         'count − 1}; advance req_prod_pvt, push and notify if the back end asked.',
-      'Wait for a response (the ring’s final check before you block), take it at rsp_cons, ' +
-        'advance rsp_cons, and return its status (a signed 16-bit value) in EAX.',
+      'Wait for a response with events masked (byte shared_info + ' +
+        'VCPU_INFO_evtchn_upcall_mask = 1): ring_final_check_for_responses, and block only when ' +
+        'there is none — SCHEDOP_block unmasks and returns at once if the event already came.',
+      'Take the response at rsp_cons: its id should be the request’s, its status is a signed ' +
+        '16-bit value; advance rsp_cons, end the buffer’s grant (gnttab_end_access), return the ' +
+        'status in EAX.',
     ],
     fuel: 40_000_000,
   },

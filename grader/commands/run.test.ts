@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { minimalKernel } from '../../chapters/testing/elf.ts';
+import { buildFat } from '../../tools/fat.ts';
 import { decodeInput, RUN_EXIT, runTree } from './run.ts';
 
 const bin = fileURLToPath(new URL('../../bin/xenlab.js', import.meta.url));
@@ -69,6 +70,28 @@ describe('xenlab run', () => {
     expect(r.out).toContain('reply: Hello back from the mapping domain!');
     expect(r.err).toMatch(/domain 2 \(grant-map\) shut down: poweroff/);
     expect(r.code).toBe(RUN_EXIT.poweroff);
+  });
+
+  it('--disk attaches an image read-write; with ",cow" the file is left as it was', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'xenlab-run-')), 'disk.img');
+    const data = new TextEncoder().encode('Hello, disk!\n');
+    writeFileSync(path, buildFat([{ path: '/HELLO.TXT', data }], { size: 1 << 20 }));
+    const original = readFileSync(path);
+    const cow = xenlab('run', 'disk', '--disk', `${path},cow`);
+    expect(cow.out).toContain('disk: HELLO.TXT at sector 49: Hello, disk!');
+    expect(cow.out).toContain('disk: wrote sector 2047, read it back: same');
+    expect(cow.code).toBe(RUN_EXIT.poweroff);
+    expect(readFileSync(path).equals(original), 'copy-on-write: the file is unchanged').toBe(true);
+    const rw = xenlab('run', 'disk', '--disk', path);
+    expect(rw.code).toBe(RUN_EXIT.poweroff);
+    const after = readFileSync(path);
+    expect(after.subarray(0, 2047 * 512).equals(original.subarray(0, 2047 * 512))).toBe(true);
+    expect(after.subarray(2047 * 512).equals(original.subarray(2047 * 512)), 'sector 2047').toBe(
+      false,
+    );
+    const bad = xenlab('run', 'disk', '--disk', `${path},sparkly`);
+    expect(bad.err).toContain('--disk');
+    expect(bad.code).toBe(2);
   });
 
   it('decodes the escapes of --input', () => {

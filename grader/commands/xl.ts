@@ -45,7 +45,7 @@ async function connect(options: XlOptions): Promise<{ tree: XlTree; client: Clie
   try {
     await client.login(options.user, xapiPassword(options.password));
   } catch (e) {
-    if (e instanceof TypeError)
+    if (e instanceof TypeError && e.message === 'fetch failed')
       throw new UsageError(`no Xen API at ${options.url}: start one with \`xenlab xapi --port N\``);
     throw e;
   }

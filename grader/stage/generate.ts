@@ -235,6 +235,55 @@ export function regionForReader(
   return undefined;
 }
 
+/**
+ * The reference tree as the book's browser worker runs it for a page of chapter `chapter`: every
+ * file of solutions/ (so the worker's imports resolve), each file that exists by that chapter
+ * with that chapter's lines (regions of later chapters absent, as its snapshot has them), a file
+ * of a later chapter whole; and the body of every exercise of chapter `hiddenFrom` or a later one
+ * replaced by its starter, as in its own chapter's snapshot. Imports are not rebased: the files
+ * stand where solutions/ has them.
+ */
+export function runnableTree(
+  tree: MarkedTree,
+  chapter: string,
+  hiddenFrom: string,
+): Record<string, string> {
+  const order = (id: string) => tree.chapters.indexOf(id);
+  const n = order(chapter);
+  const hide = order(hiddenFrom);
+  if (n < 0 || hide < 0)
+    throw new Error(`runnableTree: no chapter ${n < 0 ? chapter : hiddenFrom}`);
+  const out: Record<string, string> = {};
+  for (const file of tree.files) {
+    const current = order(file.from) <= n;
+    const exists = (r?: Region) =>
+      !current ||
+      r === undefined ||
+      (order(r.from) <= n && (r.until === undefined || n < order(r.until)));
+    const hidden = (e: ExerciseBody) => order(e.chapter) >= hide;
+    const lines: string[] = [];
+    let throws = false;
+    file.lines.forEach((text, i) => {
+      const owner = file.owners[i]!;
+      if (owner.kind === 'marker') {
+        const e = file.exercises.find((x) => x.start === i + 1);
+        if (e !== undefined && exists(e.region) && hidden(e)) {
+          const stub = stubLines(file, e, tree.manifests);
+          throws ||= stub.throws;
+          lines.push(...stub.lines);
+        }
+        return;
+      }
+      if (!exists(owner.region)) return;
+      if (owner.exercise !== undefined && (owner.starter || hidden(owner.exercise))) return;
+      lines.push(text);
+    });
+    if (throws) addNotImplementedImport(lines, file.path);
+    out[file.path] = lines.join('\n');
+  }
+  return out;
+}
+
 /** An exercise's solution: the lines of its body before any custom starter. */
 export interface ExerciseSolution {
   id: string;

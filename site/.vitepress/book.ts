@@ -55,6 +55,12 @@ export interface GuestEntry {
   chapter: string;
   /** The chapter's page, when written. */
   link: string | null;
+  /**
+   * Whose worker runs it off its chapter's page: the first written chapter after its own (a
+   * chapter's worker holds the solutions of the chapters before it only, site/.vitepress/workers.ts);
+   * null while there is none.
+   */
+  worker: string | null;
 }
 
 export function guestEntries(root: string): GuestEntry[] {
@@ -66,6 +72,9 @@ export function guestEntries(root: string): GuestEntry[] {
       description: g.description,
       chapter: g.chapter,
       link: c === undefined ? null : chapterLink(c),
+      worker:
+        written.find((w) => CHAPTERS.indexOf(w) > CHAPTERS.findIndex((x) => x.id === g.chapter))
+          ?.id ?? null,
     };
   });
 }

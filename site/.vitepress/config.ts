@@ -24,6 +24,7 @@ import { renderFigures } from './figures.ts';
 import { linkPlugin } from './links.ts';
 import { quotePlugin } from './quotes.ts';
 import { referencePlugin, referenceTargets, slugify } from './references.ts';
+import { publishWorkers, workerServer } from './workers.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // The config is bundled and run by plain Node: the chapter manifests (TypeScript) load via tsx.
@@ -37,11 +38,17 @@ const ICON =
   "<rect width='16' height='16' rx='3' fill='%23e05d44'/><text x='8' y='12.5' font-size='12' " +
   "font-family='monospace' text-anchor='middle' fill='white'>x</text></svg>";
 
-/** The default theme's settings, the book's contents (<BookContents>) and guests (<GuestList>). */
+/**
+ * The default theme's settings, the book's contents (<BookContents>), guests (<GuestList>) and
+ * repository (<GetTheCode>).
+ */
 export type ThemeConfig = DefaultTheme.Config & {
   contents: ContentsPart[];
   guests: GuestEntry[];
+  repository: string | null;
 };
+/** The repository's address, from XENLAB_REPO_URL (…/blob/REF): null when it is not set. */
+const repository = process.env.XENLAB_REPO_URL?.replace(/\/(blob|tree)\/.*$/, '') ?? null;
 
 export default defineConfigWithTheme<ThemeConfig>({
   title: 'xenlab',
@@ -56,6 +63,11 @@ export default defineConfigWithTheme<ThemeConfig>({
   head: [['link', { rel: 'icon', href: ICON }]],
   lastUpdated: false,
   // The home page's "Start reading" opens the first written chapter.
+  // The guest workers are published beside the pages, and the whole site is searched for the
+  // solutions its readers may not see: a hit fails the build.
+  async buildEnd(site) {
+    await publishWorkers(root, tree, writtenChapters(root), site.outDir);
+  },
   transformPageData(page) {
     const actions = page.frontmatter.hero?.actions as { link: string }[] | undefined;
     if (page.relativePath === 'index.md' && actions?.[0] !== undefined) {
@@ -77,8 +89,9 @@ export default defineConfigWithTheme<ThemeConfig>({
     // ES2022 keeps class fields native: downlevelled to defineProperty calls (Vite's default
     // target), the sim's Cpu runs several times slower in the worker.
     build: { target: 'es2022' },
-    worker: { format: 'es' },
     server: { fs: { allow: [root] } },
+    // Each chapter's guest worker at workers/NN.js, built from what its reader may have.
+    plugins: [workerServer(root, tree, writtenChapters(root))],
   },
   themeConfig: {
     nav: [
@@ -89,6 +102,8 @@ export default defineConfigWithTheme<ThemeConfig>({
     sidebar: sidebar(root),
     contents: contents(root),
     guests: guestEntries(root),
+    repository,
+    socialLinks: repository === null ? [] : [{ icon: 'github', link: repository }],
     search: { provider: 'local' },
     outline: { level: [2, 3] },
     docFooter: { prev: 'Previous chapter', next: 'Next chapter' },

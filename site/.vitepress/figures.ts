@@ -5,6 +5,8 @@
 // Node-only.
 
 import { join } from 'node:path';
+import { formatMac } from '../../solutions/dom0/bridge.ts';
+import { network } from '../../solutions/dom0/netback-xenbus.ts';
 import { HYPERVISOR_VIRT_START, VCPU_TIME_INFO } from '../../solutions/xen/abi.ts';
 import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import { hex } from './theme/guest/handle.ts';
@@ -229,12 +231,59 @@ function pageWalk(files: Record<string, string>): Figure {
   };
 }
 
+/** "10.0.0.2" from the four bytes of `f` at `at`. */
+const ipAt = (f: Uint8Array, at: number): string => Array.from(f.subarray(at, at + 4)).join('.');
+
+/** What a frame of the ping scenario is, in tcpdump's words (Ethernet, ARP, IPv4, ICMP echo). */
+function describeFrame(f: Uint8Array): string {
+  const type = (f[12]! << 8) | f[13]!;
+  if (type === 0x0806 && f[21] === 1) return `ARP who-has ${ipAt(f, 38)} tell ${ipAt(f, 28)}`;
+  if (type === 0x0806 && f[21] === 2) return `ARP ${ipAt(f, 28)} is-at ${formatMac(f, 22)}`;
+  if (type === 0x0800 && f[23] === 1) {
+    const what = f[34] === 8 ? 'echo request' : f[34] === 0 ? 'echo reply' : `ICMP type ${f[34]}`;
+    const seq = (f[40]! << 8) | f[41]!;
+    return `${ipAt(f, 26)} > ${ipAt(f, 30)}: ICMP ${what}, seq ${seq}`;
+  }
+  return `ethertype 0x${type.toString(16).padStart(4, '0')}`;
+}
+
+/** Chapter 9: every frame the bridge forwarded in a run of the ping scenario. */
+function packetTrace(files: Record<string, string>): Figure {
+  const s = startGuest('ping', files);
+  if (!(s instanceof PvSession)) throw new Error('packet-trace: ping is not a PV scenario');
+  const rows: { from: string; to: string; text: string; length: number }[] = [];
+  network(s.xen, s.toolstack.xenstored).bridge.tap((e) => {
+    const to = e.to.length === 0 ? '(nobody)' : e.to.join(', ');
+    rows.push({ from: e.from, to, text: describeFrame(e.frame), length: e.frame.length });
+  });
+  runToEnd(s);
+  let body = '<text class="head" x="20" y="20">from</text>';
+  body +=
+    '<text class="head" x="110" y="20">to</text><text class="head" x="200" y="20">bytes</text>';
+  body += '<text class="head" x="260" y="20">frame</text>';
+  rows.forEach((r, i) => {
+    const y = 34 + i * 26;
+    body += `<rect class="${r.text.startsWith('ARP') ? 'call' : ''}" x="10" y="${y}" width="700" height="20" rx="3"/>`;
+    body += `<text x="20" y="${y + 14}">${escapeXml(r.from)}</text>`;
+    body += `<text x="110" y="${y + 14}">${escapeXml(r.to)}</text>`;
+    body += `<text x="200" y="${y + 14}">${r.length}</text>`;
+    body += `<text x="260" y="${y + 14}">${escapeXml(r.text)}</text>`;
+  });
+  return {
+    svg: svg(720, 44 + rows.length * 26, body, 'Frames across the bridge between ping and pong'),
+    caption:
+      'A run of the ping scenario: every frame domain 0’s bridge forwarded, in order — the port ' +
+      'it came in by, the ports it went out of, and what it is.',
+  };
+}
+
 const FIGURES: Record<string, (files: Record<string, string>) => Figure> = {
   'monitor-traps': monitorTraps,
   'pv-address-space': pvAddressSpace,
   'time-record': timeRecord,
   'grant-lifecycle': grantLifecycle,
   'page-walk': pageWalk,
+  'packet-trace': packetTrace,
 };
 
 /** Every figure, by name. */

@@ -1,6 +1,6 @@
 // The block device's wire format, blkif: requests, responses and their ring: book §9.1.2; Xen
 // public/io/blkif.h (struct blkif_request, blkif_request_discard, blkif_response), docs/xen-abi.md
-// §11.
+// §12.1.
 // xenlab: file from 09
 //
 // A block front end asks for sectors with requests on a shared ring (dom0/ring.ts) and gets one

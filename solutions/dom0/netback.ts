@@ -5,7 +5,7 @@
 // xenlab: file from 09
 //
 // Domain 0 never maps a guest's packet pages: each frame crosses by one GNTTABOP_copy, which
-// checks the guest's grant each time (grant-ops.ts). Only the two ring pages are mapped, for as
+// checks the guest's grant each time (gntdev.ts). Only the two ring pages are mapped, for as
 // long as the vif is connected. A frame the guest sends goes to `output` (the bridge); a frame
 // for the guest waits in a short queue until the guest has posted an rx buffer. A request that
 // is wrong — a grant the guest did not give, a frame that leaves its page, too short or too long
@@ -17,7 +17,7 @@ import { PAGE_SIZE } from '../../sim/host.ts';
 import { GNTST_okay, SRING } from '../xen/abi.ts';
 import type { Xen } from '../xen/xen.ts';
 import { type EvtchnDevice, evtchnDevice } from './evtchn.ts';
-import { type GrantOps, grantOps, type MappedGrant } from './grant-ops.ts';
+import { type Gntdev, type GrantMapping, gntdev } from './gntdev.ts';
 import {
   ETH_FRAME_LEN,
   ETH_HLEN,
@@ -81,17 +81,17 @@ export class Vif {
   log: (line: string) => void = () => {};
   readonly stats: VifStats = { txFrames: 0, txErrors: 0, rxFrames: 0, rxErrors: 0, rxDropped: 0 };
   private readonly mem: PhysMemory;
-  private readonly grants: GrantOps;
+  private readonly grants: Gntdev;
   private readonly evtchn: EvtchnDevice;
   private tx: BackRing | null = null;
   private rx: BackRing | null = null;
-  private rings: MappedGrant[] = [];
+  private rings: GrantMapping[] = [];
   private port = 0;
   private readonly rxQueue: Uint8Array[] = [];
 
   constructor(xen: Xen, domid: number, handle: number) {
     this.mem = xen.mem;
-    this.grants = grantOps(xen);
+    this.grants = gntdev(xen);
     this.evtchn = evtchnDevice(xen);
     this.domid = domid;
     this.handle = handle;
@@ -261,7 +261,7 @@ export class Vif {
   }
 }
 
-/** How netback moves bytes into a guest's granted page (grant-ops.ts, through Xen). */
+/** How netback moves bytes into a guest's granted page (gntdev.ts, through Xen). */
 export interface GrantCopyTo {
   /** GNTTABOP_copy of `bytes` into grant `ref` of `domid` at `offset`; the GNTST_* status. */
   copyTo(domid: number, ref: number, offset: number, bytes: Uint8Array): number;

@@ -4,12 +4,19 @@
 
 import type { Domain } from '../xen/domain.ts';
 import { mapGrantTable } from './grant-table-setup.ts';
+// xenlab: region scenario-network-import from 09
+import { network, vifAdd } from './netback-xenbus.ts';
+// xenlab: end scenario-network-import
 import type { Toolstack } from './toolstack.ts';
 
 /** One domain of a scenario: its guest, and its command line given every domain's id. */
 export interface ScenarioDomain {
   guest: string;
   cmdline(ids: readonly number[]): string;
+  // xenlab: region scenario-vif from 09
+  /** Gets vif 0 on domain 0's bridge before it starts (`vif = ['bridge=xenbr0']`). */
+  vif?: boolean;
+  // xenlab: end scenario-vif
 }
 
 /** Scenarios by the name of the guest that leads them; the leader is the first domain. */
@@ -19,6 +26,13 @@ export const SCENARIOS: Readonly<Record<string, readonly ScenarioDomain[]>> = {
     { guest: 'grant-share', cmdline: (ids) => `peer=${ids[1]}` },
     { guest: 'grant-map', cmdline: (ids) => `dom=${ids[0]} ref=8` },
   ],
+  // xenlab: region scenario-ping from 09
+  // §9.2: ping and pong on one bridge; ping ARPs for pong, then pings it three times.
+  ping: [
+    { guest: 'ping', cmdline: () => 'count=3', vif: true },
+    { guest: 'pong', cmdline: () => 'count=3', vif: true },
+  ],
+  // xenlab: end scenario-ping
 };
 
 /**
@@ -40,6 +54,13 @@ export function startScenario(
     toolstack.create(image(s.guest), { name: s.guest, memoryMiB, cmdline: s.cmdline(ids) }),
   );
   prepare?.(domains[0]!);
+  // xenlab: region scenario-vif-attach from 09
+  scenario.forEach((s, i) => {
+    if (s.vif !== true) return;
+    network(toolstack.xen, toolstack.xenstored);
+    vifAdd(toolstack.xs, domains[i]!.domid, 0);
+  });
+  // xenlab: end scenario-vif-attach
   for (const d of domains) {
     mapGrantTable(toolstack.xen, d);
     toolstack.start(d);

@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { PhysMemory } from '../../sim/host.ts';
 import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import { buildGuest } from '../guests/index.ts';
-import { SHUTDOWN_reboot } from '../xen/abi.ts';
+import { SHUTDOWN_poweroff, SHUTDOWN_reboot } from '../xen/abi.ts';
 import { minimalKernel } from '../xen/testing/boot.ts';
 import { Xen } from '../xen/xen.ts';
 import { Toolstack } from './toolstack.ts';
-import { PowerState, powerState, VmError, Vms } from './vms.ts';
+import { checkPowerState, PowerState, powerState, VmError, Vms } from './vms.ts';
+import { XsClient } from './xenstored/client.ts';
 
 const guests = asmSourcesUnder(`${import.meta.dirname}/../guests`);
 const spin = minimalKernel([0xeb, 0xfe]);
@@ -128,4 +129,73 @@ describe('VMs of the toolstack (book §11.7)', () => {
     expect(refusal(() => vms.start(vm))[0]).toBe('BOOTLOADER_FAILED');
     expect(powerState(vm)).toBe(PowerState.Halted);
   });
+
+  it('checks power states before any operation: every state against every allowed set', () => {
+    const vms = machine();
+    const vm = vms.define(config('spin', spin));
+    const states: [PowerState, () => void][] = [
+      [PowerState.Halted, () => {}],
+      [PowerState.Running, () => vms.start(vm)],
+      [PowerState.Paused, () => vms.pause(vm)],
+    ];
+    for (const [state, reach] of states) {
+      reach();
+      expect(powerState(vm)).toBe(state);
+      for (const allowed of [
+        [PowerState.Halted],
+        [PowerState.Running, PowerState.Paused],
+        [PowerState.Paused],
+      ]) {
+        const check = () => checkPowerState(vm, allowed);
+        if (allowed.includes(state)) expect(check).not.toThrow();
+        else
+          expect(refusal(check)).toEqual([
+            'VM_BAD_POWER_STATE',
+            [vm.uuid, allowed[0]!.toLowerCase(), state.toLowerCase()],
+          ]);
+      }
+    }
+    expect(refusal(() => checkPowerState(vms.all[0]!, [PowerState.Running]))[0]).toBe(
+      'OPERATION_NOT_ALLOWED',
+    );
+  });
+
+  it('a guest that watches control/shutdown is shut down cleanly, or rebooted into a new domain', () => {
+    const vms = machine();
+    const vm = vms.define(config('spin', spin));
+    vms.start(vm);
+    cooperate(vms, vm.domain!.domid);
+    vms.cleanReboot(vm);
+    const second = vm.domain!;
+    expect(second.domid).toBe(2);
+    expect(powerState(vm)).toBe(PowerState.Running);
+    cooperate(vms, second.domid);
+    vms.cleanShutdown(vm);
+    expect(powerState(vm)).toBe(PowerState.Halted);
+    expect(second.destroyed).toBe(true);
+  });
 });
+
+/**
+ * Plays a PV guest's part (Linux's drivers/xen/manage.c): the guest's own XenStore connection
+ * watches control/shutdown and, when the toolstack writes an action there, the domain shuts
+ * down with that reason. It runs as one of domain 0's services, between the guests' slices.
+ */
+function cooperate(vms: Vms, domid: number) {
+  const xen = vms.toolstack.xen;
+  const guest = new XsClient(vms.toolstack.xenstored, domid);
+  const path = `/local/domain/${domid}/control/shutdown`;
+  guest.watch(path, 'shutdown');
+  xen.dom0Services.push(() => {
+    if (guest.events.splice(0).length === 0) return;
+    let action = '';
+    try {
+      action = guest.read(path);
+    } catch {
+      return;
+    }
+    const reason = { poweroff: SHUTDOWN_poweroff, reboot: SHUTDOWN_reboot }[action];
+    const d = xen.findDomain(domid);
+    if (reason !== undefined && d !== undefined) xen.shutdownDomain(d, reason);
+  });
+}

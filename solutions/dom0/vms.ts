@@ -1,5 +1,5 @@
 // The VMs a toolstack owns: each a record that outlives its domains (defined, started, paused,
-// shut down, rebooted, destroyed), with the power states the Xen API reports: book §11.1,
+// shut down, rebooted, destroyed), with the power states the Xen API reports: book §11.2,
 // §11.7; Xen tools/libs/light (libxl_domain_shutdown, libxl_domain_reboot), xapi's VM
 // lifecycle (xapi_vm_lifecycle.ml: the power states each operation allows).
 // xenlab: file from 11
@@ -308,21 +308,33 @@ export class Vms {
     }
   }
 
-  /** Throws VM_BAD_POWER_STATE unless the VM is in one of `allowed` (and is not Domain-0). */
   private expect(vm: Vm, allowed: PowerState[]): void {
-    if (vm.isControlDomain)
-      throw new VmError(
-        'OPERATION_NOT_ALLOWED',
-        ['the control domain cannot be driven'],
-        'Domain-0 is the control domain: it cannot be started, paused or shut down',
-      );
-    const actual = powerState(vm);
-    if (!allowed.includes(actual)) {
-      throw new VmError(
-        'VM_BAD_POWER_STATE',
-        [vm.uuid, allowed[0]!.toLowerCase(), actual.toLowerCase()],
-        `${vm.config.name} is ${actual}; this needs it ${allowed.join(' or ')}`,
-      );
-    }
+    checkPowerState(vm, allowed);
   }
 }
+
+// xenlab: region vm-power-check from 11
+/**
+ * Throws unless `vm` may be driven from its power state: OPERATION_NOT_ALLOWED for Domain-0
+ * (the control domain is never started, paused or shut down), VM_BAD_POWER_STATE [vm uuid,
+ * the first allowed state, the actual one], both lower case, when not in one of `allowed`.
+ */
+export function checkPowerState(vm: Vm, allowed: readonly PowerState[]): void {
+  // xenlab: exercise 11-power-state
+  if (vm.isControlDomain)
+    throw new VmError(
+      'OPERATION_NOT_ALLOWED',
+      ['the control domain cannot be driven'],
+      'Domain-0 is the control domain: it cannot be started, paused or shut down',
+    );
+  const actual = powerState(vm);
+  if (!allowed.includes(actual)) {
+    throw new VmError(
+      'VM_BAD_POWER_STATE',
+      [vm.uuid, allowed[0]!.toLowerCase(), actual.toLowerCase()],
+      `${vm.config.name} is ${actual}; this needs it ${allowed.join(' or ')} (book §11.7)`,
+    );
+  }
+  // xenlab: end 11-power-state
+}
+// xenlab: end vm-power-check

@@ -2,7 +2,7 @@
 // device class: book §6.4, §9.1.1; Xen public/io/xenbus.h (enum xenbus_state), tools/libs/light/
 // libxl_device.c (libxl__device_generic_add, libxl__initiate_device_generic_remove), Linux
 // drivers/xen/xenbus/xenbus_probe_backend.c and drivers/block/xen-blkback/xenbus.c
-// (frontend_changed), docs/xen-abi.md §12.
+// (frontend_changed), docs/xen-abi.md §11.2.
 // xenlab: file from 09
 //
 // The toolstack writes two directories for a device: the front end's, under the guest's home

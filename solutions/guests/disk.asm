@@ -1,6 +1,6 @@
 ; disk: a guest with a virtual disk. It connects its block front end, reads sector 0 (a FAT
 ; volume's boot sector), finds HELLO.TXT in the root directory and prints it, then writes the
-; disk's last sector and reads it back: book §9.1.
+; disk's last sector and reads it back, and closes the device: book §9.1.
 ; xenlab: file from 09
 
 %include "lib/head.asm"
@@ -40,7 +40,16 @@ main:
   jc .out
   call print_hello
   call write_last_sector
+  call blkfront_close
+  test eax, eax
+  jnz .still_mapped
+  mov esi, says_closed
+  call print
 .out:
+  ret
+.still_mapped:
+  mov esi, says_still_mapped
+  call print
   ret
 .no_grant_table:
   mov esi, says_no_grant_table
@@ -243,6 +252,8 @@ says_wrote:          db "disk: wrote sector ", 0
 says_read_back:      db ", read it back: same", 13, 10, 0
 says_differs:        db ", read it back: DIFFERENT", 13, 10, 0
 says_io_error:       db "disk: I/O error", 13, 10, 0
+says_closed:         db "disk: closed", 13, 10, 0
+says_still_mapped:   db "disk: closed, but the back end still maps the ring", 13, 10, 0
 says_no_grant_table: db "disk: cannot map the grant table", 13, 10, 0
 newline:             db 13, 10, 0
 

@@ -6,6 +6,7 @@ import DefaultTheme from 'vitepress/theme';
 import BookContents from './components/BookContents.vue';
 import ConsoleRing from './components/ConsoleRing.vue';
 import EventChannels from './components/EventChannels.vue';
+import GetTheCode from './components/GetTheCode.vue';
 import GrantTable from './components/GrantTable.vue';
 import GuestConsole from './components/GuestConsole.vue';
 import GuestList from './components/GuestList.vue';
@@ -22,6 +23,7 @@ export default {
   enhanceApp({ app }) {
     app.component('BookContents', BookContents);
     app.component('ConsoleRing', ConsoleRing);
+    app.component('GetTheCode', GetTheCode);
     app.component('GrantTable', GrantTable);
     app.component('GuestConsole', GuestConsole);
     app.component('PageTableWalk', PageTableWalk);

@@ -1,4 +1,4 @@
-// Xen API events: what changed since a token, for the classes a client watches: book §11.1;
+// Xen API events: what changed since a token, for the classes a client watches: book §11.3;
 // xapi's event class (event.from, event.inject; EVENTS_LOST, EVENT_FROM_TOKEN_PARSE_FAILURE).
 // xenlab: file from 11
 //

@@ -18,13 +18,15 @@ export const MAX_BODY = 1 << 20;
 /** A request must arrive whole within this time. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 /** Guest instructions run per turn of the event loop while a guest can run. */
-const RUN_SLICE = 2_000_000;
+const RUN_SLICE = 200_000;
 /** How long the loop sleeps when nothing can run. */
 const IDLE_POLL_MS = 20;
 
 export interface HttpOptions
   extends Omit<XapiServerOptions, 'clock' | 'newSessionId' | 'consoleBase'> {
   port: number;
+  /** Guest instructions run per turn of the event loop (0: the machine runs only when asked). */
+  runSlice?: number;
 }
 
 export interface RunningXapi {
@@ -68,11 +70,19 @@ async function serve(xapi: XapiServer, req: IncomingMessage, res: ServerResponse
 }
 
 /** Keeps the guests running between requests until `stopped()`. */
-function runMachine(vms: Vms, stopped: () => boolean): void {
+function runMachine(vms: Vms, slice: number, stopped: () => boolean): void {
   const turn = () => {
     if (stopped()) return;
-    const outcome = vms.run(RUN_SLICE);
-    if (outcome === RunOutcome.FuelExhausted) setImmediate(turn);
+    let outcome: RunOutcome;
+    try {
+      outcome = vms.run(slice);
+    } catch (e) {
+      // A bug below the API stops the machine, not the server: clients still get answers.
+      console.error(`xapi: the machine stopped: ${e instanceof Error ? e.stack : String(e)}`);
+      return;
+    }
+    if (outcome === RunOutcome.Panic) console.error('xapi: Xen panicked; the machine stopped');
+    else if (outcome === RunOutcome.FuelExhausted) setImmediate(turn);
     else setTimeout(turn, IDLE_POLL_MS);
   };
   setImmediate(turn);
@@ -97,7 +107,8 @@ export function listenXapi(options: HttpOptions): Promise<RunningXapi> {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : options.port;
       xapi.ctx.consoleBase = `http://127.0.0.1:${port}`;
-      runMachine(options.vms, () => stopped);
+      const slice = options.runSlice ?? RUN_SLICE;
+      if (slice > 0) runMachine(options.vms, slice, () => stopped);
       resolve({
         server,
         xapi,

@@ -1,6 +1,6 @@
 // The Xen API's calls: one table from "class.message" to its parameters and what it does, with
-// the checks every call passes first (parameter count, session, parameter types): book §11.1,
-// §11.7; xapi's message forwarding (MESSAGE_METHOD_UNKNOWN, MESSAGE_PARAMETER_COUNT_MISMATCH,
+// the checks every call passes first (parameter count, session, parameter types): book §11.1.2,
+// §11.3; xapi’s message forwarding (MESSAGE_METHOD_UNKNOWN, MESSAGE_PARAMETER_COUNT_MISMATCH,
 // FIELD_TYPE_ERROR, HANDLE_INVALID, UUID_INVALID).
 // xenlab: file from 11
 

@@ -1,6 +1,6 @@
 // The Xen API's classes as records over the toolstack's VMs: pool, host, VM, VM_metrics,
-// console, VBD, VIF, each object named by an opaque reference: book §11.1, §11.7; xapi's data
-// model (ocaml/idl/datamodel.ml: the classes' fields and their types).
+// console, VBD, VIF, each object named by an opaque reference: book §11.3, §11.7; xapi’s data
+// model (ocaml/idl/datamodel.ml: the classes’ fields and their types).
 // xenlab: file from 11
 //
 // A class is data: its fields in order, the objects it has now, and one object's record. The

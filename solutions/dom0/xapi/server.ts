@@ -77,7 +77,8 @@ export class XapiServer {
     const ctx = this.ctx;
     try {
       ctx.vms.reap();
-      ctx.events.sync(ctx);
+      // What the guests changed since the last call becomes events before event.from reads them.
+      if (name.startsWith('event.')) ctx.events.sync(ctx);
       const { value, bare } = callMethod(ctx, name, params);
       return { ok: true, value, bare };
     } catch (e) {

@@ -1,5 +1,5 @@
 // Xen API sessions: login with a user name and password, a session reference every later call
-// carries first, logout, and expiry of sessions left idle: book §11.1; xapi's session class
+// carries first, logout, and expiry of sessions left idle: book §11.1.2; xapi's session class
 // (session.login_with_password, session.logout; SESSION_AUTHENTICATION_FAILED, SESSION_INVALID).
 // xenlab: file from 11
 //

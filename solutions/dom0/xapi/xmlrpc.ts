@@ -88,9 +88,12 @@ export function encodeValue(v: XmlRpcValue): string {
   // xenlab: end 11-xmlrpc-encode
 }
 
-/** A methodResponse carrying `value`. */
+/**
+ * A methodResponse carrying `value`, with nothing between the declaration and the element (as
+ * xapi writes it; npm's xen-api parser fails on a newline there).
+ */
 export function encodeResponse(value: XmlRpcValue): string {
-  return `<?xml version="1.0"?>\n<methodResponse><params><param>${encodeValue(value)}</param></params></methodResponse>\n`;
+  return `<?xml version="1.0"?><methodResponse><params><param>${encodeValue(value)}</param></params></methodResponse>`;
 }
 
 /** A methodCall, as a client sends one. */
@@ -102,7 +105,7 @@ export function encodeCall(call: MethodCall): string {
 /** An XML-RPC fault response (the protocol's own; the Xen API answers with its envelope). */
 export function encodeFault(code: number, message: string): string {
   const fault = encodeValue({ faultCode: code, faultString: message });
-  return `<?xml version="1.0"?>\n<methodResponse><fault>${fault}</fault></methodResponse>\n`;
+  return `<?xml version="1.0"?><methodResponse><fault>${fault}</fault></methodResponse>`;
 }
 // xenlab: end xmlrpc-encode
 

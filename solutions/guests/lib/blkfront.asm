@@ -141,6 +141,27 @@ blkfront_connect:
   ret
 ; xenlab: end blkfront-connect
 
+; blkfront_close: lets go of the disk as Mini-OS's shutdown_blkfront does: Closing, and once
+; the back end is closing too, Closed, then waits for the back end to be Closed (it has let go
+; of the ring and the port); ends the ring's grant. EAX = 0, or -1 when the grant is still in
+; use (the back end kept the ring mapped).
+blkfront_close:
+  pushad
+  mov eax, XenbusStateClosing
+  call xenbus_switch_state
+  mov eax, XenbusStateClosing
+  call xenbus_wait_backend_state
+  mov eax, XenbusStateClosed
+  call xenbus_switch_state
+  mov eax, XenbusStateClosed
+  call xenbus_wait_backend_state
+  mov ebx, RING_GREF
+  call gnttab_end_access
+  dec eax                       ; 1 (ended) → 0, 0 (in use) → -1
+  mov [esp + 28], eax           ; popad gives it back in EAX
+  popad
+  ret
+
 ; blkfront_interrupt: the port's handler. The waiting code looks at the ring itself; the
 ; upcall only ends its SCHEDOP_block.
 blkfront_interrupt:

@@ -2,7 +2,7 @@
 // The block back end in domain 0: a guest's virtual disk served from a disk image over blkif:
 // book §9.1; Linux drivers/block/xen-blkback (blkback.c: dispatch_rw_block_io,
 // __do_block_io_op, make_response; xenbus.c: connect_ring, xen_blkbk_probe), docs/xen-abi.md
-// §11–12.
+// §11.2, §12.1.
 //
 // For each vbd the toolstack configured, XenBus (xenbus.ts) calls `probe`, which publishes the
 // disk's size and features, and `connect` once the front end has written its ring's grant

@@ -1,7 +1,7 @@
 // Your working copy for chapter 09, generated from solutions/dom0/blkif.ts by npx xenlab stage.
 // The block device's wire format, blkif: requests, responses and their ring: book §9.1.2; Xen
 // public/io/blkif.h (struct blkif_request, blkif_request_discard, blkif_response), docs/xen-abi.md
-// §11.
+// §12.1.
 //
 // A block front end asks for sectors with requests on a shared ring (dom0/ring.ts) and gets one
 // response per request. A request names a run of sectors on the disk (`sector_number`, always in

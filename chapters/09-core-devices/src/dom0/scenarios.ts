@@ -4,12 +4,15 @@
 
 import type { Domain } from '../xen/domain.ts';
 import { mapGrantTable } from './grant-table-setup.ts';
+import { network, vifAdd } from './netback-xenbus.ts';
 import type { Toolstack } from './toolstack.ts';
 
 /** One domain of a scenario: its guest, and its command line given every domain's id. */
 export interface ScenarioDomain {
   guest: string;
   cmdline(ids: readonly number[]): string;
+  /** Gets vif 0 on domain 0's bridge before it starts (`vif = ['bridge=xenbr0']`). */
+  vif?: boolean;
 }
 
 /** Scenarios by the name of the guest that leads them; the leader is the first domain. */
@@ -18,6 +21,11 @@ export const SCENARIOS: Readonly<Record<string, readonly ScenarioDomain[]>> = {
   'grant-share': [
     { guest: 'grant-share', cmdline: (ids) => `peer=${ids[1]}` },
     { guest: 'grant-map', cmdline: (ids) => `dom=${ids[0]} ref=8` },
+  ],
+  // §9.2: ping and pong on one bridge; ping ARPs for pong, then pings it three times.
+  ping: [
+    { guest: 'ping', cmdline: () => 'count=3', vif: true },
+    { guest: 'pong', cmdline: () => 'count=3', vif: true },
   ],
 };
 
@@ -40,6 +48,11 @@ export function startScenario(
     toolstack.create(image(s.guest), { name: s.guest, memoryMiB, cmdline: s.cmdline(ids) }),
   );
   prepare?.(domains[0]!);
+  scenario.forEach((s, i) => {
+    if (s.vif !== true) return;
+    network(toolstack.xen, toolstack.xenstored);
+    vifAdd(toolstack.xs, domains[i]!.domid, 0);
+  });
   for (const d of domains) {
     mapGrantTable(toolstack.xen, d);
     toolstack.start(d);

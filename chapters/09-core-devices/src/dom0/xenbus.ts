@@ -3,7 +3,7 @@
 // device class: book §6.4, §9.1.1; Xen public/io/xenbus.h (enum xenbus_state), tools/libs/light/
 // libxl_device.c (libxl__device_generic_add, libxl__initiate_device_generic_remove), Linux
 // drivers/xen/xenbus/xenbus_probe_backend.c and drivers/block/xen-blkback/xenbus.c
-// (frontend_changed), docs/xen-abi.md §12.
+// (frontend_changed), docs/xen-abi.md §11.2.
 //
 // The toolstack writes two directories for a device: the front end's, under the guest's home
 // (/local/domain/D/device/TYPE/N), which the guest owns and domain 0 may read, and the back

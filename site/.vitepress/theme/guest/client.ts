@@ -27,8 +27,14 @@ export class GuestWorker {
     { resolve(value: unknown): void; reject(error: Error): void }
   >();
 
-  constructor(onEvent: (event: WorkerEvent) => void) {
-    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  /**
+   * The worker of chapter `chapter`'s pages (`workers/NN.js`, site/.vitepress/workers.ts): the
+   * hypervisor with what a reader of that chapter may have, nothing of a later chapter.
+   */
+  constructor(chapter: string, onEvent: (event: WorkerEvent) => void) {
+    this.worker = new Worker(`${import.meta.env.BASE_URL}workers/${chapter}.js`, {
+      type: 'module',
+    });
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => {
       const message = e.data;
       if (message.kind !== 'reply') {

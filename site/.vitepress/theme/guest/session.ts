@@ -175,7 +175,9 @@ export class PvSession implements GuestSession {
     this.name = guest.name;
     this.listeners = listeners;
     this.debug = debugInfo(guest.main, files, 'elf');
-    const scenario = SCENARIOS[guest.name];
+    // A chapter's worker has only that chapter's hypervisor (site/.vitepress/workers.ts): what a
+    // later chapter brings (scenarios, the console back end, trap tables) may be undefined.
+    const scenario = SCENARIOS?.[guest.name];
     const count = scenario?.length ?? 1;
     const atLineStart = new Map<number, boolean>();
     this.xen = new Xen(new PhysMemory((count * GUEST_MEMORY_MIB + XEN_RESERVE_MIB) << 20), {
@@ -189,7 +191,7 @@ export class PvSession implements GuestSession {
     });
     this.toolstack = new Toolstack(this.xen);
     // What domains write to their console rings, drained by domain 0's back end (book §6.7).
-    this.toolstack.consoled.listen({
+    this.toolstack.consoled?.listen({
       output: (domid, bytes) =>
         listeners.output?.(count === 1 ? bytes : prefixLines(domid, bytes, atLineStart)),
       log: (line) => listeners.output?.(hostLine('(xenconsoled) ', line)),
@@ -266,7 +268,7 @@ export class PvSession implements GuestSession {
 
   /** Keys typed at the console reach the guest's console ring, as `xl console` sends them. */
   type(text: string): void {
-    this.toolstack.type(this.domain, text);
+    this.toolstack.type?.(this.domain, text);
   }
 
   physical(linear: number): number {
@@ -365,7 +367,7 @@ export class MonitorSession implements GuestSession {
 
 /** The guest's exception handlers by vector (set_trap_table), empty before it registers any. */
 function trapHandlers(v: Vcpu): readonly (TrapInfo | undefined)[] {
-  return pvTraps(v).table;
+  return pvTraps === undefined ? [] : pvTraps(v).table;
 }
 
 /** `bytes` of domain `domid`'s console with `(dN) ` at the start of each of its lines. */

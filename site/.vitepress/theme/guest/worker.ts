@@ -1,9 +1,11 @@
 // The guest worker: runs the real sim and hypervisor off the page's main thread for
 // <GuestConsole>. It answers protocol.ts requests and streams the terminal's output (console
 // bytes and the host's lines), trace lines and state changes. Guest sources are bundled as
-// text, so nothing is fetched at run time.
+// text, so nothing is fetched at run time. The site publishes one build of it per chapter
+// (site/.vitepress/workers.ts), each with the hypervisor a reader of that chapter may have.
 
 import loopSource from '../../../../bench/loop.asm?raw';
+import { GUEST_SOURCES as sources } from './guest-sources.ts';
 import { hex } from './handle.ts';
 import { INSPECTORS } from './inspectors.ts';
 import { benchLoop } from './loop-bench.ts';
@@ -17,17 +19,6 @@ import type {
   StopAt,
 } from './protocol.ts';
 import { type GuestSession, sourceAt, startGuest } from './session.ts';
-
-const GUEST_DIR = '../../../../solutions/guests/';
-const sources: Record<string, string> = Object.fromEntries(
-  Object.entries(
-    import.meta.glob<string>('../../../../solutions/guests/**/*.{asm,inc}', {
-      query: '?raw',
-      import: 'default',
-      eager: true,
-    }),
-  ).map(([path, text]) => [path.slice(GUEST_DIR.length), text]),
-);
 
 /** Instructions per slice of a run; between slices the worker reads its messages. */
 const RUN_SLICE = 100_000;
@@ -116,7 +107,14 @@ function advance(s: GuestSession, count: number, stop: StopAt): string {
 function runSlice(gen: number): void {
   if (gen !== generation || status !== 'running') return;
   const s = current();
-  const why = advance(s, pace === 'slow' ? SLOW_SLICE : RUN_SLICE, stopAt);
+  let why: string;
+  try {
+    why = advance(s, pace === 'slow' ? SLOW_SLICE : RUN_SLICE, stopAt);
+  } catch (e) {
+    // The host failed under the guest (an exercise not written yet on a chapter's page, say):
+    // the run stops there and says why, as a step would in its reply.
+    why = e instanceof Error ? e.message : String(e);
+  }
   if (why !== '' || s.ended) {
     stopped = why;
     publish('paused');
