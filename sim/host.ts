@@ -57,6 +57,7 @@ export {
   ESI,
   ESP,
   FLAG_AC,
+  FLAG_DF,
   FLAG_ID,
   FLAG_IF,
   FLAG_IOPL,

@@ -222,6 +222,10 @@ describe('figures', () => {
     expect(html).toContain('GNTTABOP_map_grant_ref = 0');
     expect(html).toContain('“grant ended”');
     expect(render('<<< figure:page-walk\n')).toMatch(/L3\[\d+\] = [0-9a-f]{8}:[0-9a-f]{8}/);
+    const life = render('<<< figure:blk-request-life\n');
+    expect(life).toContain('operation READ, id 0, sector_number 0, nr_segments 1');
+    expect(life).toContain('grant_table_op(cmd=GNTTABOP_copy, uop=0x400000, count=1) = 0');
+    expect(life).toContain('status 0 (BLKIF_RSP_OKAY)');
     const trace = render('<<< figure:packet-trace\n');
     expect(trace).toContain('ARP who-has 10.0.0.2 tell 10.0.0.1');
     expect(trace).toContain('ARP 10.0.0.2 is-at 00:16:3e:00:02:00');

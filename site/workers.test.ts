@@ -3,15 +3,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadChapter } from '../grader/chapters.ts';
 import { exerciseSolutions, type MarkedTree } from '../grader/stage/generate.ts';
 import { readMarkedTree } from '../grader/stage/index.ts';
 import { spoilersInBundle } from '../grader/stage/spoilers.ts';
+import { writeSnapshot } from '../grader/starter.ts';
 import { GUESTS } from '../solutions/guests/index.ts';
 import { asmSourcesUnder } from '../tools/asm-sources.ts';
 import { guestEntries, writtenChapters } from './.vitepress/book.ts';
 import type { FromWorker, GuestState, RequestMessage } from './.vitepress/theme/guest/protocol.ts';
 import { startGuest } from './.vitepress/theme/guest/session.ts';
-import { buildWorker, type WorkerBundle, workerSpoilers } from './.vitepress/workers.ts';
+import {
+  buildTreeWorker,
+  buildWorker,
+  type WorkerBundle,
+  workerSpoilers,
+} from './.vitepress/workers.ts';
 
 // The guest workers the site publishes, one per written chapter (site/.vitepress/workers.ts):
 // none holds the solution of an exercise of its chapter or a later one, the search for them
@@ -25,6 +32,7 @@ let tree: MarkedTree;
 const bundles = new Map<string, WorkerBundle>();
 const dir = mkdtempSync(join(tmpdir(), 'xenlab-workers-'));
 const sources = asmSourcesUnder(join(root, 'solutions/guests'));
+let runs = 0;
 
 beforeAll(async () => {
   tree = await readMarkedTree(root);
@@ -36,7 +44,8 @@ async function runIn(
   chapter: string,
   guest: string,
 ): Promise<{ error?: string; state?: GuestState; output: string }> {
-  const file = join(dir, `${chapter}-${guest}.mjs`);
+  // A module is evaluated once per URL: a file per run.
+  const file = join(dir, `${chapter}-${guest}-${++runs}.mjs`);
   writeFileSync(file, bundles.get(chapter)!.code);
   const posted: FromWorker[] = [];
   const scope = { postMessage: (m: FromWorker) => posted.push(m) } as {
@@ -117,6 +126,26 @@ describe('the site’s guest workers', () => {
       }
     }
   }, 300_000);
+});
+
+describe('a worker built from a reader’s tree (npm start)', () => {
+  it('runs the reader’s code: the starter stops, the finished chapter runs to its end', async () => {
+    const chapter = await loadChapter('02');
+    const reference = referenceRun('hello');
+    for (const solved of [false, true]) {
+      const src = mkdtempSync(join(tmpdir(), 'xenlab-reader-tree-'));
+      await writeSnapshot(chapter, src, solved);
+      bundles.set('tree', await buildTreeWorker(root, '02', src));
+      const run = await runIn('tree', 'hello');
+      if (solved) {
+        expect(run.error).toBeUndefined();
+        expect(run.state?.outcome).toBe(reference.outcome);
+        expect(guestLines(run.output)).toBe(guestLines(reference.output));
+      } else {
+        expect(run.error).toMatch(/exercise 02-[a-z-]+ is not implemented yet/);
+      }
+    }
+  }, 120_000);
 });
 
 /** The guest's console without the host's dimmed lines (Xen's log, the console daemon's), numbers as #. */

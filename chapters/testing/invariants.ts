@@ -100,12 +100,12 @@ function grantMappedFrames(d: AuditedDomain): Map<number, number> {
 }
 
 /**
- * Recounts every reference from what the tables, pins, CR3s and `ldtFrames` hold and compares with
+ * Recounts every reference from what the tables, pins, CR3s and `xenHeld` hold and compares with
  * the frame table: type counts equal the references that need the type, general counts all
  * references, no writable mapping of a table or descriptor page, and an L1 maps another
  * domain's frame only through a grant or for a privileged domain. Empty when consistent.
  */
-export function auditFrameTable(xen: AuditedXen, ldtFrames: Iterable<number> = []): string[] {
+export function auditFrameTable(xen: AuditedXen, xenHeld: Iterable<number> = []): string[] {
   const heap = xen.heap;
   const ram = new DataView(heap.mem.ram.buffer, heap.mem.ram.byteOffset, heap.mem.ram.byteLength);
   const frames = heap.owner.length;
@@ -124,8 +124,9 @@ export function auditFrameTable(xen: AuditedXen, ldtFrames: Iterable<number> = [
       if ((v.cpu.cr0 & CR0_PG) !== 0) hold(Math.floor(v.cpu.cr3 / PAGE_SIZE), true);
     }
   }
-  // The pages of loaded LDTs (the caller's to name: Xen keeps them per vCPU).
-  for (const mfn of ldtFrames) hold(mfn, true);
+  // Frames Xen holds a typed reference on for a vCPU — its loaded LDT's pages, its GDT's frames
+  // (set_gdt), a moved vcpu_info's frame — are the caller's to name: Xen keeps them per vCPU.
+  for (const mfn of xenHeld) hold(mfn, true);
   const grants = new Map<number, Map<number, number>>();
   const mayMap = (tableOwner: number, target: number) => {
     if (heap.owner[target] === tableOwner) return true;
@@ -290,10 +291,13 @@ export function auditEventChannels(xen: AuditedXen): string[] {
   return problems;
 }
 
-/** Every checker above: what a debug build of Xen would assert after each hypercall. */
-export function checkInvariants(xen: AuditedXen): string[] {
+/**
+ * Every checker above: what a debug build of Xen would assert after each hypercall. `xenHeld`:
+ * as for auditFrameTable.
+ */
+export function checkInvariants(xen: AuditedXen, xenHeld: Iterable<number> = []): string[] {
   return [
-    ...auditFrameTable(xen),
+    ...auditFrameTable(xen, xenHeld),
     ...auditGrantPins(xen),
     ...auditHeap(xen),
     ...auditEventChannels(xen),

@@ -110,9 +110,16 @@ export interface Hypervisor<X extends object = object> {
   SCENARIOS?: Readonly<Record<string, readonly unknown[]>>;
   /**
    * A guest with `monitor` is one of chapter 1's, run on the monitor of monitor/, not on Xen;
-   * `input` is what the book types at its console (chapter 06 on).
+   * `input` is what the book types at its console (chapter 06 on); `vcpus` how many vCPUs it
+   * gets (chapter 07 on).
    */
-  GUESTS: readonly { name: string; main: string; monitor?: string; input?: string }[];
+  GUESTS: readonly {
+    name: string;
+    main: string;
+    monitor?: string;
+    input?: string;
+    vcpus?: number;
+  }[];
   buildGuest(main: string, files: Record<string, string>): Uint8Array;
   shutdownName(reason: number): string;
   ImageError: new (...args: never[]) => Error;

@@ -5,10 +5,20 @@
 // Node-only.
 
 import { join } from 'node:path';
+import { PhysMemory } from '../../sim/host.ts';
+import { BLKIF_OP_READ, readRequest, readResponse } from '../../solutions/dom0/blkif.ts';
 import { formatMac } from '../../solutions/dom0/bridge.ts';
+import { MemoryDisk } from '../../solutions/dom0/disk.ts';
 import { network } from '../../solutions/dom0/netback-xenbus.ts';
+import { ringSlot } from '../../solutions/dom0/ring.ts';
+import { Toolstack } from '../../solutions/dom0/toolstack.ts';
+import { buildGuest } from '../../solutions/guests/index.ts';
 import { HYPERVISOR_VIRT_START, VCPU_TIME_INFO } from '../../solutions/xen/abi.ts';
+import { formatTrace } from '../../solutions/xen/hypercall.ts';
+import { runDomains } from '../../solutions/xen/schedule.ts';
+import { Xen } from '../../solutions/xen/xen.ts';
 import { asmSourcesUnder } from '../../tools/asm-sources.ts';
+import { buildFat } from '../../tools/fat.ts';
 import { hex } from './theme/guest/handle.ts';
 import type { PageWalkView } from './theme/guest/inspectors.ts';
 import { INSPECTORS } from './theme/guest/inspectors.ts';
@@ -277,12 +287,106 @@ function packetTrace(files: Record<string, string>): Figure {
   };
 }
 
+/**
+ * Chapter 9: the life of the disk guest's first read, from its request in a ring slot to the
+ * response it takes back: the guest's and domain 0's hypercalls in order, with the request and
+ * the response as the ring holds them.
+ */
+function blkRequestLife(files: Record<string, string>): Figure {
+  const rows: { lane: 0 | 1; lines: string[] }[] = [];
+  let xen: Xen | null = null;
+  let seen: 'waiting' | 'request' | 'served' | 'done' = 'waiting';
+  const connection = () =>
+    toolstack === null ? null : ([...toolstack.vbds.blkback.bus.devices.values()][0]?.conn ?? null);
+  let toolstack: Toolstack | null = null;
+  xen = new Xen(new PhysMemory(40 << 20), {
+    trace: (t) => {
+      const conn = connection();
+      if (conn === null || seen === 'done') return;
+      const call = formatTrace(t).replace(/^d\d+v\d+ /, '');
+      if (seen === 'waiting' && t.domid !== 0 && call.includes('EVTCHNOP_send')) {
+        const req = readRequest(xen!.mem, ringSlot(conn.ring, conn.ring.reqCons));
+        const published = xen!.mem.read32(conn.ring.sring) !== conn.ring.reqCons;
+        if (!published || req.operation !== BLKIF_OP_READ) return;
+        const seg = req.segments[0]!;
+        rows.push({
+          lane: 0,
+          lines: [
+            `request in ring slot ${conn.ring.reqCons % conn.ring.nrEnts}, req_prod ${conn.ring.reqCons + 1}`,
+            `operation READ, id ${req.idLo}, sector_number ${req.sectorNumber}, nr_segments ${req.nrSegments}`,
+            `seg[0]: gref ${seg.gref}, first_sect ${seg.firstSect}, last_sect ${seg.lastSect}`,
+          ],
+        });
+        rows.push({ lane: 0, lines: ['notifies domain 0', call] });
+        seen = 'request';
+      } else if (seen === 'request' && t.domid === 0 && call.includes('GNTTABOP_copy')) {
+        rows.push({
+          lane: 1,
+          lines: [
+            'blkback, at domain 0’s turn: copies the request out, checks it',
+            'reads the sectors, copies them into the granted page:',
+            call,
+          ],
+        });
+        seen = 'served';
+      } else if (seen === 'served' && t.domid === 0 && call.includes('EVTCHNOP_send')) {
+        const rsp = readResponse(xen!.mem, ringSlot(conn.ring, conn.ring.rspProdPvt - 1));
+        rows.push({
+          lane: 1,
+          lines: [
+            `response in slot ${(conn.ring.rspProdPvt - 1) % conn.ring.nrEnts}, rsp_prod ${conn.ring.rspProdPvt}`,
+            `id ${rsp.idLo}, operation ${rsp.operation}, status ${rsp.status}${rsp.status === 0 ? ' (BLKIF_RSP_OKAY)' : ''}`,
+            `notifies the guest: ${call}`,
+          ],
+        });
+        seen = 'done';
+      }
+    },
+  });
+  toolstack = new Toolstack(xen);
+  const guest = toolstack.create(buildGuest('disk.asm', files), {
+    name: 'disk',
+    memoryMiB: 32,
+    cmdline: '',
+  });
+  const hello = new TextEncoder().encode('Hello, disk!\n');
+  toolstack.attachDisk(
+    guest,
+    new MemoryDisk(buildFat([{ path: '/HELLO.TXT', data: hello }], { size: 1 << 20 })),
+  );
+  toolstack.start(guest);
+  runDomains(xen, 40_000_000);
+  const laneX = (lane: 0 | 1) => 20 + lane * 330;
+  let body =
+    `<text class="head" x="${laneX(0)}" y="20">d${guest.domid} disk (blkfront, in the guest)</text>` +
+    `<text class="head" x="${laneX(1)}" y="20">d0 blkback (TypeScript)</text>`;
+  let y = 34;
+  for (const row of rows) {
+    body += box(
+      laneX(row.lane) - (row.lane === 1 ? 250 : 0),
+      y,
+      580,
+      row.lines,
+      row.lane === 1 ? 'xen' : '',
+    );
+    y += row.lines.length * LINE + 22;
+  }
+  return {
+    svg: svg(700, y + 10, body, 'The life of one blkif read request'),
+    caption:
+      'A run of the disk guest on a FAT image: its first read, from the request it put in the ' +
+      'ring through domain 0’s grant copy to the response (values read from the ring as the run ' +
+      'went).',
+  };
+}
+
 const FIGURES: Record<string, (files: Record<string, string>) => Figure> = {
   'monitor-traps': monitorTraps,
   'pv-address-space': pvAddressSpace,
   'time-record': timeRecord,
   'grant-lifecycle': grantLifecycle,
   'page-walk': pageWalk,
+  'blk-request-life': blkRequestLife,
   'packet-trace': packetTrace,
 };
 

@@ -6,12 +6,20 @@
 // publishes a bundle, it is searched for those solutions (grader/stage/spoilers.ts). Node-only.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { build, type Plugin, type PluginBuild } from 'esbuild';
 import type { Plugin as VitePlugin } from 'vite';
+import { CHAPTERS } from '../../chapters/index.ts';
 import type { MarkedTree } from '../../grader/stage/generate.ts';
 import { runnableTree } from '../../grader/stage/generate.ts';
 import { type Spoiler, spoilersIn, spoilersInBundle } from '../../grader/stage/spoilers.ts';
+import { asmSourcesUnder } from '../../tools/asm-sources.ts';
+
+/** True when `file` is `dir` or lies inside it. */
+function isInside(dir: string, file: string): boolean {
+  const rel = relative(dir, file);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
 
 /** One chapter's worker: its code, and the text of every solutions/ file that went into it. */
 export interface WorkerBundle {
@@ -21,6 +29,17 @@ export interface WorkerBundle {
   code: string;
   modules: Record<string, string>;
 }
+
+const WORKER_ENTRY = 'site/.vitepress/theme/guest/worker.ts';
+const ESBUILD = {
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  // ES2022 keeps class fields native (see config.ts): downlevelled, the sim runs slower.
+  target: 'es2022',
+  write: false,
+  logLevel: 'silent',
+} as const;
 
 /** The chapter after `chapter` in the book's order (its exercises are the first hidden). */
 export function nextChapter(tree: MarkedTree, chapter: string): string {
@@ -45,18 +64,93 @@ export async function buildWorker(
   const view = runnableTree(tree, lines, hiddenFrom);
   const modules: Record<string, string> = {};
   const result = await build({
-    entryPoints: [join(root, 'site/.vitepress/theme/guest/worker.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    // ES2022 keeps class fields native (see config.ts): downlevelled, the sim runs slower.
-    target: 'es2022',
+    ...ESBUILD,
+    entryPoints: [join(root, WORKER_ENTRY)],
     minify: options.minify ?? true,
-    write: false,
-    logLevel: 'silent',
     plugins: [viewPlugin(root, tree, lines, view, modules)],
   });
   return { chapter, hiddenFrom, code: result.outputFiles[0]!.text, modules };
+}
+
+/**
+ * Chapter `chapter`'s worker built from a tree of the reader's instead of the stager's view: a
+ * chapters/NN-slug/src (rebased imports and all), as `npm start` serves the book, so a page's
+ * consoles run the reader's own code. A file the tree lacks (a later chapter's) is its names,
+ * undefined, as in the published workers.
+ */
+export async function buildTreeWorker(
+  root: string,
+  chapter: string,
+  src: string,
+  options: { minify?: boolean } = {},
+): Promise<WorkerBundle> {
+  const solutions = join(root, 'solutions');
+  const slug = CHAPTERS.find((c) => c.id === chapter)?.slug ?? chapter;
+  const home = join(root, 'chapters', slug, 'src');
+  const modules: Record<string, string> = {};
+  const reference = (path: string) => {
+    const file = join(solutions, path);
+    return existsSync(file) ? readFileSync(file, 'utf8') : '';
+  };
+  const plugin: Plugin = {
+    name: 'xenlab-reader-tree',
+    setup(b) {
+      rawImports(b);
+      b.onResolve({ filter: /\/guest-sources\.ts$/ }, () => ({
+        path: 'guest-sources',
+        namespace: 'xenlab',
+      }));
+      b.onLoad({ filter: /^guest-sources$/, namespace: 'xenlab' }, () => {
+        const sources = asmSourcesUnder(join(src, 'guests'));
+        return {
+          contents: `export const GUEST_SOURCES = ${JSON.stringify(sources)};`,
+          loader: 'js',
+        };
+      });
+      // The site's imports of solutions/ go to the tree, or to a later file's names; the tree's
+      // imports that leave it (to sim/) resolve from where its chapter's src/ stands.
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        const target = resolve(args.resolveDir, args.path);
+        if (isInside(src, args.resolveDir) && !isInside(src, target)) {
+          return { path: resolve(join(home, relative(src, args.resolveDir)), args.path) };
+        }
+        const path = relative(solutions, target).split('\\').join('/');
+        if (path.startsWith('..')) return undefined;
+        const mine = join(src, path);
+        return existsSync(mine) ? { path: mine } : { path, namespace: 'xenlab-later' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'xenlab-later' }, (args) => ({
+        contents: withLaterNames('', reference(args.path)),
+        loader: 'ts',
+      }));
+      b.onLoad({ filter: /\.ts$/ }, (args) => {
+        const path = relative(src, args.path).split('\\').join('/');
+        if (path.startsWith('..')) return undefined;
+        const text = withLaterNames(readFileSync(args.path, 'utf8'), reference(path));
+        modules[path] = text;
+        return { contents: text, loader: 'ts', resolveDir: dirname(args.path) };
+      });
+    },
+  };
+  const result = await build({
+    ...ESBUILD,
+    minify: options.minify ?? true,
+    plugins: [plugin],
+    entryPoints: [join(root, WORKER_ENTRY)],
+  });
+  return { chapter, hiddenFrom: chapter, code: result.outputFiles[0]!.text, modules };
+}
+
+/** `?raw` imports (bench/loop.asm) as text. */
+function rawImports(b: PluginBuild): void {
+  b.onResolve({ filter: /\?raw$/ }, (args) => ({
+    path: resolve(args.resolveDir, args.path.slice(0, -'?raw'.length)),
+    namespace: 'raw',
+  }));
+  b.onLoad({ filter: /.*/, namespace: 'raw' }, (args) => ({
+    contents: readFileSync(args.path, 'utf8'),
+    loader: 'text',
+  }));
 }
 
 /**
@@ -79,14 +173,7 @@ function viewPlugin(
   return {
     name: 'xenlab-chapter-view',
     setup(b) {
-      b.onResolve({ filter: /\?raw$/ }, (args) => ({
-        path: resolve(args.resolveDir, args.path.slice(0, -'?raw'.length)),
-        namespace: 'raw',
-      }));
-      b.onLoad({ filter: /.*/, namespace: 'raw' }, (args) => ({
-        contents: readFileSync(args.path, 'utf8'),
-        loader: 'text',
-      }));
+      rawImports(b);
       b.onResolve({ filter: /\/guest-sources\.ts$/ }, () => ({
         path: 'guest-sources',
         namespace: 'xenlab',
@@ -195,20 +282,28 @@ function filesUnder(dir: string, prefix = ''): string[] {
   );
 }
 
-/** The dev server's side: `workers/NN.js` built on request from the files as they are now. */
+/**
+ * The dev server's side (`npm start`): `workers/NN.js` built on request from the files as they
+ * are now, from the reader's own chapters/NN-slug/src when it exists, so the consoles of a
+ * chapter's page run the reader's code as they write it (reload the page after an edit).
+ */
 export function workerServer(
   root: string,
   tree: MarkedTree,
-  chapters: readonly { id: string }[],
+  chapters: readonly { id: string; slug: string }[],
 ): VitePlugin {
   return {
     name: 'xenlab-workers',
     configureServer(server) {
       server.middlewares.use(async (req, res, next) => {
         const m = /\/workers\/([0-9A-Z]{1,2})\.js$/.exec(req.url?.split('?')[0] ?? '');
-        if (m === null || !chapters.some((c) => c.id === m[1])) return next();
+        const chapter = chapters.find((c) => c.id === m?.[1]);
+        if (chapter === undefined) return next();
         try {
-          const bundle = await buildWorker(root, tree, m[1]!, { minify: false });
+          const src = join(root, 'chapters', chapter.slug, 'src');
+          const bundle = existsSync(src)
+            ? await buildTreeWorker(root, chapter.id, src, { minify: false })
+            : await buildWorker(root, tree, chapter.id, { minify: false });
           res.setHeader('Content-Type', 'text/javascript');
           res.end(bundle.code);
         } catch (e) {

@@ -8,8 +8,28 @@ import { PhysMemory } from '../../sim/host.ts';
 import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import { Toolstack } from '../dom0/toolstack.ts';
 import { buildGuest, GUESTS } from '../guests/index.ts';
+import { vcpuGdt } from '../xen/gdt.ts';
 import { formatTrace } from '../xen/hypercall.ts';
+import { vcpuLdt } from '../xen/ldt.ts';
+import { vcpuInfoMfn } from '../xen/vcpu.ts';
 import { Xen } from '../xen/xen.ts';
+
+/**
+ * The frames Xen holds a typed reference on for each live vCPU: its loaded LDT's pages, its GDT
+ * frames, the frame its moved vcpu_info lives in (what auditFrameTable cannot find in tables).
+ */
+export function xenHeldFrames(xen: Xen): number[] {
+  const frames: number[] = [];
+  for (const d of xen.domains.values()) {
+    if (d.destroyed) continue;
+    for (const v of d.vcpus) {
+      frames.push(...(vcpuLdt(v).loaded?.mfns ?? []), ...vcpuGdt(v).frames);
+      const moved = vcpuInfoMfn(v).mfn;
+      if (moved >= 0) frames.push(moved);
+    }
+  }
+  return frames;
+}
 
 /** A Xen that checks itself after every hypercall; `violations` keeps the first report. */
 export interface CheckedXen {
@@ -28,7 +48,7 @@ export function checkedXen(memoryMiB: number): CheckedXen {
   let violation: string | null = null;
   const check = (what: string) => {
     if (violation !== null || process.env.NOCHECK) return;
-    const problems = checkInvariants(xen);
+    const problems = checkInvariants(xen, xenHeldFrames(xen));
     if (problems.length > 0) {
       const shown = problems.slice(0, 8).map((p) => `  ${p}`);
       const more = problems.length > 8 ? [`  … ${problems.length - 8} more`] : [];

@@ -301,4 +301,32 @@ describe('closing and restarting (book §9.1.1)', () => {
     const got = ts.xen.mem.readBytes(page * PAGE_SIZE + 512, 512);
     expect(Buffer.from(got).equals(Buffer.from(disk.bytes.subarray(3 * 512, 4 * 512)))).toBe(true);
   });
+
+  it('a guest that dies loses its vbd: the back end lets go and both directories go', () => {
+    const { ts, guests } = world(2);
+    const { front, d, id } = guests[0]!;
+    front.connect();
+    const ref = front.grant(front.page());
+    front.exchange([
+      { op: BLKIF_OP_READ, id: 1, sector: 0, segments: [{ gref: ref, first: 0, last: 0 }] },
+    ]);
+    ts.destroy(d);
+    runDomains(ts.xen, 1);
+    expect(ts.vbds.blkback.bus.devices.size).toBe(1);
+    expect(ts.xs.tryRead(`/local/domain/0/backend/vbd/${d.domid}/${id.devid}/state`)).toBe(
+      undefined,
+    );
+    const other = guests[1]!.front;
+    expect(other.connect()).toBe(XENBUS_CONNECTED);
+    const r = other.exchange([
+      {
+        op: BLKIF_OP_READ,
+        id: 2,
+        sector: 5,
+        segments: [{ gref: other.grant(other.page()), first: 0, last: 7 }],
+      },
+    ]);
+    expect(r.map((x) => x.status)).toEqual([BLKIF_RSP_OKAY]);
+    expect(ts.xen.panicReport).toBe(null);
+  });
 });

@@ -1,14 +1,17 @@
 // Debian's GRUB for Xen (package grub-xen-host) on a virtual disk, the milestone of chapter 09
 // (book §9.1): its xen disk driver reads device/vbd from XenStore, grants a ring and a buffer,
 // does the XenBus handshake with our blkback and reads sectors over blkif. It then sees
-// (xen/xvda), finds /boot/grub/grub.cfg on the FAT volume and runs it, and `cat`s a file. The
+// (xen/xvda), finds /boot/grub/grub.cfg on the FAT volume and runs it, and `cat`s a file; and,
+// told to, loads a xenlab guest kernel from the disk and boots it in its place. The
 // test runs only where the package is installed; blkback's own tests (blkback.test.ts, chapter
 // 09's) do not need it.
 // xenlab: file from 09
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PhysMemory } from '../../sim/host.ts';
+import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import { buildFat } from '../../tools/fat.ts';
+import { buildGuest } from '../guests/index.ts';
 import type { Domain } from '../xen/domain.ts';
 import { RunOutcome, runDomains } from '../xen/schedule.ts';
 import { Xen } from '../xen/xen.ts';
@@ -103,6 +106,32 @@ describe('Debian GRUB i386-xen on a virtual disk (book §9.1)', () => {
       expect(m.xen.panicReport).toBe(null);
     },
     // Some 60 million guest instructions: tens of seconds on a busy machine.
+    400_000,
+  );
+
+  it.skipIf(!existsSync(GRUB))(
+    'boots a xenlab guest kernel it reads from the disk (linux, boot), which then runs in its place',
+    () => {
+      const files = asmSourcesUnder(new URL('../guests', import.meta.url).pathname);
+      const cfg = 'echo loading hello\nlinux (xen/xvda)/hello.elf\nboot\n';
+      const m = bootGrubWithDisk([
+        { path: '/boot/grub/grub.cfg', data: text(cfg) },
+        { path: '/hello.elf', data: buildGuest('hello.asm', files) },
+      ]);
+      let r = { outcome: RunOutcome.FuelExhausted as string, instructions: 0 };
+      while (r.outcome === RunOutcome.FuelExhausted && m.instructions < 80_000_000) {
+        r = runDomains(m.xen, STEP);
+        m.instructions += r.instructions;
+      }
+      const screen = screenText(m.toolstack.console(m.grub));
+      expect(screen, 'GRUB ran the disk’s grub.cfg').toContain('loading hello');
+      // hello prints through console_io, in the same domain GRUB ran in, then powers off.
+      expect(m.xen.consoleOutput.get(m.grub.domid) ?? '').toContain(
+        'Hello from a PV guest on xenlab!',
+      );
+      expect(m.grub.shutdownReason, `poweroff; screen:\n${screen}`).toBe(0);
+      expect(m.xen.panicReport).toBe(null);
+    },
     400_000,
   );
 });

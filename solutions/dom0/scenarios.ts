@@ -8,6 +8,9 @@ import { mapGrantTable } from './grant-table-setup.ts';
 import { network, vifAdd } from './netback-xenbus.ts';
 // xenlab: end scenario-network-import
 import type { Toolstack } from './toolstack.ts';
+// xenlab: region scenario-display-import from 10
+import { display, displayAdd } from './vfb.ts';
+// xenlab: end scenario-display-import
 
 /** One domain of a scenario: its guest, and its command line given every domain's id. */
 export interface ScenarioDomain {
@@ -17,6 +20,10 @@ export interface ScenarioDomain {
   /** Gets vif 0 on domain 0's bridge before it starts (`vif = ['bridge=xenbr0']`). */
   vif?: boolean;
   // xenlab: end scenario-vif
+  // xenlab: region scenario-display from 10
+  /** Gets a framebuffer and a keyboard before it starts (`vfb = [...]`, `vkb = [...]`). */
+  display?: boolean;
+  // xenlab: end scenario-display
 }
 
 /** Scenarios by the name of the guest that leads them; the leader is the first domain. */
@@ -33,6 +40,10 @@ export const SCENARIOS: Readonly<Record<string, readonly ScenarioDomain[]>> = {
     { guest: 'pong', cmdline: () => 'count=3', vif: true },
   ],
   // xenlab: end scenario-ping
+  // xenlab: region scenario-fb from 10
+  // §10.2: fb alone, with a screen and a keyboard.
+  fb: [{ guest: 'fb', cmdline: () => '', display: true }],
+  // xenlab: end scenario-fb
 };
 
 /**
@@ -61,6 +72,13 @@ export function startScenario(
     vifAdd(toolstack.xs, domains[i]!.domid, 0);
   });
   // xenlab: end scenario-vif-attach
+  // xenlab: region scenario-display-attach from 10
+  scenario.forEach((s, i) => {
+    if (s.display !== true) return;
+    display(toolstack.xen, toolstack.xenstored);
+    displayAdd(toolstack.xs, domains[i]!.domid);
+  });
+  // xenlab: end scenario-display-attach
   for (const d of domains) {
     mapGrantTable(toolstack.xen, d);
     toolstack.start(d);

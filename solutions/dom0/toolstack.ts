@@ -193,12 +193,16 @@ export class Toolstack {
     }
     // xenlab: end toolstack-boot-scenario
     const known = GUESTS.find((g) => g.name === guest);
-    const d = this.create(image(guest), {
+    const config: DomainConfig = {
       name: guest.replace(/^.*\//, ''),
       memoryMiB: options.memoryMiB,
       cmdline: options.cmdline ?? known?.cmdline ?? '',
       seed: options.seed,
-    });
+    };
+    // xenlab: region toolstack-boot-vcpus from 07
+    config.vcpus = known?.vcpus ?? 1;
+    // xenlab: end toolstack-boot-vcpus
+    const d = this.create(image(guest), config);
     options.prepare?.(d);
     this.start(d);
     // xenlab: region toolstack-boot-input from 06

@@ -152,12 +152,6 @@ export class Vms {
     return this.all.find((vm) => vm.config.name === name);
   }
 
-  byDomid(domid: number): Vm | undefined {
-    return this.all.find(
-      (vm) => vm.domain !== null && !vm.domain.destroyed && vm.domain.domid === domid,
-    );
-  }
-
   /** Builds a domain for a Halted VM and lets it run (or leaves it Paused). */
   start(vm: Vm, paused = false): void {
     this.expect(vm, [PowerState.Halted]);

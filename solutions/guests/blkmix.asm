@@ -2,7 +2,8 @@
 ; against a model disk: `seed=N ops=M` on the command line. Each step draws, from a 32-bit
 ; linear congruential generator (x = x * 1103515245 + 12345), an operation, a count of 1 to 8
 ; sectors and a first sector; a write fills the sectors with the generator's next values, a
-; read prints a checksum of what came back: book §9.1.2.
+; read prints a checksum of what came back: book §9.1.2. With `unplug=1` it then keeps the disk
+; until the back end closes (the toolstack detaching it), and closes its end too.
 ; xenlab: file from 09
 
 %include "lib/head.asm"
@@ -96,6 +97,17 @@ main:
 .done:
   mov esi, says_done
   call print
+  mov esi, key_unplug           ; unplug=1: keep the disk until the toolstack takes it away
+  call cmdline_number
+  cmp eax, 1
+  jne .out
+  mov esi, says_waiting
+  call print
+  mov eax, XenbusStateClosing
+  call xenbus_wait_backend_state
+  call blkfront_close
+  mov esi, says_closed
+  call print
 .out:
   ret
 
@@ -144,11 +156,14 @@ checksum:
 section .data
 key_seed:   db "seed=", 0
 key_ops:    db "ops=", 0
+key_unplug: db "unplug=", 0
 says_read:  db "read ", 0
 says_write: db "write ", 0
 says_plus:  db "+", 0
 says_sum:   db ": sum ", 0
 says_error: db ": error -", 0
 says_done:  db "blkmix: done", 13, 10, 0
+says_waiting: db "blkmix: waiting for the back end to close", 13, 10, 0
+says_closed: db "blkmix: closed", 13, 10, 0
 newline:    db 13, 10, 0
 lcg:        dd 0

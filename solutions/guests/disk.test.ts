@@ -122,3 +122,54 @@ describe('blkmix: seeded reads and writes', () => {
     });
   }
 });
+
+describe('hot-unplug', () => {
+  it('the toolstack detaches the disk: the guest closes its end, and the device goes', () => {
+    const disk = new MemoryDisk(new Uint8Array(32 * SECTOR));
+    const { lines, xen, ts, d, id } = boot('blkmix.asm', disk, 'seed=5 ops=4 unplug=1', 3_000_000);
+    expect(lines.slice(-3), xen.logLines.join('\n')).toEqual([
+      'blkmix: done',
+      'blkmix: waiting for the back end to close',
+      '',
+    ]);
+    expect(ts.vbds.destroyIfClosed(id), 'the device is in use').toBe(false);
+    ts.vbds.detach(id);
+    runDomains(xen, 3_000_000);
+    expect(ts.console(d).split('\r\n').slice(-2)).toEqual(['blkmix: closed', '']);
+    const fe = `/local/domain/${d.domid}/device/vbd/51712`;
+    expect(ts.xs.read(`${fe}/state`), 'the front end closed').toBe('6');
+    expect(ts.vbds.destroyIfClosed(id), 'the back end is Closed: the device goes').toBe(true);
+    expect(ts.xs.tryRead(`${fe}/state`)).toBeUndefined();
+    expect(d.shutdownReason).toBe(0);
+  });
+});
+
+describe('a back end that restarts', () => {
+  it('blkmix carries on against the new back end: the disk still matches the model', () => {
+    const rng = new Prng(9);
+    const start = new Uint8Array(48 * SECTOR).map(() => rng.below(256));
+    const disk = new MemoryDisk(start);
+    const xen = new Xen(new PhysMemory(48 << 20));
+    const ts = new Toolstack(xen);
+    const d = ts.create(buildGuest('blkmix.asm', sources), {
+      name: 'blkmix',
+      memoryMiB: 8,
+      cmdline: 'seed=9 ops=60',
+    });
+    ts.attachDisk(d, disk);
+    ts.start(d);
+    let restarts = 0;
+    for (let i = 0; i < 4000 && d.shutdownReason === -1; i++) {
+      runDomains(xen, 5_000);
+      const done = ts.console(d).split('\r\n').length;
+      if (done > 5 && done < 55 && i % 5 === 2) {
+        ts.vbds.restartBackend();
+        restarts++;
+      }
+    }
+    expect(restarts, 'the back end restarted mid-run').toBeGreaterThan(2);
+    const want = model(9, 60, start);
+    expect(ts.console(d).split('\r\n'), xen.logLines.join('\n')).toEqual(want.lines);
+    expect(Buffer.from(disk.bytes).equals(want.disk)).toBe(true);
+  });
+});

@@ -38,4 +38,40 @@ describe('the chapter-07 guests', () => {
     // Five sleeps of 1 ms are 5,000,000 ns of virtual time; the guest ran far fewer instructions.
     expect(result.instructions).toBeLessThan(200_000);
   });
+  it('smp brings up vCPU 1, both count on the round robin, and vCPU 1 goes down', () => {
+    const xen = new Xen(new PhysMemory(64 << 20));
+    const ts = new Toolstack(xen);
+    const d = ts.create(buildGuest('smp.asm', sources), {
+      name: 'smp',
+      memoryMiB: 8,
+      cmdline: '',
+      vcpus: 2,
+    });
+    ts.start(d);
+    const result = runDomains(xen, 2_000_000);
+    expect(result.outcome).toBe(RunOutcome.Idle);
+    expect(d.shutdownReason).toBe(0);
+    const lines = ts.console(d).split('\r\n');
+    expect(lines.slice(0, 2)).toEqual([
+      'vCPU 0: bringing up vCPU 1',
+      'vCPU 1: up on its own stack',
+    ]);
+    expect(lines[2]).toBe('vCPU 0: went on counting while vCPU 1 counted: yes');
+    const v1 = d.vcpus[1]!;
+    expect(v1.online).toBe(false);
+    expect(lines[3]).toBe(`vCPU 1: runstate 3, ran ${v1.cpu.instructions} ns`);
+    expect(v1.cpu.instructions).toBeGreaterThan(90_000);
+  });
+
+  it('smp on a domain with one vCPU: VCPUOP_initialise answers -ENOENT', () => {
+    const xen = new Xen(new PhysMemory(64 << 20));
+    const ts = new Toolstack(xen);
+    const d = ts.create(buildGuest('smp.asm', sources), { name: 'smp', memoryMiB: 8, cmdline: '' });
+    ts.start(d);
+    runDomains(xen, 200_000);
+    expect(ts.console(d).split('\r\n').slice(0, 2)).toEqual([
+      'vCPU 0: bringing up vCPU 1',
+      'vcpu_op failed: -2',
+    ]);
+  });
 });

@@ -23,6 +23,10 @@ export interface GuestInfo {
   /** What the book types at its console when nobody else does (the site, the composition tier). */
   input?: string;
   // xenlab: end guest-input
+  // xenlab: region guest-vcpus from 07
+  /** How many vCPUs the toolstack gives it (1 when absent). */
+  vcpus?: number;
+  // xenlab: end guest-vcpus
 }
 
 export const GUESTS: readonly GuestInfo[] = [
@@ -162,6 +166,13 @@ export const GUESTS: readonly GuestInfo[] = [
     description: 'storms itself with IPIs whose handlers raise more; counts lost events',
     chapter: '07',
   },
+  {
+    name: 'smp',
+    main: 'smp.asm',
+    description: 'brings up a second vCPU with VCPUOP_initialise and VCPUOP_up; both count',
+    chapter: '07',
+    vcpus: 2,
+  },
   // xenlab: end event-guests
   // xenlab: region xenstore-guests from 08
   {
@@ -201,6 +212,15 @@ export const GUESTS: readonly GuestInfo[] = [
     cmdline: 'seed=1 ops=20',
   },
   // xenlab: end disk-guests
+  // xenlab: region display-guests from 10
+  {
+    name: 'fb',
+    main: 'fb.asm',
+    description:
+      'draws shapes and text on its virtual framebuffer, then reads keys until Q (book §10.2)',
+    chapter: '10',
+  },
+  // xenlab: end display-guests
 ];
 
 /** A guest that did not assemble: the assembler's messages, one per line. */

@@ -51,6 +51,13 @@ export interface Vcpu {
   blocked: boolean;
   /** Asked to give up its time slice (SCHEDOP_yield); the scheduler clears it. */
   yielded: boolean;
+  // xenlab: region vcpu-info-pointer from 03
+  /**
+   * v->vcpu_info: where its vcpu_info is when the guest moved it out of shared_info (machine
+   * address; VCPUOP_register_vcpu_info, chapter 07); undefined while it is in its slot there.
+   */
+  vcpuInfoMa?: number;
+  // xenlab: end vcpu-info-pointer
 }
 
 export class Domain {

@@ -1,6 +1,10 @@
 // xenlab: file from 05
 import { describe, expect, it } from 'vitest';
+import { ECX, ESP, PAGE_SIZE, translateForHost, VEC_GP } from '../../sim/host.ts';
+import { VCPU_INFO_arch_cr2 } from './abi.ts';
+import { vcpuInfoMa } from './shared-info.ts';
 import { runAsmGuest } from './testing/guest.ts';
+import { handleHostTrap } from './traps.ts';
 
 /**
  * A guest with a #GP handler that notes the fault and resumes at [resume], a #NM handler that
@@ -160,6 +164,184 @@ scratch_page: resb 4096
     expect(g.read32('values', 0), 'EFER as the vCPU has it').toBe(g.domain.vcpus[0]!.cpu.efer);
     expect(g.read32('values', 1), 'the TSC counts instructions').toBeGreaterThan(0);
     expect(g.read32('scratch_page', (23 * 32) / 4) & 0xff, "the iret stub's push eax").toBe(0x50);
+  });
+
+  it('MISC_ENABLE and the performance MSRs as Xen answers a PV guest with its vPMU off', () => {
+    const g = runAsmGuest(
+      guest(`
+  mov ecx, 0x1a0                    ; IA32_MISC_ENABLE
+  PROBE 0, {rdmsr}
+  mov [values + 0], eax
+  mov [values + 4], edx
+  PROBE 1, {wrmsr}                  ; the value it read: accepted
+  or eax, 1 << 7                    ; performance monitoring back on: logged, ignored
+  PROBE 2, {wrmsr}
+  PROBE 3, {rdmsr}
+  mov [values + 8], eax
+  mov ecx, 0xc1                     ; P6 PERFCTR0
+  mov eax, 0x1234
+  xor edx, edx
+  PROBE 4, {wrmsr}                  ; dropped
+  mov eax, 0xffffffff
+  PROBE 5, {rdmsr}
+  mov [values + 12], eax
+  mov ecx, 0x38f                    ; CORE_PERF_GLOBAL_CTRL
+  PROBE 6, {rdmsr}
+  mov ecx, 0x345                    ; PERF_CAPABILITIES
+  PROBE 7, {rdmsr}
+  mov [values + 16], eax
+  mov ecx, 0xc0010000               ; AMD's K7 event select, on an Intel machine
+  PROBE 8, {rdmsr}
+`),
+    );
+    expect(g.domain.shutdownReason, g.xen.logLines.join('\n')).toBe(0);
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => g.read32('results', i))).toEqual([
+      0, 0, 0, 0, 0, 0, 0, 0, 1,
+    ]);
+    // Fast strings as the machine has them; EMON (7) and MONITOR (18) hidden; BTS (11), PEBS
+    // (12) unavailable and xTPR (23) disabled.
+    expect(g.read32('values', 0).toString(16)).toBe('801801');
+    expect(g.read32('values', 1)).toBe(0);
+    expect(g.read32('values', 2).toString(16), 'the change did not stick').toBe('801801');
+    expect(g.xen.logLines.join('\n')).toMatch(/attempted WRMSR 1a0 to 0x801881: ignored/);
+    expect(g.read32('values', 3), 'a counter reads 0').toBe(0);
+    expect(g.read32('values', 4)).toBe(0);
+    // A repetition whose memory faults stops there: the guest takes a #PF for the write (it has
+    // no handler here, so the report shows it).
+    const f = runAsmGuest(
+      guest(
+        `
+  mov dword [iopl], 1
+  mov ebx, PHYSDEVOP_set_iopl
+  mov ecx, iopl
+  HYPERCALL __HYPERVISOR_physdev_op
+  mov dx, 0x80
+  mov edi, 0xf5800000 - 2           ; a page this guest has not mapped
+  mov ecx, 2
+  rep insw
+`,
+        'iopl: dd 0\n',
+      ),
+    );
+    expect(f.domain.shutdownReason).toBe(3);
+    expect(f.xen.logLines.join('\n')).toMatch(
+      /#PF, page fault\), error code 0x0002 .*CR2 0xf57ffffe/,
+    );
+    expect(f.domain.vcpus[0]!.cpu.reg32[ECX], 'no repetition done').toBe(2);
+  });
+
+  it('INS and OUTS under the virtual IOPL: all ones in, writes dropped, REP, DF, a segment override', () => {
+    const g = runAsmGuest(
+      guest(
+        `
+  PROBE 0, {insb}                   ; no I/O privilege yet: #GP
+  mov dword [iopl], 1
+  mov ebx, PHYSDEVOP_set_iopl
+  mov ecx, iopl
+  HYPERCALL __HYPERVISOR_physdev_op
+  mov dx, 0x80
+  mov edi, buffer
+  mov ecx, 3
+  PROBE 1, {rep insw}               ; three words of all ones
+  mov [values + 0], edi
+  mov [values + 4], ecx
+  std
+  mov edi, buffer + 15
+  PROBE 2, {insb}                   ; backwards: EDI steps down
+  cld
+  mov [values + 8], edi
+  mov esi, buffer
+  mov ecx, 2
+  PROBE 3, {db 0xf3, 0x64, 0x6f}    ; rep fs outsd: from FS:ESI, dropped
+  mov [values + 12], esi
+  mov [values + 16], ecx
+`,
+        `iopl: dd 0
+buffer: times 16 db 0
+`,
+      ),
+    );
+    expect(g.domain.shutdownReason, g.xen.logLines.join('\n')).toBe(0);
+    expect([0, 1, 2, 3].map((i) => g.read32('results', i))).toEqual([1, 0, 0, 0]);
+    const buffer = g.symbol('buffer');
+    expect(g.read32('buffer', 0).toString(16)).toBe('ffffffff');
+    expect(g.read32('buffer', 1) & 0xffff).toBe(0xffff);
+    expect(g.read32('buffer', 3) >>> 24, 'the byte at buffer + 15').toBe(0xff);
+    expect(g.read32('values', 0)).toBe(buffer + 6);
+    expect(g.read32('values', 1), 'ECX counted down').toBe(0);
+    expect(g.read32('values', 2)).toBe(buffer + 14);
+    expect(g.read32('values', 3)).toBe(buffer + 8);
+    expect(g.read32('values', 4)).toBe(0);
+    // A repetition whose memory faults stops there: the guest takes a #PF for the write (it has
+    // no handler here, so the report shows it).
+    const f = runAsmGuest(
+      guest(
+        `
+  mov dword [iopl], 1
+  mov ebx, PHYSDEVOP_set_iopl
+  mov ecx, iopl
+  HYPERCALL __HYPERVISOR_physdev_op
+  mov dx, 0x80
+  mov edi, 0xf5800000 - 2           ; a page this guest has not mapped
+  mov ecx, 2
+  rep insw
+`,
+        'iopl: dd 0\n',
+      ),
+    );
+    expect(f.domain.shutdownReason).toBe(3);
+    expect(f.xen.logLines.join('\n')).toMatch(
+      /#PF, page fault\), error code 0x0002 .*CR2 0xf57ffffe/,
+    );
+    expect(f.domain.vcpus[0]!.cpu.reg32[ECX], 'no repetition done').toBe(2);
+  });
+
+  it('an instruction whose bytes cannot be fetched any more takes a #PF there, not the #GP', () => {
+    // The window is another vCPU unmapping the page between the #GP and Xen's decoding, which
+    // one pCPU never opens: the test takes the #GP exit itself after the page went away.
+    const g = runAsmGuest(
+      `%include "lib/head.asm"
+section .text
+main:
+  mov ebx, trap_table
+  HYPERCALL __HYPERVISOR_set_trap_table
+  mov byte [code_page + 4095], 0x0f ; the first byte of wrmsr (0f 30), at the end of its page
+  mov ebx, code_page + 4096       ; and the page of its second byte gone
+  xor ecx, ecx
+  xor edx, edx
+  mov esi, UVMF_INVLPG
+  HYPERCALL __HYPERVISOR_update_va_mapping
+spin:
+  jmp spin
+pf_handler:
+  jmp pf_handler
+section .data
+trap_table:
+  db 14, 0
+  dw FLAT_KERNEL_CS
+  dd pf_handler
+  dd 0, 0
+align 4096
+code_page: times 8192 db 0x90
+`,
+      100_000,
+    );
+    const v = g.domain.vcpus[0]!;
+    const cpu = v.cpu;
+    expect(cpu.eip, g.xen.logLines.join('\n')).toBe(g.symbol('spin'));
+    const missing = g.symbol('code_page') + PAGE_SIZE;
+    cpu.eip = missing - 1;
+    cpu.exitSoftware = false;
+    cpu.exitVector = VEC_GP;
+    cpu.exitHasErrorCode = true;
+    cpu.exitErrorCode = 0;
+    handleHostTrap(g.xen, v);
+    expect(g.domain.shutdownReason, g.xen.logLines.join('\n')).toBe(-1);
+    expect(cpu.eip, 'in the #PF handler').toBe(g.symbol('pf_handler'));
+    const top = g.xen.mem.read32(translateForHost(cpu, cpu.reg32[ESP]! >>> 0, false));
+    expect(top, 'error code 0').toBe(0);
+    const cr2 = g.xen.mem.read32(vcpuInfoMa(g.domain, 0) + VCPU_INFO_arch_cr2) >>> 0;
+    expect(cr2.toString(16), 'CR2: the byte that could not be fetched').toBe(missing.toString(16));
   });
 
   it('I/O and CLI/STI need the virtual IOPL from PHYSDEVOP_set_iopl', () => {

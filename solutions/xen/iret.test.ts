@@ -6,7 +6,6 @@ import { runAsmGuest } from './testing/guest.ts';
 
 const PRELUDE = `%include "lib/head.asm"
 __HYPERVISOR_iret equ 23
-FLAT_KERNEL_DS equ 0xe021
 FLAT_USER_CS equ 0xe02b
 FLAT_USER_DS equ 0xe033
 TRAP_gp_fault equ 13

@@ -46,6 +46,8 @@ import { CALLBACK_MECHANISM } from './callback.ts';
 import { TIMER_MECHANISM } from './timer.ts';
 import { POLL_MECHANISM } from './poll.ts';
 import { VCPU_OP_MECHANISM } from './vcpu.ts';
+import { RUNSTATE_MECHANISM } from './runstate.ts';
+import { FAILSAFE_MECHANISM } from './failsafe.ts';
 // xenlab: end event-mechanism-imports
 
 export const MECHANISMS: readonly Mechanism[] = [
@@ -97,5 +99,7 @@ export const MECHANISMS: readonly Mechanism[] = [
   TIMER_MECHANISM,
   POLL_MECHANISM,
   VCPU_OP_MECHANISM,
+  RUNSTATE_MECHANISM,
+  FAILSAFE_MECHANISM,
   // xenlab: end event-mechanisms
 ];

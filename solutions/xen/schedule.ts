@@ -9,6 +9,7 @@
 import { ExitReason, run } from '../../sim/host.ts';
 import type { Vcpu } from './domain.ts';
 // xenlab: region schedule-events-import from 07
+import { runstateSync } from './runstate.ts';
 import { doSoftirq } from './softirq.ts';
 import { idleToNextTimer, ticksToNextTimer } from './timer.ts';
 // xenlab: end schedule-events-import
@@ -74,6 +75,7 @@ export function runDomains(xen: Xen, fuel: number): RunResult {
     // xenlab: end schedule-dom0
     // xenlab: region schedule-softirq from 07
     doSoftirq(xen);
+    runstateSync(xen);
     // Nothing can run: the clock moves to the next timer (no fuel is spent waiting).
     if (runnableVcpus(xen).length === 0 && idleToNextTimer(xen)) continue;
     // xenlab: end schedule-softirq
@@ -103,6 +105,7 @@ export function runDomains(xen: Xen, fuel: number): RunResult {
         handleExit(xen, v, reason);
         // xenlab: region schedule-exit-softirq from 07
         doSoftirq(xen);
+        runstateSync(xen);
         // xenlab: end schedule-exit-softirq
       } catch (e) {
         xen.panic(v, e);

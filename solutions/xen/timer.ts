@@ -1,7 +1,8 @@
 // Xen's timers on virtual time, and the vCPU timers a guest sets: set_timer_op and the
 // single-shot timer: book §7.7; Xen xen/common/timer.c (set_timer, stop_timer,
-// timer_softirq_action), xen/common/sched/core.c (do_set_timer_op, vcpu_singleshot_timer_fn),
-// docs/xen-abi.md §8.2.
+// timer_softirq_action), xen/common/sched/core.c (do_set_timer_op, vcpu_singleshot_timer_fn,
+// vcpu_periodic_timer_work, vcpu_set_periodic_timer), xen/arch/x86/pv/domain.c
+// (pv_vcpu_initialise: the 10 ms default), docs/xen-abi.md §8.2.
 // xenlab: file from 07
 //
 // A timer is a deadline in Xen system time (ns since boot, time.ts) and what to do then. Time
@@ -9,9 +10,11 @@
 // and when no vCPU can run it moves the clock straight to the next deadline: an idle machine
 // waits without running anything, so a blocked guest costs no fuel.
 //
-// A vCPU's single-shot timer raises VIRQ_TIMER on it. Xen also gives every PV vCPU a periodic
-// 10 ms VIRQ_TIMER; this build has none (a guest asks for its next tick with set_timer_op, as
-// Mini-OS and Linux's tickless kernels do).
+// A vCPU's single-shot timer raises VIRQ_TIMER on it. Every PV vCPU also has a periodic timer,
+// 10 ms unless the guest changes or stops it (VCPUOP_set_periodic_timer, stop_periodic_timer;
+// Linux stops it and asks for each tick with the single-shot timer). The periodic timer runs
+// only while its vCPU has the CPU: the scheduler stops it when the vCPU leaves and, when it
+// comes back, raises the tick at once if a period has passed since the last one (runstate.ts).
 
 import { __HYPERVISOR_set_timer_op, VIRQ_TIMER } from './abi.ts';
 import type { Vcpu } from './domain.ts';
@@ -26,7 +29,8 @@ import type { Xen } from './xen.ts';
 export interface Timer {
   /** System time (ns) it fires at; -1 when it is not set. */
   expires: number;
-  readonly fn: () => void;
+  /** What it does when it fires, at system time `now`. */
+  readonly fn: (now: number) => void;
 }
 
 /** What 100 ms is in ns: where an out-of-range set_timer_op deadline goes instead. */
@@ -34,10 +38,19 @@ const MILLISECS_100 = 100_000_000;
 /** A deadline more than 2^50 ns (about 13 days) ahead is taken for a wrapped value. */
 const TIMEOUT_LIMIT = 2 ** 50;
 
-/** The timers of each vCPU: its single-shot timer and its SCHEDOP_poll timeout. */
+/** What a PV vCPU's periodic timer starts at (pv_vcpu_initialise: "a 100Hz ticker"). */
+export const PERIODIC_DEFAULT_NS = 10_000_000;
+
+/**
+ * The timers of each vCPU: its single-shot timer, its SCHEDOP_poll timeout, and its periodic
+ * timer with the period (ns, 0 when stopped) and the system time of its last tick.
+ */
 export interface VcpuTimers {
   singleshot: Timer;
   poll: Timer;
+  periodic: Timer;
+  periodicPeriod: number;
+  periodicLastEvent: number;
 }
 
 /** Every vCPU's timers. A poll that times out wakes its vCPU, as SCHEDOP_poll promised. */
@@ -50,8 +63,35 @@ export const vcpuTimers = perVcpu(
         if (pollWait(v).polling) vcpuUnblock(v);
       },
     },
+    periodic: { expires: -1, fn: (now) => vcpuPeriodicTimerWork(v, now) },
+    periodicPeriod: PERIODIC_DEFAULT_NS,
+    periodicLastEvent: 0,
   }),
 );
+
+/**
+ * vcpu_periodic_timer_work: when a period has passed since the last tick, VIRQ_TIMER now and
+ * the next period counts from now; the timer is set for the end of the current period.
+ */
+export function vcpuPeriodicTimerWork(v: Vcpu, now: number): void {
+  const t = vcpuTimers(v);
+  if (t.periodicPeriod === 0) return;
+  let next = t.periodicLastEvent + t.periodicPeriod;
+  if (now >= next) {
+    sendGuestVcpuVirq(v, VIRQ_TIMER);
+    t.periodicLastEvent = now;
+    next = now + t.periodicPeriod;
+  }
+  setTimer(t.periodic, next);
+}
+
+/** vcpu_set_periodic_timer: a new period (0 stops it), the timer re-armed from the last tick. */
+export function vcpuSetPeriodicTimer(v: Vcpu, period: number, now: number): void {
+  const t = vcpuTimers(v);
+  stopTimer(t.periodic);
+  t.periodicPeriod = period;
+  if (period !== 0) vcpuPeriodicTimerWork(v, now);
+}
 
 export function setTimer(t: Timer, expires: number): void {
   t.expires = expires;
@@ -61,6 +101,11 @@ export function stopTimer(t: Timer): void {
   t.expires = -1;
 }
 
+/** `t` if it is set and due before `best` (or `best` is null), else `best`. */
+function earlier(best: Timer | null, t: Timer): Timer | null {
+  return t.expires >= 0 && (best === null || t.expires < best.expires) ? t : best;
+}
+
 /** The earliest active timer of a live vCPU (ties: domain, then vCPU order), or null. */
 function nextTimer(xen: Xen): Timer | null {
   let best: Timer | null = null;
@@ -68,10 +113,9 @@ function nextTimer(xen: Xen): Timer | null {
     if (d.destroyed || d.dying) continue;
     for (const v of d.vcpus) {
       const t = vcpuTimers(v);
-      if (t.singleshot.expires >= 0 && (best === null || t.singleshot.expires < best.expires)) {
-        best = t.singleshot;
-      }
-      if (t.poll.expires >= 0 && (best === null || t.poll.expires < best.expires)) best = t.poll;
+      best = earlier(best, t.singleshot);
+      best = earlier(best, t.poll);
+      best = earlier(best, t.periodic);
     }
   }
   return best;
@@ -82,7 +126,7 @@ function nextTimer(xen: Xen): Timer | null {
 export function timerSoftirq(xen: Xen, now = getSTime(xen.time)): void {
   for (let t = nextTimer(xen); t !== null && t.expires <= now; t = nextTimer(xen)) {
     t.expires = -1;
-    t.fn();
+    t.fn(now);
   }
 }
 

@@ -10,9 +10,9 @@
 // VCPUOP_up. Each vCPU has its own vcpu_info slot in shared_info: its own selector, upcall flags
 // and mask, so an event lands on the vCPU its port notifies.
 //
-// Not built here: runstate accounting (VCPUOP_get_runstate_info and the runstate area),
-// VCPUOP_register_vcpu_info, and the periodic timer (timer.ts); those commands answer -ENOSYS,
-// except VCPUOP_stop_periodic_timer, which has nothing to stop and answers 0.
+// The runstate commands are runstate.ts's, the timers timer.ts's. VCPUOP_register_vcpu_info
+// moves a vCPU's vcpu_info out of shared_info into a page of the guest's (map_vcpu_info): the
+// only way to reach more than 32 vCPUs, and what Linux does for every vCPU.
 
 import {
   Cpu,
@@ -54,11 +54,19 @@ import {
   SHUTDOWN_poweroff,
   TRAP_INFO_SIZE,
   VCPU_GUEST_CONTEXT,
+  VCPU_INFO_evtchn_pending_sel,
+  VCPU_INFO_SIZE,
+  VCPU_REGISTER_VCPU_INFO,
+  VCPU_SET_PERIODIC_TIMER,
   VCPU_SET_SINGLESHOT_TIMER,
   VCPU_SSHOTTMR_future,
   VCPUOP_down,
+  VCPUOP_get_runstate_info,
   VCPUOP_initialise,
   VCPUOP_is_up,
+  VCPUOP_register_runstate_memory_area,
+  VCPUOP_register_vcpu_info,
+  VCPUOP_set_periodic_timer,
   VCPUOP_set_singleshot_timer,
   VCPUOP_stop_periodic_timer,
   VCPUOP_stop_singleshot_timer,
@@ -68,13 +76,16 @@ import {
 import { callbacks } from './callback.ts';
 import type { Domain, Vcpu } from './domain.ts';
 import { EEXIST, EFAULT, EINVAL, ENOENT, ENOSYS, ETIME } from './errno.ts';
+import { vcpuMarkEventsPending } from './event-2l.ts';
 import { copyFromGuest } from './guest-access.ts';
 import type { Heap } from './heap.ts';
 import type { HypercallContext } from './hypercall.ts';
 import { type Mechanism, perVcpu } from './mechanism.ts';
-import { getPageAndType, PGT_l3_page_table, putPageAndType } from './mm.ts';
+import { getPageAndType, PGT_l3_page_table, PGT_writable_page, putPageAndType } from './mm.ts';
+import { getRunstateInfo, registerRunstateArea } from './runstate.ts';
+import { vcpuInfoMa } from './shared-info.ts';
 import { getSTime } from './time.ts';
-import { setTimer, stopTimer, vcpuTimers } from './timer.ts';
+import { setTimer, stopTimer, vcpuSetPeriodicTimer, vcpuTimers } from './timer.ts';
 import { fixupGuestSelector, pvTraps } from './trap-table.ts';
 import { loadXenTables, type XenArea } from './x86-desc.ts';
 
@@ -208,6 +219,72 @@ function setSingleshotTimer(ctx: HypercallContext, v: Vcpu, arg: number): number
   return 0;
 }
 
+/** A period under 1 ms is refused (MILLISECS(1)), as is one over STIME_DELTA_MAX (2^62 − 1). */
+const PERIOD_MIN_NS = 1_000_000;
+/** Over STIME_DELTA_MAX exactly when the high word has bit 30 or 31 set. */
+const STIME_DELTA_MAX_HIGH = 0x3fffffff;
+
+/**
+ * VCPUOP_set_periodic_timer: any vCPU of the caller's domain gets a new period; -EFAULT if the
+ * argument cannot be read, -EINVAL for a period out of range.
+ */
+function setPeriodicTimer(ctx: HypercallContext, v: Vcpu, arg: number): number {
+  const b = copyFromGuest(ctx.vcpu.cpu, arg, VCPU_SET_PERIODIC_TIMER.size);
+  if (typeof b === 'number') return -EFAULT;
+  const op = new DataView(b.buffer);
+  const at = VCPU_SET_PERIODIC_TIMER.period_ns;
+  const high = op.getUint32(at + 4, true);
+  const period = high * 2 ** 32 + op.getUint32(at, true);
+  if (period < PERIOD_MIN_NS || high > STIME_DELTA_MAX_HIGH) return -EINVAL;
+  vcpuSetPeriodicTimer(v, period, getSTime(ctx.xen.time));
+  return 0;
+}
+
+/** v->vcpu_info_mfn: the frame a moved vcpu_info holds a writable reference on, or -1. */
+export const vcpuInfoMfn = perVcpu((): { mfn: number } => ({ mfn: -1 }));
+
+/**
+ * VCPUOP_register_vcpu_info (map_vcpu_info): `v`'s vcpu_info moves to `offset` in frame `mfn`
+ * of the domain, which takes a writable type reference, with its contents copied. -EINVAL for
+ * an offset past the page's last 64 bytes, a second registration, another vCPU that is not
+ * down, or a frame that is not the domain's or cannot be writable. Every port is then marked
+ * in the selector and an upcall is made pending, so no event is lost in the move.
+ */
+function registerVcpuInfo(ctx: HypercallContext, v: Vcpu, arg: number): number {
+  const b = copyFromGuest(ctx.vcpu.cpu, arg, VCPU_REGISTER_VCPU_INFO.size);
+  if (typeof b === 'number') return -EFAULT;
+  const op = new DataView(b.buffer);
+  const mfn = op.getUint32(VCPU_REGISTER_VCPU_INFO.mfn, true);
+  const mfnHigh = op.getUint32(VCPU_REGISTER_VCPU_INFO.mfn + 4, true);
+  const offset = op.getUint32(VCPU_REGISTER_VCPU_INFO.offset, true);
+  if (offset > PAGE_SIZE - VCPU_INFO_SIZE) return -EINVAL;
+  const registered = vcpuInfoMfn(v);
+  if (registered.mfn >= 0) return -EINVAL;
+  if (v !== ctx.vcpu && v.online) return -EINVAL;
+  const heap = ctx.xen.heap;
+  if (mfnHigh !== 0 || mfn >= heap.owner.length) return -EINVAL;
+  if (getPageAndType(heap, mfn, v.domain.domid, PGT_writable_page) !== 0) return -EINVAL;
+  const mem = v.cpu.mem;
+  const ma = mfn * PAGE_SIZE + offset;
+  mem.writeBytes(ma, mem.readBytes(vcpuInfoMa(v.domain, v.id), VCPU_INFO_SIZE));
+  registered.mfn = mfn;
+  v.vcpuInfoMa = ma;
+  mem.write32(ma + VCPU_INFO_evtchn_pending_sel, 0xffffffff);
+  vcpuMarkEventsPending(mem, v);
+  return 0;
+}
+
+/**
+ * unmap_vcpu_info for a dying domain. The references the frames held went with the rest of the
+ * domain's own references (relinquishMappings), so only the registrations are forgotten.
+ */
+function unmapVcpuInfos(d: Domain): void {
+  for (const v of d.vcpus) {
+    vcpuInfoMfn(v).mfn = -1;
+    delete v.vcpuInfoMa;
+  }
+}
+
 /** vcpu_op(cmd, vcpuid, arg). */
 export function doVcpuOp(ctx: HypercallContext, args: Uint32Array): number {
   const [cmd, vcpuid, arg] = [args[0]!, args[1]!, args[2]!];
@@ -234,7 +311,16 @@ export function doVcpuOp(ctx: HypercallContext, args: Uint32Array): number {
       if (v !== ctx.vcpu) return -EINVAL;
       stopTimer(vcpuTimers(v).singleshot);
       return 0;
+    case VCPUOP_register_vcpu_info:
+      return registerVcpuInfo(ctx, v, arg);
+    case VCPUOP_get_runstate_info:
+      return getRunstateInfo(ctx, v, arg);
+    case VCPUOP_register_runstate_memory_area:
+      return registerRunstateArea(ctx, v, arg);
+    case VCPUOP_set_periodic_timer:
+      return setPeriodicTimer(ctx, v, arg);
     case VCPUOP_stop_periodic_timer:
+      vcpuSetPeriodicTimer(v, 0, getSTime(ctx.xen.time));
       return 0;
     default:
       return -ENOSYS;
@@ -244,4 +330,5 @@ export function doVcpuOp(ctx: HypercallContext, args: Uint32Array): number {
 export const VCPU_OP_MECHANISM: Mechanism = {
   name: 'vcpu_op',
   hypercalls: { [__HYPERVISOR_vcpu_op]: doVcpuOp },
+  domainDestroy: (_xen, d) => unmapVcpuInfos(d),
 };

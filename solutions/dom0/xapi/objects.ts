@@ -5,8 +5,8 @@
 //
 // A class is data: its fields in order, the objects it has now, and one object's record. The
 // generic calls (get_all, get_all_records, get_record, get_by_uuid, get_<field>) are made from
-// these tables by methods.ts. Our VMs have no disks or network cards yet, so VBD and VIF list
-// nothing.
+// these tables by methods.ts. VBD and VIF read the devices the toolstack attached from their
+// XenStore directories, as xapi learns a device's state from xenstored.
 
 import { PAGE_SIZE } from '../../../sim/host.ts';
 import { scaleDelta } from '../../xen/time.ts';
@@ -221,8 +221,12 @@ export const VM: XapiClass = {
       PV_bootloader: '',
       metrics: ctx.refs.ref('VM_metrics', id),
       consoles: vm.isControlDomain ? [] : [ctx.refs.ref('console', id)],
-      VBDs: [],
-      VIFs: [],
+      VBDs: VBD.ids(ctx)
+        .filter((dev) => dev.startsWith(`${id}/`))
+        .map((dev) => ctx.refs.ref('VBD', dev)),
+      VIFs: VIF.ids(ctx)
+        .filter((dev) => dev.startsWith(`${id}/`))
+        .map((dev) => ctx.refs.ref('VIF', dev)),
       other_config: {},
     };
     // xenlab: end 11-vm-record
@@ -311,37 +315,84 @@ export const CONSOLE: XapiClass = {
   },
 };
 
-/** A class with no objects yet (our VMs have no disks or network cards). */
-function emptyClass(name: string, fields: string[]): XapiClass {
-  return {
-    name,
-    fields,
-    ids: () => [],
-    record: () => {
-      throw new Error(`${name} has no objects`);
-    },
-  };
+/** A XenStore value, or `fallback` when the node is not there. */
+function xsRead(ctx: XapiContext, path: string, fallback = ''): string {
+  try {
+    return ctx.vms.toolstack.xs.read(path);
+  } catch {
+    return fallback;
+  }
 }
 
-export const VBD = emptyClass('VBD', [
-  'uuid',
-  'VM',
-  'VDI',
-  'device',
-  'userdevice',
-  'mode',
-  'type',
-  'currently_attached',
-]);
-export const VIF = emptyClass('VIF', [
-  'uuid',
-  'VM',
-  'network',
-  'device',
-  'MAC',
-  'MTU',
-  'currently_attached',
-]);
+/** The devices of `kind` ("vbd", "vif") of every running VM, as `uuid/devid` ids. */
+function deviceIds(ctx: XapiContext, kind: string): string[] {
+  const ids: string[] = [];
+  for (const vm of ctx.vms.all) {
+    const d = vm.domain;
+    if (vm.isControlDomain || d === null || d.destroyed) continue;
+    let devids: string[] = [];
+    try {
+      devids = ctx.vms.toolstack.xs.directory(`/local/domain/${d.domid}/device/${kind}`);
+    } catch {
+      // No device of this kind.
+    }
+    for (const devid of devids) ids.push(`${vm.uuid}/${devid}`);
+  }
+  return ids;
+}
+
+/** A device's two XenStore directories (front end's, back end's), from its id. */
+function deviceDirs(ctx: XapiContext, kind: string, id: string) {
+  const [uuid = '', devid = ''] = id.split('/');
+  const domid = vmById(ctx, uuid).domain!.domid;
+  const front = `/local/domain/${domid}/device/${kind}/${devid}`;
+  return { uuid, devid, front, back: xsRead(ctx, `${front}/backend`) };
+}
+
+/** XenbusStateConnected: both ends are up (io/xenbus.h). */
+const XENBUS_CONNECTED = '4';
+
+/** A VM's virtual disks: the vbds the toolstack attached, as their XenStore entries say. */
+export const VBD: XapiClass = {
+  name: 'VBD',
+  fields: ['uuid', 'VM', 'VDI', 'device', 'userdevice', 'mode', 'type', 'currently_attached'],
+  ids: (ctx) => deviceIds(ctx, 'vbd'),
+  record(ctx, id) {
+    const { uuid, devid, front, back } = deviceDirs(ctx, 'vbd', id);
+    const dev = xsRead(ctx, `${back}/dev`);
+    // The disk's position (xvda 0, xvdb 1, …); the device number for other names.
+    const letter = /^xvd([a-z])$/.exec(dev);
+    return {
+      uuid: ctx.refs.uuid('VBD', id),
+      VM: ctx.refs.ref('VM', uuid),
+      VDI: NULL_REF,
+      device: dev,
+      userdevice: letter === null ? devid : String(letter[1]!.charCodeAt(0) - 97),
+      mode: xsRead(ctx, `${back}/mode`) === 'r' ? 'RO' : 'RW',
+      type: xsRead(ctx, `${front}/device-type`) === 'cdrom' ? 'CD' : 'Disk',
+      currently_attached: xsRead(ctx, `${back}/state`) === XENBUS_CONNECTED,
+    };
+  },
+};
+
+/** A VM's virtual network interfaces: the vifs the toolstack attached. */
+export const VIF: XapiClass = {
+  name: 'VIF',
+  fields: ['uuid', 'VM', 'network', 'device', 'MAC', 'MTU', 'currently_attached'],
+  ids: (ctx) => deviceIds(ctx, 'vif'),
+  record(ctx, id) {
+    const { uuid, devid, back } = deviceDirs(ctx, 'vif', id);
+    return {
+      uuid: ctx.refs.uuid('VIF', id),
+      VM: ctx.refs.ref('VM', uuid),
+      network: NULL_REF,
+      device: devid,
+      MAC: xsRead(ctx, `${back}/mac`),
+      MTU: 1500n,
+      currently_attached: xsRead(ctx, `${back}/state`) === XENBUS_CONNECTED,
+    };
+  },
+};
 
 /** Every class a client can list, as system.listMethods and event.from see them. */
 export const CLASSES: readonly XapiClass[] = [

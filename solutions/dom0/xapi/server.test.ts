@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { asmSourcesUnder } from '../../../tools/asm-sources.ts';
 import { buildGuest } from '../../guests/index.ts';
+import { MemoryDisk } from '../disk.ts';
+import { vifAdd } from '../netback-xenbus.ts';
 import { CREDENTIALS, jsonCall, login, testServer, vmConfig, xmlCall } from './testing.ts';
 import type { XmlRpcStruct } from './xmlrpc.ts';
 
@@ -212,6 +214,49 @@ describe('the Xen API: what clients discover', () => {
     expect(value(xmlCall(server, 'host.get_API_version_major', s, host))).toBe('2');
     expect(value(xmlCall(server, 'VBD.get_all', s))).toEqual([]);
     expect(value(xmlCall(server, 'VIF.get_all_records', s))).toEqual({});
+  });
+
+  it('a disk the toolstack attached is a VBD of its VM while the VM runs', () => {
+    const { server, vms } = testServer();
+    const s = login(server);
+    const [vm] = value(xmlCall(server, 'VM.get_by_name_label', s, 'spin')) as string[];
+    value(xmlCall(server, 'VM.start', s, vm!, false, false));
+    vms.toolstack.attachDisk(vms.byName('spin')!.domain!, new MemoryDisk(64, true), 'xvdb');
+    const vbds = value(xmlCall(server, 'VBD.get_all_records', s)) as Record<string, XmlRpcStruct>;
+    const [ref] = Object.keys(vbds);
+    expect(Object.values(vbds)).toEqual([
+      expect.objectContaining({
+        VM: vm,
+        device: 'xvdb',
+        userdevice: '1',
+        mode: 'RO',
+        type: 'Disk',
+        currently_attached: false,
+      }),
+    ]);
+    expect(value(xmlCall(server, 'VM.get_VBDs', s, vm!))).toEqual([ref]);
+    value(xmlCall(server, 'VM.hard_shutdown', s, vm!));
+    expect(failure(xmlCall(server, 'VBD.get_record', s, ref!))).toEqual([
+      'HANDLE_INVALID',
+      'VBD',
+      ref,
+    ]);
+  });
+
+  it('a vif the toolstack wrote is a VIF of its VM, with its MAC', () => {
+    const { server, vms } = testServer();
+    const s = login(server);
+    const [vm] = value(xmlCall(server, 'VM.get_by_name_label', s, 'spin')) as string[];
+    value(xmlCall(server, 'VM.start', s, vm!, false, false));
+    vifAdd(vms.toolstack.xs, vms.byName('spin')!.domain!.domid, 0);
+    const [vif] = value(xmlCall(server, 'VM.get_VIFs', s, vm!)) as string[];
+    expect(value(xmlCall(server, 'VIF.get_record', s, vif!))).toMatchObject({
+      VM: vm,
+      device: '0',
+      MAC: '00:16:3e:00:01:00',
+      MTU: '1500',
+      currently_attached: false,
+    });
   });
 
   it('event.from returns every object for an empty token, then what changed since a token', () => {

@@ -90,12 +90,13 @@ export class Toolstack {
    */
   boot(guest: string, image: (guest: string) => Uint8Array, options: BootOptions): Domain[] {
     const known = GUESTS.find((g) => g.name === guest);
-    const d = this.create(image(guest), {
+    const config: DomainConfig = {
       name: guest.replace(/^.*\//, ''),
       memoryMiB: options.memoryMiB,
       cmdline: options.cmdline ?? known?.cmdline ?? '',
       seed: options.seed,
-    });
+    };
+    const d = this.create(image(guest), config);
     options.prepare?.(d);
     this.start(d);
     return [d];

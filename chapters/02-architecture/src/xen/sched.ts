@@ -33,7 +33,7 @@ function schedYield(ctx: HypercallContext): number {
  * raises an event yet, so a blocked vCPU sleeps until the domain is destroyed.
  */
 function schedBlock(ctx: HypercallContext): number {
-  const vcpuInfo = ctx.domain.sharedInfoMfn * PAGE_SIZE + ctx.vcpu.id * VCPU_INFO_SIZE;
+  let vcpuInfo = ctx.domain.sharedInfoMfn * PAGE_SIZE + ctx.vcpu.id * VCPU_INFO_SIZE;
   const mem = ctx.vcpu.cpu.mem;
   mem.write8(vcpuInfo + VCPU_INFO_evtchn_upcall_mask, 0);
   if (mem.read8(vcpuInfo + VCPU_INFO_evtchn_upcall_pending) === 0) ctx.vcpu.blocked = true;

@@ -83,12 +83,13 @@ export class Toolstack {
       return startScenario(this, scenario, image, options.memoryMiB, options.prepare);
     }
     const known = GUESTS.find((g) => g.name === guest);
-    const d = this.create(image(guest), {
+    const config: DomainConfig = {
       name: guest.replace(/^.*\//, ''),
       memoryMiB: options.memoryMiB,
       cmdline: options.cmdline ?? known?.cmdline ?? '',
       seed: options.seed,
-    });
+    };
+    const d = this.create(image(guest), config);
     options.prepare?.(d);
     this.start(d);
     return [d];

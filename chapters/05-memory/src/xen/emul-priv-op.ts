@@ -16,7 +16,27 @@
 //
 // Anything else, or a check that fails, leaves the #GP to the guest's own handler.
 
-import { EAX, ECX, EDX, FLAG_VM, getEflags, VEC_GP, VEC_NM, writeCr } from '../../../../sim/host.ts';
+import {
+  CS,
+  DS,
+  EAX,
+  ECX,
+  EDI,
+  EDX,
+  ES,
+  ESI,
+  FLAG_DF,
+  FLAG_VM,
+  FS,
+  GS,
+  getEflags,
+  SS,
+  translateForHost,
+  VEC_GP,
+  VEC_NM,
+  VEC_PF,
+  writeCr,
+} from '../../../../sim/host.ts';
 import {
   __HYPERVISOR_fpu_taskswitch,
   __HYPERVISOR_physdev_op,
@@ -49,6 +69,39 @@ export const MSR_IA32_TSC = 0x10;
 export const MSR_EFER = 0xc0000080;
 /** Xen's MSR for an HVM-style hypercall page (leaf 0x40000002): gmfn << 12 | index 0. */
 export const MSR_XEN_HYPERCALL_PAGE = 0x40000000;
+export const MSR_IA32_MISC_ENABLE = 0x1a0;
+export const MSR_IA32_PERF_CAPABILITIES = 0x345;
+/** MISC_ENABLE bits Xen hides or forces (SDM vol. 4, IA32_MISC_ENABLE). */
+const MISC_ENABLE_PERF_AVAIL = 1 << 7;
+const MISC_ENABLE_BTS_UNAVAIL = 1 << 11;
+const MISC_ENABLE_PEBS_UNAVAIL = 1 << 12;
+const MISC_ENABLE_MONITOR_ENABLE = 1 << 18;
+const MISC_ENABLE_XTPR_DISABLE = 1 << 23;
+/**
+ * The machine's own IA32_MISC_ENABLE: fast strings (bit 0) and performance monitoring (bit 7)
+ * on, as on a typical Intel CPU; the machine has nothing else to report.
+ */
+const HOST_MISC_ENABLE = 1 | MISC_ENABLE_PERF_AVAIL;
+
+/**
+ * Intel's performance-counter MSRs (P6 counters and event selects, the fixed counters and
+ * their controls). With Xen's vPMU off, its default, reads give 0 and writes are dropped.
+ */
+function isIntelPerfMsr(index: number): boolean {
+  return (
+    (index >= 0xc1 && index <= 0xc8) || // MSR_P6_PERFCTR(0..7)
+    (index >= 0x186 && index <= 0x189) || // MSR_P6_EVNTSEL(0..3)
+    (index >= 0x309 && index <= 0x30b) || // MSR_CORE_PERF_FIXED_CTR0..2
+    (index >= 0x38d && index <= 0x390) // MSR_CORE_PERF_FIXED_CTR_CTRL .. GLOBAL_OVF_CTRL
+  );
+}
+
+/** guest_misc_enable: performance monitoring and MONITOR hidden; BTS, PEBS, xTPR off. */
+function guestMiscEnable(host: number): number {
+  const hidden = MISC_ENABLE_PERF_AVAIL | MISC_ENABLE_MONITOR_ENABLE;
+  const forced = MISC_ENABLE_BTS_UNAVAIL | MISC_ENABLE_PEBS_UNAVAIL | MISC_ENABLE_XTPR_DISABLE;
+  return ((host & ~hidden) | forced) >>> 0;
+}
 
 /** What Xen keeps per vCPU for the emulation: the virtual I/O privilege level (0–3). */
 export const pvIopl = perVcpu((): { iopl: number } => ({ iopl: 0 }));
@@ -118,14 +171,20 @@ function readMsr(v: Vcpu, index: number): number | null {
       return cpu.tscOffset + cpu.instructions;
     case MSR_EFER:
       return cpu.efer >>> 0;
+    case MSR_IA32_MISC_ENABLE:
+      return guestMiscEnable(HOST_MISC_ENABLE);
+    case MSR_IA32_PERF_CAPABILITIES:
+      return 0; // no extra capabilities
     default:
-      return null;
+      return isIntelPerfMsr(index) ? 0 : null;
   }
 }
 
 /**
  * write_msr under Xen's policy: true when done. EFER may only be written with the value it
- * has; Xen's hypercall-page MSR fills a page of the domain's with the stubs; anything else #GP.
+ * has; Xen's hypercall-page MSR fills a page of the domain's with the stubs. MISC_ENABLE and
+ * the performance counters take any value and keep none (Xen logs a MISC_ENABLE change and
+ * ignores it); anything else #GP.
  */
 function writeMsr(d: Domain, xen: Xen, index: number, value: number, high: number): boolean {
   switch (index) {
@@ -140,8 +199,14 @@ function writeMsr(d: Domain, xen: Xen, index: number, value: number, high: numbe
       putPageAndType(xen.heap, mfn);
       return true;
     }
+    case MSR_IA32_MISC_ENABLE:
+      if (high !== 0 || value !== guestMiscEnable(HOST_MISC_ENABLE)) {
+        const to = (high * 2 ** 32 + value).toString(16);
+        xen.log(`d${d.domid} attempted WRMSR ${index.toString(16)} to 0x${to}: ignored`);
+      }
+      return true;
     default:
-      return false;
+      return isIntelPerfMsr(index);
   }
 }
 
@@ -153,9 +218,77 @@ function emulateIo(v: Vcpu, isIn: boolean, size: number): void {
   r[EAX] = size === 4 ? ones | 0 : (r[EAX]! & ~ones) | ones;
 }
 
-/** Prefix bytes the emulator accepts: operand size, and segment overrides it can ignore. */
+/**
+ * INS and OUTS under the virtual IOPL (rep_ins, rep_outs): each repetition moves one item
+ * between the port (all ones in, writes dropped) and memory at ES:EDI (INS) or seg:ESI (OUTS,
+ * DS unless overridden), stepping the index by the size, backwards with EFLAGS.DF; with REP,
+ * ECX times. A memory access that faults stops there with the registers as far as the
+ * repetitions done, and the guest takes the #PF (write access for INS). False: not emulated.
+ */
+function emulateStringIo(v: Vcpu, op: number, size: number, seg: number, rep: boolean): boolean {
+  const cpu = v.cpu;
+  const r = cpu.reg32;
+  const isIn = op < 0x6e;
+  const index = isIn ? EDI : ESI;
+  const segment = isIn ? ES : seg;
+  // A data segment Xen can write for INS, one it can read for OUTS; else the #GP stands.
+  const access = cpu.segAccess[segment]!;
+  const code = (access & SEG_CODE) !== 0;
+  const usable = isIn ? !code && (access & SEG_WR) !== 0 : !code || (access & SEG_WR) !== 0;
+  if ((access & (SEG_P | SEG_S)) !== (SEG_P | SEG_S) || !usable) return false;
+  const base = cpu.segBase[segment]!;
+  const step = (getEflags(cpu) & FLAG_DF) !== 0 ? -size : size;
+  let count = rep ? r[ECX]! >>> 0 : 1;
+  const ones = size === 4 ? 0xffffffff : (1 << (size * 8)) - 1;
+  for (; count > 0; count--) {
+    const linear = (base + r[index]!) >>> 0;
+    for (let i = 0; i < size; i++) {
+      const pa = translateForHost(cpu, (linear + i) >>> 0, isIn);
+      if (pa < 0) return fetchFaultAt(v, (linear + i) >>> 0, isIn ? PFEC_write_access : 0);
+      if (isIn) cpu.mem.write8(pa, (ones >>> (8 * i)) & 0xff);
+    }
+    r[index] = (r[index]! + step) | 0;
+    if (rep) r[ECX] = (r[ECX]! - 1) | 0;
+  }
+  return true;
+}
+
+/** Prefix bytes the emulator accepts: operand size, REP, and segment overrides. */
 const OPSIZE = 0x66;
-const IGNORED_PREFIXES = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65]);
+const REP_PREFIXES = new Set([0xf2, 0xf3]);
+const SEGMENT_PREFIXES: Readonly<Record<number, number>> = {
+  38: ES,
+  46: CS,
+  54: SS,
+  62: DS,
+  100: FS,
+  101: GS,
+};
+const PFEC_write_access = 2;
+/** Access-byte bits of a segment (SDM vol. 3A §3.4.5): present, code/data, code, W or R. */
+const SEG_P = 0x80;
+const SEG_S = 0x10;
+const SEG_CODE = 0x08;
+const SEG_WR = 0x02;
+
+/**
+ * insn_fetch failing: a byte of the instruction cannot be read any more (another vCPU unmapped
+ * its page after the #GP). Xen injects a #PF at that byte, error code 0, in place of the #GP:
+ * the exit becomes the page fault and the bounce delivers it. Returns false (not emulated).
+ */
+function fetchFault(v: Vcpu, offset: number): boolean {
+  return fetchFaultAt(v, (v.cpu.segBase[CS]! + v.cpu.eip + offset) >>> 0, 0);
+}
+
+/** A #PF at `linear` with `errorCode` in place of the #GP (x86_emul_pagefault). */
+function fetchFaultAt(v: Vcpu, linear: number, errorCode: number): boolean {
+  const cpu = v.cpu;
+  cpu.cr2 = linear;
+  cpu.exitVector = VEC_PF;
+  cpu.exitHasErrorCode = true;
+  cpu.exitErrorCode = errorCode;
+  return false;
+}
 
 /**
  * pv_emulate_privileged_op: decodes the instruction behind `v`'s #GP and emulates it. Returns
@@ -167,10 +300,18 @@ export function emulatePrivilegedOp(xen: Xen, v: Vcpu): boolean {
   const bytes = instructionBytes(cpu, cpu.eip);
   let at = 0;
   let opsize = 4;
-  while (at < bytes.length && (bytes[at] === OPSIZE || IGNORED_PREFIXES.has(bytes[at]!))) {
-    if (bytes[at] === OPSIZE) opsize = 2;
-    at++;
+  let rep = false;
+  let seg = DS;
+  for (; at < bytes.length; at++) {
+    const b = bytes[at]!;
+    if (b === OPSIZE) opsize = 2;
+    else if (REP_PREFIXES.has(b)) rep = true;
+    else if (SEGMENT_PREFIXES[b] !== undefined) seg = SEGMENT_PREFIXES[b]!;
+    else break;
   }
+  // Every byte the decoder reads must still be there (15 bytes is the longest instruction).
+  const unreadable = (length: number) => length > bytes.length && bytes.length < 15;
+  if (unreadable(at + 1)) return fetchFault(v, bytes.length);
   const op = bytes[at++];
   const kernel = cpu.cpl !== 3;
   const done = (length: number) => {
@@ -187,11 +328,18 @@ export function emulatePrivilegedOp(xen: Xen, v: Vcpu): boolean {
     case 0xe7:
     case 0xee: // out dx, al/eax
     case 0xef: {
+      if (op < 0xe8 && unreadable(at + 1)) return fetchFault(v, bytes.length);
       if (!ioplOk(v)) return false;
       const size = (op & 1) === 0 ? 1 : opsize;
       emulateIo(v, (op & 2) === 0, size);
       return done(at + (op < 0xe8 ? 1 : 0));
     }
+    case 0x6c: // insb
+    case 0x6d: // insw / insd
+    case 0x6e: // outsb
+    case 0x6f: // outsw / outsd
+      if (!ioplOk(v)) return false;
+      return emulateStringIo(v, op, (op & 1) === 0 ? 1 : opsize, seg, rep) && done(at);
     case 0xfa: // cli
     case 0xfb: // sti
       // Xen lets them through under IOPL and does nothing: POPF could not undo a CLI.
@@ -200,6 +348,10 @@ export function emulatePrivilegedOp(xen: Xen, v: Vcpu): boolean {
       break;
     default:
       return false;
+  }
+  const withModrm = (b: number | undefined) => b !== undefined && b >= 0x20 && b <= 0x23;
+  if (unreadable(at + 1) || (withModrm(bytes[at]) && unreadable(at + 2))) {
+    return fetchFault(v, bytes.length);
   }
   if (!kernel) return false;
   const op2 = bytes[at++];

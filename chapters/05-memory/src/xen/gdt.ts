@@ -95,7 +95,9 @@ export const SET_GDT_MECHANISM: Mechanism = {
   name: 'set_gdt',
   hypercalls: { [__HYPERVISOR_set_gdt]: doSetGdt },
   vcpuSwitchIn: (xen, v) => loadGdtFrames(xen.area, v),
-  domainDestroy(xen, d: Domain) {
-    for (const v of d.vcpus) destroyGdt(xen.heap, v);
+  // The frames' references went with the rest of the dying domain's own (relinquishMappings):
+  // only the GDTs are forgotten.
+  domainDestroy(_xen, d: Domain) {
+    for (const v of d.vcpus) vcpuGdt(v).frames = [];
   },
 };

@@ -19,6 +19,8 @@ import { EFAULT, ENOSYS, EPERM, ESRCH } from './errno.ts';
 import { copyFromGuest, readGuestU32 } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';
 import type { Mechanism } from './mechanism.ts';
+import { vcpuInfoMa } from './shared-info.ts';
+
 
 /** SCHEDOP_yield: the vCPU stays runnable but gives up the rest of its time slice. */
 function schedYield(ctx: HypercallContext): number {
@@ -32,7 +34,8 @@ function schedYield(ctx: HypercallContext): number {
  * raises an event yet, so a blocked vCPU sleeps until the domain is destroyed.
  */
 function schedBlock(ctx: HypercallContext): number {
-  const vcpuInfo = ctx.domain.sharedInfoMfn * PAGE_SIZE + ctx.vcpu.id * VCPU_INFO_SIZE;
+  let vcpuInfo = ctx.domain.sharedInfoMfn * PAGE_SIZE + ctx.vcpu.id * VCPU_INFO_SIZE;
+  vcpuInfo = vcpuInfoMa(ctx.domain, ctx.vcpu.id); // from chapter 03 it has one home, which may move
   const mem = ctx.vcpu.cpu.mem;
   mem.write8(vcpuInfo + VCPU_INFO_evtchn_upcall_mask, 0);
   if (mem.read8(vcpuInfo + VCPU_INFO_evtchn_upcall_pending) === 0) ctx.vcpu.blocked = true;

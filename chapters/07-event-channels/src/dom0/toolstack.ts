@@ -96,12 +96,14 @@ export class Toolstack {
       return startScenario(this, scenario, image, options.memoryMiB, options.prepare);
     }
     const known = GUESTS.find((g) => g.name === guest);
-    const d = this.create(image(guest), {
+    const config: DomainConfig = {
       name: guest.replace(/^.*\//, ''),
       memoryMiB: options.memoryMiB,
       cmdline: options.cmdline ?? known?.cmdline ?? '',
       seed: options.seed,
-    });
+    };
+    config.vcpus = known?.vcpus ?? 1;
+    const d = this.create(image(guest), config);
     options.prepare?.(d);
     this.start(d);
     const input = options.input === undefined ? known?.input : options.input;

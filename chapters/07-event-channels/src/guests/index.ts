@@ -21,6 +21,8 @@ export interface GuestInfo {
   cmdline?: string;
   /** What the book types at its console when nobody else does (the site, the composition tier). */
   input?: string;
+  /** How many vCPUs the toolstack gives it (1 when absent). */
+  vcpus?: number;
 }
 
 export const GUESTS: readonly GuestInfo[] = [
@@ -150,6 +152,13 @@ export const GUESTS: readonly GuestInfo[] = [
     main: 'evtchn-storm.asm',
     description: 'storms itself with IPIs whose handlers raise more; counts lost events',
     chapter: '07',
+  },
+  {
+    name: 'smp',
+    main: 'smp.asm',
+    description: 'brings up a second vCPU with VCPUOP_initialise and VCPUOP_up; both count',
+    chapter: '07',
+    vcpus: 2,
   },
 ];
 

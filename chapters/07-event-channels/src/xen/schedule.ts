@@ -8,6 +8,7 @@
 
 import { ExitReason, run } from '../../../../sim/host.ts';
 import type { Vcpu } from './domain.ts';
+import { runstateSync } from './runstate.ts';
 import { doSoftirq } from './softirq.ts';
 import { idleToNextTimer, ticksToNextTimer } from './timer.ts';
 import { crashReport, handleHostTrap } from './traps.ts';
@@ -67,6 +68,7 @@ export function runDomains(xen: Xen, fuel: number): RunResult {
   while (executed < fuel) {
     if (xen.panicReport !== null) return { outcome: RunOutcome.Panic, instructions: executed };
     doSoftirq(xen);
+    runstateSync(xen);
     // Nothing can run: the clock moves to the next timer (no fuel is spent waiting).
     if (runnableVcpus(xen).length === 0 && idleToNextTimer(xen)) continue;
     const ready = runnableVcpus(xen);
@@ -92,6 +94,7 @@ export function runDomains(xen: Xen, fuel: number): RunResult {
       try {
         handleExit(xen, v, reason);
         doSoftirq(xen);
+        runstateSync(xen);
       } catch (e) {
         xen.panic(v, e);
         return { outcome: RunOutcome.Panic, instructions: executed };

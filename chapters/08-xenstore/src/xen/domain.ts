@@ -45,6 +45,11 @@ export interface Vcpu {
   blocked: boolean;
   /** Asked to give up its time slice (SCHEDOP_yield); the scheduler clears it. */
   yielded: boolean;
+  /**
+   * v->vcpu_info: where its vcpu_info is when the guest moved it out of shared_info (machine
+   * address; VCPUOP_register_vcpu_info, chapter 07); undefined while it is in its slot there.
+   */
+  vcpuInfoMa?: number;
 }
 
 export class Domain {

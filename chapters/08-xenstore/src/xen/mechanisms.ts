@@ -33,6 +33,8 @@ import { CALLBACK_MECHANISM } from './callback.ts';
 import { TIMER_MECHANISM } from './timer.ts';
 import { POLL_MECHANISM } from './poll.ts';
 import { VCPU_OP_MECHANISM } from './vcpu.ts';
+import { RUNSTATE_MECHANISM } from './runstate.ts';
+import { FAILSAFE_MECHANISM } from './failsafe.ts';
 
 export const MECHANISMS: readonly Mechanism[] = [
   // Chapter 02: the first hypercalls.
@@ -68,4 +70,6 @@ export const MECHANISMS: readonly Mechanism[] = [
   TIMER_MECHANISM,
   POLL_MECHANISM,
   VCPU_OP_MECHANISM,
+  RUNSTATE_MECHANISM,
+  FAILSAFE_MECHANISM,
 ];

@@ -31,13 +31,26 @@ export class Vbds {
   readonly disks = new Map<string, Disk>();
   /** Domain 0's block back end (a new one after restartBackend). */
   blkback: Blkback;
+  /** Every vbd attached and not destroyed yet, by the back end's directory. */
+  private readonly attached = new Map<string, DeviceId>();
 
   constructor(xen: Xen, xenstored: Xenstored, xs: XsClient) {
     this.xen = xen;
     this.xenstored = xenstored;
     this.xs = xs;
     this.blkback = new Blkback(xen, xenstored, this.disks);
-    xen.dom0Services.push(() => this.blkback.poll());
+    xen.dom0Services.push(() => this.service());
+  }
+
+  /**
+   * Domain 0's turn: the back end takes its XenStore events, and the vbds of domains that died
+   * go (libxl removes a dead domain's devices; xenstored has removed its home already).
+   */
+  private service(): void {
+    this.blkback.poll();
+    for (const id of [...this.attached.values()]) {
+      if (this.xen.findDomain(id.domid) === undefined) this.destroyIfClosed(id);
+    }
   }
 
   /** `xl block-attach D disk vdev`: the device's id (its devid is the vbd number of `vdev`). */
@@ -45,6 +58,7 @@ export class Vbds {
     const id = { type: 'vbd', domid: d.domid, devid: xvdNumber(vdev), backendDomid: 0 };
     const entries = vbdEntries(disk, vdev, params);
     this.disks.set(backendPath(id), disk);
+    this.attached.set(backendPath(id), id);
     deviceAdd(this.xs, id, entries.front, entries.back);
     this.blkback.poll();
     return id;
@@ -62,6 +76,7 @@ export class Vbds {
     if (state !== XenbusState.Closed && this.xen.findDomain(id.domid) !== undefined) return false;
     deviceDestroy(this.xs, id);
     this.disks.delete(backendPath(id));
+    this.attached.delete(backendPath(id));
     this.blkback.poll();
     return true;
   }

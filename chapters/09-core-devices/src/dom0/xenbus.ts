@@ -102,8 +102,10 @@ export function deviceRemove(xs: XsClient, dev: DeviceId): void {
 
 /** Once both ends are Closed (or the guest is gone): both directories go. */
 export function deviceDestroy(xs: XsClient, dev: DeviceId): void {
-  xs.rm(frontendPath(dev));
-  xs.rm(backendPath(dev));
+  for (const path of [frontendPath(dev), backendPath(dev)]) {
+    // The front end's directory went already if its domain died (with its whole home).
+    if (xs.tryRead(path) !== undefined) xs.rm(path);
+  }
 }
 
 /** What a back end does about the front end's state. */

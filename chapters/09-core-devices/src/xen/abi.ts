@@ -521,13 +521,30 @@ export const VCPUOP_up = 1;
 export const VCPUOP_down = 2;
 export const VCPUOP_is_up = 3;
 export const VCPUOP_get_runstate_info = 4;
+export const VCPUOP_register_runstate_memory_area = 5;
 export const VCPUOP_set_periodic_timer = 6;
 export const VCPUOP_stop_periodic_timer = 7;
 export const VCPUOP_set_singleshot_timer = 8;
 export const VCPUOP_stop_singleshot_timer = 9;
+export const VCPUOP_register_vcpu_info = 10;
+/** vcpu_register_vcpu_info: mfn u64 @0, offset u32 @8, rsvd u32 @12. */
+export const VCPU_REGISTER_VCPU_INFO = { mfn: 0, offset: 8, size: 16 } as const;
 /** vcpu_set_singleshot_timer: timeout_abs_ns u64 @0, flags u32 @8. */
 export const VCPU_SET_SINGLESHOT_TIMER = { timeout_abs_ns: 0, flags: 8, size: 12 } as const;
 export const VCPU_SSHOTTMR_future = 1;
+/** vcpu_set_periodic_timer: period_ns u64 @0. */
+export const VCPU_SET_PERIODIC_TIMER = { period_ns: 0, size: 8 } as const;
+/**
+ * vcpu_runstate_info on x86_32 (44 bytes, u64 fields 4-byte aligned): state int @0,
+ * state_entry_time u64 @4, time[4] u64 @12 (ns spent in each RUNSTATE_*).
+ */
+export const VCPU_RUNSTATE_INFO = { state: 0, state_entry_time: 4, time: 12, size: 44 } as const;
+export const RUNSTATE_running = 0;
+export const RUNSTATE_runnable = 1;
+export const RUNSTATE_blocked = 2;
+export const RUNSTATE_offline = 3;
+/** vcpu_register_runstate_memory_area: the guest handle @0 (a 32-bit guest's handle is 4 bytes). */
+export const VCPU_REGISTER_RUNSTATE_MEMORY_AREA = { addr: 0, size: 4 } as const;
 
 
 // --- domctl (docs/xen-abi.md §8.7, public/domctl.h as of Xen 4.1: interface version 7).

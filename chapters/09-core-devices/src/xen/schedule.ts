@@ -8,6 +8,7 @@
 
 import { ExitReason, run } from '../../../../sim/host.ts';
 import type { Vcpu } from './domain.ts';
+import { runstateSync } from './runstate.ts';
 import { doSoftirq } from './softirq.ts';
 import { idleToNextTimer, ticksToNextTimer } from './timer.ts';
 import { crashReport, handleHostTrap } from './traps.ts';
@@ -69,6 +70,7 @@ export function runDomains(xen: Xen, fuel: number): RunResult {
     // Domain 0's turn: its services answer what the guests asked in their last slices.
     for (const service of xen.dom0Services) service();
     doSoftirq(xen);
+    runstateSync(xen);
     // Nothing can run: the clock moves to the next timer (no fuel is spent waiting).
     if (runnableVcpus(xen).length === 0 && idleToNextTimer(xen)) continue;
     const ready = runnableVcpus(xen);
@@ -94,6 +96,7 @@ export function runDomains(xen: Xen, fuel: number): RunResult {
       try {
         handleExit(xen, v, reason);
         doSoftirq(xen);
+        runstateSync(xen);
       } catch (e) {
         xen.panic(v, e);
         return { outcome: RunOutcome.Panic, instructions: executed };

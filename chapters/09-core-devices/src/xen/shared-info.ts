@@ -29,9 +29,10 @@ export function sharedInfoMa(d: Domain): number {
   return d.sharedInfoMfn * PAGE_SIZE;
 }
 
-/** Machine address of vCPU `vcpuId`'s vcpu_info inside shared_info. */
+/** Machine address of vCPU `vcpuId`'s vcpu_info: its slot in shared_info, unless it moved. */
 export function vcpuInfoMa(d: Domain, vcpuId: number): number {
-  return sharedInfoMa(d) + SHARED_INFO.vcpu_info + vcpuId * VCPU_INFO_SIZE;
+  const moved = d.vcpus[vcpuId]?.vcpuInfoMa;
+  return moved ?? sharedInfoMa(d) + SHARED_INFO.vcpu_info + vcpuId * VCPU_INFO_SIZE;
 }
 
 /** Machine address of vCPU `vcpuId`'s vcpu_time_info. */
