@@ -41,6 +41,10 @@ import type * as ch09Toolstack from './09-core-devices/src/dom0/toolstack.ts';
 import type * as ch09Guests from './09-core-devices/src/guests/index.ts';
 import type * as ch09Monitor from './09-core-devices/src/monitor/index.ts';
 import type * as ch09Xen from './09-core-devices/src/xen/index.ts';
+import type * as ch10Toolstack from './10-other-devices/src/dom0/toolstack.ts';
+import type * as ch10Guests from './10-other-devices/src/guests/index.ts';
+import type * as ch10Monitor from './10-other-devices/src/monitor/index.ts';
+import type * as ch10Xen from './10-other-devices/src/xen/index.ts';
 
 /**
  * Compiles only when `Tree`, a tree's xen/, guests/ and dom0/toolstack.ts modules merged as
@@ -83,6 +87,10 @@ export type CheckedHypervisors = [
     typeof ch09Xen & typeof ch09Guests & typeof ch09Toolstack,
     InstanceType<typeof ch09Xen.Xen>
   >,
+  Check<
+    typeof ch10Xen & typeof ch10Guests & typeof ch10Toolstack,
+    InstanceType<typeof ch10Xen.Xen>
+  >,
 ];
 
 export type CheckedMonitors = [
@@ -96,4 +104,5 @@ export type CheckedMonitors = [
   MonitorSatisfies<typeof ch07Monitor>,
   MonitorSatisfies<typeof ch08Monitor>,
   MonitorSatisfies<typeof ch09Monitor>,
+  MonitorSatisfies<typeof ch10Monitor>,
 ];

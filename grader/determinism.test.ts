@@ -25,6 +25,15 @@ describe('determinism: no wall clock or unseeded randomness', () => {
     ]);
   });
 
+  it('lets a Date format a time it is given, but not read the clock', () => {
+    const src = [
+      'const a = new Date(secs * 1000);',
+      'const b = new Date ();',
+      'const c = new Date;',
+    ];
+    expect(findWallClock('x.ts', src.join('\n')).map((v) => v.line)).toEqual([2, 3]);
+  });
+
   it('lets comments mention the forbidden calls', () => {
     const src = '// never call Date.now() here\n/* nor Math.random() */\nconst x = 1;';
     expect(findWallClock('x.ts', src)).toEqual([]);

@@ -8,7 +8,12 @@ import { join, relative } from 'node:path';
 /** Each forbidden call, with the deterministic replacement a learner should use instead. */
 export const FORBIDDEN = [
   { pattern: /\bDate\.now\s*\(/, name: 'Date.now()', use: 'the machine’s virtual clock' },
-  { pattern: /\bnew\s+Date\b/, name: 'new Date', use: 'the machine’s virtual clock' },
+  // A Date made from a given time only formats it; `new Date()` reads the wall clock.
+  {
+    pattern: /\bnew\s+Date\b(?!\s*\(\s*[^\s)])/,
+    name: 'new Date',
+    use: 'the machine’s virtual clock',
+  },
   { pattern: /\bperformance\.now\s*\(/, name: 'performance.now()', use: 'the virtual clock' },
   { pattern: /\bMath\.random\s*\(/, name: 'Math.random()', use: 'a seeded Prng (sim/prng.ts)' },
 ] as const;

@@ -333,6 +333,20 @@ describe.skipIf(!browserPresent && !browserRequired)('the book in Chromium', () 
     120_000,
   );
 
+  it('asks a section’s self-check questions with their answers hidden until opened', async () => {
+    const { page, errors } = await open('/02-architecture/');
+    const checks = page.locator('details.self-check');
+    expect(await checks.count()).toBeGreaterThanOrEqual(4);
+    const first = checks.first();
+    const answer = first.locator('p').first();
+    expect(await answer.isVisible()).toBe(false);
+    await first.locator('summary').click();
+    await expect.poll(() => answer.isVisible()).toBe(true);
+    expect(await answer.textContent()).toContain('start_info');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('ends /guests and /instructors with the site’s footer, chapters with their pager', async () => {
     const CREDITS =
       /MIT licence.*CC BY-SA 4\.0.*David Chisnall \(Prentice Hall, first edition, 2007\)/s;

@@ -52,7 +52,7 @@ export const EXERCISES: Exercise[] = [
       'Grant the ring page (blk_sring, its frame from virt_to_mfn) to the back end’s domain ' +
         '(xb_backend_id) as RING_GREF, read-write; then allocate a port only that domain may ' +
         'bind (evtchn_alloc_unbound) and keep it in blk_port.',
-      'Write what the back end reads, each under the front end’s directory (xb_front_key): ' +
+      'Write what the back end reads, each under the front end’s directory (xenbus_write_number, or xb_front_key then xs_write): ' +
         'ring-ref, event-channel, and protocol ("x86_32-abi"); only then switch the state to ' +
         'XenbusStateInitialised — the back end acts on the state, so the keys must be there first.',
       'Then wait for the back end to reach XenbusStateConnected (xenbus_wait_backend_state); ' +

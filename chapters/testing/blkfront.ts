@@ -5,20 +5,19 @@
 // only what a guest kernel would get from Xen: its grant-table frames, event channels, XenStore.
 
 import type { PhysMemory } from '../../sim/host.ts';
+import {
+  endAccess,
+  grantAccess,
+  PAGE,
+  REQ_PROD,
+  RING,
+  RSP_PROD,
+  sharedRingInit,
+} from './front-end.ts';
 
-const PAGE = 4096;
-/** io/ring.h: the shared page's header, then the slots. */
-const REQ_PROD = 0;
-const REQ_EVENT = 4;
-const RSP_PROD = 8;
-const RSP_EVENT = 12;
-const RING = 64;
 /** blkif.h on x86_32: a 108-byte request slot; 32 fit a page. */
 const SLOT = 108;
 const RING_SIZE = 32;
-/** grant_entry_v1: flags u16, domid u16, frame u32. */
-const GTF_PERMIT_ACCESS = 1;
-const GTF_READONLY = 4;
 /** The first grant reference a guest may use (GNTTAB_NR_RESERVED_ENTRIES). */
 const FIRST_REF = 8;
 
@@ -109,19 +108,13 @@ export class TestBlkfront {
   /** Grants `frame` to `domid` (domain 0 unless said), read-only or not; the reference. */
   grant(frame: number, readonly = false, domid = 0): number {
     const ref = this.nextRef++;
-    const perRef = 8;
-    const table = this.g.grantFrames[Math.floor((ref * perRef) / PAGE)]!;
-    const at = table * PAGE + ((ref * perRef) % PAGE);
-    this.g.mem.write16(at + 2, domid);
-    this.g.mem.write32(at + 4, frame);
-    this.g.mem.write16(at, GTF_PERMIT_ACCESS | (readonly ? GTF_READONLY : 0));
+    grantAccess(this.g.mem, this.g.grantFrames, ref, frame, domid, readonly);
     return ref;
   }
 
   /** Takes a grant back (the flags cleared), as gnttab_end_foreign_access does. */
   revoke(ref: number): void {
-    const table = this.g.grantFrames[Math.floor((ref * 8) / PAGE)]!;
-    this.g.mem.write16(table * PAGE + ((ref * 8) % PAGE), 0);
+    endAccess(this.g.mem, this.g.grantFrames, ref);
   }
 
   /**
@@ -129,11 +122,7 @@ export class TestBlkfront {
    * XenStore, Initialised; domain 0 takes its turn; Connected if the back end is.
    */
   connect(): number {
-    const ring = this.ringFrame * PAGE;
-    this.g.mem.write32(ring + REQ_PROD, 0);
-    this.g.mem.write32(ring + RSP_PROD, 0);
-    this.g.mem.write32(ring + REQ_EVENT, 1);
-    this.g.mem.write32(ring + RSP_EVENT, 1);
+    sharedRingInit(this.g.mem, this.ringFrame * PAGE);
     this.ringRef = this.grant(this.ringFrame);
     this.port = this.g.allocPort();
     this.g.write(`${this.dir}/ring-ref`, String(this.ringRef));

@@ -5,20 +5,11 @@
 // fails. The tree provides only what a guest kernel gets from Xen: its memory and grant table.
 
 import type { PhysMemory } from '../../sim/host.ts';
+import { grantAccess, PAGE, REQ_PROD, RING, RSP_PROD, sharedRingInit } from './front-end.ts';
 
-const PAGE = 4096;
-/** io/ring.h: the shared page's header, then the slots. */
-const REQ_PROD = 0;
-const REQ_EVENT = 4;
-const RSP_PROD = 8;
-const RSP_EVENT = 12;
-const RING = 64;
 /** netif.h: an rx slot is 8 bytes; 256 fit one page. */
 export const RX_SLOT = 8;
 export const RX_RING_SIZE = 256;
-/** grant_entry_v1: flags u16, domid u16, frame u32. */
-const GTF_PERMIT_ACCESS = 1;
-const GTF_READONLY = 4;
 
 export const NETIF_RSP_ERROR = -1;
 
@@ -51,11 +42,7 @@ export class RxFront {
   constructor(guest: NetGuest, start: number) {
     this.guest = guest;
     this.sring = this.takePage() * PAGE;
-    const mem = guest.mem;
-    mem.write32(this.sring + REQ_PROD, start);
-    mem.write32(this.sring + RSP_PROD, start);
-    mem.write32(this.sring + REQ_EVENT, start + 1);
-    mem.write32(this.sring + RSP_EVENT, start + 1);
+    sharedRingInit(guest.mem, this.sring, start);
     this.reqProd = start >>> 0;
     this.rspCons = start >>> 0;
   }
@@ -69,10 +56,7 @@ export class RxFront {
 
   /** Grant entry `ref` of the guest: `mfn` for domain `to`, read-only or writable. */
   grant(ref: number, mfn: number, to: number, readonly: boolean): void {
-    const entry = this.guest.grantFrames[0]! * PAGE + ref * 8;
-    this.guest.mem.write16(entry + 2, to);
-    this.guest.mem.write32(entry + 4, mfn);
-    this.guest.mem.write16(entry, GTF_PERMIT_ACCESS | (readonly ? GTF_READONLY : 0));
+    grantAccess(this.guest.mem, this.guest.grantFrames, ref, mfn, to, readonly);
   }
 
   /** The address of the slot index `i` names. */

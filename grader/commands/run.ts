@@ -54,6 +54,10 @@ export interface RunOptions {
   xenstoreSocket?: string;
   /** Disk images attached as xvda, xvdb, …: `FILE` read-write, `FILE,cow` writes kept aside. */
   disk?: string[];
+  /** Serve GDB's remote protocol on this TCP port of 127.0.0.1 (tools/gdb-stub.ts). */
+  gdb?: number;
+  /** With --gdb: run nothing until gdb has connected and continued. */
+  gdbWait?: boolean;
 }
 
 /** The reference hypervisor: the default tree, absent from a student handout. */
@@ -425,7 +429,19 @@ export async function runGuest(
   }
   const type = toolstack.type?.bind(toolstack, domain);
   let result: { outcome: string; instructions: number };
-  if (socket !== undefined) {
+  if (options.gdb !== undefined) {
+    const { runUnderGdb } = await import('./run-gdb.ts');
+    result = await runUnderGdb(
+      hv,
+      xen,
+      { domain, toolstack },
+      {
+        port: options.gdb,
+        wait: options.gdbWait === true,
+        fuel: options.fuel,
+      },
+    );
+  } else if (socket !== undefined) {
     result = await runServingXenstore(hv, tree, xen, toolstack, {
       ...options,
       xenstoreSocket: socket,
@@ -491,6 +507,11 @@ export function register(program: Command): void {
       'attach a disk image as xvda (again: xvdb, …), read-write; with ",cow" the guest’s ' +
         'writes stay in memory and the file is left as it was',
       (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--gdb <port>', 'serve gdb’s remote protocol on 127.0.0.1:PORT (0: any)', integer)
+    .option(
+      '--gdb-wait',
+      'with --gdb: stop before the guest’s first instruction until gdb continues',
     )
     .addHelpText(
       'after',

@@ -135,8 +135,8 @@ export const MUTANTS_09: readonly Mutant[] = [
     name: 'blkfront-ring-ref-wrong',
     exercise: '09-blkfront-connect',
     file: 'guests/lib/blkfront.asm',
-    search: '  mov eax, RING_GREF\n  call xs_write_number\n',
-    replace: '  mov eax, RING_GREF + 1\n  call xs_write_number\n',
+    search: '  mov eax, RING_GREF\n  call xenbus_write_number\n',
+    replace: '  mov eax, RING_GREF + 1\n  call xenbus_write_number\n',
     why: 'ring-ref names the grant that holds the ring page, or the back end maps nothing',
   },
   {

@@ -10,6 +10,7 @@ import { MUTANTS_06 } from './06-device-drivers.ts';
 import { MUTANTS_07 } from './07-event-channels.ts';
 import { MUTANTS_08 } from './08-xenstore.ts';
 import { MUTANTS_09 } from './09-core-devices.ts';
+import { MUTANTS_10 } from './10-other-devices.ts';
 import type { Mutant } from './mutant.ts';
 
 export type { Mutant } from './mutant.ts';
@@ -25,6 +26,7 @@ export const MUTANTS: readonly Mutant[] = [
   ...MUTANTS_07,
   ...MUTANTS_08,
   ...MUTANTS_09,
+  ...MUTANTS_10,
 ];
 
 /** The chapter id of a mutant: its exercise's prefix (`02`). */

@@ -45,8 +45,8 @@ export function spoilersIn(tree: MarkedTree, reader: string | undefined, text: s
  * The exercises whose solution is in a JavaScript bundle made from solutions/ (the site's guest
  * worker), among those hidden from the reader of chapter `reader`. A minifier keeps what a
  * TypeScript body says but not how: its property names and string literals, in order; the body
- * is found where the bundle has the same run of them. A body with fewer than four such tokens
- * (three different) cannot be told from other code this way and is not searched (the inputs of
+ * is found where the bundle has the same run of them. A body with fewer than six such tokens
+ * (four different) cannot be told from other code this way and is not searched (the inputs of
  * a bundle are searched line for line by `spoilersIn`). Assembly is bundled as text: its lines
  * are searched as `spoilersIn` searches a page.
  */
@@ -99,7 +99,7 @@ function tokensOf(text: string): string[] {
 /** A TypeScript body's tokens (tokensOf its code lines); undefined when too few to tell it by. */
 export function fingerprint(lines: readonly string[]): string[] | undefined {
   const tokens = codeLines(lines).flatMap(({ text }) => tokensOf(text));
-  return tokens.length >= 4 && new Set(tokens).size >= 3 ? tokens : undefined;
+  return tokens.length >= 6 && new Set(tokens).size >= 4 ? tokens : undefined;
 }
 
 /** Whether `run` occurs in `items` as consecutive items. */

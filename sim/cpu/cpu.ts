@@ -241,7 +241,10 @@ export class Cpu {
   exitValue = 0;
   /** Instructions retired since reset; the machine derives virtual time from it. */
   instructions = 0;
-  /** Optional trace hook, called before each instruction; null costs nothing. */
+  /**
+   * Optional trace hook, called before each instruction; null costs nothing. A hook that sets
+   * pendingExit (ExitReason.Stopped) ends run() before the instruction executes.
+   */
   trace: ((cpu: Cpu) => void) | null = null;
 
   // --- x87/SSE-control state, owned by fpu.ts.

@@ -164,7 +164,11 @@ export function run(cpu: Cpu, fuel: number): ExitReason {
             cpu.instructions++;
           }
         } else {
-          if (cpu.trace !== null) cpu.trace(cpu);
+          if (cpu.trace !== null) {
+            cpu.trace(cpu);
+            // A hook that sets pendingExit (a debugger's breakpoint) stops before the instruction.
+            if (cpu.pendingExit >= 0) return takeExit(cpu);
+          }
           if (breakpoints !== 0) instructionBreakpoint(cpu);
           step(cpu, tf);
           cpu.instructions++;
@@ -223,7 +227,10 @@ function runBuffered(cpu: Cpu, buffer: StoreBuffer, end: number): ExitReason {
     try {
       while (cpu.instructions < end && cpu.pendingExit < 0) {
         const tf = cpu.flags & FLAG_TF;
-        if (cpu.trace !== null) cpu.trace(cpu);
+        if (cpu.trace !== null) {
+          cpu.trace(cpu);
+          if (cpu.pendingExit >= 0) break;
+        }
         stepSlow(cpu);
         cpu.instructions++;
         if (FENCE[lastIndex] === 1 || cpu.lockPrefix) buffer.drain();

@@ -6,72 +6,37 @@
 // test runs only where the package is installed; blkback's own tests (blkback.test.ts, chapter
 // 09's) do not need it.
 // xenlab: file from 09
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PhysMemory } from '../../sim/host.ts';
 import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import { buildFat } from '../../tools/fat.ts';
 import { buildGuest } from '../guests/index.ts';
-import type { Domain } from '../xen/domain.ts';
 import { RunOutcome, runDomains } from '../xen/schedule.ts';
 import { Xen } from '../xen/xen.ts';
 import { MemoryDisk } from './disk.ts';
-import { Toolstack } from './toolstack.ts';
+import {
+  answer,
+  createGrub,
+  GRUB,
+  type GrubMachine,
+  runToPrompt,
+  STEP,
+  screenText,
+} from './grub-testing.ts';
 
-const GRUB = '/usr/lib/grub-xen/grub-i386-xen.bin';
-const PROMPT = 'grub> ';
-const STEP = 200_000;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escapes start with ESC.
-const ESCAPES = /\u001b\[[0-9;?]*[A-Za-z]/g;
-const screenText = (output: string) => output.replace(ESCAPES, '').replace(/\r/g, '');
 const text = (s: string) => new TextEncoder().encode(s);
 
-interface Machine {
-  xen: Xen;
-  toolstack: Toolstack;
-  grub: Domain;
+interface Machine extends GrubMachine {
   disk: MemoryDisk;
-  instructions: number;
 }
 
 function bootGrubWithDisk(files: { path: string; data: Uint8Array }[]): Machine {
-  const xen = new Xen(new PhysMemory(40 << 20));
-  const toolstack = new Toolstack(xen);
-  const grub = toolstack.create(new Uint8Array(readFileSync(GRUB)), {
-    name: 'grub',
-    memoryMiB: 32,
-    cmdline: '',
-  });
+  const m = createGrub(new Xen(new PhysMemory(40 << 20)));
   const disk = new MemoryDisk(buildFat(files, { size: 4 << 20 }));
-  toolstack.attachDisk(grub, disk);
-  toolstack.start(grub);
-  return { xen, toolstack, grub, disk, instructions: 0 };
-}
-
-function afterPrompt(m: Machine, n: number): string | null {
-  const parts = screenText(m.toolstack.console(m.grub)).split(PROMPT);
-  return parts.length > n ? parts.slice(n).join(PROMPT) : null;
-}
-
-function runToPrompt(m: Machine, n: number, fuel: number): string {
-  const limit = m.instructions + fuel;
-  while (afterPrompt(m, n) === null && m.instructions < limit) {
-    const r = runDomains(m.xen, STEP);
-    m.instructions += r.instructions;
-    if (r.outcome !== RunOutcome.FuelExhausted) break;
-  }
-  const screen = screenText(m.toolstack.console(m.grub));
-  expect(afterPrompt(m, n), `prompt ${n} within ${fuel} instructions; screen:\n${screen}`).not.toBe(
-    null,
-  );
-  return screen;
-}
-
-/** What GRUB printed in answer to the command typed at prompt `n`. */
-function answer(m: Machine, n: number, command: string, fuel = 20_000_000): string {
-  m.toolstack.type(m.grub, `${command}\r`);
-  runToPrompt(m, n + 1, fuel);
-  return afterPrompt(m, n)!.split(PROMPT)[0]!;
+  m.toolstack.attachDisk(m.grub, disk);
+  m.toolstack.start(m.grub);
+  return { ...m, disk };
 }
 
 describe('Debian GRUB i386-xen on a virtual disk (book §9.1)', () => {

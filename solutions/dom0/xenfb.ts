@@ -110,6 +110,7 @@ function readGeometry(mem: PhysMemory, page: number) {
   return { width, height, lineLength, pageCount };
 }
 
+// xenlab: region xenfb-map from 10
 /** xenfb_map_fb: the framebuffer's pages through the directory, or why not. */
 function mapFramebuffer(xen: Xen, domid: number, page: number): Framebuffer | string {
   const geometry = readGeometry(xen.mem, page);
@@ -128,6 +129,7 @@ function mapFramebuffer(xen: Xen, domid: number, page: number): Framebuffer | st
   if (typeof pages === 'string') return `framebuffer: ${pages}`;
   return { width: geometry.width, height: geometry.height, lineLength: geometry.lineLength, pages };
 }
+// xenlab: end xenfb-map
 
 /** One guest's framebuffer as domain 0 shows it. */
 export class Xenfb {

@@ -57,8 +57,11 @@ function world(...codes: (number[] | undefined)[]) {
     handleHostTrap(xen, v);
     return c.reg32[EAX]! | 0;
   };
-  const view = (v: Vcpu, va: number) =>
-    new DataView(xen.mem.buffer, translateForHost(v.cpu, va, false));
+  /** A copy of the 64 bytes at `va` in the guest's memory, read through PhysMemory. */
+  const view = (v: Vcpu, va: number) => {
+    const at = translateForHost(v.cpu, va, false);
+    return new DataView(Uint8Array.from({ length: 64 }, (_, i) => xen.mem.read8(at + i)).buffer);
+  };
   /** VCPUOP_get_runstate_info on `d`'s vCPU 0, decoded from the guest's memory. */
   const info = (d: Domain, v = d.vcpus[0]!) => {
     const rc = call(v, __HYPERVISOR_vcpu_op, [VCPUOP_get_runstate_info, 0, OP]);

@@ -84,15 +84,13 @@ blkfront_connect:
   mov [blk_port], eax
   mov dword [evtchn_handlers + eax * 4], blkfront_interrupt
   mov esi, key_ring_ref         ; what the back end reads, then the state that tells it to
-  call xb_front_key
   mov eax, RING_GREF
-  call xs_write_number
+  call xenbus_write_number
   test eax, eax
   jnz .failed
   mov esi, key_event_channel
-  call xb_front_key
   mov eax, [blk_port]
-  call xs_write_number
+  call xenbus_write_number
   test eax, eax
   jnz .failed
   mov esi, key_protocol

@@ -105,22 +105,22 @@ netfront_init:
   ; What the back end reads, then the state that tells it to.
   mov esi, nf_key_tx_ring_ref
   mov eax, NF_TX_RING_REF
-  call nf_write_number
+  call xenbus_write_number
   test eax, eax
   jnz .failed
   mov esi, nf_key_rx_ring_ref
   mov eax, NF_RX_RING_REF
-  call nf_write_number
+  call xenbus_write_number
   test eax, eax
   jnz .failed
   mov esi, nf_key_event_channel
   mov eax, [nf_port]
-  call nf_write_number
+  call xenbus_write_number
   test eax, eax
   jnz .failed
   mov esi, nf_key_rx_copy
   mov eax, 1
-  call nf_write_number
+  call xenbus_write_number
   test eax, eax
   jnz .failed
   mov eax, XenbusStateConnected
@@ -277,12 +277,6 @@ netfront_receive:
 .got:
   ret
 ; xenlab: end netfront-receive
-
-; nf_write_number: writes EAX in decimal to key ESI of the vif's directory. EAX = 0, or
-; XS_ERROR. Clobbers ECX, EDX, ESI.
-nf_write_number:
-  call xb_front_key
-  jmp xs_write_number
 
 ; nf_parse_mac: the six bytes of "xx:xx:xx:xx:xx:xx" at ESI into nf_mac. Clobbers EAX, ECX,
 ; EDX, EDI, ESI.

@@ -103,6 +103,9 @@ xenbus_read_backend:
 ; Clobbers ECX, EDX, ESI.
 xenbus_switch_state:
   mov esi, key_state
+; xenbus_write_number: writes EAX in decimal to key ESI of the front end's directory (a ring's
+; grant, a port, a feature the back end reads). EAX = 0, or XS_ERROR. Clobbers ECX, EDX, ESI.
+xenbus_write_number:
   call xb_front_key
   jmp xs_write_number
 

@@ -1,0 +1,349 @@
+// Your working copy for chapter 10, generated from solutions/dom0/save-restore.ts by npx xenlab stage.
+// Saving a paused PV guest to bytes and restoring it into other machine frames: book §5.7.3;
+// Xen tools/libs/guest/xg_sr_save_x86_pv.c (normalise_pagetable), xg_sr_restore_x86_pv.c
+// (x86_pv_localise_page), docs/xen-abi.md §5.1.
+//
+// A PV guest's page tables, P2M and start_info hold machine frame numbers, which mean nothing
+// on another machine (or in other frames of this one). Saving rewrites each of them as the
+// pseudo-physical frame it stands for, through Xen's M2P; restoring allocates new frames and
+// rewrites them back, then pins and validates the tables again. The guest never notices.
+//
+// The save file, all integers little-endian u32:
+//
+//   header   "XLSAVE05", version 1, nr_pfns, max_pages, start_info pfn, vm_assist
+//   vcpu     EIP EFLAGS EAX ECX EDX EBX ESP EBP ESI EDI, CS SS DS ES FS GS, CPL, CR0 CR2 CR3
+//            (as a pfn) CR4 EFER, kernel SS and SP (stack_switch), then the trap table:
+//            a count and 8-byte trap_info entries
+//   shared   the 4096 bytes of the shared info page
+//   kinds    one u32 per pfn: FrameKind | pinned << 8
+//   pages    4096 bytes per present pfn, in pfn order, tables and the P2M canonical
+//
+// Simplifications: one vCPU; no FPU state (the guests saved here do not use it); the guest
+// must have unmapped its shared info page and foreign frames first, as Linux does before it
+// suspends; grant tables and event channels are not carried yet.
+
+import {
+  Cpu,
+  CS,
+  DS,
+  EAX,
+  EDI,
+  ES,
+  FS,
+  GS,
+  getEflags,
+  HostMode,
+  PAGE_SIZE,
+  type Prng,
+  resetCpu,
+  SS,
+  setEflags,
+  translateForHost,
+} from '../../../../sim/host.ts';
+import { START_INFO } from '../xen/abi.ts';
+import type { Domain, Vcpu } from '../xen/domain.ts';
+import {
+  getM2p,
+  getPageAndType,
+  guestSlots,
+  INVALID_M2P_ENTRY,
+  PGT_l1_page_table,
+  PGT_l2_page_table,
+  PGT_l3_page_table,
+  PGT_pae_xen_l2,
+  pinTable,
+  setM2p,
+} from '../xen/mm.ts';
+import { pteMfn } from '../xen/page.ts';
+import { pvTraps, type TrapInfo } from '../xen/trap-table.ts';
+import { loadFlatSegment, loadXenTables } from '../xen/x86-desc.ts';
+import type { Xen } from '../xen/xen.ts';
+
+/** What a saved pfn held. */
+export enum FrameKind {
+  Absent = 0,
+  Data = 1,
+  L1 = 2,
+  L2 = 3,
+  L2Xen = 4,
+  L3 = 5,
+  /** A page of the guest's P2M list (start_info.mfn_list): MFNs to rewrite. */
+  P2m = 6,
+}
+
+const MAGIC = 'XLSAVE05';
+const VERSION = 1;
+const SEGMENTS = [CS, SS, DS, ES, FS, GS] as const;
+const TYPE_KINDS: Readonly<Record<number, FrameKind>> = {
+  [PGT_l1_page_table]: FrameKind.L1,
+  [PGT_l2_page_table]: FrameKind.L2,
+  [PGT_l2_page_table | PGT_pae_xen_l2]: FrameKind.L2Xen,
+  [PGT_l3_page_table]: FrameKind.L3,
+};
+const KIND_TYPES: Readonly<Record<number, number>> = {
+  [FrameKind.L1]: PGT_l1_page_table,
+  [FrameKind.L2]: PGT_l2_page_table,
+  [FrameKind.L2Xen]: PGT_l2_page_table | PGT_pae_xen_l2,
+  [FrameKind.L3]: PGT_l3_page_table,
+};
+
+/** A guest that cannot be saved as it stands, or bytes that are no save file. */
+export class SaveError extends Error {
+  override name = 'SaveError';
+}
+
+/** Appends little-endian u32s and raw pages. */
+class Writer {
+  private chunks: Uint8Array[] = [];
+  u32(...values: number[]): void {
+    const b = new Uint8Array(values.length * 4);
+    const v = new DataView(b.buffer);
+    values.forEach((x, i) => {
+      v.setUint32(i * 4, x >>> 0, true);
+    });
+    this.chunks.push(b);
+  }
+  bytes(b: Uint8Array): void {
+    this.chunks.push(b.slice());
+  }
+  done(): Uint8Array {
+    const out = new Uint8Array(this.chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+}
+
+class Reader {
+  private at = 0;
+  private readonly view: DataView;
+  constructor(private readonly data: Uint8Array) {
+    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  }
+  u32(): number {
+    if (this.at + 4 > this.data.length) throw new SaveError('the save file is truncated');
+    const value = this.view.getUint32(this.at, true);
+    this.at += 4;
+    return value;
+  }
+  bytes(n: number): Uint8Array {
+    if (this.at + n > this.data.length) throw new SaveError('the save file is truncated');
+    this.at += n;
+    return this.data.subarray(this.at - n, this.at);
+  }
+}
+
+/** The pfns of the guest's P2M list, found through its own page tables. */
+function p2mPfns(xen: Xen, d: Domain, cpu: Cpu): Set<number> {
+  const si = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
+  const va = xen.mem.read32(si + START_INFO.mfn_list) >>> 0;
+  const pfns = new Set<number>();
+  for (let off = 0; off < d.p2m.length * 4; off += PAGE_SIZE) {
+    const pa = translateForHost(cpu, va + off, false);
+    if (pa < 0) throw new SaveError('the P2M list start_info names is not mapped');
+    pfns.add(getM2p(xen.heap, Math.floor(pa / PAGE_SIZE)));
+  }
+  return pfns;
+}
+
+/** Rewrites every present entry of a table page: MFN → PFN (save) or PFN → MFN (restore). */
+function rewriteTable(page: Uint8Array, kind: FrameKind, map: (frame: number) => number): void {
+  const view = new DataView(page.buffer, page.byteOffset, PAGE_SIZE);
+  const slots = guestSlots(KIND_TYPES[kind]!);
+  for (let slot = 0; slot < PAGE_SIZE / 8; slot++) {
+    const lo = view.getUint32(slot * 8, true);
+    const hi = view.getUint32(slot * 8 + 4, true);
+    if (slot >= slots) {
+      // Xen's own slots (and the unused rest of an L3) are Xen's to fill again.
+      if (kind !== FrameKind.L3) view.setBigUint64(slot * 8, 0n, true);
+      continue;
+    }
+    if ((lo & 1) === 0) continue;
+    const frame = map(pteMfn(lo, hi));
+    view.setUint32(slot * 8, ((frame % 0x100000) * PAGE_SIZE + (lo & 0xfff)) >>> 0, true);
+    view.setUint32(slot * 8 + 4, ((hi & ~0xfff) | Math.floor(frame / 0x100000)) >>> 0, true);
+  }
+}
+
+
+/** Rewrites each valid P2M entry of a page. */
+function rewriteP2m(page: Uint8Array, map: (frame: number) => number): void {
+  const view = new DataView(page.buffer, page.byteOffset, PAGE_SIZE);
+  for (let i = 0; i < PAGE_SIZE / 4; i++) {
+    const entry = view.getUint32(i * 4, true);
+    if (entry !== INVALID_M2P_ENTRY) view.setUint32(i * 4, map(entry), true);
+  }
+}
+
+/**
+ * xc_domain_save for a paused domain with one vCPU: the bytes of the format above. Throws
+ * SaveError when a table maps a frame that is not one of the domain's pfns.
+ */
+export function saveDomain(xen: Xen, d: Domain): Uint8Array {
+  const heap = xen.heap;
+  const v = d.vcpus[0];
+  if (v === undefined || d.vcpus.length !== 1) throw new SaveError('one vCPU is supported');
+  const cpu = v.cpu;
+  const toPfn = (mfn: number) => {
+    const pfn = mfn < heap.owner.length && heap.owner[mfn] === d.domid ? getM2p(heap, mfn) : -1;
+    if (pfn < 0 || d.p2m[pfn] !== mfn) {
+      throw new SaveError(`a page table maps frame ${mfn}, which is not one of the domain's pfns`);
+    }
+    return pfn;
+  };
+  const w = new Writer();
+  w.bytes(new TextEncoder().encode(MAGIC));
+  w.u32(VERSION, d.p2m.length, d.maxPages, d.startInfoPfn, d.vmAssist);
+  const r = cpu.reg32;
+  w.u32(cpu.eip, getEflags(cpu), ...Array.from(r.subarray(EAX, EDI + 1)));
+  w.u32(...SEGMENTS.map((s) => cpu.segSelector[s]!), cpu.cpl);
+  w.u32(cpu.cr0, cpu.cr2, toPfn(Math.floor(cpu.cr3 / PAGE_SIZE)), cpu.cr4, cpu.efer);
+  const pv = pvTraps(v);
+  w.u32(pv.kernelSs, pv.kernelSp);
+  const traps = pv.table.flatMap((t, vector) => (t === undefined ? [] : [{ ...t, vector }]));
+  w.u32(traps.length);
+  for (const t of traps) w.u32(t.vector | (t.flags << 8) | (t.cs << 16), t.address);
+  w.bytes(xen.mem.readBytes(d.sharedInfoMfn * PAGE_SIZE, PAGE_SIZE));
+
+  const p2m = p2mPfns(xen, d, cpu);
+  const kinds = d.p2m.map((mfn, pfn) => {
+    if (mfn === INVALID_M2P_ENTRY) return FrameKind.Absent;
+    if (p2m.has(pfn)) return FrameKind.P2m;
+    return heap.typeCount[mfn]! > 0
+      ? (TYPE_KINDS[heap.type[mfn]!] ?? FrameKind.Data)
+      : FrameKind.Data;
+  });
+  w.u32(...kinds.map((k, pfn) => k | ((heap.pinned[d.p2m[pfn]!] ?? 0) << 8)));
+  kinds.forEach((kind, pfn) => {
+    if (kind === FrameKind.Absent) return;
+    const mfn = d.p2m[pfn]!;
+    const page = xen.mem.readBytes(mfn * PAGE_SIZE, PAGE_SIZE);
+    if (kind === FrameKind.P2m) rewriteP2m(page, toPfn);
+    else if (kind !== FrameKind.Data) rewriteTable(page, kind, toPfn);
+    if (pfn === d.startInfoPfn) canonicalStartInfo(page, toPfn);
+    w.bytes(page);
+  });
+  return w.done();
+}
+
+/** start_info's machine frames as pfns (save) or back (restore); shared_info is Xen's. */
+function canonicalStartInfo(page: Uint8Array, map: (frame: number) => number, sharedMa = 0) {
+  const view = new DataView(page.buffer, page.byteOffset, PAGE_SIZE);
+  view.setUint32(START_INFO.shared_info, sharedMa, true);
+  for (const field of [START_INFO.store_mfn, START_INFO.console_domU_mfn]) {
+    view.setUint32(field, map(view.getUint32(field, true)), true);
+  }
+}
+
+/**
+ * xc_domain_restore: a new paused domain with the saved guest in frames the heap chooses
+ * (shuffled by `shuffle`), its tables rewritten, pinned and validated, its vCPU as it was.
+ */
+export function restoreDomain(xen: Xen, name: string, bytes: Uint8Array, shuffle: Prng | null) {
+  const heap = xen.heap;
+  const r = new Reader(bytes);
+  if (new TextDecoder().decode(r.bytes(8)) !== MAGIC || r.u32() !== VERSION) {
+    throw new SaveError('not a xenlab save file (version 1)');
+  }
+  const [nrPfns, maxPages, startInfoPfn, vmAssist] = [r.u32(), r.u32(), r.u32(), r.u32()];
+  const regs = Array.from({ length: 10 }, () => r.u32());
+  const selectors = SEGMENTS.map(() => r.u32());
+  const [cpl, cr0, cr2, cr3Pfn, cr4, efer, kernelSs, kernelSp] = Array.from({ length: 8 }, () =>
+    r.u32(),
+  );
+  const trapTable: TrapInfo[] = [];
+  for (let n = r.u32(); n > 0; n--) {
+    const [packed, address] = [r.u32(), r.u32()];
+    trapTable[packed & 0xff] = { flags: (packed >>> 8) & 0xff, cs: packed >>> 16, address };
+  }
+  const shared = r.bytes(PAGE_SIZE);
+  const kinds = Array.from({ length: nrPfns }, () => r.u32());
+
+  const d = xen.createEmptyDomain(name);
+  const present = kinds.filter((k) => (k & 0xff) !== FrameKind.Absent).length;
+  const mfns = heap.alloc(present, d.domid, shuffle);
+  const sharedMfn = heap.alloc(1, d.domid);
+  if (mfns === null || sharedMfn === null) {
+    xen.destroyDomain(d);
+    throw new SaveError(`not enough free memory for ${present} pages`);
+  }
+  let next = 0;
+  d.p2m = kinds.map((k) => ((k & 0xff) === FrameKind.Absent ? INVALID_M2P_ENTRY : mfns[next++]!));
+  d.p2m.forEach((mfn, pfn) => {
+    if (mfn !== INVALID_M2P_ENTRY) setM2p(heap, mfn, pfn);
+  });
+  d.xenFrames.push(sharedMfn[0]!);
+  d.sharedInfoMfn = sharedMfn[0]!;
+  d.startInfoPfn = startInfoPfn;
+  d.totPages = present;
+  d.maxPages = maxPages;
+  d.vmAssist = vmAssist;
+  xen.mem.writeBytes(d.sharedInfoMfn * PAGE_SIZE, shared);
+  const toMfn = (pfn: number) => {
+    const mfn = d.p2m[pfn];
+    if (mfn === undefined || mfn === INVALID_M2P_ENTRY)
+      throw new SaveError(`no frame for pfn ${pfn}`);
+    return mfn;
+  };
+  kinds.forEach((packed, pfn) => {
+    const kind = packed & 0xff;
+    if (kind === FrameKind.Absent) return;
+    const page = r.bytes(PAGE_SIZE).slice();
+    if (kind === FrameKind.P2m) rewriteP2m(page, toMfn);
+    else if (kind !== FrameKind.Data) rewriteTable(page, kind, toMfn);
+    if (pfn === startInfoPfn) canonicalStartInfo(page, toMfn, d.sharedInfoMfn * PAGE_SIZE);
+    xen.mem.writeBytes(d.p2m[pfn]! * PAGE_SIZE, page);
+  });
+  // Pinning validates the tables again, here, in their new frames.
+  kinds.forEach((packed, pfn) => {
+    if (packed >>> 8 === 0) return;
+    if (pinTable(heap, d.p2m[pfn]!, d.domid, KIND_TYPES[packed & 0xff]!) !== 0) {
+      throw new SaveError(`the table at pfn ${pfn} does not validate`);
+    }
+  });
+  const cpu = restoreCpu(xen, { regs, selectors, cpl, cr0, cr2, cr4, efer });
+  cpu.cr3 = toMfn(cr3Pfn) * PAGE_SIZE;
+  if (getPageAndType(heap, toMfn(cr3Pfn), d.domid, PGT_l3_page_table) !== 0) {
+    throw new SaveError('the saved page-table base does not validate');
+  }
+  const vcpu: Vcpu = { id: 0, domain: d, cpu, online: true, blocked: false, yielded: false };
+  Object.assign(pvTraps(vcpu), { table: trapTable, kernelSs, kernelSp });
+  d.vcpus.push(vcpu);
+  return d;
+}
+
+/** The vCPU's registers as saved; segments are Xen's flat selectors, loaded from its GDT. */
+function restoreCpu(
+  xen: Xen,
+  s: {
+    regs: number[];
+    selectors: number[];
+    cpl: number;
+    cr0: number;
+    cr2: number;
+    cr4: number;
+    efer: number;
+  },
+): Cpu {
+  const cpu = new Cpu(xen.mem);
+  resetCpu(cpu);
+  cpu.hostMode = HostMode.Pv;
+  cpu.cr0 = s.cr0;
+  cpu.cr2 = s.cr2;
+  cpu.cr4 = s.cr4;
+  cpu.efer = s.efer;
+  loadXenTables(cpu, xen.area);
+  SEGMENTS.forEach((seg, i) => {
+    loadFlatSegment(cpu, xen.area, seg, s.selectors[i]!);
+  });
+  cpu.cpl = s.cpl;
+  cpu.eip = s.regs[0]!;
+  setEflags(cpu, s.regs[1]!, 0xffffffff);
+  s.regs.slice(2).forEach((value, i) => {
+    cpu.reg32[EAX + i] = value | 0;
+  });
+  return cpu;
+}

@@ -1,0 +1,138 @@
+// Mutants of chapter 10's exercises (grader/mutants/index.ts).
+
+import type { Mutant } from './mutant.ts';
+
+export const MUTANTS_10: readonly Mutant[] = [
+  // 10-xenfb-update
+  {
+    name: 'xenfb-no-right-clip',
+    exercise: '10-xenfb-update',
+    file: 'dom0/xenfb.ts',
+    search: 'const right = Math.min(x + width, fb.width);',
+    replace: 'const right = x + width;',
+    why: 'a rectangle running past the right edge must be clipped, or the copy wraps into the next row (or past the framebuffer)',
+  },
+  {
+    name: 'xenfb-no-bottom-clip',
+    exercise: '10-xenfb-update',
+    file: 'dom0/xenfb.ts',
+    search: 'const bottom = Math.min(y + height, fb.height);',
+    replace: 'const bottom = y + height;',
+    why: 'a rectangle running past the bottom must be clipped: the rows below are not the guest’s framebuffer',
+  },
+  {
+    name: 'xenfb-negative-origin',
+    exercise: '10-xenfb-update',
+    file: 'dom0/xenfb.ts',
+    search: 'const left = Math.max(x, 0);\n  const top = Math.max(y, 0);',
+    replace: 'const left = x;\n  const top = y;',
+    why: 'negative coordinates are the guest’s word too: clip them to 0 before reading',
+  },
+  {
+    name: 'xenfb-width-as-stride',
+    exercise: '10-xenfb-update',
+    file: 'dom0/xenfb.ts',
+    search: 'fbAddress(fb, row * fb.lineLength + col * 4)',
+    replace: 'fbAddress(fb, row * fb.width * 4 + col * 4)',
+    why: 'rows are line_length bytes apart, which may be more than width × 4 (padded rows)',
+  },
+  {
+    name: 'xenfb-empty-not-refused',
+    exercise: '10-xenfb-update',
+    file: 'dom0/xenfb.ts',
+    search: '  if (right <= left || bottom <= top) return 0;\n',
+    replace: '',
+    why: 'a rectangle with nothing inside (negative size, or wholly outside) copies nothing and reports 0 pixels',
+  },
+  {
+    name: 'xenfb-count-unclipped',
+    exercise: '10-xenfb-update',
+    file: 'dom0/xenfb.ts',
+    search: 'return (right - left) * (bottom - top);',
+    replace: 'return width * height;',
+    why: 'the count is of pixels copied, after clipping',
+  },
+  {
+    name: 'xenfb-off-by-one-row',
+    exercise: '10-xenfb-update',
+    file: 'dom0/xenfb.ts',
+    search: 'for (let row = top; row < bottom; row++) {',
+    replace: 'for (let row = top; row < bottom - 1; row++) {',
+    why: 'the rectangle’s last row is part of it',
+  },
+  // 10-xenkbd-put
+  {
+    name: 'xenkbd-no-full-check',
+    exercise: '10-xenkbd-put',
+    file: 'dom0/xenkbd.ts',
+    search: 'if ((prod - cons) >>> 0 >= XENKBD_IN_RING_LEN) return false;',
+    replace: '',
+    why: 'a back end a whole ring ahead overwrites events the front end has not read yet',
+  },
+  {
+    name: 'xenkbd-full-one-late',
+    exercise: '10-xenkbd-put',
+    file: 'dom0/xenkbd.ts',
+    search: 'if ((prod - cons) >>> 0 >= XENKBD_IN_RING_LEN) return false;',
+    replace: 'if ((prod - cons) >>> 0 > XENKBD_IN_RING_LEN) return false;',
+    why: 'with in_prod − in_cons = ring length every slot holds an unread event',
+  },
+  {
+    name: 'xenkbd-signed-distance',
+    exercise: '10-xenkbd-put',
+    file: 'dom0/xenkbd.ts',
+    search: 'if ((prod - cons) >>> 0 >= XENKBD_IN_RING_LEN) return false;',
+    replace: 'if (prod - cons >= XENKBD_IN_RING_LEN) return false;',
+    why: 'the indexes are unsigned 32-bit: an in_cons ahead of in_prod (a broken front end) must not look like room',
+  },
+  {
+    name: 'xenkbd-slot-not-cleared',
+    exercise: '10-xenkbd-put',
+    file: 'dom0/xenkbd.ts',
+    search: '  mem.writeBytes(slot, new Uint8Array(XENKBD_IN_EVENT_SIZE));\n',
+    replace: '',
+    why: 'reserved fields must be 0: the slot still holds an old event’s bytes',
+  },
+  {
+    name: 'xenkbd-keycode-at-2',
+    exercise: '10-xenkbd-put',
+    file: 'dom0/xenkbd.ts',
+    search: 'mem.write32(slot + XENKBD_KEY.keycode, event.keycode >>> 0);',
+    replace: 'mem.write32(slot + 2, event.keycode >>> 0);',
+    why: 'struct xenkbd_key: keycode is the u32 at offset 4 (pressed at 1, then 2 reserved bytes)',
+  },
+  {
+    name: 'xenkbd-pressed-inverted',
+    exercise: '10-xenkbd-put',
+    file: 'dom0/xenkbd.ts',
+    search: 'mem.write8(slot + XENKBD_KEY.pressed, event.pressed ? 1 : 0);',
+    replace: 'mem.write8(slot + XENKBD_KEY.pressed, event.pressed ? 0 : 1);',
+    why: 'pressed is 1 for a press and 0 for a release',
+  },
+  {
+    name: 'xenkbd-no-modulo',
+    exercise: '10-xenkbd-put',
+    file: 'dom0/xenkbd.ts',
+    search: '(prod % XENKBD_IN_RING_LEN) * XENKBD_IN_EVENT_SIZE',
+    replace: '(prod & (XENKBD_IN_RING_LEN - 1)) * XENKBD_IN_EVENT_SIZE',
+    why: 'kbdif.h’s ring holds 51 events, not a power of two: the slot is the index modulo 51',
+  },
+  {
+    name: 'xenkbd-pos-swapped',
+    exercise: '10-xenkbd-put',
+    file: 'dom0/xenkbd.ts',
+    search:
+      'mem.write32(slot + XENKBD_POSITION.abs_x, event.x >>> 0);\n      mem.write32(slot + XENKBD_POSITION.abs_y, event.y >>> 0);',
+    replace:
+      'mem.write32(slot + XENKBD_POSITION.abs_x, event.y >>> 0);\n      mem.write32(slot + XENKBD_POSITION.abs_y, event.x >>> 0);',
+    why: 'abs_x at 4, abs_y at 8',
+  },
+  {
+    name: 'xenkbd-type-key-2',
+    exercise: '10-xenkbd-put',
+    file: 'dom0/xenkbd.ts',
+    search: 'mem.write8(slot + XENKBD_KEY.type, XENKBD_TYPE_KEY);',
+    replace: 'mem.write8(slot + XENKBD_KEY.type, 2);',
+    why: 'XENKBD_TYPE_KEY is 3: 2 is XENKBD_TYPE_RESERVED, which front ends ignore',
+  },
+];
