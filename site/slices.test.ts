@@ -61,7 +61,9 @@ describe('every guest prints the same run whole or cut into small slices', () =>
   for (const name of guestNames()) {
     it(name, () => {
       const whole = runInSlices(name, () => 200_000_000);
-      expect(whole.session.ended, `${name} should end on its own`).toBe(true);
+      // A guest that waits for its reader (fb waits for keys) ends idle: blocked, nothing to run.
+      const idle = !whole.session.ended && whole.session.instructions < whole.session.budget;
+      expect(whole.session.ended || idle, `${name} should end, or wait idle for input`).toBe(true);
       const rng = testRng(`slices-${name}`);
       for (let run = 1; run <= CUTS; run++) {
         const cut = runInSlices(name, () => 1 + rng.below(rng.below(4) === 0 ? 4 : 300));

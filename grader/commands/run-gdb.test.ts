@@ -32,6 +32,10 @@ function countGuest() {
   return { image: r.bytes, symbols: r.symbols };
 }
 
+function countSource(): string {
+  return asmSourcesUnder(join(REFERENCE_TREE, 'guests'))['count.asm']!;
+}
+
 /** A guest booted on the reference, served to gdb in-process on a free port. */
 async function bootUnderGdb(wait: boolean) {
   const hv = await loadHypervisor(REFERENCE_TREE);
@@ -285,6 +289,8 @@ describe.skipIf(!existsSync(GDB))(
         '-ex',
         'x/i $pc',
         '-ex',
+        'info line *$pc',
+        '-ex',
         'stepi',
         '-ex',
         'p/x $eip',
@@ -304,6 +310,11 @@ describe.skipIf(!existsSync(GDB))(
       expect(out).toMatch(/ecx +0x0 +0\n/);
       expect(out).toContain(`0x${hex(says)}:\t"step "`);
       expect(out).toMatch(/<main\.sum>:\trol +\$0x5,%eax/);
+      // The assembler's .debug_line: the source line of the breakpoint's instruction.
+      const line = countSource().split('\n').indexOf('  rol eax, 5') + 1;
+      expect(out).toContain(
+        `Line ${line} of "count.asm" starts at address 0x${hex(sum)} <main.sum>`,
+      );
       // rol eax, 5 is three bytes long.
       expect(out).toContain(`$1 = 0x${hex(sum + 3)}`);
       expect(out).toContain('killed');

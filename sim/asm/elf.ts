@@ -3,6 +3,7 @@
 // XEN_ELFNOTE_* records), and a symbol table so tools and traces can name addresses.
 
 import type { Section } from './assembler.ts';
+import type { DebugSection } from './dwarf.ts';
 
 const EHDR_SIZE = 52;
 const PHDR_SIZE = 32;
@@ -67,6 +68,7 @@ export function buildElf(
   sections: readonly Section[],
   symbols: readonly ElfSymbol[],
   entry: number,
+  debug: readonly DebugSection[] = [],
 ): Uint8Array {
   const used = sections.filter((s) => s.size > 0);
   const segments = used.length;
@@ -86,7 +88,13 @@ export function buildElf(
   });
 
   const symNames = strtab(symbols.map((s) => s.name));
-  const sectionNames = strtab([...used.map((s) => s.name), '.symtab', '.strtab', '.shstrtab']);
+  const sectionNames = strtab([
+    ...used.map((s) => s.name),
+    '.symtab',
+    '.strtab',
+    ...debug.map((d) => d.name),
+    '.shstrtab',
+  ]);
   const symtab = new Writer();
   symtab.padTo(16); // the null symbol
   symbols.forEach((sym, i) => {
@@ -101,11 +109,17 @@ export function buildElf(
 
   const symtabOffset = (offset + 3) & ~3;
   const strtabOffset = symtabOffset + symtab.bytes.length;
-  const shstrtabOffset = strtabOffset + symNames.data.length;
+  const debugOffsets: number[] = [];
+  let debugEnd = strtabOffset + symNames.data.length;
+  for (const d of debug) {
+    debugOffsets.push(debugEnd);
+    debugEnd += d.bytes.length;
+  }
+  const shstrtabOffset = debugEnd;
   const shoff = (shstrtabOffset + sectionNames.data.length + 3) & ~3;
 
-  const shnum = used.length + 4;
-  // Section headers: null, the sections, .symtab, .strtab, .shstrtab.
+  const shnum = used.length + 4 + debug.length;
+  // Section headers: null, the sections, .symtab, .strtab, the debug sections, .shstrtab.
   const w = new Writer();
   w.padTo(SHDR_SIZE);
   used.forEach((s, i) => {
@@ -152,9 +166,13 @@ export function buildElf(
     1,
     0,
   );
+  debug.forEach((d, i) => {
+    const name = sectionNames.offsets[n + 2 + i]!;
+    sectionHeader(w, name, SHT_PROGBITS, 0, 0n, debugOffsets[i]!, d.bytes.length, 0, 0, 1, 0);
+  });
   sectionHeader(
     w,
-    sectionNames.offsets[n + 2]!,
+    sectionNames.offsets[n + 2 + debug.length]!,
     SHT_STRTAB,
     0,
     0n,
@@ -199,6 +217,9 @@ export function buildElf(
   });
   image.set(symtab.bytes, symtabOffset);
   image.set(symNames.data, strtabOffset);
+  debug.forEach((d, i) => {
+    image.set(d.bytes, debugOffsets[i]!);
+  });
   image.set(sectionNames.data, shstrtabOffset);
   image.set(w.bytes, shoff);
   return image;

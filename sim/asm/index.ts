@@ -33,6 +33,7 @@
 // assemble() never throws for bad input: any problem is an AsmError.
 
 import { runPasses, type Section, sectionOrder } from './assembler.ts';
+import { debugSections, type LineRow } from './dwarf.ts';
 import { buildElf, type ElfSymbol } from './elf.ts';
 import { type AsmError, formatAsmError, LineError } from './errors.ts';
 import { type Statement, StatementParser } from './parse.ts';
@@ -162,10 +163,26 @@ function assembleOrFail(
       ordered.concat(layout.sections.filter((s) => s.note)),
       elfSymbols,
       entry,
+      debugSections(codeRows(layout.emitted, layout.sections), fileName),
     );
     return { ok: true, bytes, symbols, sections, entry, listing, warnings };
   }
   return { ok: true, bytes: flatBinary(ordered), symbols, sections, entry, listing, warnings };
+}
+
+/** The instructions' rows for the line table: what was emitted into .text, by source line. */
+function codeRows(
+  emitted: readonly { section: number; start: number; end: number; statement: Statement }[],
+  sections: readonly Section[],
+): LineRow[] {
+  return emitted
+    .filter((e) => sections[e.section]!.name === '.text' && e.end > e.start)
+    .map((e) => ({
+      file: e.statement.loc.file,
+      line: e.statement.loc.line,
+      address: Number(BigInt.asUintN(32, sections[e.section]!.address + BigInt(e.start))),
+      size: e.end - e.start,
+    }));
 }
 
 /** NASM -f bin: the progbits sections from the first one's address, gaps zero-filled. */

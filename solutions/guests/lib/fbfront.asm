@@ -88,14 +88,12 @@ fbfront_connect:
   mov eax, fb_page
   call virt_to_mfn
   mov esi, key_page_ref
-  call xb_front_key
-  call xs_write_number
+  call xenbus_write_number
   test eax, eax
   jnz .failed
-  mov esi, key_event_channel
-  call xb_front_key
   mov eax, [fb_port]
-  call xs_write_number
+  mov esi, key_event_channel
+  call xenbus_write_number
   test eax, eax
   jnz .failed
   mov esi, key_protocol
@@ -104,10 +102,9 @@ fbfront_connect:
   call xs_write
   test eax, eax
   jnz .failed
-  mov esi, key_feature_update
-  call xb_front_key
   mov eax, 1
-  call xs_write_number
+  mov esi, key_feature_update
+  call xenbus_write_number
   test eax, eax
   jnz .failed
   call front_handshake
@@ -300,22 +297,19 @@ kbdfront_connect:
   js .failed
   mov [kbd_port], eax
   mov dword [evtchn_handlers + eax * 4], front_interrupt
-  mov esi, key_page_gref
-  call xb_front_key
   mov eax, KBD_GREF
-  call xs_write_number
+  mov esi, key_page_gref
+  call xenbus_write_number
   test eax, eax
   jnz .failed
-  mov esi, key_event_channel
-  call xb_front_key
   mov eax, [kbd_port]
-  call xs_write_number
+  mov esi, key_event_channel
+  call xenbus_write_number
   test eax, eax
   jnz .failed
-  mov esi, key_request_abs
-  call xb_front_key
   mov eax, 1
-  call xs_write_number
+  mov esi, key_request_abs
+  call xenbus_write_number
   test eax, eax
   jnz .failed
   call front_handshake

@@ -87,6 +87,46 @@ ip_checksum:
   ret
 ; xenlab: end ip-checksum
 
+; icmp_checksums: fills in both checksums of the IPv4/ICMP frame at EDI, whose ICMP message is
+; ECX bytes long: the IPv4 header's, then the ICMP message's. Preserves every register.
+icmp_checksums:
+  push eax
+  push esi
+  mov word [edi + IP_sum], 0
+  lea esi, [edi + ETH_HLEN]
+  push ecx
+  mov ecx, IP_HLEN
+  call ip_checksum
+  pop ecx
+  mov [edi + IP_sum], ax
+  mov word [edi + ICMP_sum], 0
+  lea esi, [edi + ETH_HLEN + IP_HLEN]
+  call ip_checksum
+  mov [edi + ICMP_sum], ax
+  pop esi
+  pop eax
+  ret
+
+; icmp_verify: EAX = 0 when both checksums of the IPv4/ICMP frame at ESI are right, its ICMP
+; message being ECX bytes long; the IPv4 header's is checked first. Preserves every other
+; register.
+icmp_verify:
+  push ecx
+  push esi
+  add esi, ETH_HLEN
+  push ecx
+  mov ecx, IP_HLEN
+  call ip_checksum
+  pop ecx
+  test eax, eax
+  jnz .done
+  add esi, IP_HLEN
+  call ip_checksum
+.done:
+  pop esi
+  pop ecx
+  ret
+
 ; print_ip: prints the IPv4 address at ESI as a.b.c.d. Preserves every register.
 print_ip:
   pushad

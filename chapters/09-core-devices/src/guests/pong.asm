@@ -120,11 +120,6 @@ answer_echo:
   jne .ignore
   cmp byte [frame_in + ICMP_type], ICMP_ECHO
   jne .ignore
-  mov esi, frame_in + ETH_HLEN
-  mov ecx, IP_HLEN
-  call ip_checksum
-  test eax, eax
-  jnz .ignore
   movzx ecx, word [frame_in + IP_len]
   xchg cl, ch
   add ecx, ETH_HLEN
@@ -134,8 +129,8 @@ answer_echo:
   test ecx, 1
   jnz .ignore
   mov [icmp_len], ecx
-  mov esi, frame_in + ETH_HLEN + IP_HLEN
-  call ip_checksum
+  mov esi, frame_in
+  call icmp_verify
   test eax, eax
   jnz .ignore
   call reply_to_sender
@@ -143,17 +138,10 @@ answer_echo:
   mov [frame_out + IP_dst], eax
   mov dword [frame_out + IP_src], MY_IP
   mov byte [frame_out + IP_ttl], 64
-  mov word [frame_out + IP_sum], 0
-  mov esi, frame_out + ETH_HLEN
-  mov ecx, IP_HLEN
-  call ip_checksum
-  mov [frame_out + IP_sum], ax
   mov byte [frame_out + ICMP_type], ICMP_ECHOREPLY
-  mov word [frame_out + ICMP_sum], 0
-  mov esi, frame_out + ETH_HLEN + IP_HLEN
+  mov edi, frame_out
   mov ecx, [icmp_len]
-  call ip_checksum
-  mov [frame_out + ICMP_sum], ax
+  call icmp_checksums
   mov esi, frame_out
   mov ecx, [frame_len]
   call netfront_send

@@ -169,16 +169,10 @@ echo:
   mov word [frame_out + IP_frag], 0x0040   ; don't fragment
   mov byte [frame_out + IP_ttl], 64
   mov byte [frame_out + IP_proto], IPPROTO_ICMP
-  mov word [frame_out + IP_sum], 0
   mov dword [frame_out + IP_src], MY_IP
   mov dword [frame_out + IP_dst], PEER_IP
-  mov esi, frame_out + ETH_HLEN
-  mov ecx, IP_HLEN
-  call ip_checksum
-  mov [frame_out + IP_sum], ax
   mov byte [frame_out + ICMP_type], ICMP_ECHO
   mov byte [frame_out + ICMP_code], 0
-  mov word [frame_out + ICMP_sum], 0
   mov ax, ECHO_ID
   xchg al, ah
   mov [frame_out + ICMP_id], ax
@@ -192,10 +186,9 @@ echo:
   stosb
   inc eax
   loop .data
-  mov esi, frame_out + ETH_HLEN + IP_HLEN
+  mov edi, frame_out
   mov ecx, ECHO_LEN - ETH_HLEN - IP_HLEN
-  call ip_checksum
-  mov [frame_out + ICMP_sum], ax
+  call icmp_checksums
   mov esi, frame_out
   mov ecx, ECHO_LEN
   call netfront_send
@@ -242,14 +235,9 @@ is_our_reply:
   jne .no
   cmp byte [frame_in + ICMP_type], ICMP_ECHOREPLY
   jne .no
-  mov esi, frame_in + ETH_HLEN
-  mov ecx, IP_HLEN
-  call ip_checksum
-  test eax, eax
-  jnz .no
-  mov esi, frame_in + ETH_HLEN + IP_HLEN
+  mov esi, frame_in
   mov ecx, ECHO_LEN - ETH_HLEN - IP_HLEN
-  call ip_checksum
+  call icmp_verify
   test eax, eax
   jnz .no
   mov eax, [frame_out + ICMP_id]           ; id and sequence together
