@@ -50,7 +50,13 @@ import {
   ringSlot,
   ringUnconsumedRequests,
 } from './ring.ts';
-import { type BackendDevice, type BackendDriver, type DeviceId, XenbusBackend } from './xenbus.ts';
+import {
+  type BackendDevice,
+  type BackendDriver,
+  type DeviceId,
+  frontNumber,
+  XenbusBackend,
+} from './xenbus.ts';
 import { XsClient } from './xenstored/client.ts';
 import type { Xenstored } from './xenstored/xenstored.ts';
 
@@ -174,11 +180,10 @@ export class Blkback implements BackendDriver<BlkifConnection> {
   connect(xs: XsClient, dev: BackendDevice<BlkifConnection>): BlkifConnection | string {
     const disk = this.disks.get(dev.backend);
     if (disk === undefined) return `no disk configured for ${dev.backend}`;
-    const ringRef = Number(xs.tryRead(`${dev.frontend}/ring-ref`));
-    const evtchn = Number(xs.tryRead(`${dev.frontend}/event-channel`));
-    if (!Number.isInteger(ringRef) || !Number.isInteger(evtchn)) {
-      return `reading ${dev.frontend}/ring-ref and event-channel: not set`;
-    }
+    const ringRef = frontNumber(xs, dev, 'ring-ref');
+    if (typeof ringRef === 'string') return ringRef;
+    const evtchn = frontNumber(xs, dev, 'event-channel');
+    if (typeof evtchn === 'string') return evtchn;
     const protocol = xs.tryRead(`${dev.frontend}/protocol`) ?? XEN_IO_PROTO_ABI_X86_32;
     if (protocol !== XEN_IO_PROTO_ABI_X86_32) return `unsupported protocol ${protocol}`;
     const domid = dev.id.domid;

@@ -134,6 +134,17 @@ export interface BackendDevice<C> {
   conn: C | null;
 }
 
+/**
+ * A number the front end published under its directory, decimal digits only as a back end
+ * parses it; a key missing or malformed comes back as the reason, for the `error` node.
+ */
+export function frontNumber<C>(xs: XsClient, dev: BackendDevice<C>, key: string): number | string {
+  const text = xs.tryRead(`${dev.frontend}/${key}`);
+  if (text === undefined) return `reading ${key}: the front end has not written it`;
+  if (!/^\d{1,10}$/.test(text)) return `reading ${key}: "${text}" is not a number`;
+  return Number(text);
+}
+
 /** What a device class brings to the generic back end. */
 export interface BackendDriver<C> {
   /** The class: the directory under backend/ it serves ("vbd"). */

@@ -13,20 +13,12 @@
 import type { Xen } from '../xen/xen.ts';
 import { Bridge } from './bridge.ts';
 import { Vif } from './netback.ts';
-import { type BackendDevice, type BackendDriver, deviceAdd, XenbusBackend } from './xenbus.ts';
+import { type BackendDriver, deviceAdd, frontNumber, XenbusBackend } from './xenbus.ts';
 import { XsClient } from './xenstored/client.ts';
 import type { Xenstored } from './xenstored/xenstored.ts';
 
 /** The name of the one bridge, as libxl's default. */
 export const BRIDGE_NAME = 'xenbr0';
-
-/** A front end's number: decimal digits only, as the back end parses it. */
-function frontNumber(xs: XsClient, dev: BackendDevice<Vif>, key: string): number | string {
-  const text = xs.tryRead(`${dev.frontend}/${key}`);
-  if (text === undefined) return `reading ${key}: the front end has not written it`;
-  if (!/^\d{1,10}$/.test(text)) return `reading ${key}: "${text}" is not a number`;
-  return Number(text);
-}
 
 /** netback's XenBus driver: every vif it connects joins `bridge`. */
 export function netbackDriver(xen: Xen, bridge: Bridge): BackendDriver<Vif> {
