@@ -48,8 +48,9 @@ async function bootUnderGdb(wait: boolean) {
   });
   const toolstack = new hv.Toolstack(xen);
   const { image, symbols } = countGuest();
-  const domain = toolstack.create(image, { name: 'count', memoryMiB: 32, cmdline: '' });
-  toolstack.start(domain);
+  const [domain] = toolstack.boot('count', () => image, { memoryMiB: 32, cmdline: '' }) as [
+    DomainView,
+  ];
   const cpu = (domain as DomainView & { vcpus: { cpu: Cpu }[] }).vcpus[0]!.cpu;
   let listening!: (port: number) => void;
   const port = new Promise<number>((resolve) => {

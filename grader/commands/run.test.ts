@@ -64,6 +64,14 @@ describe('xenlab run', () => {
     240_000,
   );
 
+  it('boots a scenario as the book does: grant-share with the grant-map peer it names', () => {
+    const r = xenlab('run', 'grant-share');
+    expect(r.out).toContain('granted ref 8 to domain 2\r\nmapping ref 8 of domain 1\r\n');
+    expect(r.out).toContain('reply: Hello back from the mapping domain!');
+    expect(r.err).toMatch(/domain 2 \(grant-map\) shut down: poweroff/);
+    expect(r.code).toBe(RUN_EXIT.poweroff);
+  });
+
   it('--disk attaches an image read-write; with ",cow" the file is left as it was', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'xenlab-run-')), 'disk.img');
     const data = new TextEncoder().encode('Hello, disk!\n');

@@ -40,7 +40,8 @@ export interface RunOptions {
   fuel: number;
   seed?: number;
   memory: number;
-  cmdline: string;
+  /** The kernel command line; the guest's own (guests/index.ts) when absent. */
+  cmdline?: string;
   /** Boot on this chapter's src/ (the learner's hypervisor). */
   chapter?: string;
   /** Boot on this hypervisor tree (a folder holding xen/, guests/, dom0/). */
@@ -96,13 +97,21 @@ export interface Hypervisor<X extends object = object> {
   Toolstack: new (
     xen: X,
   ) => {
-    create(
-      image: Uint8Array,
-      config: { name: string; memoryMiB: number; cmdline: string; seed?: number; vcpus?: number },
-    ): DomainView;
-    start(d: DomainView): void;
+    boot(
+      guest: string,
+      image: (guest: string) => Uint8Array,
+      options: {
+        memoryMiB: number;
+        cmdline?: string;
+        seed?: number;
+        input?: string | null;
+        prepare?: (d: DomainView) => void;
+      },
+    ): DomainView[];
   } & Partial<ConsoleToolstack> &
     Partial<DiskToolstack>;
+  /** The book's multi-domain scenarios (chapter 04 on), by the guest that leads each. */
+  SCENARIOS?: Readonly<Record<string, readonly unknown[]>>;
   /**
    * A guest with `monitor` is one of chapter 1's, run on the monitor of monitor/, not on Xen;
    * `input` is what the book types at its console (chapter 06 on); `vcpus` how many vCPUs it
@@ -180,18 +189,20 @@ export type HypervisorTree = Hypervisor & Partial<Monitor>;
 
 /**
  * Loads the hypervisor of `tree` (its xen/index.ts, guests/index.ts, dom0/toolstack.ts, and
- * monitor/index.ts when it has one). The modules are typed by the contract above, which
+ * dom0/scenarios.ts and monitor/index.ts when it has them). The modules are typed by the contract above, which
  * chapters/hypervisor-contract.ts checks every tree of the repository against.
  */
 export async function loadHypervisor(tree: string): Promise<HypervisorTree> {
   const load = (path: string) => import(pathToFileURL(join(tree, path)).href);
-  const [xen, guests, toolstack, monitor] = await Promise.all([
+  const optional = (path: string) => (existsSync(join(tree, path)) ? load(path) : {});
+  const [xen, guests, toolstack, scenarios, monitor] = await Promise.all([
     load('xen/index.ts'),
     load('guests/index.ts'),
     load('dom0/toolstack.ts'),
-    existsSync(join(tree, 'monitor', 'index.ts')) ? load('monitor/index.ts') : {},
+    optional('dom0/scenarios.ts'),
+    optional('monitor/index.ts'),
   ]);
-  return { ...xen, ...guests, ...toolstack, ...monitor };
+  return { ...xen, ...guests, ...toolstack, ...scenarios, ...monitor };
 }
 
 /** The tree `run` boots on: --src, else --chapter's src/, else the reference. */
@@ -362,7 +373,9 @@ export async function runGuest(
     console.error(`xenlab run: cannot load "${target}" (guests: ${known}):\n${why}`);
     return EXIT.failed;
   }
-  const memoryBytes = (options.memory + XEN_RESERVE_MIB) * 1024 * 1024;
+  // A scenario's domains each get the guest's memory.
+  const domains = hv.SCENARIOS?.[target]?.length ?? 1;
+  const memoryBytes = (domains * options.memory + XEN_RESERVE_MIB) * 1024 * 1024;
   const xen = new hv.Xen(new PhysMemory(memoryBytes), {
     console: (_d, bytes) => process.stdout.write(bytes),
     log: (line) => console.error(`(XEN) ${line}`),
@@ -373,49 +386,48 @@ export async function runGuest(
     output: (_domid, bytes) => process.stdout.write(bytes),
     log: (line) => console.error(`(xenconsoled) ${line}`),
   });
-  let domain: DomainView;
-  try {
-    domain = toolstack.create(image, {
-      name: target.replace(/^.*\//, ''),
-      memoryMiB: options.memory,
-      cmdline: options.cmdline,
-      seed: options.seed,
-      vcpus: hv.GUESTS.find((g) => g.name === target)?.vcpus,
-    });
-  } catch (e) {
-    if (!(e instanceof hv.ImageError)) throw e;
-    console.error(`xenlab run: the domain builder refused ${target}: ${e.message}`);
-    return EXIT.failed;
-  }
   const disks = options.disk ?? [];
+  let opened: object[] = [];
   if (disks.length > 0) {
     if (toolstack.attachDisk === undefined) {
       console.error('xenlab run: --disk needs a hypervisor with virtual disks (chapter 09 on)');
       return EXIT.usage;
     }
-    let opened: object[];
     try {
       opened = await openDisks(tree, disks);
     } catch (e) {
       console.error(`xenlab run: ${e instanceof Error ? e.message : String(e)}`);
       return e instanceof UsageError ? EXIT.usage : EXIT.failed;
     }
-    opened.forEach((disk, i) => {
-      toolstack.attachDisk!(domain, disk as never, `xvd${String.fromCharCode(97 + i)}`);
-    });
   }
-  toolstack.start(domain);
   const socket = options.xenstoreSocket;
-  const type = toolstack.type?.bind(toolstack, domain);
   const attach = socket === undefined && options.input === undefined && process.stdin.isTTY;
-  if (type !== undefined && !attach) {
-    // Scripted input, or what the book types at this guest when nobody is at a terminal.
-    const input =
-      options.input === undefined
-        ? hv.GUESTS.find((g) => g.name === target)?.input
+  let domain: DomainView;
+  try {
+    // What the book types at the guest, scripted input, or nothing when a terminal is attached.
+    const input = attach
+      ? null
+      : options.input === undefined
+        ? undefined
         : decodeInput(options.input);
-    if (input !== undefined) type(input);
+    [domain] = toolstack.boot(target, (g) => (g === target ? image : loadImage(hv, tree, g)), {
+      memoryMiB: options.memory,
+      cmdline: options.cmdline,
+      seed: options.seed,
+      input,
+      // The disks are the guest's before it first runs: xvda, xvdb, …
+      prepare: (d) => {
+        opened.forEach((disk, i) => {
+          toolstack.attachDisk!(d, disk as never, `xvd${String.fromCharCode(97 + i)}`);
+        });
+      },
+    }) as [DomainView];
+  } catch (e) {
+    if (!(e instanceof hv.ImageError)) throw e;
+    console.error(`xenlab run: the domain builder refused ${target}: ${e.message}`);
+    return EXIT.failed;
   }
+  const type = toolstack.type?.bind(toolstack, domain);
   let result: { outcome: string; instructions: number };
   if (options.gdb !== undefined) {
     const { runUnderGdb } = await import('./run-gdb.ts');
@@ -483,7 +495,7 @@ export function register(program: Command): void {
     .option('--fuel <n>', 'stop after n guest instructions', positiveInteger, DEFAULT_FUEL)
     .option('--seed <s>', 'shuffle the guest’s machine frames with this seed', integer)
     .option('--memory <mib>', 'guest memory in MiB', positiveInteger, DEFAULT_MEMORY_MIB)
-    .option('--cmdline <text>', 'the guest kernel’s command line', '')
+    .option('--cmdline <text>', 'the guest kernel’s command line (default: the guest’s own)')
     .option(
       '--input <text>',
       'type TEXT at the guest’s console (escapes: \\r Enter, \\x04 Ctrl-D); without it, a ' +

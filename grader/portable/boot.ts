@@ -38,9 +38,7 @@ export function bootHello(guestFiles: Record<string, string>): BootReport {
     },
     trace: (t) => trace.push(formatTrace(t)),
   });
-  const toolstack = new Toolstack(xen);
-  const domain = toolstack.create(image, { name: 'hello', memoryMiB: 32, cmdline: '' });
-  toolstack.start(domain);
+  const [domain] = new Toolstack(xen).boot('hello', () => image, { memoryMiB: 32 });
   const result = runDomains(xen, 10_000_000);
   const stub = assemble('bits 32\nmov eax, 18\nint 0x82\nret\n', { format: 'bin' });
   if (!stub.ok) throw new Error(stub.errors.map((e) => formatAsmError(e)).join('\n'));
@@ -50,7 +48,7 @@ export function bootHello(guestFiles: Record<string, string>): BootReport {
     stubListing: disassemble(stub.bytes, { bits: 32 }).map((l) => l.text),
     console: consoleText,
     trace,
-    shutdownReason: domain.shutdownReason,
+    shutdownReason: domain!.shutdownReason,
     instructions: result.instructions,
   };
 }

@@ -3,7 +3,6 @@
 // after each hypercall, after the toolstack's steps and after teardown.
 
 import { describe, expect, it } from 'vitest';
-import { bootGuest } from '../dom0/scenarios.ts';
 import { GUESTS } from '../guests/index.ts';
 import { OWNER_FREE, OWNER_XEN } from '../xen/heap.ts';
 import { runDomains } from '../xen/schedule.ts';
@@ -16,7 +15,7 @@ describe('composition: guests and scenarios', () => {
   for (const guest of GUESTS.filter((g) => g.monitor === undefined)) {
     it(`${guest.name}: every invariant holds after each hypercall and after teardown`, () => {
       const c = checkedXen(48);
-      const domains = bootGuest(c.toolstack, guest.name, guestImage, 8);
+      const domains = c.toolstack.boot(guest.name, guestImage, { memoryMiB: 8 });
       c.check(`starting ${guest.name}`);
       const run = runDomains(c.xen, FUEL);
       expect(c.xen.panicReport, 'Xen panicked').toBeNull();

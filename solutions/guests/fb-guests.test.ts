@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { PhysMemory } from '../../sim/host.ts';
 import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import { encodePng } from '../../tools/png.ts';
-import { bootGuest } from '../dom0/scenarios.ts';
 import { Toolstack } from '../dom0/toolstack.ts';
 import { display } from '../dom0/vfb.ts';
 import { runDomains } from '../xen/schedule.ts';
@@ -73,7 +72,7 @@ function boot() {
   const xen = new Xen(new PhysMemory(64 << 20));
   const ts = new Toolstack(xen);
   const shown = display(xen, ts.xenstored);
-  const [fb] = bootGuest(ts, 'fb', image, 8);
+  const [fb] = ts.boot('fb', image, { memoryMiB: 8 });
   runDomains(xen, 20_000_000);
   return { xen, ts, shown, fb: fb! };
 }

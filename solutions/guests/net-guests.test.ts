@@ -6,7 +6,7 @@ import { PhysMemory } from '../../sim/host.ts';
 import { asmSourcesUnder } from '../../tools/asm-sources.ts';
 import type { BridgeEvent } from '../dom0/bridge.ts';
 import { network, vifAdd } from '../dom0/netback-xenbus.ts';
-import { bootGuest, startScenario } from '../dom0/scenarios.ts';
+import { startScenario } from '../dom0/scenarios.ts';
 import { Toolstack } from '../dom0/toolstack.ts';
 import { XenbusState } from '../dom0/xenbus.ts';
 import { runDomains } from '../xen/schedule.ts';
@@ -31,7 +31,7 @@ const hex = (f: Uint8Array, from: number, to: number) =>
 describe('ping and pong on the bridge', () => {
   it('ping resolves pong by ARP and gets three echo replies; pong answers each', () => {
     const { xen, ts, trace } = machine();
-    const [ping, pong] = bootGuest(ts, 'ping', image, 8);
+    const [ping, pong] = ts.boot('ping', image, { memoryMiB: 8 });
     runDomains(xen, 5_000_000);
     expect(ts.console(ping!)).toBe(
       [

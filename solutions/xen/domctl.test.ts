@@ -12,15 +12,25 @@ import {
   xcDomainPause,
   xcDomainSetmaxmem,
   xcDomainUnpause,
+  xcGetPfnTypes,
+  xcVcpuGetcontext,
 } from '../dom0/xc-domain.ts';
 import {
   __HYPERVISOR_domctl,
+  CPU_USER_REGS,
   SHUTDOWN_poweroff,
+  VCPU_GUEST_CONTEXT,
   XEN_DOMCTL,
   XEN_DOMCTL_CREATEDOMAIN,
   XEN_DOMCTL_createdomain,
+  XEN_DOMCTL_GETPAGEFRAMEINFO3,
   XEN_DOMCTL_getdomaininfo,
+  XEN_DOMCTL_getpageframeinfo3,
   XEN_DOMCTL_INTERFACE_VERSION,
+  XEN_DOMCTL_PFINFO_L3TAB,
+  XEN_DOMCTL_PFINFO_LPINTAB,
+  XEN_DOMCTL_PFINFO_NOTAB,
+  XEN_DOMCTL_PFINFO_XTAB,
   XEN_DOMCTL_pausedomain,
   XEN_DOMINF_paused,
   XEN_DOMINF_running,
@@ -28,7 +38,7 @@ import {
 } from './abi.ts';
 import { hypercallFrom } from './dom0.ts';
 import { DomainState } from './domain.ts';
-import { EACCES, EINVAL, ENOSYS, EPERM, ESRCH } from './errno.ts';
+import { E2BIG, EACCES, EINVAL, ENOSYS, EPERM, ESRCH } from './errno.ts';
 import type { HypercallTrace } from './hypercall.ts';
 import { RunOutcome, runDomains } from './schedule.ts';
 import { minimalKernel } from './testing/boot.ts';
@@ -133,5 +143,30 @@ describe('domctl: domain 0 controls domains by hypercall (book §2.7)', () => {
     expect(d.state).toBe(DomainState.Destroyed);
     expect(ts.setWallclock(1_000_000_000)).toBe(0);
     expect(traces.at(-1)).toMatchObject({ domid: 0, name: 'platform_op', result: 0 });
+  });
+
+  it("gives a guest's vCPU context and its frames' table types for saving (book §5.7.3)", () => {
+    const { xen, privcmd } = setup();
+    const { domain: g, layout } = xen.createDomain(spin, config);
+    const c = xcVcpuGetcontext(privcmd, g.domid, 0);
+    if (typeof c === 'number') throw new Error(`getvcpucontext: ${c}`);
+    const u = VCPU_GUEST_CONTEXT.user_regs;
+    expect(c.getUint32(u + CPU_USER_REGS.eip, true)).toBe(layout.entry);
+    const cr3 = c.getUint32(VCPU_GUEST_CONTEXT.ctrlreg + 12, true);
+    const l3 = g.vcpus[0]!.cpu.cr3 / PAGE_SIZE;
+    expect(cr3, 'CR3 as xen_pfn_to_cr3').toBe(((l3 << 12) | (l3 >>> 20)) >>> 0);
+    expect(xcVcpuGetcontext(privcmd, g.domid, 3), 'no such vCPU').toBe(-EINVAL);
+    const dom0Frame = xen.findDomain(0)!.p2m[0]!;
+    const data = g.p2m[0]!;
+    const types = xcGetPfnTypes(privcmd, g.domid, [l3, data, dom0Frame]);
+    expect(types).toEqual([
+      (XEN_DOMCTL_PFINFO_L3TAB | XEN_DOMCTL_PFINFO_LPINTAB) >>> 0,
+      XEN_DOMCTL_PFINFO_NOTAB,
+      XEN_DOMCTL_PFINFO_XTAB,
+    ]);
+    const many = domctl(privcmd, XEN_DOMCTL_getpageframeinfo3, g.domid, (o) => {
+      o.setBigUint64(XEN_DOMCTL.u + XEN_DOMCTL_GETPAGEFRAMEINFO3.num, 1025n, true);
+    });
+    expect(many.rc, 'more than 1024 frames at once').toBe(-E2BIG);
   });
 });

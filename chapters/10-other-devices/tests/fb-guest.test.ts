@@ -5,7 +5,6 @@
 import { describe, expect, test } from 'vitest';
 import { PhysMemory } from '../../../sim/host.ts';
 import { guestSources } from '../../testing/src.ts';
-import { bootGuest } from '../src/dom0/scenarios.ts';
 import { Toolstack } from '../src/dom0/toolstack.ts';
 import { display } from '../src/dom0/vfb.ts';
 import { buildGuest, GUESTS } from '../src/guests/index.ts';
@@ -55,7 +54,7 @@ function boot() {
   const shown = display(xen, ts.xenstored);
   const files = guestSources(import.meta.url);
   const image = (g: string) => buildGuest(GUESTS.find((x) => x.name === g)!.main, files);
-  const [fb] = bootGuest(ts, 'fb', image, 8);
+  const [fb] = ts.boot('fb', image, { memoryMiB: 8 });
   runDomains(xen, 20_000_000);
   return { xen, ts, shown, fb: fb! };
 }

@@ -31,7 +31,7 @@ import {
   XEN_DOMINF_shutdown,
   XEN_DOMINF_shutdownshift,
 } from './abi.ts';
-import { type Domain, DomainState } from './domain.ts';
+import { type Domain, DomainState, type Vcpu } from './domain.ts';
 import { EACCES, EFAULT, EINVAL, ENOSYS, EPERM, ESRCH } from './errno.ts';
 import { copyFromGuest, copyToGuest } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';

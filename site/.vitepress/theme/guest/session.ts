@@ -6,7 +6,7 @@
 // and the build need not know which.
 
 import { assemble, type Cpu, PhysMemory, translateForHost, VEC_PF } from '../../../../sim/host.ts';
-import { bootGuest, SCENARIOS } from '../../../../solutions/dom0/scenarios.ts';
+import { SCENARIOS } from '../../../../solutions/dom0/scenarios.ts';
 import { Toolstack } from '../../../../solutions/dom0/toolstack.ts';
 import { buildGuest, GUESTS, type GuestInfo } from '../../../../solutions/guests/index.ts';
 import {
@@ -201,10 +201,7 @@ export class PvSession implements GuestSession {
       if (info === undefined) throw new UnknownGuestError(`scenario ${guest.name}: no ${name}`);
       return buildGuest(info.main, files);
     };
-    this.domains =
-      bootGuest === undefined
-        ? [startOne(this.toolstack, guest, image(guest.name))]
-        : bootGuest(this.toolstack, guest.name, image, GUEST_MEMORY_MIB);
+    this.domains = this.toolstack.boot(guest.name, image, { memoryMiB: GUEST_MEMORY_MIB });
     this.domain = this.domains[0]!;
   }
 
@@ -371,14 +368,6 @@ export class MonitorSession implements GuestSession {
 /** The guest's exception handlers by vector (set_trap_table), empty before it registers any. */
 function trapHandlers(v: Vcpu): readonly (TrapInfo | undefined)[] {
   return pvTraps === undefined ? [] : pvTraps(v).table;
-}
-
-/** A guest as `xenlab run` starts it, for a chapter before the book's scenarios (chapter 04). */
-function startOne(toolstack: Toolstack, guest: GuestInfo, image: Uint8Array): Domain {
-  const memoryMiB = GUEST_MEMORY_MIB;
-  const d = toolstack.create(image, { name: guest.name, memoryMiB, cmdline: guest.cmdline ?? '' });
-  toolstack.start(d);
-  return d;
 }
 
 /** `bytes` of domain `domid`'s console with `(dN) ` at the start of each of its lines. */
