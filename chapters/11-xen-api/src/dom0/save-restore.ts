@@ -5,8 +5,14 @@
 //
 // A PV guest's page tables, P2M and start_info hold machine frame numbers, which mean nothing
 // on another machine (or in other frames of this one). Saving rewrites each of them as the
-// pseudo-physical frame it stands for, through Xen's M2P; restoring allocates new frames and
-// rewrites them back, then pins and validates the tables again. The guest never notices.
+// pseudo-physical frame it stands for; restoring allocates new frames and rewrites them back,
+// then pins and validates the tables again. The guest never notices.
+//
+// Saving asks Xen only by domctl, as libxc does (getdomaininfo, getvcpucontext,
+// getpageframeinfo3), and reads the guest's pages and P2M list through foreign mappings.
+// Restoring still builds the domain inside Xen's objects (frames, M2P, pins, the vCPU): its
+// domctl path needs XEN_DOMCTL_setvcpucontext, which arrives with chapter 07's
+// arch_set_info_guest (vcpu.ts).
 //
 // The save file, all integers little-endian u32:
 //
@@ -27,23 +33,34 @@ import {
   CS,
   DS,
   EAX,
-  EDI,
+  EFER_NXE,
   ES,
   FS,
   GS,
-  getEflags,
   HostMode,
   PAGE_SIZE,
+  type PhysMemory,
   type Prng,
   resetCpu,
   SS,
   setEflags,
-  translateForHost,
 } from '../../../../sim/host.ts';
-import { START_INFO } from '../xen/abi.ts';
-import type { Domain, Vcpu } from '../xen/domain.ts';
 import {
-  getM2p,
+  _PAGE_PRESENT,
+  CPU_USER_REGS,
+  START_INFO,
+  TRAP_CTXT_ENTRY,
+  TRAP_INFO_SIZE,
+  VCPU_GUEST_CONTEXT,
+  XEN_DOMCTL_PFINFO_L1TAB,
+  XEN_DOMCTL_PFINFO_L2TAB,
+  XEN_DOMCTL_PFINFO_L3TAB,
+  XEN_DOMCTL_PFINFO_LPINTAB,
+  XEN_DOMCTL_PFINFO_LTABTYPE_MASK,
+} from '../xen/abi.ts';
+import type { Domain, Vcpu } from '../xen/domain.ts';
+import { formatResult } from '../xen/errno.ts';
+import {
   getPageAndType,
   guestSlots,
   INVALID_M2P_ENTRY,
@@ -54,10 +71,12 @@ import {
   pinTable,
   setM2p,
 } from '../xen/mm.ts';
-import { pteMfn } from '../xen/page.ts';
+import { l1eAddress, pteMfn } from '../xen/page.ts';
 import { pvTraps, type TrapInfo } from '../xen/trap-table.ts';
 import { loadFlatSegment, loadXenTables } from '../xen/x86-desc.ts';
 import type { Xen } from '../xen/xen.ts';
+import { Privcmd } from './privcmd.ts';
+import { xcDomainGetinfo, xcGetPfnTypes, xcVcpuGetcontext } from './xc-domain.ts';
 
 /** What a saved pfn held. */
 export enum FrameKind {
@@ -74,12 +93,6 @@ export enum FrameKind {
 const MAGIC = 'XLSAVE05';
 const VERSION = 1;
 const SEGMENTS = [CS, SS, DS, ES, FS, GS] as const;
-const TYPE_KINDS: Readonly<Record<number, FrameKind>> = {
-  [PGT_l1_page_table]: FrameKind.L1,
-  [PGT_l2_page_table]: FrameKind.L2,
-  [PGT_l2_page_table | PGT_pae_xen_l2]: FrameKind.L2Xen,
-  [PGT_l3_page_table]: FrameKind.L3,
-};
 const KIND_TYPES: Readonly<Record<number, number>> = {
   [FrameKind.L1]: PGT_l1_page_table,
   [FrameKind.L2]: PGT_l2_page_table,
@@ -136,17 +149,27 @@ class Reader {
   }
 }
 
-/** The pfns of the guest's P2M list, found through its own page tables. */
-function p2mPfns(xen: Xen, d: Domain, cpu: Cpu): Set<number> {
-  const si = d.p2m[d.startInfoPfn]! * PAGE_SIZE;
-  const va = xen.mem.read32(si + START_INFO.mfn_list) >>> 0;
-  const pfns = new Set<number>();
-  for (let off = 0; off < d.p2m.length * 4; off += PAGE_SIZE) {
-    const pa = translateForHost(cpu, va + off, false);
-    if (pa < 0) throw new SaveError('the P2M list start_info names is not mapped');
-    pfns.add(getM2p(xen.heap, Math.floor(pa / PAGE_SIZE)));
+/** A guest virtual address as machine address, through the guest's tables (a foreign read). */
+function guestToMachine(mem: PhysMemory, cr3: number, va: number): number {
+  const l1e = l1eAddress(mem, cr3, va);
+  if (l1e < 0 || (mem.read32(l1e) & _PAGE_PRESENT) === 0) return -1;
+  return pteMfn(mem.read32(l1e), mem.read32(l1e + 4)) * PAGE_SIZE + (va % PAGE_SIZE);
+}
+
+/** The guest's P2M list (start_info.mfn_list), read through its own tables, and its pages. */
+function readGuestP2m(mem: PhysMemory, cr3: number, startInfo: number) {
+  const nrPages = mem.read32(startInfo + START_INFO.nr_pages) >>> 0;
+  const va = mem.read32(startInfo + START_INFO.mfn_list) >>> 0;
+  const p2m: number[] = [];
+  const pages = new Set<number>();
+  for (let off = 0; off < nrPages * 4; off += PAGE_SIZE) {
+    const ma = guestToMachine(mem, cr3, va + off);
+    if (ma < 0) throw new SaveError('the P2M list start_info names is not mapped');
+    pages.add(Math.floor(ma / PAGE_SIZE));
+    const count = Math.min(PAGE_SIZE, nrPages * 4 - off) / 4;
+    for (let i = 0; i < count; i++) p2m.push(mem.read32(ma + i * 4) >>> 0);
   }
-  return pfns;
+  return { p2m, pages };
 }
 
 /** Rewrites every present entry of a table page: MFN → PFN (save) or PFN → MFN (restore). */
@@ -178,49 +201,109 @@ function rewriteP2m(page: Uint8Array, map: (frame: number) => number): void {
   }
 }
 
+/** getpageframeinfo3's table types as the save file's kinds (an L2 is told apart below). */
+const PFINFO_KINDS: Readonly<Record<number, FrameKind>> = {
+  [XEN_DOMCTL_PFINFO_L1TAB]: FrameKind.L1,
+  [XEN_DOMCTL_PFINFO_L2TAB]: FrameKind.L2,
+  [XEN_DOMCTL_PFINFO_L3TAB]: FrameKind.L3,
+};
+
+/** Fails the save with what Xen answered. */
+function must<T>(what: string, result: T | number): T {
+  if (typeof result === 'number') throw new SaveError(`${what} failed: ${formatResult(result)}`);
+  return result;
+}
+
 /**
- * xc_domain_save for a paused domain with one vCPU: the bytes of the format above. Throws
- * SaveError when a table maps a frame that is not one of the domain's pfns.
+ * xc_domain_save for a paused domain with one vCPU: the bytes of the format above. What Xen
+ * knows comes by domctl (getdomaininfo, getvcpucontext, getpageframeinfo3); the guest's memory,
+ * its P2M list included, is read through foreign mappings. The start_info frame is the one the
+ * toolstack built (a suspended Linux names it in its suspend record instead). Throws SaveError
+ * when a table maps a frame that is not one of the domain's pfns.
  */
 export function saveDomain(xen: Xen, d: Domain): Uint8Array {
-  const heap = xen.heap;
-  const v = d.vcpus[0];
-  if (v === undefined || d.vcpus.length !== 1) throw new SaveError('one vCPU is supported');
-  const cpu = v.cpu;
+  const mem = xen.mem;
+  const privcmd = new Privcmd(xen);
+  const info = must('getdomaininfo', xcDomainGetinfo(privcmd, d.domid));
+  if (info.domid !== d.domid) throw new SaveError(`no domain ${d.domid}`);
+  if (info.maxVcpuId !== 0) throw new SaveError('one vCPU is supported');
+  const c = must('getvcpucontext', xcVcpuGetcontext(privcmd, d.domid, 0));
+  const ctrl = (i: number) => c.getUint32(VCPU_GUEST_CONTEXT.ctrlreg + i * 4, true);
+  const cr3Mfn = ((ctrl(3) >>> 12) | (ctrl(3) << 20)) >>> 0;
+  const startInfoMfn = d.p2m[d.startInfoPfn]!;
+  const { p2m, pages: p2mPages } = readGuestP2m(mem, cr3Mfn * PAGE_SIZE, startInfoMfn * PAGE_SIZE);
+  const pfnOf = new Map<number, number>();
+  p2m.forEach((mfn, pfn) => {
+    if (mfn !== INVALID_M2P_ENTRY) pfnOf.set(mfn, pfn);
+  });
   const toPfn = (mfn: number) => {
-    const pfn = mfn < heap.owner.length && heap.owner[mfn] === d.domid ? getM2p(heap, mfn) : -1;
-    if (pfn < 0 || d.p2m[pfn] !== mfn) {
+    const pfn = pfnOf.get(mfn);
+    if (pfn === undefined) {
       throw new SaveError(`a page table maps frame ${mfn}, which is not one of the domain's pfns`);
     }
     return pfn;
   };
+  const present = p2m.filter((mfn) => mfn !== INVALID_M2P_ENTRY);
+  const pfinfo = must('getpageframeinfo3', xcGetPfnTypes(privcmd, d.domid, present));
+  const typeOf = new Map(present.map((mfn, i) => [mfn, pfinfo[i]!]));
+  // The L2 that an L3's slot 3 names holds Xen's own slots (PGT_pae_xen_l2).
+  const xenL2s = new Set(
+    present
+      .filter(
+        (mfn) => (typeOf.get(mfn)! & XEN_DOMCTL_PFINFO_LTABTYPE_MASK) === XEN_DOMCTL_PFINFO_L3TAB,
+      )
+      .map((mfn) =>
+        pteMfn(mem.read32(mfn * PAGE_SIZE + 3 * 8), mem.read32(mfn * PAGE_SIZE + 3 * 8 + 4)),
+      ),
+  );
+  const kinds = p2m.map((mfn) => {
+    if (mfn === INVALID_M2P_ENTRY) return FrameKind.Absent;
+    if (p2mPages.has(mfn)) return FrameKind.P2m;
+    const kind = PFINFO_KINDS[typeOf.get(mfn)! & XEN_DOMCTL_PFINFO_LTABTYPE_MASK] ?? FrameKind.Data;
+    return kind === FrameKind.L2 && xenL2s.has(mfn) ? FrameKind.L2Xen : kind;
+  });
+
   const w = new Writer();
   w.bytes(new TextEncoder().encode(MAGIC));
-  w.u32(VERSION, d.p2m.length, d.maxPages, d.startInfoPfn, d.vmAssist);
-  const r = cpu.reg32;
-  w.u32(cpu.eip, getEflags(cpu), ...Array.from(r.subarray(EAX, EDI + 1)));
-  w.u32(...SEGMENTS.map((s) => cpu.segSelector[s]!), cpu.cpl);
-  w.u32(cpu.cr0, cpu.cr2, toPfn(Math.floor(cpu.cr3 / PAGE_SIZE)), cpu.cr4, cpu.efer);
-  const pv = pvTraps(v);
-  w.u32(pv.kernelSs, pv.kernelSp);
-  const traps = pv.table.flatMap((t, vector) => (t === undefined ? [] : [{ ...t, vector }]));
+  const vmAssist = c.getUint32(VCPU_GUEST_CONTEXT.vm_assist, true);
+  w.u32(VERSION, p2m.length, info.maxPages, d.startInfoPfn, vmAssist);
+  const u = VCPU_GUEST_CONTEXT.user_regs;
+  const reg = (at: number) => c.getUint32(u + at, true);
+  const R = CPU_USER_REGS;
+  w.u32(reg(R.eip), reg(R.eflags), reg(R.eax), reg(R.ecx), reg(R.edx), reg(R.ebx));
+  w.u32(reg(R.esp), reg(R.ebp), reg(R.esi), reg(R.edi));
+  const selectors = [R.cs, R.ss, R.ds, R.es, R.fs, R.gs].map((at) => c.getUint16(u + at, true));
+  w.u32(...selectors, selectors[0]! & 3);
+  // EFER is not in the context: every PV vCPU runs with the EFER Xen gives it (NXE).
+  w.u32(ctrl(0), ctrl(2), toPfn(cr3Mfn), ctrl(4), EFER_NXE);
+  w.u32(
+    c.getUint32(VCPU_GUEST_CONTEXT.kernel_ss, true),
+    c.getUint32(VCPU_GUEST_CONTEXT.kernel_sp, true),
+  );
+  const traps: number[][] = [];
+  for (let vector = 0; vector < 256; vector++) {
+    const at = VCPU_GUEST_CONTEXT.trap_ctxt + vector * TRAP_INFO_SIZE;
+    const address = c.getUint32(at + TRAP_CTXT_ENTRY.address, true);
+    if (address === 0) continue;
+    const packed =
+      vector |
+      (c.getUint8(at + TRAP_CTXT_ENTRY.flags) << 8) |
+      (c.getUint16(at + TRAP_CTXT_ENTRY.cs, true) << 16);
+    traps.push([packed, address]);
+  }
   w.u32(traps.length);
-  for (const t of traps) w.u32(t.vector | (t.flags << 8) | (t.cs << 16), t.address);
-  w.bytes(xen.mem.readBytes(d.sharedInfoMfn * PAGE_SIZE, PAGE_SIZE));
-
-  const p2m = p2mPfns(xen, d, cpu);
-  const kinds = d.p2m.map((mfn, pfn) => {
-    if (mfn === INVALID_M2P_ENTRY) return FrameKind.Absent;
-    if (p2m.has(pfn)) return FrameKind.P2m;
-    return heap.typeCount[mfn]! > 0
-      ? (TYPE_KINDS[heap.type[mfn]!] ?? FrameKind.Data)
-      : FrameKind.Data;
-  });
-  w.u32(...kinds.map((k, pfn) => k | ((heap.pinned[d.p2m[pfn]!] ?? 0) << 8)));
+  for (const t of traps) w.u32(...t);
+  w.bytes(mem.readBytes(info.sharedInfoFrame * PAGE_SIZE, PAGE_SIZE));
+  w.u32(
+    ...kinds.map((k, pfn) => {
+      const pinned =
+        k !== FrameKind.Absent && (typeOf.get(p2m[pfn]!)! & XEN_DOMCTL_PFINFO_LPINTAB) !== 0;
+      return k | ((pinned ? 1 : 0) << 8);
+    }),
+  );
   kinds.forEach((kind, pfn) => {
     if (kind === FrameKind.Absent) return;
-    const mfn = d.p2m[pfn]!;
-    const page = xen.mem.readBytes(mfn * PAGE_SIZE, PAGE_SIZE);
+    const page = mem.readBytes(p2m[pfn]! * PAGE_SIZE, PAGE_SIZE);
     if (kind === FrameKind.P2m) rewriteP2m(page, toPfn);
     else if (kind !== FrameKind.Data) rewriteTable(page, kind, toPfn);
     if (pfn === d.startInfoPfn) canonicalStartInfo(page, toPfn);

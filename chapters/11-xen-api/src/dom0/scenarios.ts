@@ -2,9 +2,7 @@
 // Book scenarios that need more than one domain: which guests the toolstack starts together and
 // how each learns the others' ids (on its command line, until XenStore in chapter 8): book §4.5.
 
-import { GUESTS } from '../guests/index.ts';
 import type { Domain } from '../xen/domain.ts';
-import type { DomainConfig } from '../xen/xen.ts';
 import { mapGrantTable } from './grant-table-setup.ts';
 import { network, vifAdd } from './netback-xenbus.ts';
 import type { Toolstack } from './toolstack.ts';
@@ -39,19 +37,22 @@ export const SCENARIOS: Readonly<Record<string, readonly ScenarioDomain[]>> = {
 /**
  * Builds every domain of `scenario` (`image` assembles a guest by name), each with its grant
  * table mapped, and starts them in order: the scheduler runs them round-robin in that order,
- * so the leader has granted before the others first run. Returns the domains, leader first.
+ * so the leader has granted before the others first run. `prepare` sees the leader before any
+ * starts. Returns the domains, leader first.
  */
 export function startScenario(
   toolstack: Toolstack,
   scenario: readonly ScenarioDomain[],
   image: (guest: string) => Uint8Array,
   memoryMiB: number,
+  prepare?: (leader: Domain) => void,
 ): Domain[] {
   const first = toolstack.xen.nextDomainId;
   const ids = scenario.map((_, i) => first + i);
   const domains = scenario.map((s) =>
     toolstack.create(image(s.guest), { name: s.guest, memoryMiB, cmdline: s.cmdline(ids) }),
   );
+  prepare?.(domains[0]!);
   scenario.forEach((s, i) => {
     if (s.vif !== true) return;
     network(toolstack.xen, toolstack.xenstored);
@@ -67,27 +68,4 @@ export function startScenario(
     toolstack.start(d);
   }
   return domains;
-}
-
-/**
- * Boots guest `guest` as `xenlab run` and the book's pages do: a scenario's domains when it
- * leads one, else the guest alone. Returns the domains, the guest's first.
- */
-export function bootGuest(
-  toolstack: Toolstack,
-  guest: string,
-  image: (guest: string) => Uint8Array,
-  memoryMiB: number,
-): Domain[] {
-  const scenario = SCENARIOS[guest];
-  if (scenario !== undefined) return startScenario(toolstack, scenario, image, memoryMiB);
-  const info = GUESTS.find((g) => g.name === guest);
-  const cmdline = info?.cmdline ?? '';
-  const config: DomainConfig = { name: guest, memoryMiB, cmdline };
-  config.vcpus = info?.vcpus ?? 1;
-  const d = toolstack.create(image(guest), config);
-  toolstack.start(d);
-  const input = info?.input;
-  if (input !== undefined) toolstack.type(d, input);
-  return [d];
 }

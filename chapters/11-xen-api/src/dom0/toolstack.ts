@@ -11,8 +11,10 @@
 import type { Domain, DomainState } from '../xen/domain.ts';
 import { getSTime } from '../xen/time.ts';
 import type { DomainConfig, Xen } from '../xen/xen.ts';
+import { GUESTS } from '../guests/index.ts';
 import { Privcmd } from './privcmd.ts';
 import { domctlControl, xcSettime } from './xc-domain.ts';
+import { SCENARIOS, startScenario } from './scenarios.ts';
 import { PAGE_SIZE } from '../../../../sim/host.ts';
 import { START_INFO } from '../xen/abi.ts';
 import { Xenconsoled } from './xenconsoled.ts';
@@ -32,6 +34,19 @@ export interface DomainInfo {
   /** SHUTDOWN_* once shut down, else -1. */
   shutdownReason: number;
   memoryPages: number;
+}
+
+/** How to boot a guest (Toolstack.boot): its memory, and what overrides the book's defaults. */
+export interface BootOptions {
+  memoryMiB: number;
+  /** The kernel command line; the guest's own (guests/index.ts) when absent. */
+  cmdline?: string;
+  /** Seeds the order of the domain's machine frames. */
+  seed?: number;
+  /** What to type at its console once started; the book's input when absent, nothing when null. */
+  input?: string | null;
+  /** Called with the guest's domain (a scenario's leader) after it is built, before it starts. */
+  prepare?: (d: Domain) => void;
 }
 
 /**
@@ -83,6 +98,33 @@ export class Toolstack {
     introduceDomain(this.xen, this.xs, d, storePort);
     this.connectConsole(d);
     return d;
+  }
+
+  /**
+   * Boots `guest` as `xenlab run` and the book's pages do: the domains of the scenario it leads
+   * (chapter 04 on), else it alone, started; `image(name)` gives a guest's kernel, and a name
+   * that is a path names the domain after its file. Returns the domains, the guest's first.
+   * Throws ImageError when the builder refuses an image.
+   */
+  boot(guest: string, image: (guest: string) => Uint8Array, options: BootOptions): Domain[] {
+    const scenario = SCENARIOS[guest];
+    if (scenario !== undefined) {
+      return startScenario(this, scenario, image, options.memoryMiB, options.prepare);
+    }
+    const known = GUESTS.find((g) => g.name === guest);
+    const config: DomainConfig = {
+      name: guest.replace(/^.*\//, ''),
+      memoryMiB: options.memoryMiB,
+      cmdline: options.cmdline ?? known?.cmdline ?? '',
+      seed: options.seed,
+    };
+    config.vcpus = known?.vcpus ?? 1;
+    const d = this.create(image(guest), config);
+    options.prepare?.(d);
+    this.start(d);
+    const input = options.input === undefined ? known?.input : options.input;
+    if (input !== undefined && input !== null) this.type(d, input);
+    return [d];
   }
 
   /**

@@ -31,6 +31,14 @@ import { settimeOp } from '../xen/platform.ts';
 import type { DomainConfig, Xen } from '../xen/xen.ts';
 import { Privcmd } from './privcmd.ts';
 import type { DomainControl } from './toolstack.ts';
+import {
+  VCPU_GUEST_CONTEXT,
+  XEN_DOMCTL_GETPAGEFRAMEINFO3,
+  XEN_DOMCTL_getpageframeinfo3,
+  XEN_DOMCTL_getvcpucontext,
+  XEN_DOMCTL_PFINFO_MAX,
+  XEN_DOMCTL_VCPUCONTEXT,
+} from '../xen/abi.ts';
 import { XEN_DOMCTL_MAX_VCPUS, XEN_DOMCTL_max_vcpus } from '../xen/abi.ts';
 
 /** Where the xen_domctl goes in domain 0's hypercall buffer. */
@@ -130,6 +138,42 @@ export function xcDomainList(privcmd: Privcmd): XcDominfo[] {
     all.push(info);
     from = info.domid + 1;
   }
+}
+
+/** Where getvcpucontext's vcpu_guest_context and getpageframeinfo3's array go in the buffer. */
+const CONTEXT_AT = 1024;
+const PFN_ARRAY_AT = 4096;
+
+/** xc_vcpu_getcontext: vCPU `vcpu`'s vcpu_guest_context, or -errno. */
+export function xcVcpuGetcontext(privcmd: Privcmd, domid: number, vcpu: number): DataView | number {
+  const { rc } = domctl(privcmd, XEN_DOMCTL_getvcpucontext, domid, (o) => {
+    o.setUint32(XEN_DOMCTL.u + XEN_DOMCTL_VCPUCONTEXT.vcpu, vcpu, true);
+    o.setUint32(XEN_DOMCTL.u + XEN_DOMCTL_VCPUCONTEXT.ctxt, privcmd.va(CONTEXT_AT), true);
+  });
+  if (rc < 0) return rc;
+  return new DataView(privcmd.read(CONTEXT_AT, VCPU_GUEST_CONTEXT.size).buffer);
+}
+
+/** xc_get_pfn_type_batch, in batches: each MFN's XEN_DOMCTL_PFINFO_* bits, or -errno. */
+export function xcGetPfnTypes(privcmd: Privcmd, domid: number, mfns: readonly number[]) {
+  const types: number[] = [];
+  for (let at = 0; at < mfns.length; at += XEN_DOMCTL_PFINFO_MAX) {
+    const batch = mfns.slice(at, at + XEN_DOMCTL_PFINFO_MAX);
+    privcmd.writeU32(PFN_ARRAY_AT, batch);
+    const { rc } = domctl(privcmd, XEN_DOMCTL_getpageframeinfo3, domid, (o) => {
+      o.setBigUint64(XEN_DOMCTL.u + XEN_DOMCTL_GETPAGEFRAMEINFO3.num, BigInt(batch.length), true);
+      o.setUint32(
+        XEN_DOMCTL.u + XEN_DOMCTL_GETPAGEFRAMEINFO3.array,
+        privcmd.va(PFN_ARRAY_AT),
+        true,
+      );
+    });
+    if (rc < 0) return rc;
+    batch.forEach((_, i) => {
+      types.push((privcmd.readU32(PFN_ARRAY_AT + i * 4) & 0xf0000000) >>> 0);
+    });
+  }
+  return types;
 }
 
 /** xc_domain_max_vcpus: the domain gets vCPUs 0 … max−1. */

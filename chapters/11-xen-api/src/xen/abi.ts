@@ -546,42 +546,6 @@ export const RUNSTATE_offline = 3;
 /** vcpu_register_runstate_memory_area: the guest handle @0 (a 32-bit guest's handle is 4 bytes). */
 export const VCPU_REGISTER_RUNSTATE_MEMORY_AREA = { addr: 0, size: 4 } as const;
 
-/**
- * struct vcpu_guest_context (x86_32, 2800 bytes): the FPU area, flags, cpu_user_regs, the
- * virtual IDT, LDT and GDT, the kernel stack, control registers, callbacks.
- */
-export const VCPU_GUEST_CONTEXT = {
-  flags: 512,
-  user_regs: 516,
-  trap_ctxt: 584,
-  kernel_ss: 2708,
-  kernel_sp: 2712,
-  ctrlreg: 2716,
-  event_callback_cs: 2780,
-  event_callback_eip: 2784,
-  failsafe_callback_cs: 2788,
-  failsafe_callback_eip: 2792,
-  size: 2800,
-} as const;
-/** struct cpu_user_regs (x86_32), offsets inside user_regs. */
-export const CPU_USER_REGS = {
-  ebx: 0,
-  ecx: 4,
-  edx: 8,
-  esi: 12,
-  edi: 16,
-  ebp: 20,
-  eax: 24,
-  eip: 32,
-  cs: 36,
-  eflags: 40,
-  esp: 44,
-  ss: 48,
-  es: 52,
-  ds: 56,
-  fs: 60,
-  gs: 64,
-} as const;
 
 // --- domctl (docs/xen-abi.md §8.7, public/domctl.h as of Xen 4.1: interface version 7).
 export const XEN_DOMCTL_INTERFACE_VERSION = 0x00000007;
@@ -624,3 +588,62 @@ export const XEN_DOMINF_paused = 1 << 3;
 export const XEN_DOMINF_blocked = 1 << 4;
 export const XEN_DOMINF_running = 1 << 5;
 export const XEN_DOMINF_shutdownshift = 16;
+
+// --- A vCPU's whole state as the toolstack and VCPUOP_initialise see it (public/arch-x86).
+/**
+ * struct vcpu_guest_context (x86_32, 2800 bytes): the FPU area, flags, cpu_user_regs, the
+ * virtual IDT, LDT and GDT, the kernel stack, control registers, callbacks.
+ */
+export const VCPU_GUEST_CONTEXT = {
+  flags: 512,
+  user_regs: 516,
+  trap_ctxt: 584,
+  kernel_ss: 2708,
+  kernel_sp: 2712,
+  ctrlreg: 2716,
+  event_callback_cs: 2780,
+  event_callback_eip: 2784,
+  failsafe_callback_cs: 2788,
+  failsafe_callback_eip: 2792,
+  vm_assist: 2796,
+  size: 2800,
+} as const;
+/** struct cpu_user_regs (x86_32), offsets inside user_regs. */
+export const CPU_USER_REGS = {
+  ebx: 0,
+  ecx: 4,
+  edx: 8,
+  esi: 12,
+  edi: 16,
+  ebp: 20,
+  eax: 24,
+  eip: 32,
+  cs: 36,
+  eflags: 40,
+  esp: 44,
+  ss: 48,
+  es: 52,
+  ds: 56,
+  fs: 60,
+  gs: 64,
+} as const;
+/** trap_info inside trap_ctxt: vector u8 @0, flags u8 @1, cs u16 @2, address u32 @4. */
+export const TRAP_CTXT_ENTRY = { vector: 0, flags: 1, cs: 2, address: 4 } as const;
+
+// --- domctl for saving a domain (docs/xen-abi.md §8.7).
+export const XEN_DOMCTL_getvcpucontext = 13;
+export const XEN_DOMCTL_getpageframeinfo3 = 61;
+/** struct xen_domctl_vcpucontext: vcpu u32 @0, ctxt (a 64-bit guest handle) @8. */
+export const XEN_DOMCTL_VCPUCONTEXT = { vcpu: 0, ctxt: 8 } as const;
+/** struct xen_domctl_getpageframeinfo3: num u64 @0, array (64-bit handle of xen_pfn_t) @8. */
+export const XEN_DOMCTL_GETPAGEFRAMEINFO3 = { num: 0, array: 8 } as const;
+/** getpageframeinfo3's most frames per call. */
+export const XEN_DOMCTL_PFINFO_MAX = 1024;
+/** What getpageframeinfo3 says of a frame, in the top 4 bits of its entry. */
+export const XEN_DOMCTL_PFINFO_NOTAB = 0x0 << 28;
+export const XEN_DOMCTL_PFINFO_L1TAB = 0x1 << 28;
+export const XEN_DOMCTL_PFINFO_L2TAB = 0x2 << 28;
+export const XEN_DOMCTL_PFINFO_L3TAB = 0x3 << 28;
+export const XEN_DOMCTL_PFINFO_LTABTYPE_MASK = 0x7 << 28;
+export const XEN_DOMCTL_PFINFO_LPINTAB = 0x80000000;
+export const XEN_DOMCTL_PFINFO_XTAB = 0xf0000000;

@@ -31,11 +31,50 @@ import {
   XEN_DOMINF_shutdown,
   XEN_DOMINF_shutdownshift,
 } from './abi.ts';
-import { type Domain, DomainState } from './domain.ts';
+import { type Domain, DomainState, type Vcpu } from './domain.ts';
 import { EACCES, EFAULT, EINVAL, ENOSYS, EPERM, ESRCH } from './errno.ts';
 import { copyFromGuest, copyToGuest } from './guest-access.ts';
 import type { HypercallContext } from './hypercall.ts';
 import type { Mechanism } from './mechanism.ts';
+import {
+  CR0_PG,
+  CS,
+  DS,
+  EAX,
+  EBP,
+  EBX,
+  ECX,
+  EDI,
+  EDX,
+  ES,
+  ESI,
+  ESP,
+  FS,
+  GS,
+  getEflags,
+  PAGE_SIZE,
+  SS,
+} from '../../../../sim/host.ts';
+import {
+  CPU_USER_REGS,
+  TRAP_CTXT_ENTRY,
+  TRAP_INFO_SIZE,
+  VCPU_GUEST_CONTEXT,
+  XEN_DOMCTL_GETPAGEFRAMEINFO3,
+  XEN_DOMCTL_getpageframeinfo3,
+  XEN_DOMCTL_getvcpucontext,
+  XEN_DOMCTL_PFINFO_L1TAB,
+  XEN_DOMCTL_PFINFO_L2TAB,
+  XEN_DOMCTL_PFINFO_L3TAB,
+  XEN_DOMCTL_PFINFO_LPINTAB,
+  XEN_DOMCTL_PFINFO_MAX,
+  XEN_DOMCTL_PFINFO_NOTAB,
+  XEN_DOMCTL_PFINFO_XTAB,
+  XEN_DOMCTL_VCPUCONTEXT,
+} from './abi.ts';
+import { E2BIG, ENODATA } from './errno.ts';
+import { PGT_l1_page_table, PGT_l2_page_table, PGT_l3_page_table } from './mm.ts';
+import { pvTraps } from './trap-table.ts';
 import { XEN_DOMCTL_MAX_VCPUS, XEN_DOMCTL_max_vcpus, XEN_LEGACY_MAX_VCPUS } from './abi.ts';
 import { domainMaxVcpus } from './vcpu.ts';
 
@@ -137,6 +176,103 @@ function maxVcpus(ctx: HypercallContext, d: Domain | null, op: DataView): number
   return 0;
 }
 
+const CONTEXT_GPRS = [
+  [EBX, CPU_USER_REGS.ebx],
+  [ECX, CPU_USER_REGS.ecx],
+  [EDX, CPU_USER_REGS.edx],
+  [ESI, CPU_USER_REGS.esi],
+  [EDI, CPU_USER_REGS.edi],
+  [EBP, CPU_USER_REGS.ebp],
+  [EAX, CPU_USER_REGS.eax],
+  [ESP, CPU_USER_REGS.esp],
+] as const;
+const CONTEXT_SEGMENTS = [
+  [CS, CPU_USER_REGS.cs],
+  [SS, CPU_USER_REGS.ss],
+  [DS, CPU_USER_REGS.ds],
+  [ES, CPU_USER_REGS.es],
+  [FS, CPU_USER_REGS.fs],
+  [GS, CPU_USER_REGS.gs],
+] as const;
+
+/**
+ * arch_get_info_guest for a PV vCPU: its registers, control registers (CR3 as a frame number,
+ * xen_pfn_to_cr3), virtual IDT, kernel stack and the domain's vm_assist bits. Not carried here:
+ * the FPU area, flags, LDT and GDT frames, debug registers and the callbacks (chapter 07).
+ */
+function archGetInfoGuest(v: Vcpu): Uint8Array {
+  const bytes = new Uint8Array(VCPU_GUEST_CONTEXT.size);
+  const c = new DataView(bytes.buffer);
+  const cpu = v.cpu;
+  const u = VCPU_GUEST_CONTEXT.user_regs;
+  for (const [reg, at] of CONTEXT_GPRS) c.setUint32(u + at, cpu.reg32[reg]! >>> 0, true);
+  for (const [seg, at] of CONTEXT_SEGMENTS) c.setUint16(u + at, cpu.segSelector[seg]!, true);
+  c.setUint32(u + CPU_USER_REGS.eip, cpu.eip >>> 0, true);
+  c.setUint32(u + CPU_USER_REGS.eflags, getEflags(cpu) >>> 0, true);
+  const mfn = Math.floor(cpu.cr3 / PAGE_SIZE);
+  const ctrl = [cpu.cr0, 0, cpu.cr2, ((mfn << 12) | (mfn >>> 20)) >>> 0, cpu.cr4];
+  ctrl.forEach((value, i) => {
+    c.setUint32(VCPU_GUEST_CONTEXT.ctrlreg + i * 4, value >>> 0, true);
+  });
+  const traps = pvTraps(v);
+  traps.table.forEach((t, vector) => {
+    const at = VCPU_GUEST_CONTEXT.trap_ctxt + vector * TRAP_INFO_SIZE;
+    c.setUint8(at + TRAP_CTXT_ENTRY.vector, vector);
+    c.setUint8(at + TRAP_CTXT_ENTRY.flags, t.flags);
+    c.setUint16(at + TRAP_CTXT_ENTRY.cs, t.cs, true);
+    c.setUint32(at + TRAP_CTXT_ENTRY.address, t.address, true);
+  });
+  c.setUint32(VCPU_GUEST_CONTEXT.kernel_ss, traps.kernelSs, true);
+  c.setUint32(VCPU_GUEST_CONTEXT.kernel_sp, traps.kernelSp >>> 0, true);
+  c.setUint32(VCPU_GUEST_CONTEXT.vm_assist, v.domain.vmAssist >>> 0, true);
+  return bytes;
+}
+
+/** XEN_DOMCTL_getvcpucontext: the vCPU's vcpu_guest_context, written to the caller's ctxt. */
+function getvcpucontext(ctx: HypercallContext, d: Domain | null, op: DataView): number {
+  const u = XEN_DOMCTL.u;
+  const id = op.getUint32(u + XEN_DOMCTL_VCPUCONTEXT.vcpu, true);
+  const v = d!.vcpus[id];
+  if (v === undefined) return -EINVAL;
+  if ((v.cpu.cr0 & CR0_PG) === 0) return -ENODATA; // never given a context
+  const to = op.getUint32(u + XEN_DOMCTL_VCPUCONTEXT.ctxt, true);
+  return copyToGuest(ctx.vcpu.cpu, to, archGetInfoGuest(v)) === 0 ? 0 : -EFAULT;
+}
+
+const PFINFO_BY_TYPE: Readonly<Record<number, number>> = {
+  [PGT_l1_page_table]: XEN_DOMCTL_PFINFO_L1TAB,
+  [PGT_l2_page_table]: XEN_DOMCTL_PFINFO_L2TAB,
+  [PGT_l3_page_table]: XEN_DOMCTL_PFINFO_L3TAB,
+};
+
+/**
+ * XEN_DOMCTL_getpageframeinfo3: for each MFN of the array, what it is to `d` — a page table
+ * (in use: type count above 0) and whether pinned, or XTAB for a frame `d` does not own.
+ */
+function getpageframeinfo3(ctx: HypercallContext, d: Domain | null, op: DataView): number {
+  const u = XEN_DOMCTL.u;
+  const num = Number(op.getBigUint64(u + XEN_DOMCTL_GETPAGEFRAMEINFO3.num, true));
+  if (num > XEN_DOMCTL_PFINFO_MAX) return -E2BIG;
+  const at = op.getUint32(u + XEN_DOMCTL_GETPAGEFRAMEINFO3.array, true);
+  const bytes = copyFromGuest(ctx.vcpu.cpu, at, num * 4);
+  if (typeof bytes === 'number') return -EFAULT;
+  const array = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const heap = ctx.xen.heap;
+  for (let i = 0; i < num; i++) {
+    const mfn = array.getUint32(i * 4, true);
+    let info = XEN_DOMCTL_PFINFO_XTAB;
+    if (mfn < heap.owner.length && heap.owner[mfn] === d!.domid) {
+      const inUse = heap.typeCount[mfn]! > 0;
+      const table = inUse ? (PFINFO_BY_TYPE[heap.type[mfn]! & 0xf] ?? 0) : 0;
+      info =
+        (XEN_DOMCTL_PFINFO_NOTAB | table | (heap.pinned[mfn] ? XEN_DOMCTL_PFINFO_LPINTAB : 0)) >>>
+        0;
+    }
+    array.setUint32(i * 4, (info | mfn) >>> 0, true);
+  }
+  return copyToGuest(ctx.vcpu.cpu, at, bytes) === 0 ? 0 : -EFAULT;
+}
+
 /** The commands, by number; the ones that write the structure back say so. */
 const DOMCTL_OPS: Readonly<Record<number, { op: DomctlOp; copyBack?: true }>> = {
   [XEN_DOMCTL_createdomain]: { op: createdomain, copyBack: true },
@@ -145,6 +281,8 @@ const DOMCTL_OPS: Readonly<Record<number, { op: DomctlOp; copyBack?: true }>> = 
   [XEN_DOMCTL_unpausedomain]: { op: unpausedomain },
   [XEN_DOMCTL_getdomaininfo]: { op: getdomaininfo, copyBack: true },
   [XEN_DOMCTL_max_mem]: { op: maxMem },
+  [XEN_DOMCTL_getvcpucontext]: { op: getvcpucontext },
+  [XEN_DOMCTL_getpageframeinfo3]: { op: getpageframeinfo3 },
   [XEN_DOMCTL_max_vcpus]: { op: maxVcpus },
 };
 
