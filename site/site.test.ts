@@ -571,6 +571,12 @@ describe.skipIf(!browserPresent && !browserRequired)('the book in Chromium', () 
     await page.close();
   }, 180_000);
 
+  /**
+   * Guests that, once run, wait for their reader with nothing left to run (the console pauses),
+   * and the line they wait on: fb for keys, which the page cannot type at it yet.
+   */
+  const WAITS_FOR_READER: Record<string, string> = { fb: 'fb: drew 64x48, waiting for keys' };
+
   it('runs every guest from the picker, tracing the page fault bounced to pagefault', async () => {
     const { page, errors } = await open('/guests');
     const picker = page.locator('.guest-picker');
@@ -596,9 +602,16 @@ describe.skipIf(!browserPresent && !browserRequired)('the book in Chromium', () 
       }
       await statusOf(guest, 'booted');
       await guest.locator('button.run').click();
+      const waitsFor = WAITS_FOR_READER[name];
       await expect
         .poll(() => guest.getAttribute('data-status'), { timeout: 60_000, message: name })
-        .toBe('ended');
+        .toBe(waitsFor === undefined ? 'ended' : 'paused');
+      if (waitsFor !== undefined) {
+        await guest.scrollIntoViewIfNeeded();
+        await expect
+          .poll(() => guest.locator('.xterm-rows').textContent(), { timeout: 10_000 })
+          .toContain(waitsFor);
+      }
       if (name === 'pagefault') {
         expect(await guest.locator('.hypercall-trace').textContent()).toMatch(
           /trap: d1 vector 14 \(#PF, page fault\) bounced to its handler at [0-9a-f]{8}, error code/,
@@ -614,7 +627,7 @@ describe.skipIf(!browserPresent && !browserRequired)('the book in Chromium', () 
       }
     }
     console.log(
-      `site: the /guests picker ran ${names.length - waiting.length} guests to their end; ${waiting.length} wait for the next chapter`,
+      `site: the /guests picker ran ${names.length - waiting.length} guests (${Object.keys(WAITS_FOR_READER).length} of them until they wait for their reader); ${waiting.length} wait for the next chapter`,
     );
     expect(errors).toEqual([]);
     await page.close();
